@@ -1,0 +1,10 @@
+"""druva-scim: the Druva SCIM token, checked, wired into the identity providers, watched.
+
+A table of contents; each step lives in providers/program.py.
+"""
+
+from providers import program
+
+config = program.load_config()
+token = program.scim_token(config)
+program.export_token(token)

@@ -1,0 +1,85 @@
+"""Druva inSync's SCIM 2.0 endpoint, asked the one question we need: is this token accepted?
+
+The request is the one Azure's Test Connection sends: a read-only user query
+with a filter that matches nobody. It touches no user.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from providers.errors import ProviderError, TokenRejectedError
+from providers.http import Answer, HttpPolicy, call
+
+WHAT = "Druva's SCIM endpoint"
+# A userName no directory will hold, so the query reads nothing and changes nothing.
+PROBE_FILTER = 'userName eq "druva-scim-connection-check-00000000@invalid.example"'
+SCIM_LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+def check_token(
+    session: requests.Session, tenant_url: str, token: str, policy: HttpPolicy
+) -> Answer:
+    """Return Druva's answer when it accepts the token; raise ProviderError otherwise."""
+    url = f"{tenant_url}/Users"
+    answer = call(
+        session,
+        "GET",
+        url,
+        policy=policy,
+        what=WHAT,
+        authorization=f"Bearer {token}",
+        headers={"Accept": "application/scim+json, application/json"},
+        params={"filter": PROBE_FILTER, "count": "1"},
+        redact=(token,),
+    )
+    detail = scim_detail(answer, token)
+    if answer.status in (401, 403):
+        raise TokenRejectedError(
+            f"{WHAT} at {tenant_url} rejected the token (HTTP {answer.status}{detail}): it has "
+            "expired, was revoked, or was superseded by a newer token generated in the "
+            "console. Generate a new one and set druva-scim:scimToken (README, section Rotation)"
+        )
+    if answer.status == 404:
+        raise ProviderError(
+            f"{WHAT} answered 404 for {url}: druva-scim:tenantUrl does not point at a SCIM "
+            "base URL; remove it to use the `cloud` default, or copy the Tenant URL Druva "
+            "documents (https://apis.druva.com/insync/scim)"
+        )
+    if 300 <= answer.status < 400:
+        target = answer.headers.get("Location", "elsewhere")
+        raise ProviderError(
+            f"{WHAT} at {tenant_url} redirected to {target}; the token is not sent on "
+            "redirects. Set druva-scim:tenantUrl to the final SCIM base URL"
+        )
+    if answer.status in (429,) or answer.status >= 500:
+        raise ProviderError(
+            f"{WHAT} at {tenant_url} still answered HTTP {answer.status}{detail} after "
+            f"{answer.attempts} attempts; Druva may be down or throttling: run again later"
+        )
+    if answer.status != 200:
+        raise ProviderError(
+            f"{WHAT} at {tenant_url} answered HTTP {answer.status}{detail} to a read-only "
+            "user query; check druva-scim:tenantUrl"
+        )
+    body = answer.json_or_none()
+    if not isinstance(body, dict) or SCIM_LIST_RESPONSE not in body.get("schemas", []):
+        raise ProviderError(
+            f"{WHAT} at {tenant_url} answered 200 but not with a SCIM ListResponse; "
+            "druva-scim:tenantUrl probably points at another service"
+        )
+    return answer
+
+
+def scim_detail(answer: Answer, token: str) -> str:
+    """`: <detail>` from a SCIM Error body (RFC 7644 section 3.12), scrubbed of the token."""
+    body = answer.json_or_none()
+    if not isinstance(body, dict):
+        return ""
+    detail = body.get("detail")
+    if not isinstance(detail, str) or not detail.strip():
+        return ""
+    text = " ".join(detail.split())[:300]
+    if token:
+        text = text.replace(token, "[redacted]")
+    return f": {text}"

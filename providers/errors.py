@@ -1,0 +1,13 @@
+"""Errors that speak to the person running `pulumi up`."""
+
+
+class ProviderError(Exception):
+    """Something the user can act on; the message says what happened and what to do.
+
+    Messages never contain a token: callers build them from fingerprints,
+    URLs and vendors' error texts, the latter scrubbed of the token.
+    """
+
+
+class TokenRejectedError(ProviderError):
+    """The service answered 401 or 403 to the token."""

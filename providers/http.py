@@ -1,0 +1,237 @@
+"""One HTTP policy for every vendor: bounded retries, bounded waits, no redirects.
+
+Retries, backoff and `Retry-After` are urllib3's `Retry` behind a requests
+`HTTPAdapter`; this module only chooses the numbers and turns what is left
+after the retries into messages a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import requests.auth
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from providers.errors import ProviderError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """How long and how often to try one request before giving up."""
+
+    connect_timeout: float = 5.0
+    """Seconds to wait for a TCP/TLS connection."""
+    read_timeout: float = 20.0
+    """Seconds to wait between bytes of the answer."""
+    attempts: int = 5
+    """Tries in all, the first included."""
+    backoff_factor: float = 0.5
+    """Exponential backoff base: 0.5 s, 1 s, 2 s, ... between tries."""
+    backoff_max: float = 8.0
+    """No backoff pause is longer than this."""
+    retry_after_max: int = 30
+    """A server's Retry-After is honoured up to this many seconds."""
+    max_body_bytes: int = 1024 * 1024
+    """Answers larger than this are refused rather than read."""
+
+    def worst_case_seconds(self) -> float:
+        """An upper bound on the time one call can take, every retry included."""
+        pause = max(self.backoff_max, float(self.retry_after_max))
+        per_try = self.connect_timeout + self.read_timeout
+        return self.attempts * per_try + (self.attempts - 1) * pause
+
+    def retry(self, retry_class: type[Retry] = Retry) -> Retry:
+        return retry_class(
+            total=self.attempts - 1,
+            status_forcelist=RETRY_STATUSES,
+            # Every call we make is safe to repeat: GETs, and POSTs that validate or
+            # restart, which converge to the same state however often they land.
+            allowed_methods=None,
+            backoff_factor=self.backoff_factor,
+            backoff_max=self.backoff_max,
+            retry_after_max=self.retry_after_max,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            redirect=False,
+        )
+
+
+def new_session(policy: HttpPolicy, retry_class: type[Retry] = Retry) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=policy.retry(retry_class))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class HeaderAuth(requests.auth.AuthBase):
+    """Sets the Authorization header; passing it as `auth` also keeps ~/.netrc out."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._value
+        return request
+
+    def __repr__(self) -> str:
+        return "HeaderAuth([redacted])"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished HTTP exchange: status, headers and a size-checked body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    attempts: int
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+
+def call(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    policy: HttpPolicy,
+    what: str,
+    authorization: str,
+    headers: dict[str, str] | None = None,
+    json_body: Any = None,
+    params: dict[str, str] | None = None,
+    redact: Collection[str] = (),
+) -> Answer:
+    """Send one request under the policy; raise ProviderError for what retries cannot fix.
+
+    `what` names the service for messages ("Druva's SCIM endpoint"). Every
+    string in `redact` is removed from any message this raises.
+    """
+    try:
+        response = session.request(
+            method,
+            url,
+            headers=headers,
+            auth=HeaderAuth(authorization),
+            json=json_body,
+            params=params,
+            timeout=(policy.connect_timeout, policy.read_timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.exceptions.SSLError as error:
+        raise ProviderError(
+            _scrub(
+                f"{what} at {_origin(url)} presented a TLS certificate this machine does "
+                f"not trust or that does not match the host ({_reason(error)}); check the URL",
+                redact,
+            )
+        ) from None
+    except requests.exceptions.RetryError:
+        raise ProviderError(
+            f"{what} kept answering with errors after {policy.attempts} attempts; "
+            "it may be down or throttling: run again later"
+        ) from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
+        raise ProviderError(
+            _scrub(
+                f"{what} at {_origin(url)} could not be reached after {policy.attempts} "
+                f"attempts within {policy.worst_case_seconds():.0f} s ({_kind(error)}); "
+                "check the URL and the network, then run again",
+                redact,
+            )
+        ) from None
+
+    with response:
+        attempts = 1 + len(_history(response))
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > policy.max_body_bytes:
+            raise ProviderError(
+                f"{what} sent an answer of {int(declared)} bytes, more than the "
+                f"{policy.max_body_bytes} accepted; check the URL"
+            )
+        try:
+            body = _read_capped(response, policy.max_body_bytes, what)
+        except (requests.exceptions.RequestException, ConnectionError) as error:
+            raise ProviderError(
+                _scrub(
+                    f"{what} at {_origin(url)} broke off its answer ({_kind(error)}); run again",
+                    redact,
+                )
+            ) from None
+        return Answer(response.status_code, dict(response.headers), body, attempts)
+
+
+def _read_capped(response: requests.Response, limit: int, what: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > limit:
+            raise ProviderError(
+                f"{what} sent an answer larger than the {limit} bytes accepted; check the URL"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _history(response: requests.Response) -> tuple[Any, ...]:
+    retries = getattr(response.raw, "retries", None)
+    return tuple(getattr(retries, "history", ()) or ())
+
+
+def _origin(url: str) -> str:
+    head, _, rest = url.partition("://")
+    return f"{head}://{rest.split('/', 1)[0]}"
+
+
+def _kind(error: BaseException) -> str:
+    text = str(error).lower()
+    if "timed out" in text or isinstance(error, requests.exceptions.Timeout):
+        return "timed out"
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text or "aborted" in text or "broken" in text:
+        return "connection reset"
+    if "name or service" in text or "resolve" in text or "nodename" in text:
+        return "host name not found"
+    return type(error).__name__
+
+
+def _reason(error: BaseException) -> str:
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current.verify_message or "certificate verification failed"
+        current = current.__context__ or current.__cause__ or _first_arg(current)
+    return "certificate verification failed"
+
+
+def _first_arg(error: BaseException) -> BaseException | None:
+    for arg in error.args:
+        if isinstance(arg, BaseException):
+            return arg
+    return None
+
+
+def _scrub(text: str, secrets: Collection[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text

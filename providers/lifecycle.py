@@ -1,0 +1,93 @@
+"""The token's life as pure functions of a few timestamps.
+
+No Pulumi, no HTTP, no clock: every function that needs "now" takes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+DEFAULT_LIFETIME_DAYS = 365
+DEFAULT_ROTATE_BEFORE_DAYS = 30
+MAX_LIFETIME_DAYS = 365
+FINGERPRINT_HEX_DIGITS = 12
+# A console clock and a runner clock may disagree a little; more than this is a typo.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Phase(Enum):
+    """Where a token stands on its way from creation to expiry."""
+
+    VALID = "valid"
+    ROTATION_DUE = "rotation-due"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    issued_at: datetime
+    """When the token was generated in the Druva console (UTC)."""
+    expires_at: datetime
+    """issued_at + lifetime: Druva stops accepting the token at this instant."""
+    rotate_after: datetime
+    """expires_at - rotate-before window: from here on, warnings and gates fire."""
+
+    def phase(self, now: datetime) -> Phase:
+        if now >= self.expires_at:
+            return Phase.EXPIRED
+        if now >= self.rotate_after:
+            return Phase.ROTATION_DUE
+        return Phase.VALID
+
+    def days_left(self, now: datetime) -> int:
+        """Whole days until expiry, rounded down; negative once expired."""
+        return (self.expires_at - now) // timedelta(days=1)
+
+
+def lifecycle(issued_at: datetime, lifetime_days: int, rotate_before_days: int) -> Lifecycle:
+    issued = as_utc(issued_at)
+    expires = issued + timedelta(days=lifetime_days)
+    return Lifecycle(
+        issued_at=issued,
+        expires_at=expires,
+        rotate_after=expires - timedelta(days=rotate_before_days),
+    )
+
+
+def as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a time without a UTC offset is ambiguous")
+    return moment.astimezone(UTC)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 date-time; the offset is mandatory (`Z` or `+hh:mm`)."""
+    candidate = text.strip()
+    if "T" not in candidate.upper() or len(candidate) < len("2026-01-01T00:00Z"):
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z")
+    try:
+        parsed = datetime.fromisoformat(candidate.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset; add Z for UTC, as the Druva console shows")
+    return parsed.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a trailing Z, to the second."""
+    return as_utc(moment).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_date(moment: datetime) -> str:
+    return as_utc(moment).strftime("%Y-%m-%d")
+
+
+def fingerprint(token: str) -> str:
+    """A non-secret name for a token: the first 12 hex digits of its SHA-256."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:FINGERPRINT_HEX_DIGITS]

@@ -1,0 +1,224 @@
+"""The Druva SCIM token as a Pulumi dynamic resource.
+
+The engine runs `ScimTokenProvider` in its own process (`python -m pulumi.dynamic`).
+The provider object is serialized into every resource's `__provider` input, so it
+holds nothing: token, URL and dates all travel as inputs, and the engine keeps the
+token encrypted because the resource declares it a secret output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi import dynamic
+
+from providers import druva, lifecycle, settings
+from providers.errors import TokenRejectedError
+from providers.http import HttpPolicy, new_session
+
+TYPE_TOKEN = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
+# The engine's placeholder for a value not known until apply, as the SDK spells it.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+REPLACE_KEYS = ("scimToken", "tenantUrl")
+"""A new token or a new tenant is a new credential: create it, then retire the old one."""
+UPDATE_KEYS = ("issuedAt", "lifetimeDays", "rotateBeforeDays")
+"""Only the dates move: recomputed in place, no network."""
+OUTPUT_KEYS = ("expiresAt", "rotateAfter", "fingerprint", "lastCheckedAt")
+
+
+def _say(message: str) -> None:
+    # pulumi.log does not reach the engine from the provider host; stderr does.
+    print(f"druva-scim: {message}", file=sys.stderr, flush=True)
+
+
+class ScimTokenProvider(dynamic.ResourceProvider):
+    """Check, Diff, Create, Read, Update and Delete for one Druva SCIM token."""
+
+    # Nothing secret is captured, so the blob can stay readable: tests prove it.
+    serialize_as_secret_always = False
+    http_policy: ClassVar[HttpPolicy] = HttpPolicy()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def configure(self, req: dynamic.ConfigureRequest) -> None:
+        # The host reports provider errors with traceback.format_exc(); our errors
+        # are written for people, so show only their text unless debugging.
+        if not os.environ.get("DRUVA_SCIM_DEBUG"):
+            sys.tracebacklimit = 0
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        now = self.now()
+        inputs = dict(news)
+        failures: list[dynamic.CheckFailure] = []
+
+        token = news.get("scimToken")
+        if token != UNKNOWN:
+            reason = settings.token_problem(token)
+            if reason:
+                failures.append(_failure(settings.Problem("scimToken", reason)))
+
+        if news.get("issuedAt") is None:
+            inputs["issuedAt"] = _carried_issued_at(olds, news, now)
+
+        raw: dict[str, object] = {
+            key: inputs[key]
+            for key in ("tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
+            if key in inputs and inputs[key] != UNKNOWN
+        }
+        if "tenantUrl" not in news:
+            failures.append(
+                _failure(settings.Problem("tenantUrl", "is required by the ScimToken resource"))
+            )
+        checked, problems = settings.token_settings(raw, now)
+        failures.extend(_failure(problem) for problem in problems)
+        if checked is not None:
+            if "tenantUrl" in raw:
+                inputs["tenantUrl"] = checked.tenant_url
+            inputs["lifetimeDays"] = checked.lifetime_days
+            inputs["rotateBeforeDays"] = checked.rotate_before_days
+            if checked.issued_at is not None:
+                inputs["issuedAt"] = lifecycle.format_time(checked.issued_at)
+        return dynamic.CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        replaces = [key for key in REPLACE_KEYS if _changed(olds, news, key)]
+        updates = [key for key in UPDATE_KEYS if _changed(olds, news, key)]
+        return dynamic.DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        now = self.now()
+        token = props["scimToken"]
+        with new_session(self.http_policy) as session:
+            druva.check_token(session, props["tenantUrl"], token, self.http_policy)
+        outs = token_outputs(props, last_checked_at=now, now=now)
+        return dynamic.CreateResult(id_=outs["fingerprint"], outs=outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        now = self.now()
+        try:
+            with new_session(self.http_policy) as session:
+                druva.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
+        except TokenRejectedError as rejected:
+            _say(f"{rejected} The token {id_} is gone; the next `pulumi up` needs a valid token.")
+            return dynamic.ReadResult("", {})
+        return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now, now=now))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        last = olds.get("lastCheckedAt")
+        last_checked = lifecycle.parse_time(last) if isinstance(last, str) else None
+        return dynamic.UpdateResult(
+            token_outputs(news, last_checked_at=last_checked, now=self.now())
+        )
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        expires = props.get("expiresAt", "its expiry")
+        _say(
+            f"Druva offers no API to revoke a SCIM token; token {id_} was removed from the "
+            f"stack only. It stops working when a newer token is generated or at {expires}."
+        )
+
+
+def token_outputs(
+    props: Mapping[str, Any], *, last_checked_at: datetime | None, now: datetime
+) -> dict[str, Any]:
+    """The resource's state: its inputs, normalised, plus the computed dates."""
+    issued_text = props.get("issuedAt")
+    issued = lifecycle.parse_time(issued_text) if isinstance(issued_text, str) else now
+    life = lifecycle.lifecycle(issued, int(props["lifetimeDays"]), int(props["rotateBeforeDays"]))
+    return {
+        "scimToken": props["scimToken"],
+        "tenantUrl": props["tenantUrl"],
+        "issuedAt": lifecycle.format_time(life.issued_at),
+        "lifetimeDays": int(props["lifetimeDays"]),
+        "rotateBeforeDays": int(props["rotateBeforeDays"]),
+        "expiresAt": lifecycle.format_time(life.expires_at),
+        "rotateAfter": lifecycle.format_time(life.rotate_after),
+        "fingerprint": lifecycle.fingerprint(props["scimToken"]),
+        "lastCheckedAt": lifecycle.format_time(last_checked_at) if last_checked_at else None,
+    }
+
+
+def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str:
+    """Keep the creation time of an unchanged token; a new token was made just now."""
+    previous = olds.get("issuedAt")
+    if isinstance(previous, str) and olds.get("scimToken") == news.get("scimToken"):
+        return previous
+    return lifecycle.format_time(now)
+
+
+def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
+    new = news.get(key)
+    return new == UNKNOWN or olds.get(key) != new
+
+
+def _failure(problem: settings.Problem) -> dynamic.CheckFailure:
+    return dynamic.CheckFailure(problem.key, str(problem))
+
+
+@dataclass(frozen=True)
+class ScimTokenArgs:
+    scim_token: pulumi.Input[str]
+    """The token as shown once by the Druva console; made a secret here if it is not one."""
+    tenant_url: pulumi.Input[str]
+    """The SCIM base URL, e.g. https://apis.druva.com/insync/scim."""
+    issued_at: pulumi.Input[str] | None = None
+    """RFC 3339 creation time; when absent, carried over or taken as now."""
+    lifetime_days: pulumi.Input[int] = lifecycle.DEFAULT_LIFETIME_DAYS
+    rotate_before_days: pulumi.Input[int] = lifecycle.DEFAULT_ROTATE_BEFORE_DAYS
+
+
+class ScimToken(dynamic.Resource, module="druva", name="ScimToken"):
+    """A Druva SCIM token with a known creation time and expiry, checked live against Druva."""
+
+    scimToken: pulumi.Output[str]
+    """The token itself; always a secret."""
+    tenantUrl: pulumi.Output[str]
+    """The SCIM base URL the token was checked against."""
+    issuedAt: pulumi.Output[str]
+    """When the token was generated (RFC 3339, UTC)."""
+    lifetimeDays: pulumi.Output[int]
+    rotateBeforeDays: pulumi.Output[int]
+    expiresAt: pulumi.Output[str]
+    """issuedAt + lifetimeDays: Druva stops accepting the token then."""
+    rotateAfter: pulumi.Output[str]
+    """expiresAt - rotateBeforeDays: from then on, rotation is due."""
+    fingerprint: pulumi.Output[str]
+    """First 12 hex digits of the token's SHA-256; safe to show and compare."""
+    lastCheckedAt: pulumi.Output[str]
+    """When Druva last accepted the token (create or refresh)."""
+
+    def __init__(
+        self,
+        name: str,
+        args: ScimTokenArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: ScimTokenProvider | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "scimToken": pulumi.Output.secret(args.scim_token),
+            "tenantUrl": args.tenant_url,
+            "issuedAt": args.issued_at,
+            "lifetimeDays": args.lifetime_days,
+            "rotateBeforeDays": args.rotate_before_days,
+            **dict.fromkeys(OUTPUT_KEYS),
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["scimToken"])
+        super().__init__(
+            provider or ScimTokenProvider(),
+            name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret),
+        )

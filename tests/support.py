@@ -1,0 +1,40 @@
+"""What several test modules share: a fast HTTP policy and providers that use it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from providers.http import HttpPolicy
+from providers.scim_token import ScimTokenProvider
+
+# Recognisable, so that a scan of everything observable can look for it.
+TOKEN = "dRuVa-TeSt-ToKeN-7f3a9c1e5b2d4f60a8e7c9b1d3f5a7c9"
+OTHER_TOKEN = "dRuVa-NeW-ToKeN-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
+
+FAST = HttpPolicy(
+    connect_timeout=0.5,
+    read_timeout=0.5,
+    attempts=3,
+    backoff_factor=0.01,
+    backoff_max=0.05,
+    retry_after_max=1,
+    max_body_bytes=1024 * 1024,
+)
+
+
+class FastProvider(ScimTokenProvider):
+    """The real provider with test-sized timeouts; importable, so dill pickles it by name."""
+
+    http_policy: ClassVar[HttpPolicy] = FAST
+
+
+class ClockProvider(FastProvider):
+    """The provider at a moment a test chooses."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__()
+        self.moment = now or datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
