@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,13 @@ class HeaderAuth(requests.auth.AuthBase):
         return "HeaderAuth([redacted])"
 
 
+class NoAuth(requests.auth.AuthBase):
+    """Sends no Authorization header; as `auth` it still keeps ~/.netrc out."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 @dataclass(frozen=True)
 class Answer:
     """A finished HTTP exchange: status, headers and a size-checked body."""
@@ -112,24 +119,28 @@ def call(
     *,
     policy: HttpPolicy,
     what: str,
-    authorization: str,
+    authorization: str | None,
     headers: dict[str, str] | None = None,
     json_body: Any = None,
+    form_body: Mapping[str, str] | None = None,
     params: dict[str, str] | None = None,
     redact: Collection[str] = (),
 ) -> Answer:
     """Send one request under the policy; raise ProviderError for what retries cannot fix.
 
     `what` names the service for messages ("Druva's SCIM endpoint"). Every
-    string in `redact` is removed from any message this raises.
+    string in `redact` is removed from any message this raises. `authorization`
+    None sends no Authorization header (an OAuth token request authenticates in
+    its form body instead).
     """
     try:
         response = session.request(
             method,
             url,
             headers=headers,
-            auth=HeaderAuth(authorization),
+            auth=NoAuth() if authorization is None else HeaderAuth(authorization),
             json=json_body,
+            data=dict(form_body) if form_body is not None else None,
             params=params,
             timeout=(policy.connect_timeout, policy.read_timeout),
             allow_redirects=False,

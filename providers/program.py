@@ -26,8 +26,11 @@ class Config:
 def raw_config() -> dict[str, object]:
     """Every `druva-scim:*` value of the stack, structured values decoded from JSON."""
     prefix = f"{settings.NAMESPACE}:"
+    # The language host puts the stack's config in PULUMI_CONFIG and loads it into
+    # CONFIG before the program runs; reading both covers either way of being run.
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     raw: dict[str, object] = {}
-    for name, value in runtime_config.get_config_env().items():
+    for name, value in every.items():
         if not name.startswith(prefix):
             continue
         raw[name[len(prefix) :]] = _decoded(value)
@@ -41,6 +44,12 @@ def _decoded(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def _is_secret(key: str) -> bool:
+    return runtime_config.is_config_secret(key) or key in (
+        runtime_config.get_config_secret_keys_env()
+    )
 
 
 def load_config(now: datetime | None = None) -> Config:
@@ -59,7 +68,7 @@ def load_config(now: datetime | None = None) -> Config:
     reason = settings.token_problem(raw.get("scimToken"))
     if reason:
         problems.append(settings.Problem("scimToken", reason))
-    elif not runtime_config.is_config_secret(f"{settings.NAMESPACE}:scimToken"):
+    elif not _is_secret(f"{settings.NAMESPACE}:scimToken"):
         problems.append(
             settings.Problem(
                 "scimToken",

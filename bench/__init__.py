@@ -1,0 +1,1 @@
+"""Printed figures, measured in one run on this machine; never assertions."""

@@ -1,0 +1,14 @@
+"""Print every benchmark figure: `venv/bin/python -m bench`."""
+
+from __future__ import annotations
+
+from bench import token
+from bench.report import table
+
+
+def main() -> None:
+    print(table("The ScimToken resource (issue 2)", token.figures()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Run __main__.py under Pulumi's own mocks, as the language host would, and record it all.
+
+The mocks behave like the engine where it matters to us: resource outputs named
+in `additionalSecretOutputs`, or whose input was secret, come back as secrets;
+the ScimToken's outputs are computed by the real provider's check and its pure
+output function (the network part is tested against the stand-in elsewhere).
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from providers import scim_token
+from tests.support import ClockProvider
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "__main__.py"
+PROJECT = "druva-scim"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    """As the monitor received them: secrets still wrapped (see `is_secret`)."""
+    dependencies: list[str]
+    provider: str
+    additional_secret_outputs: list[str]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    urn: str = ""
+
+    def plain(self, key: str) -> Any:
+        return unwrap(self.inputs.get(key))
+
+
+@dataclass
+class Run:
+    registrations: list[Registration]
+    exports: dict[str, Any]
+    secret_exports: set[str]
+    logs: list[tuple[str, str]]
+    error: BaseException | None
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def named(self, name: str) -> Registration:
+        [found] = [r for r in self.registrations if r.name == name]
+        return found
+
+    def messages(self, level: str) -> list[str]:
+        return [text for severity, text in self.logs if severity == level]
+
+
+def is_secret(value: Any) -> bool:
+    return bool(rpc.is_rpc_secret(value))
+
+
+def unwrap(value: Any) -> Any:
+    """Remove secret wrappers at every depth."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {key: unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap(item) for item in value]
+    return value
+
+
+class EngineLikeMocks(mocks.Mocks):
+    def __init__(self, now: datetime = NOW, prior: dict[str, dict[str, Any]] | None = None):
+        self.now = now
+        self.prior = prior or {}
+        """Previous outputs by resource name, as the engine's state would hold them."""
+        self.pending_secret_outputs: list[str] = []
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = args.inputs
+        plain = {key: unwrap(value) for key, value in inputs.items()}
+        if args.typ == scim_token.TYPE_TOKEN:
+            provider = ClockProvider(self.now)
+            olds = self.prior.get(args.name, {})
+            result = provider.check(olds, plain)
+            if result.failures:
+                raise pulumi.RunError("; ".join(f.reason for f in result.failures))
+            outs = scim_token.token_outputs(result.inputs, last_checked_at=self.now, now=self.now)
+            resource_id = outs["fingerprint"]
+        else:
+            outs = dict(plain)
+            resource_id = f"{args.name}-id"
+        secret_keys = set(self.pending_secret_outputs) | {
+            key for key, value in inputs.items() if is_secret(value)
+        }
+        state = {
+            key: rpc.wrap_rpc_secret(value) if key in secret_keys else value
+            for key, value in outs.items()
+            if key != "__provider"
+        }
+        return resource_id, state
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, mock: EngineLikeMocks) -> None:
+        super().__init__(mock)
+        self.engine_mocks = mock
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802  (the gRPC method name)
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        registration = Registration(
+            type=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+        )
+        self.engine_mocks.pending_secret_outputs = registration.additional_secret_outputs
+        response = super().RegisterResource(request)
+        registration.urn = response.urn
+        registration.outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
+        self.registrations.append(registration)
+        return response
+
+
+def _main() -> None:
+    runpy.run_path(str(MAIN), run_name="__main__")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname.lower(), record.getMessage()))
+
+
+def run_program(
+    config: dict[str, str],
+    secret_keys: tuple[str, ...] = ("druva-scim:scimToken",),
+    *,
+    now: datetime = NOW,
+    preview: bool = False,
+    prior: dict[str, dict[str, Any]] | None = None,
+) -> Run:
+    """Run __main__.py once with this stack config; never raises, returns what happened."""
+    settings.reset_options(project=PROJECT, stack="test", preview=preview)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+
+    logger = logging.getLogger(f"druva-scim-test-{id(config)}")
+    logger.propagate = False
+    collector = _Collector()
+    logger.handlers = [collector]
+    logger.setLevel(logging.DEBUG)
+
+    mock = EngineLikeMocks(now, prior)
+    monitor = RecordingMonitor(mock)
+    mocks.set_mocks(
+        mock, project=PROJECT, stack="test", preview=preview, logger=logger, monitor=monitor
+    )
+
+    error: BaseException | None = None
+    try:
+        _sync_await(run_pulumi_func(_main))
+    except Exception as raised:
+        error = raised
+
+    exports: dict[str, Any] = {}
+    secret_exports: set[str] = set()
+    root = settings.get_root_resource()
+    outputs = getattr(root, "outputs", {}) if error is None else {}
+    for name, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        exports[name] = _sync_await(output.future(with_unknowns=True))
+        if _sync_await(output.is_secret()):
+            secret_exports.add(name)
+    return Run(monitor.registrations, exports, secret_exports, collector.records, error)

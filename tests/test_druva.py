@@ -1,0 +1,128 @@
+"""The Druva client over real sockets against the SCIM stand-in."""
+
+import time
+
+import pytest
+
+from providers import druva as client
+from providers.errors import ProviderError, TokenRejectedError
+from providers.http import new_session
+from tests.stand_ins.druva import DruvaScim, scim_error
+from tests.stand_ins.server import Reply, StandIn, closed_port
+from tests.support import FAST, OTHER_TOKEN, TOKEN
+
+
+def check(url: str, token: str = TOKEN):
+    with new_session(FAST) as session:
+        return client.check_token(session, url, token, FAST)
+
+
+def test_an_accepted_token_is_checked_with_a_read_only_query(druva):
+    answer = check(druva.url)
+    assert answer.status == 200 and answer.attempts == 1
+    [request] = druva.requests
+    assert request.method == "GET"
+    assert request.path == "/insync/scim/Users"
+    assert request.authorization == f"Bearer {TOKEN}"
+    assert request.query["filter"].startswith('userName eq "')
+    assert "application/scim+json" in request.headers["accept"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_rejected_token_says_so_and_how_to_rotate(druva, status):
+    druva.fail_next(scim_error(status, "token invalid"))
+    with pytest.raises(TokenRejectedError) as raised:
+        check(druva.url)
+    message = str(raised.value)
+    assert f"HTTP {status}: token invalid" in message
+    assert "expired, was revoked, or was superseded" in message
+    assert "Rotation" in message
+    assert len(druva.requests) == 1, "a rejection is final, never retried"
+
+
+def test_an_unknown_token_is_rejected_by_the_stand_in_itself(druva):
+    with pytest.raises(TokenRejectedError, match="HTTP 401"):
+        check(druva.url, OTHER_TOKEN)
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_transient_answers_are_retried_then_succeed(druva, status):
+    druva.fail_next(scim_error(status, "busy", {"Retry-After": "0"}))
+    answer = check(druva.url)
+    assert answer.status == 200 and answer.attempts == 2
+    assert len(druva.requests) == 2
+
+
+def test_retry_after_is_honoured(druva):
+    druva.fail_next(scim_error(429, "slow down", {"Retry-After": "1"}))
+    started = time.monotonic()
+    check(druva.url)
+    assert time.monotonic() - started >= 0.95
+
+
+def test_persistent_errors_stop_after_the_bounded_attempts(druva):
+    druva.fail_next(*[scim_error(503, "maintenance")] * 5)
+    with pytest.raises(ProviderError, match=r"still answered HTTP 503: maintenance after 3"):
+        check(druva.url)
+    assert len(druva.requests) == FAST.attempts
+
+
+def test_a_wrong_path_is_a_tenant_url_problem(druva):
+    with pytest.raises(ProviderError, match=r"404.*druva-scim:tenantUrl"):
+        check(druva.origin + "/wrong/scim")
+
+
+def test_a_slow_answer_times_out_and_is_retried(druva):
+    druva.fail_next(Reply(delay=FAST.read_timeout * 3))
+    answer = check(druva.url)
+    assert answer.status == 200 and len(druva.requests) == 2
+
+
+def test_a_server_that_never_answers_fails_within_the_bound(druva):
+    druva.fail_next(*[Reply(action="hang")] * FAST.attempts)
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match=r"could not be reached after 3 attempts.*timed out"):
+        check(druva.url)
+    assert time.monotonic() - started < FAST.worst_case_seconds()
+
+
+def test_connection_refused_is_reported_with_the_url():
+    url = f"http://127.0.0.1:{closed_port()}/insync/scim"
+    with pytest.raises(ProviderError, match=r"127\.0\.0\.1.*connection refused"):
+        check(url)
+
+
+def test_an_answer_that_is_not_scim_points_at_the_tenant_url(druva):
+    druva.fail_next(Reply(200, b"<html>login</html>", content_type="text/html"))
+    with pytest.raises(ProviderError, match="not with a SCIM ListResponse"):
+        check(druva.url)
+
+
+def test_an_oversized_answer_is_refused_unread(druva):
+    druva.fail_next(Reply(200, action="oversized"))
+    with pytest.raises(ProviderError, match="more than the 1048576 accepted"):
+        check(druva.url)
+
+
+def test_a_redirect_is_not_followed_and_the_token_stays_home(druva):
+    with StandIn() as elsewhere:
+        druva.fail_next(Reply(302, headers={"Location": elsewhere.origin + "/steal"}))
+        with pytest.raises(ProviderError, match=r"redirected to .*not sent on redirects"):
+            check(druva.url)
+        assert elsewhere.requests == []
+
+
+def test_an_error_detail_that_echoes_the_token_is_scrubbed(druva):
+    druva.fail_next(scim_error(401, f"token {TOKEN} is revoked"))
+    with pytest.raises(TokenRejectedError) as raised:
+        check(druva.url)
+    assert TOKEN not in str(raised.value)
+    assert "[redacted] is revoked" in str(raised.value)
+
+
+def test_stand_in_answers_scim_json(druva: DruvaScim):
+    with new_session(FAST) as session:
+        response = session.get(druva.url + "/Users", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/scim+json"
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]

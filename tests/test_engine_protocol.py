@@ -1,0 +1,144 @@
+"""The provider as the engine meets it: the SDK's host process, over gRPC, step by step."""
+
+import base64
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from providers.scim_token import ScimTokenProvider
+from tests.engine import ProviderHost, from_struct, serialized
+from tests.stand_ins.druva import DruvaScim
+from tests.support import OTHER_TOKEN, TOKEN, FastProvider
+
+URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[DruvaScim]:
+    with DruvaScim(TOKEN, OTHER_TOKEN) as druva:
+        yield druva
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[ProviderHost]:
+    with ProviderHost() as process:
+        process.configure()
+        yield process
+
+
+def news(url: str, provider: str, **changes):
+    inputs = {
+        "scimToken": TOKEN,
+        "tenantUrl": url,
+        "lifetimeDays": 365,
+        "rotateBeforeDays": 30,
+        "__provider": provider,
+    }
+    inputs.update(changes)
+    return inputs
+
+
+def test_configure_declines_secrets_so_the_engine_strips_them(host):
+    assert host.configure().acceptSecrets is False
+
+
+def test_the_whole_lifecycle_through_the_real_host(host, stand_in):
+    provider = serialized(ScimTokenProvider())
+    before = len(stand_in.requests)
+
+    checked = host.check(URN, {}, news(stand_in.url + "/", provider))
+    assert list(checked.failures) == []
+    inputs = from_struct(checked.inputs)
+    assert inputs["tenantUrl"] == stand_in.url
+    assert inputs["issuedAt"].endswith("Z")
+
+    created = host.create(URN, inputs)
+    state = from_struct(created.properties)
+    assert created.id == state["fingerprint"]
+    assert state["expiresAt"] > state["rotateAfter"] > state["issuedAt"]
+    assert state["__provider"] == provider
+    assert len(stand_in.requests) == before + 1
+
+    # A second run: check carries issuedAt over, diff sees nothing, Druva hears nothing.
+    again = from_struct(host.check(URN, inputs, news(stand_in.url, provider)).inputs)
+    assert again["issuedAt"] == inputs["issuedAt"]
+    unchanged = host.diff(URN, created.id, state, again)
+    assert unchanged.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert len(stand_in.requests) == before + 1
+
+    rotated_inputs = from_struct(
+        host.check(URN, inputs, news(stand_in.url, provider, scimToken=OTHER_TOKEN)).inputs
+    )
+    replaced = host.diff(URN, created.id, state, rotated_inputs)
+    assert replaced.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(replaced.replaces) == ["scimToken"]
+    assert replaced.deleteBeforeReplace is False
+
+    moved = from_struct(
+        host.check(URN, inputs, news(stand_in.url, provider, rotateBeforeDays=60)).inputs
+    )
+    in_place = host.diff(URN, created.id, state, moved)
+    assert in_place.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(in_place.replaces) == []
+    updated = from_struct(host.update(URN, created.id, state, moved).properties)
+    assert updated["rotateAfter"] < state["rotateAfter"]
+    assert len(stand_in.requests) == before + 1, "update makes no call"
+
+    read = host.read(URN, created.id, updated)
+    assert read.id == created.id
+    assert from_struct(read.properties)["lastCheckedAt"] >= state["lastCheckedAt"]
+    assert len(stand_in.requests) == before + 2
+
+    host.delete(URN, created.id, updated)
+    assert len(stand_in.requests) == before + 2
+    assert "no API to revoke" in host.stderr()
+
+
+def test_check_failures_come_back_as_failures_not_errors(host, stand_in):
+    provider = serialized(ScimTokenProvider())
+    checked = host.check(
+        URN, {}, news("http://apis.druva.com/x", provider, lifetimeDays=0, scimToken=" x")
+    )
+    properties = sorted(failure.property for failure in checked.failures)
+    assert properties == ["lifetimeDays", "scimToken", "tenantUrl"]
+    assert all(failure.reason.startswith("druva-scim:") for failure in checked.failures)
+
+
+def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
+    with ProviderHost() as host:
+        host.configure()
+        provider = serialized(FastProvider())
+        rogue = "dRuVa-ReVoKeD-ToKeN-1234567890abcdef"
+        inputs = from_struct(
+            host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
+        )
+        with pytest.raises(grpc.RpcError) as raised:
+            host.create(URN, inputs)
+        details = raised.value.details()
+        assert "rejected the token (HTTP 401" in details
+        assert "Traceback" not in details and 'File "' not in details
+        assert rogue not in details and rogue not in host.stderr()
+
+
+def test_refresh_of_a_superseded_token_reports_it_gone(stand_in):
+    with ProviderHost() as host:
+        host.configure()
+        provider = serialized(FastProvider())
+        inputs = from_struct(host.check(URN, {}, news(stand_in.url, provider)).inputs)
+        created = host.create(URN, inputs)
+        state = from_struct(created.properties)
+        stand_in.accepted.discard(TOKEN)
+        try:
+            read = host.read(URN, created.id, state)
+        finally:
+            stand_in.accepted.add(TOKEN)
+        assert read.id == ""
+        assert "rejected the token" in host.stderr()
+
+
+def test_nothing_the_host_prints_carries_the_token(host, stand_in):
+    text = host.stderr()
+    for form in (TOKEN, base64.b64encode(TOKEN.encode()).decode()):
+        assert form not in text

@@ -1,0 +1,110 @@
+"""The token's dates as pure functions: no clock, no network."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from providers import lifecycle
+from providers.lifecycle import Phase
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_expiry_is_365_days_after_creation_across_a_leap_day():
+    life = lifecycle.lifecycle(utc(2028, 1, 10, 8, 0), 365, 30)
+    # 2028 is a leap year: 365 days from 10 January lands on 9 January 2029.
+    assert life.expires_at == utc(2029, 1, 9, 8, 0)
+    assert life.rotate_after == utc(2028, 12, 10, 8, 0)
+
+
+def test_a_token_made_on_the_leap_day_expires_on_the_28th_of_february():
+    life = lifecycle.lifecycle(utc(2028, 2, 29, 23, 59), 365, 30)
+    assert life.expires_at == utc(2029, 2, 28, 23, 59)
+
+
+def test_non_utc_offsets_are_converted_before_counting_days():
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    life = lifecycle.lifecycle(datetime(2026, 11, 22, 2, 0, tzinfo=kolkata), 365, 30)
+    assert life.issued_at == utc(2026, 11, 21, 20, 30)
+    assert lifecycle.format_time(life.expires_at) == "2027-11-21T20:30:00Z"
+
+
+def test_a_time_without_offset_is_refused():
+    with pytest.raises(ValueError, match="ambiguous"):
+        lifecycle.lifecycle(datetime(2026, 11, 22), 365, 30)
+
+
+@pytest.mark.parametrize(
+    ("now", "phase"),
+    [
+        (utc(2027, 10, 22, 11, 59, 59), Phase.VALID),
+        (utc(2027, 10, 22, 12, 0, 0), Phase.ROTATION_DUE),
+        (utc(2027, 11, 22, 11, 59, 59), Phase.ROTATION_DUE),
+        (utc(2027, 11, 22, 12, 0, 0), Phase.EXPIRED),
+    ],
+)
+def test_phase_boundaries_belong_to_the_later_phase(now, phase):
+    life = lifecycle.lifecycle(utc(2026, 11, 22, 12, 0), 365, 31)
+    assert life.rotate_after == utc(2027, 10, 22, 12, 0)
+    assert life.phase(now) is phase
+
+
+def test_rotate_before_zero_means_rotation_is_due_only_at_expiry():
+    life = lifecycle.lifecycle(utc(2026, 1, 1), 365, 0)
+    assert life.rotate_after == life.expires_at
+    assert life.phase(life.expires_at - timedelta(seconds=1)) is Phase.VALID
+
+
+@pytest.mark.parametrize(
+    ("now", "days"),
+    [
+        (utc(2027, 11, 10, 12, 0), 12),
+        (utc(2027, 11, 21, 12, 0, 1), 0),
+        (utc(2027, 11, 22, 12, 0, 1), -1),
+    ],
+)
+def test_days_left_round_down(now, days):
+    life = lifecycle.lifecycle(utc(2026, 11, 22, 12, 0), 365, 30)
+    assert life.days_left(now) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-22T09:30:00Z", utc(2026, 11, 22, 9, 30)),
+        ("2026-11-22t09:30:00z", utc(2026, 11, 22, 9, 30)),
+        ("2026-11-22T09:30:00.123456Z", utc(2026, 11, 22, 9, 30, 0, 123456)),
+        ("2026-11-22T15:00:00+05:30", utc(2026, 11, 22, 9, 30)),
+        ("2026-11-22T04:30:00-05:00", utc(2026, 11, 22, 9, 30)),
+    ],
+)
+def test_parse_time_accepts_rfc3339_with_any_offset(text, expected):
+    assert lifecycle.parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-11-22", "not an RFC 3339 date-time"),
+        ("2026-11-22T09:30:00", "no UTC offset"),
+        ("22/11/2026 09:30", "not an RFC 3339 date-time"),
+        ("2026-13-01T00:00:00Z", "not an RFC 3339 date-time"),
+        ("yesterday at noon", "not an RFC 3339 date-time"),
+    ],
+)
+def test_parse_time_refuses_what_is_not_rfc3339(text, message):
+    with pytest.raises(ValueError, match=message):
+        lifecycle.parse_time(text)
+
+
+def test_format_time_is_utc_with_z_to_the_second():
+    moment = datetime(2026, 11, 22, 10, 0, 0, 999999, tzinfo=timezone(timedelta(hours=1)))
+    assert lifecycle.format_time(moment) == "2026-11-22T09:00:00Z"
+
+
+def test_fingerprint_is_the_first_12_hex_digits_of_sha256():
+    # sha256("abc") is ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+    assert lifecycle.fingerprint("abc") == "ba7816bf8f01"
+    assert lifecycle.fingerprint("abd") != lifecycle.fingerprint("abc")

@@ -1,0 +1,153 @@
+"""The program under Pulumi's mocks: what it registers, what it exports, what stays secret."""
+
+import base64
+import urllib.parse
+
+import dill
+import pytest
+
+from providers.scim_token import TYPE_TOKEN, ScimTokenProvider
+from tests.harness import is_secret, run_program, unwrap
+from tests.support import TOKEN
+
+CONFIG = {
+    "druva-scim:scimToken": TOKEN,
+    "druva-scim:issuedAt": "2026-11-01T09:30:00Z",
+}
+
+
+def token_forms(token: str = TOKEN) -> list[str]:
+    return [
+        token,
+        base64.b64encode(token.encode()).decode(),
+        urllib.parse.quote(token, safe=""),
+    ]
+
+
+def test_one_scim_token_is_registered_with_its_inputs():
+    run = run_program(CONFIG)
+    assert run.error is None
+    [token] = run.registrations
+    assert token.type == TYPE_TOKEN == "pulumi-python:dynamic/druva:ScimToken"
+    assert token.name == "druva-scim-token"
+    assert token.plain("tenantUrl") == "https://apis.druva.com/insync/scim"
+    assert token.plain("issuedAt") == "2026-11-01T09:30:00Z"
+    assert token.plain("lifetimeDays") == 365
+    assert token.plain("rotateBeforeDays") == 30
+    assert token.additional_secret_outputs == ["scimToken"]
+
+
+def test_the_token_input_is_a_secret_and_the_provider_blob_holds_no_token():
+    [token] = run_program(CONFIG).registrations
+    assert is_secret(token.inputs["scimToken"])
+    assert unwrap(token.inputs["scimToken"]) == TOKEN
+    blob = token.inputs["__provider"]
+    assert not is_secret(blob), "nothing secret is captured, so the blob need not hide"
+    raw = base64.b64decode(blob)
+    for form in token_forms():
+        assert form.encode() not in raw and form not in blob
+    assert isinstance(dill.loads(raw), ScimTokenProvider)  # noqa: S301  (our own blob)
+
+
+def test_no_input_other_than_the_token_carries_it():
+    [token] = run_program(CONFIG).registrations
+    for key, value in token.inputs.items():
+        if key != "scimToken":
+            assert TOKEN not in repr(unwrap(value)), key
+
+
+def test_exports_give_the_dates_and_only_the_token_is_secret():
+    run = run_program(CONFIG)
+    assert run.exports == {
+        "tenantUrl": "https://apis.druva.com/insync/scim",
+        "tokenFingerprint": run.registrations[0].outputs["fingerprint"],
+        "issuedAt": "2026-11-01T09:30:00Z",
+        "expiresAt": "2027-11-01T09:30:00Z",
+        "rotateAfter": "2027-10-02T09:30:00Z",
+        "tokenLastCheckedAt": "2026-11-22T12:00:00Z",
+        "scimToken": TOKEN,
+    }
+    assert run.secret_exports == {"scimToken"}
+    for name, value in run.exports.items():
+        if name != "scimToken":
+            assert all(form not in str(value) for form in token_forms()), name
+
+
+def test_the_token_output_is_secret_as_the_engine_would_mark_it():
+    [token] = run_program(CONFIG).registrations
+    assert is_secret(token.outputs["scimToken"])
+    assert not is_secret(token.outputs["fingerprint"])
+
+
+def test_without_issued_at_the_creation_time_is_the_run_time():
+    run = run_program({"druva-scim:scimToken": TOKEN})
+    assert run.error is None
+    assert run.exports["issuedAt"] == "2026-11-22T12:00:00Z"
+    assert "issuedAt" not in run.registrations[0].inputs
+
+
+@pytest.mark.parametrize(
+    ("extra", "url"),
+    [
+        ({"druva-scim:cloud": "gov"}, "https://govcloudapis.druva.com/insync/scim"),
+        ({"druva-scim:tenantUrl": "https://scim.example.test/v2/"}, "https://scim.example.test/v2"),
+        (
+            {"druva-scim:cloud": "gov", "druva-scim:tenantUrl": "https://x.example/scim"},
+            "https://x.example/scim",
+        ),
+    ],
+)
+def test_cloud_and_tenant_url_choose_the_scim_base_url(extra, url):
+    run = run_program({**CONFIG, **extra})
+    assert run.registrations[0].plain("tenantUrl") == url
+    assert run.exports["tenantUrl"] == url
+
+
+@pytest.mark.parametrize(
+    ("config", "secret_keys", "expected"),
+    [
+        ({}, (), "druva-scim:scimToken: is not set"),
+        ({"druva-scim:scimToken": TOKEN}, (), "stored in plain text"),
+        ({**CONFIG, "druva-scim:scimToken": "  "}, ("druva-scim:scimToken",), "only white space"),
+        (
+            {**CONFIG, "druva-scim:tenantURL": "https://x"},
+            ("druva-scim:scimToken",),
+            "druva-scim:tenantURL: is not a setting of druva-scim",
+        ),
+        (
+            {**CONFIG, "druva-scim:cloud": "azure"},
+            ("druva-scim:scimToken",),
+            "druva-scim:cloud: must be one of standard, gov",
+        ),
+        (
+            {**CONFIG, "druva-scim:issuedAt": "2025-01-01T00:00:00Z"},
+            ("druva-scim:scimToken",),
+            "druva-scim:issuedAt: the token issued 2025-01-01T00:00:00Z expired on 2026-01-01",
+        ),
+        (
+            {**CONFIG, "druva-scim:lifetimeDays": "10000"},
+            ("druva-scim:scimToken",),
+            "druva-scim:lifetimeDays: must be from 1 to 365 days",
+        ),
+    ],
+)
+def test_bad_config_stops_before_anything_is_registered(config, secret_keys, expected):
+    run = run_program(config, secret_keys)
+    assert run.registrations == []
+    assert type(run.error).__name__ == "RunError"
+    assert "nothing was changed" in str(run.error)
+    errors = run.messages("error")
+    assert any(expected in message for message in errors), errors
+    assert all(TOKEN not in message for message in errors)
+
+
+def test_every_problem_is_reported_in_one_run():
+    run = run_program(
+        {
+            "druva-scim:scimToken": TOKEN,
+            "druva-scim:cloud": "moon",
+            "druva-scim:rotateBeforeDays": "x",
+        }
+    )
+    assert "2 settings of druva-scim need fixing" in str(run.error)
+    assert len(run.messages("error")) == 2

@@ -1,0 +1,246 @@
+"""The provider's methods in-process, against the Druva stand-in over real sockets."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from providers.errors import ProviderError, TokenRejectedError
+from providers.scim_token import UNKNOWN
+from tests.stand_ins.druva import scim_error
+from tests.support import OTHER_TOKEN, TOKEN, ClockProvider
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def inputs(url: str, **changes):
+    base = {
+        "scimToken": TOKEN,
+        "tenantUrl": url,
+        "lifetimeDays": 365,
+        "rotateBeforeDays": 30,
+    }
+    base.update(changes)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def checked(provider, olds, news):
+    result = provider.check(olds, news)
+    assert result.failures == [], [f.reason for f in result.failures]
+    return result.inputs
+
+
+# --- check ---------------------------------------------------------------
+
+
+def test_a_new_token_without_issued_at_is_taken_as_made_now():
+    news = checked(ClockProvider(NOW), {}, inputs("https://apis.druva.com/insync/scim/"))
+    assert news["issuedAt"] == "2026-11-22T12:00:00Z"
+    assert news["tenantUrl"] == "https://apis.druva.com/insync/scim"
+
+
+def test_an_unchanged_token_keeps_its_issued_at_on_every_later_run():
+    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
+    later = ClockProvider(NOW + timedelta(days=200))
+    again = checked(later, first, inputs("https://a.example/scim"))
+    assert again["issuedAt"] == first["issuedAt"]
+
+
+def test_a_changed_token_gets_a_new_issued_at():
+    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
+    later = ClockProvider(NOW + timedelta(days=340))
+    rotated = checked(later, first, inputs("https://a.example/scim", scimToken=OTHER_TOKEN))
+    assert rotated["issuedAt"] == "2027-10-28T12:00:00Z"
+
+
+def test_an_explicit_issued_at_wins_and_is_normalised_to_utc():
+    news = checked(
+        ClockProvider(NOW),
+        {},
+        inputs("https://a.example/scim", issuedAt="2026-11-01T10:00:00+02:00"),
+    )
+    assert news["issuedAt"] == "2026-11-01T08:00:00Z"
+
+
+def test_engine_floats_become_whole_numbers():
+    news = checked(
+        ClockProvider(NOW),
+        {},
+        inputs("https://a.example/scim", lifetimeDays=365.0, rotateBeforeDays=30.0),
+    )
+    assert (news["lifetimeDays"], news["rotateBeforeDays"]) == (365, 30)
+    assert isinstance(news["lifetimeDays"], int)
+
+
+def test_a_token_past_expiry_is_refused_with_its_date_and_the_steps():
+    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
+    year_later = ClockProvider(NOW + timedelta(days=365))
+    result = year_later.check(first, inputs("https://a.example/scim"))
+    [failure] = result.failures
+    assert failure.property == "issuedAt"
+    assert "expired on 2027-11-22" in failure.reason and "New Token" in failure.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "prop", "text"),
+    [
+        ({"scimToken": ""}, "scimToken", "druva-scim:scimToken: is not set"),
+        ({"scimToken": TOKEN + "\n"}, "scimToken", "line break"),
+        ({"tenantUrl": "http://apis.druva.com/scim"}, "tenantUrl", "plain http"),
+        ({"lifetimeDays": 0}, "lifetimeDays", "from 1 to 365"),
+        ({"rotateBeforeDays": 400}, "rotateBeforeDays", "from 0 to 365"),
+        ({"rotateBeforeDays": 365}, "rotateBeforeDays", "less than lifetimeDays"),
+        ({"issuedAt": "not a time"}, "issuedAt", "RFC 3339"),
+        ({"issuedAt": "2027-01-01T00:00:00Z"}, "issuedAt", "in the future"),
+    ],
+)
+def test_check_failures_name_the_property_and_the_fix(change, prop, text):
+    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", **change))
+    assert [failure.property for failure in result.failures] == [prop]
+    assert text in result.failures[0].reason
+    assert TOKEN not in result.failures[0].reason
+
+
+def test_a_missing_tenant_url_is_a_failure():
+    news = inputs("x")
+    del news["tenantUrl"]
+    result = ClockProvider(NOW).check({}, news)
+    assert [failure.property for failure in result.failures] == ["tenantUrl"]
+
+
+def test_unknown_values_in_a_preview_are_not_judged():
+    result = ClockProvider(NOW).check({}, inputs(UNKNOWN, scimToken=UNKNOWN))
+    assert result.failures == []
+    assert result.inputs["tenantUrl"] == UNKNOWN
+
+
+# --- diff ----------------------------------------------------------------
+
+
+def state_after_create(druva, provider=None):
+    provider = provider or ClockProvider(NOW)
+    news = checked(provider, {}, inputs(druva.url))
+    return news, provider.create(news)
+
+
+def test_same_inputs_give_no_change_whatever_the_date(druva):
+    news, created = state_after_create(druva)
+    for days in (0, 1, 200, 334, 364):
+        provider = ClockProvider(NOW + timedelta(days=days))
+        again = checked(provider, news, inputs(druva.url))
+        diff = provider.diff(created.id, created.outs, again)
+        assert diff.changes is False and diff.replaces == []
+    assert len(druva.requests) == 1, "check and diff never call Druva"
+
+
+@pytest.mark.parametrize(
+    ("change", "replaces"),
+    [
+        ({"scimToken": OTHER_TOKEN}, ["scimToken"]),
+        ({"tenantUrl": "https://b.example/scim"}, ["tenantUrl"]),
+    ],
+)
+def test_a_new_token_or_tenant_replaces_create_before_delete(druva, change, replaces):
+    news, created = state_after_create(druva)
+    provider = ClockProvider(NOW)
+    new_inputs = checked(provider, news, {**inputs(druva.url), **change})
+    diff = provider.diff(created.id, created.outs, new_inputs)
+    assert diff.changes is True and diff.replaces == replaces
+    assert diff.delete_before_replace is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"issuedAt": "2026-11-20T00:00:00Z"}, {"lifetimeDays": 300}, {"rotateBeforeDays": 10}],
+)
+def test_dates_change_in_place(druva, change):
+    news, created = state_after_create(druva)
+    provider = ClockProvider(NOW)
+    new_inputs = checked(provider, news, {**inputs(druva.url), **change})
+    diff = provider.diff(created.id, created.outs, new_inputs)
+    assert diff.changes is True and diff.replaces == []
+
+
+def test_an_unknown_new_value_counts_as_a_change():
+    diff = ClockProvider(NOW).diff("id", {"scimToken": TOKEN}, {"scimToken": UNKNOWN})
+    assert diff.replaces == ["scimToken"]
+
+
+# --- create --------------------------------------------------------------
+
+
+def test_create_checks_live_and_records_the_dates(druva):
+    _, created = state_after_create(druva)
+    assert created.id == created.outs["fingerprint"]
+    outs = created.outs
+    assert outs["issuedAt"] == "2026-11-22T12:00:00Z"
+    assert outs["expiresAt"] == "2027-11-22T12:00:00Z"
+    assert outs["rotateAfter"] == "2027-10-23T12:00:00Z"
+    assert outs["lastCheckedAt"] == "2026-11-22T12:00:00Z"
+    assert outs["scimToken"] == TOKEN and outs["tenantUrl"] == druva.url
+    assert len(outs["fingerprint"]) == 12 and outs["fingerprint"] != TOKEN[:12]
+    assert druva.requests[0].authorization == f"Bearer {TOKEN}"
+
+
+def test_create_with_a_rejected_token_creates_nothing(druva):
+    druva.accepted.clear()
+    with pytest.raises(TokenRejectedError, match="rejected the token"):
+        state_after_create(druva)
+
+
+def test_create_when_druva_stays_down_fails_clearly(druva):
+    druva.fail_next(*[scim_error(503, "down")] * 3)
+    with pytest.raises(ProviderError, match="HTTP 503: down after 3 attempts"):
+        state_after_create(druva)
+
+
+# --- read (refresh) ------------------------------------------------------
+
+
+def test_refresh_of_an_accepted_token_moves_the_last_check(druva):
+    _, created = state_after_create(druva)
+    later = ClockProvider(NOW + timedelta(days=3))
+    read = later.read(created.id, created.outs)
+    assert read.id == created.id
+    assert read.outs["lastCheckedAt"] == "2026-11-25T12:00:00Z"
+    assert read.outs["expiresAt"] == created.outs["expiresAt"]
+
+
+def test_refresh_of_a_rejected_token_reports_it_gone(druva, capsys):
+    _, created = state_after_create(druva)
+    druva.accepted.clear()
+    read = ClockProvider(NOW).read(created.id, created.outs)
+    assert read.id == ""
+    err = capsys.readouterr().err
+    assert "rejected the token" in err and TOKEN not in err
+
+
+def test_refresh_during_an_outage_fails_and_leaves_state_alone(druva):
+    _, created = state_after_create(druva)
+    before = dict(created.outs)
+    druva.fail_next(*[scim_error(500, "oops")] * 3)
+    with pytest.raises(ProviderError, match="HTTP 500"):
+        ClockProvider(NOW).read(created.id, created.outs)
+    assert created.outs == before
+
+
+# --- update and delete: no network ---------------------------------------
+
+
+def test_update_recomputes_dates_without_calling_druva(druva):
+    news, created = state_after_create(druva)
+    calls = len(druva.requests)
+    provider = ClockProvider(NOW + timedelta(days=1))
+    new_inputs = checked(provider, news, inputs(druva.url, rotateBeforeDays=60))
+    updated = provider.update(created.id, created.outs, new_inputs)
+    assert updated.outs["rotateAfter"] == "2027-09-23T12:00:00Z"
+    assert updated.outs["lastCheckedAt"] == created.outs["lastCheckedAt"]
+    assert len(druva.requests) == calls
+
+
+def test_delete_makes_no_call_and_says_why(druva, capsys):
+    _, created = state_after_create(druva)
+    calls = len(druva.requests)
+    ClockProvider(NOW).delete(created.id, created.outs)
+    assert len(druva.requests) == calls
+    err = capsys.readouterr().err
+    assert "no API to revoke" in err and created.id in err and TOKEN not in err

@@ -1,0 +1,154 @@
+"""Validation of the token settings: every bad value names its setting and the fix."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from providers import settings
+from tests.support import TOKEN
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("   ", "only white space"),
+        (TOKEN + "\n", "line break at its start or end"),
+        (" " + TOKEN, "line break at its start or end"),
+        (TOKEN[:10] + "\n" + TOKEN[10:], "white space or control characters inside"),
+        (TOKEN[:10] + " " + TOKEN[10:], "white space or control characters inside"),
+        (TOKEN[:10] + "\x00" + TOKEN[10:], "white space or control characters inside"),
+        ("x" * 5000, "longer than 4096"),
+        (12345, "is not set"),
+    ],
+)
+def test_bad_tokens_are_refused_without_quoting_them(token, message):
+    reason = settings.token_problem(token)
+    assert reason is not None and message in reason
+    if isinstance(token, str) and token.strip():
+        assert token.strip() not in reason
+
+
+def test_a_good_token_passes():
+    assert settings.token_problem(TOKEN) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised"),
+    [
+        ("https://apis.druva.com/insync/scim", "https://apis.druva.com/insync/scim"),
+        ("https://apis.druva.com/insync/scim/", "https://apis.druva.com/insync/scim"),
+        (
+            " https://govcloudapis.druva.com/insync/scim ",
+            "https://govcloudapis.druva.com/insync/scim",
+        ),
+        ("http://127.0.0.1:8080/insync/scim", "http://127.0.0.1:8080/insync/scim"),
+        ("http://127.8.9.10/scim", "http://127.8.9.10/scim"),
+        ("http://localhost:9/scim", "http://localhost:9/scim"),
+        ("http://[::1]:9/scim", "http://[::1]:9/scim"),
+    ],
+)
+def test_tenant_urls_accepted_and_normalised(url, normalised):
+    assert settings.tenant_url(url) == (normalised, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://apis.druva.com/insync/scim", "plain http"),
+        ("http://10.0.0.5/scim", "plain http"),
+        ("apis.druva.com/insync/scim", "not an http(s) URL"),
+        ("ftp://apis.druva.com/scim", "not an http(s) URL"),
+        ("not a url", "not an http(s) URL"),
+        ("https://", "not an http(s) URL"),
+        ("https://apis.druva.com:99999/scim", "is not a URL"),
+        ("https://user:pw@apis.druva.com/scim", "user name or password"),
+        ("https://apis.druva.com/scim?x=1", "query or fragment"),
+        ("", "must be a URL"),
+        (42, "must be a URL"),
+    ],
+)
+def test_tenant_urls_refused(url, message):
+    value, reason = settings.tenant_url(url)
+    assert value is None and reason is not None and message in reason
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(30, 30), (30.0, 30), ("30", 30), (" 7 ", 7), (1, 1), (365, 365)],
+)
+def test_whole_numbers_from_config_strings_and_engine_floats(value, expected):
+    assert settings.whole_number(value, 1, 365) == (expected, None)
+
+
+@pytest.mark.parametrize("value", [0, 366, -1, "-5", 30.5, "thirty", True, None, [30]])
+def test_whole_numbers_refused(value):
+    number, reason = settings.whole_number(value, 1, 365)
+    assert number is None and reason is not None and "1 to 365" in reason
+
+
+def test_defaults_give_the_standard_cloud_and_365_30():
+    checked, problems = settings.token_settings({}, NOW)
+    assert problems == []
+    assert checked == settings.TokenSettings("https://apis.druva.com/insync/scim", None, 365, 30)
+
+
+def test_gov_cloud_and_an_explicit_tenant_url_overriding_it():
+    gov, _ = settings.token_settings({"cloud": "gov"}, NOW)
+    assert gov is not None and gov.tenant_url == "https://govcloudapis.druva.com/insync/scim"
+    custom, _ = settings.token_settings(
+        {"cloud": "gov", "tenantUrl": "https://scim.example.test/x/"}, NOW
+    )
+    assert custom is not None and custom.tenant_url == "https://scim.example.test/x"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "message"),
+    [
+        ({"cloud": "azure"}, "cloud", "one of standard, gov"),
+        ({"tenantUrl": "http://apis.druva.com/x"}, "tenantUrl", "plain http"),
+        ({"lifetimeDays": "0"}, "lifetimeDays", "from 1 to 365"),
+        ({"lifetimeDays": "10000"}, "lifetimeDays", "Druva tokens last 365 days"),
+        ({"lifetimeDays": "a year"}, "lifetimeDays", "whole number"),
+        ({"rotateBeforeDays": "-3"}, "rotateBeforeDays", "from 0 to 365"),
+        ({"rotateBeforeDays": "365"}, "rotateBeforeDays", "less than lifetimeDays (365)"),
+        ({"lifetimeDays": "10", "rotateBeforeDays": "10"}, "rotateBeforeDays", "less than"),
+        ({"issuedAt": "2026-11-22"}, "issuedAt", "not an RFC 3339"),
+        ({"issuedAt": "2026-11-22T13:00:00Z"}, "issuedAt", "in the future"),
+        ({"issuedAt": "2025-11-22T11:59:59Z"}, "issuedAt", "expired on 2026-11-22"),
+        (
+            {"issuedAt": "2026-10-01T00:00:00Z", "lifetimeDays": "30", "rotateBeforeDays": "5"},
+            "issuedAt",
+            "expired",
+        ),
+        ({"issuedAt": 20261122}, "issuedAt", "RFC 3339"),
+    ],
+)
+def test_each_bad_setting_is_named_with_its_fix(raw, key, message):
+    checked, problems = settings.token_settings(raw, NOW)
+    assert checked is None
+    assert [problem.key for problem in problems] == [key]
+    assert message in problems[0].message
+    assert str(problems[0]).startswith(f"druva-scim:{key}: ")
+
+
+def test_an_expired_token_message_gives_the_date_and_the_rotation_steps():
+    _, problems = settings.token_settings({"issuedAt": "2025-01-01T00:00:00Z"}, NOW)
+    message = problems[0].message
+    assert "expired on 2026-01-01" in message
+    assert "New Token" in message and "pulumi config set --secret" in message
+
+
+def test_a_few_minutes_of_clock_skew_is_tolerated():
+    checked, problems = settings.token_settings({"issuedAt": "2026-11-22T12:04:00Z"}, NOW)
+    assert problems == [] and checked is not None
+
+
+def test_all_problems_are_reported_at_once():
+    _, problems = settings.token_settings(
+        {"cloud": "moon", "lifetimeDays": "0", "issuedAt": "soon"}, NOW
+    )
+    assert sorted(problem.key for problem in problems) == ["cloud", "issuedAt", "lifetimeDays"]
