@@ -49,7 +49,8 @@ def requests_during_check_and_diff() -> Figure:
         diff = host.diff(URN, state["fingerprint"], state, again)
         assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
         return Figure(
-            "Druva requests during Check + Diff of an unchanged token", len(druva.requests) - before,
+            "Druva requests during Check + Diff of an unchanged token",
+            len(druva.requests) - before,
             "0",
         )
 
@@ -59,7 +60,7 @@ def create_over_round_trip() -> Figure:
     with DruvaScim(TOKEN) as druva:
         original = druva.handle
 
-        def slow(request):  # type: ignore[no-untyped-def]
+        def slow(request):
             reply: Reply = original(request)
             reply.delay = DELAY
             return reply
@@ -81,7 +82,9 @@ def create_over_round_trip() -> Figure:
 
             started = time.perf_counter()
             connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
-            connection.request("GET", parts.path + "/Users", headers={"Authorization": f"Bearer {TOKEN}"})
+            connection.request(
+                "GET", parts.path + "/Users", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
             connection.getresponse().read()
             connection.close()
             bare = time.perf_counter() - started

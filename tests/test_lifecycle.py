@@ -8,8 +8,10 @@ from providers import lifecycle
 from providers.lifecycle import Phase
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 def test_expiry_is_365_days_after_creation_across_a_leap_day():

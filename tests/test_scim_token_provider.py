@@ -200,7 +200,7 @@ def test_refresh_of_an_accepted_token_moves_the_last_check(druva):
     _, created = state_after_create(druva)
     later = ClockProvider(NOW + timedelta(days=3))
     read = later.read(created.id, created.outs)
-    assert read.id == created.id
+    assert read.id == created.id and read.outs is not None
     assert read.outs["lastCheckedAt"] == "2026-11-25T12:00:00Z"
     assert read.outs["expiresAt"] == created.outs["expiresAt"]
 
@@ -232,6 +232,7 @@ def test_update_recomputes_dates_without_calling_druva(druva):
     provider = ClockProvider(NOW + timedelta(days=1))
     new_inputs = checked(provider, news, inputs(druva.url, rotateBeforeDays=60))
     updated = provider.update(created.id, created.outs, new_inputs)
+    assert updated.outs is not None
     assert updated.outs["rotateAfter"] == "2027-09-23T12:00:00Z"
     assert updated.outs["lastCheckedAt"] == created.outs["lastCheckedAt"]
     assert len(druva.requests) == calls

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 # A hung request is held at most this long, so a stopped test never waits on it.
@@ -95,7 +95,7 @@ class StandIn:
         scheme = "https" if self._tls else "http"
         return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> StandIn:
+    def start(self) -> Self:
         stand_in = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -167,7 +167,7 @@ class StandIn:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> StandIn:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
