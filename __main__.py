@@ -8,3 +8,5 @@ from providers import program
 config = program.load_config()
 token = program.scim_token(config)
 program.export_token(token)
+apps = program.consumers(config, token)
+program.export_consumers(apps)

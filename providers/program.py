@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pulumi
+import pulumi_azuread as azuread
+import pulumi_okta as okta
 from pulumi.runtime import config as runtime_config
 
-from providers import settings
+from providers import lifecycle, settings, targets
+from providers.handoff import OktaManualHandoff, OktaManualHandoffArgs
 from providers.scim_token import ScimToken, ScimTokenArgs
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
+KNOWN_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
 
 
 @dataclass(frozen=True)
 class Config:
-    """The validated stack configuration; the token stays an Output secret."""
+    """The validated stack configuration; the token itself stays an Output secret."""
 
     token: settings.TokenSettings
     scim_token: pulumi.Output[str]
+    fingerprint: str
+    """Of the configured token: known while planning, so previews can say what is pending."""
+    targets: targets.Targets
 
 
 def raw_config() -> dict[str, object]:
@@ -29,12 +38,11 @@ def raw_config() -> dict[str, object]:
     # The language host puts the stack's config in PULUMI_CONFIG and loads it into
     # CONFIG before the program runs; reading both covers either way of being run.
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    raw: dict[str, object] = {}
-    for name, value in every.items():
-        if not name.startswith(prefix):
-            continue
-        raw[name[len(prefix) :]] = _decoded(value)
-    return raw
+    return {
+        name[len(prefix) :]: _decoded(value)
+        for name, value in every.items()
+        if name.startswith(prefix)
+    }
 
 
 def _decoded(value: object) -> object:
@@ -52,18 +60,21 @@ def _is_secret(key: str) -> bool:
     )
 
 
-def load_config(now: datetime | None = None) -> Config:
+def current_time() -> datetime:
+    """The program's clock; the tests' simulated year replaces it."""
+    return datetime.now(UTC)
+
+
+def load_config() -> Config:
     """Validate all settings before anything is registered; stop cleanly if any is wrong."""
     raw = raw_config()
-    moment = now or datetime.now(UTC)
     problems = [
         settings.Problem(
             key,
-            f"is not a setting of {settings.NAMESPACE}; known settings: "
-            + ", ".join(settings.TOKEN_KEYS),
+            f"is not a setting of {settings.NAMESPACE}; known settings: " + ", ".join(KNOWN_KEYS),
         )
         for key in sorted(raw)
-        if key not in settings.TOKEN_KEYS
+        if key not in KNOWN_KEYS
     ]
     reason = settings.token_problem(raw.get("scimToken"))
     if reason:
@@ -76,12 +87,19 @@ def load_config(now: datetime | None = None) -> Config:
                 f"with `pulumi config set --secret {settings.NAMESPACE}:scimToken`",
             )
         )
-    token_settings, token_problems = settings.token_settings(raw, moment)
-    problems.extend(token_problems)
+    token_settings, token_problems = settings.token_settings(raw, current_time())
+    found, target_problems = targets.parse_targets(raw)
+    problems.extend(token_problems + target_problems)
     if problems or token_settings is None:
         stop(problems)
     assert token_settings is not None  # noqa: S101  (stop() never returns)
-    return Config(token=token_settings, scim_token=pulumi.Output.secret(str(raw["scimToken"])))
+    token = str(raw["scimToken"])
+    return Config(
+        token=token_settings,
+        scim_token=pulumi.Output.secret(token),
+        fingerprint=lifecycle.fingerprint(token),
+        targets=found,
+    )
 
 
 def stop(problems: list[settings.Problem]) -> None:
@@ -96,16 +114,13 @@ def stop(problems: list[settings.Problem]) -> None:
 
 
 def scim_token(config: Config) -> ScimToken:
+    issued = config.token.issued_at
     return ScimToken(
         TOKEN_RESOURCE_NAME,
         ScimTokenArgs(
             scim_token=config.scim_token,
             tenant_url=config.token.tenant_url,
-            issued_at=(
-                config.token.issued_at.isoformat().replace("+00:00", "Z")
-                if config.token.issued_at
-                else None
-            ),
+            issued_at=lifecycle.format_time(issued) if issued else None,
             lifetime_days=config.token.lifetime_days,
             rotate_before_days=config.token.rotate_before_days,
         ),
@@ -120,3 +135,165 @@ def export_token(token: ScimToken) -> None:
     pulumi.export("rotateAfter", token.rotateAfter)
     pulumi.export("tokenLastCheckedAt", token.lastCheckedAt)
     pulumi.export("scimToken", pulumi.Output.secret(token.scimToken))
+
+
+# --- the identity providers ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consumers:
+    """What was registered for the identity providers, for exports and verification."""
+
+    targets: list[dict[str, Any]]
+    pending_manual_steps: list[dict[str, Any]]
+
+
+def consumers(config: Config, token: ScimToken) -> Consumers:
+    """Write the token into every Azure and Okta app; track the ones done by hand."""
+    found = config.targets
+    azure_providers = {
+        name: azuread.Provider(
+            f"azure-tenant-{name}",
+            tenant_id=tenant.tenant_id,
+            client_id=tenant.client_id,
+            environment=tenant.environment,
+        )
+        for name, tenant in found.azure_tenants.items()
+    }
+    okta_providers = {
+        name: okta.Provider(f"okta-org-{name}", org_name=org.org_name, base_url=org.base_url)
+        for name, org in found.okta_orgs.items()
+    }
+    entries = [
+        _azure_app(app, token, config.fingerprint, azure_providers.get(app.tenant or ""))
+        for app in found.azure_apps
+    ]
+    pending: list[dict[str, Any]] = []
+    for okta_app in found.okta_apps:
+        org = found.okta_orgs.get(okta_app.org or "")
+        org_url = org.org_url if org else default_okta_org_url()
+        if okta_app.mode == "api":
+            provider = okta_providers.get(okta_app.org or "")
+            entries.append(_okta_api_app(okta_app, token, config.fingerprint, provider))
+        else:
+            entry, steps = _okta_manual_app(okta_app, token, config.fingerprint, org_url)
+            entries.append(entry)
+            pending.extend(steps)
+    return Consumers(entries, pending)
+
+
+def _after(token: ScimToken, **options: Any) -> pulumi.ResourceOptions:
+    """Consumers wait for Druva to accept the token before they receive it."""
+    return pulumi.ResourceOptions(depends_on=[token], **options)
+
+
+def _azure_app(
+    app: targets.AzureApp,
+    token: ScimToken,
+    fingerprint: str,
+    provider: azuread.Provider | None,
+) -> dict[str, Any]:
+    # Writing synchronization secrets replaces the whole set: write the extras back too.
+    credentials = [
+        azuread.SynchronizationSecretCredentialArgs(key="BaseAddress", value=token.tenantUrl),
+        azuread.SynchronizationSecretCredentialArgs(
+            key="SecretToken", value=pulumi.Output.secret(token.scimToken)
+        ),
+    ] + [
+        azuread.SynchronizationSecretCredentialArgs(key=key, value=value)
+        for key, value in app.extra_secrets
+    ]
+    azuread.SynchronizationSecret(
+        f"azure-{app.name}",
+        service_principal_id=app.service_principal_id,
+        credentials=credentials,
+        opts=_after(token, provider=provider, additional_secret_outputs=["credentials"]),
+    )
+    return {
+        "name": app.name,
+        "kind": "azure",
+        "servicePrincipalId": app.service_principal_id,
+        "tenant": app.tenant or "default",
+        "tokenFingerprint": fingerprint,
+        "state": "managed",
+    }
+
+
+def _okta_api_app(
+    app: targets.OktaApp, token: ScimToken, fingerprint: str, provider: okta.Provider | None
+) -> dict[str, Any]:
+    okta.app.Connection(
+        f"okta-{app.name}",
+        id_property=app.app_id,
+        base_url=token.tenantUrl,
+        action="activate",
+        profile=okta.app.ConnectionProfileArgs(
+            auth_scheme="TOKEN", token=pulumi.Output.secret(token.scimToken)
+        ),
+        opts=_after(token, provider=provider, additional_secret_outputs=["profile"]),
+    )
+    return {
+        "name": app.name,
+        "kind": "okta-api",
+        "appId": app.app_id,
+        "org": app.org or "default",
+        "tokenFingerprint": fingerprint,
+        "state": "managed",
+    }
+
+
+def _okta_manual_app(
+    app: targets.OktaApp, token: ScimToken, fingerprint: str, org_url: str | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    handoff = OktaManualHandoff(
+        f"okta-handoff-{app.name}",
+        OktaManualHandoffArgs(
+            app_name=app.name,
+            app_id=app.app_id,
+            org_url=org_url,
+            expected_fingerprint=token.fingerprint,
+            confirmed_fingerprint=app.confirmed_fingerprint,
+        ),
+        opts=_after(token),
+    )
+    is_pending = app.confirmed_fingerprint != fingerprint
+    entry = {
+        "name": app.name,
+        "kind": "okta-manual",
+        "appId": app.app_id,
+        "org": app.org or "default",
+        "tokenFingerprint": fingerprint,
+        "confirmedFingerprint": app.confirmed_fingerprint,
+        "state": "pending" if is_pending else "confirmed",
+    }
+    if not is_pending:
+        return entry, []
+    steps = targets.manual_steps(app, org_url, fingerprint)
+    pulumi.log.warn(
+        f"Okta app {app.name} ({app.app_id}) is set by hand and does not have the current "
+        f"token (fingerprint {fingerprint}) yet: " + "; ".join(steps)
+    )
+    return entry, [
+        {
+            "name": app.name,
+            "appId": app.app_id,
+            "org": app.org or "default",
+            "orgUrl": org_url,
+            "tokenFingerprint": fingerprint,
+            "pendingSince": handoff.pendingSince,
+            "steps": steps,
+        }
+    ]
+
+
+def default_okta_org_url() -> str | None:
+    """The default okta provider's org, from `okta:*` config or the provider's environment."""
+    okta_config = pulumi.Config("okta")
+    org_name = okta_config.get("orgName") or os.environ.get("OKTA_ORG_NAME")
+    base_url = okta_config.get("baseUrl") or os.environ.get("OKTA_BASE_URL") or "okta.com"
+    return f"https://{org_name}.{base_url}" if org_name else None
+
+
+def export_consumers(found: Consumers) -> None:
+    pulumi.export("targets", found.targets)
+    pulumi.export("pendingManualSteps", found.pending_manual_steps)

@@ -2,8 +2,8 @@
 
 The mocks behave like the engine where it matters to us: resource outputs named
 in `additionalSecretOutputs`, or whose input was secret, come back as secrets;
-the ScimToken's outputs are computed by the real provider's check and its pure
-output function (the network part is tested against the stand-in elsewhere).
+the dynamic resources' outputs are computed by their real providers' pure
+functions (the network parts are tested against the stand-ins elsewhere).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import scim_token
+from providers import handoff, program, scim_token
 from tests.support import ClockProvider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +96,9 @@ class EngineLikeMocks(mocks.Mocks):
                 raise pulumi.RunError("; ".join(f.reason for f in result.failures))
             outs = scim_token.token_outputs(result.inputs, last_checked_at=self.now, now=self.now)
             resource_id = outs["fingerprint"]
+        elif args.typ == handoff.TYPE_TOKEN:
+            outs = handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)
+            resource_id = f"{plain['appId']}-handoff"
         else:
             outs = dict(plain)
             resource_id = f"{args.name}-id"
@@ -176,10 +179,14 @@ def run_program(
     )
 
     error: BaseException | None = None
+    real_clock = program.current_time
+    program.current_time = lambda: now
     try:
         _sync_await(run_pulumi_func(_main))
-    except Exception as raised:
+    except Exception as raised:  # the run's outcome is the result, whatever it is
         error = raised
+    finally:
+        program.current_time = real_clock
 
     exports: dict[str, Any] = {}
     secret_exports: set[str] = set()

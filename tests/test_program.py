@@ -66,6 +66,8 @@ def test_exports_give_the_dates_and_only_the_token_is_secret():
         "rotateAfter": "2027-10-02T09:30:00Z",
         "tokenLastCheckedAt": "2026-11-22T12:00:00Z",
         "scimToken": TOKEN,
+        "targets": [],
+        "pendingManualSteps": [],
     }
     assert run.secret_exports == {"scimToken"}
     for name, value in run.exports.items():

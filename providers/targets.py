@@ -1,0 +1,409 @@
+"""The identity-provider apps that consume the token, validated from stack config.
+
+Pure: no Pulumi, no HTTP. Every problem names its key path
+(`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.settings import Problem
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+OKTA_APP_ID = re.compile(r"^0oa[0-9A-Za-z]{10,30}$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+SECRET_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+OKTA_ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+FINGERPRINT = re.compile(r"^[0-9a-f]{12}$")
+HOST = re.compile(
+    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+# Written by this program from the token resource; an extra secret may not override them.
+MANAGED_SECRET_KEYS = ("BaseAddress", "SecretToken")
+AZURE_ENVIRONMENTS = {
+    # azuread's `environment` setting -> the Microsoft Graph endpoint of that cloud.
+    "global": "https://graph.microsoft.com",
+    "usgovernment": "https://graph.microsoft.us",
+    "china": "https://microsoftgraph.chinacloudapi.cn",
+}
+OKTA_MODES = ("api", "manual")
+TARGET_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
+
+
+@dataclass(frozen=True)
+class AzureTenant:
+    name: str
+    tenant_id: str
+    client_id: str | None
+    environment: str
+
+    @property
+    def graph_url(self) -> str:
+        return AZURE_ENVIRONMENTS[self.environment]
+
+
+@dataclass(frozen=True)
+class OktaOrg:
+    name: str
+    org_name: str
+    base_url: str
+
+    @property
+    def org_url(self) -> str:
+        return f"https://{self.org_name}.{self.base_url}"
+
+
+@dataclass(frozen=True)
+class AzureApp:
+    name: str
+    service_principal_id: str
+    tenant: str | None
+    extra_secrets: tuple[tuple[str, str], ...]
+    """Other synchronization-secret keys to write back, since writing replaces the set."""
+
+
+@dataclass(frozen=True)
+class OktaApp:
+    name: str
+    app_id: str
+    org: str | None
+    mode: str
+    confirmed_fingerprint: str | None
+    """manual mode: the token fingerprint an admin confirmed pasting in the Admin Console."""
+    index: int
+    """Position in `oktaApps`, for messages that tell the exact key to set."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    azure_apps: tuple[AzureApp, ...] = ()
+    okta_apps: tuple[OktaApp, ...] = ()
+    azure_tenants: Mapping[str, AzureTenant] = field(default_factory=dict)
+    okta_orgs: Mapping[str, OktaOrg] = field(default_factory=dict)
+
+
+class _Reader:
+    """Walks one list of objects from config, collecting problems as it goes."""
+
+    def __init__(self, key: str, raw: object, problems: list[Problem]) -> None:
+        self.key = key
+        self.problems = problems
+        self.entries: list[tuple[str, Mapping[str, Any], int]] = []
+        if raw is None:
+            return
+        if not isinstance(raw, list):
+            problems.append(
+                Problem(
+                    key, f"must be a list of objects (YAML list or JSON array), not {_kind(raw)}"
+                )
+            )
+            return
+        for index, entry in enumerate(raw):
+            path = f"{key}[{index}]"
+            if not isinstance(entry, dict):
+                problems.append(Problem(path, f"must be an object with keys, not {_kind(entry)}"))
+                continue
+            self.entries.append((path, entry, index))
+
+    def unknown_keys(self, path: str, entry: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for name in sorted(set(entry) - set(allowed)):
+            self.problems.append(
+                Problem(f"{path}.{name}", f"is not a known key; use one of {', '.join(allowed)}")
+            )
+
+    def text(
+        self,
+        path: str,
+        entry: Mapping[str, Any],
+        name: str,
+        pattern: re.Pattern[str],
+        hint: str,
+        *,
+        required: bool = True,
+    ) -> str | None:
+        value = entry.get(name)
+        if value is None:
+            if required:
+                self.problems.append(Problem(f"{path}.{name}", f"is required: {hint}"))
+            return None
+        if not isinstance(value, str) or not pattern.match(value.strip()):
+            self.problems.append(Problem(f"{path}.{name}", f"{value!r} is not valid: {hint}"))
+            return None
+        return value.strip()
+
+    def unique_targets(
+        self, entries: list[tuple[str, str | None, str]], key: str, scope: str
+    ) -> None:
+        """Two entries for one app would overwrite each other's credentials on every run."""
+        seen: dict[tuple[str | None, str], str] = {}
+        for path, where, value in entries:
+            if (where, value.lower()) in seen:
+                self.problems.append(
+                    Problem(
+                        f"{path}.{key}",
+                        f"{value} is already listed as {seen[(where, value.lower())]} in the same "
+                        f"{scope}; list each app once",
+                    )
+                )
+            else:
+                seen[(where, value.lower())] = path
+
+    def unique_names(self, names: list[tuple[str, str | None]]) -> None:
+        seen: dict[str, str] = {}
+        for path, name in names:
+            if name is None:
+                continue
+            folded = name.lower()
+            if folded in seen:
+                self.problems.append(
+                    Problem(
+                        f"{path}.name",
+                        f"{name!r} is already used by {seen[folded]}; names must be unique",
+                    )
+                )
+            else:
+                seen[folded] = path
+
+
+def parse_targets(raw: Mapping[str, object]) -> tuple[Targets, list[Problem]]:
+    """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
+    problems: list[Problem] = []
+    tenants = _azure_tenants(_Reader("azureTenants", raw.get("azureTenants"), problems))
+    orgs = _okta_orgs(_Reader("oktaOrgs", raw.get("oktaOrgs"), problems))
+    azure = _azure_apps(_Reader("azureApps", raw.get("azureApps"), problems), tenants)
+    okta = _okta_apps(_Reader("oktaApps", raw.get("oktaApps"), problems), orgs)
+    if problems:
+        return Targets(), problems
+    return Targets(tuple(azure), tuple(okta), tenants, orgs), []
+
+
+def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
+    found: dict[str, AzureTenant] = {}
+    names: list[tuple[str, str | None]] = []
+    for path, entry, _ in reader.entries:
+        reader.unknown_keys(path, entry, ("name", "tenantId", "clientId", "environment"))
+        name = reader.text(path, entry, "name", NAME, "a short name apps refer to, like `contoso`")
+        tenant_id = reader.text(
+            path, entry, "tenantId", GUID, "the Entra tenant id, a GUID (Entra ID > Overview)"
+        )
+        client_id = reader.text(
+            path,
+            entry,
+            "clientId",
+            GUID,
+            "the application (client) id of the identity pulumi uses there, a GUID",
+            required=False,
+        )
+        environment = entry.get("environment", "global")
+        if environment not in AZURE_ENVIRONMENTS:
+            reader.problems.append(
+                Problem(
+                    f"{path}.environment",
+                    f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`), "
+                    f"not {environment!r}",
+                )
+            )
+            environment = None
+        names.append((path, name))
+        if name and tenant_id and environment and (client_id or "clientId" not in entry):
+            found[name] = AzureTenant(name, tenant_id, client_id, environment)
+    reader.unique_names(names)
+    return found
+
+
+def _okta_orgs(reader: _Reader) -> dict[str, OktaOrg]:
+    found: dict[str, OktaOrg] = {}
+    names: list[tuple[str, str | None]] = []
+    for path, entry, _ in reader.entries:
+        reader.unknown_keys(path, entry, ("name", "orgName", "baseUrl"))
+        name = reader.text(path, entry, "name", NAME, "a short name apps refer to, like `corp`")
+        org_name = reader.text(
+            path,
+            entry,
+            "orgName",
+            OKTA_ORG_NAME,
+            "the org's subdomain, `dev-123456` for https://dev-123456.okta.com",
+        )
+        base_url = reader.text(
+            path,
+            entry,
+            "baseUrl",
+            HOST,
+            "the org's domain without scheme: okta.com, oktapreview.com or okta-emea.com",
+            required=False,
+        ) or ("okta.com" if "baseUrl" not in entry else None)
+        names.append((path, name))
+        if name and org_name and base_url:
+            found[name] = OktaOrg(name, org_name, base_url)
+    reader.unique_names(names)
+    return found
+
+
+def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[AzureApp]:
+    apps: list[AzureApp] = []
+    placed: list[tuple[str, AzureApp]] = []
+    names: list[tuple[str, str | None]] = []
+    for path, entry, _ in reader.entries:
+        reader.unknown_keys(path, entry, ("name", "servicePrincipalId", "tenant", "extraSecrets"))
+        name = reader.text(path, entry, "name", NAME, "a short name for the app, like `druva-prod`")
+        sp_id = reader.text(
+            path,
+            entry,
+            "servicePrincipalId",
+            GUID,
+            "the Druva enterprise app's Object ID, a GUID (Entra ID > Enterprise applications > "
+            "the Druva app > Overview)",
+        )
+        tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
+        extra = _extra_secrets(reader, f"{path}.extraSecrets", entry.get("extraSecrets"))
+        names.append((path, name))
+        if name and sp_id and tenant is not _INVALID and extra is not None:
+            apps.append(AzureApp(name, sp_id.lower(), tenant, extra))
+            placed.append((path, apps[-1]))
+    reader.unique_names(names)
+    reader.unique_targets(
+        [(path, app.tenant, app.service_principal_id) for path, app in placed],
+        "servicePrincipalId",
+        "tenant",
+    )
+    return apps
+
+
+def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
+    apps: list[OktaApp] = []
+    placed: list[tuple[str, OktaApp]] = []
+    names: list[tuple[str, str | None]] = []
+    for path, entry, index in reader.entries:
+        reader.unknown_keys(path, entry, ("name", "appId", "org", "mode", "confirmedFingerprint"))
+        name = reader.text(path, entry, "name", NAME, "a short name for the app, like `druva-okta`")
+        app_id = reader.text(
+            path,
+            entry,
+            "appId",
+            OKTA_APP_ID,
+            "the Okta app id, like 0oa1b2c3d4e5f6g7h8i9 (the part after /instance/ in the "
+            "app's Admin Console URL)",
+        )
+        org = _reference(reader, path, entry, "org", orgs, "oktaOrgs")
+        mode = entry.get("mode", "api")
+        if mode not in OKTA_MODES:
+            reader.problems.append(
+                Problem(
+                    f"{path}.mode",
+                    f"must be `api` (set through Okta's API) or `manual` (pasted in the Admin "
+                    f"Console, tracked here), not {mode!r}",
+                )
+            )
+        confirmed = reader.text(
+            path,
+            entry,
+            "confirmedFingerprint",
+            FINGERPRINT,
+            "the 12 hex digits of `pulumi stack output tokenFingerprint` after pasting that token",
+            required=False,
+        )
+        if "confirmedFingerprint" in entry and mode == "api":
+            reader.problems.append(
+                Problem(
+                    f"{path}.confirmedFingerprint",
+                    "applies only to mode `manual`; remove it, or set mode to manual",
+                )
+            )
+        names.append((path, name))
+        valid_confirmed = confirmed is not None or "confirmedFingerprint" not in entry
+        if name and app_id and org is not _INVALID and mode in OKTA_MODES and valid_confirmed:
+            apps.append(OktaApp(name, app_id, org, str(mode), confirmed, index))
+            placed.append((path, apps[-1]))
+    reader.unique_names(names)
+    reader.unique_targets([(path, app.org, app.app_id) for path, app in placed], "appId", "org")
+    return apps
+
+
+_INVALID = "\x00invalid"
+
+
+def _reference(
+    reader: _Reader,
+    path: str,
+    entry: Mapping[str, Any],
+    key: str,
+    defined: Mapping[str, object],
+    section: str,
+) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and value in defined:
+        return value
+    known = ", ".join(sorted(defined)) or "none are defined"
+    reader.problems.append(
+        Problem(
+            f"{path}.{key}",
+            f"names {value!r}, which is not in druva-scim:{section} ({known}); add it there "
+            f"or remove `{key}` to use the default provider configuration",
+        )
+    )
+    return _INVALID
+
+
+def _extra_secrets(reader: _Reader, path: str, value: object) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        reader.problems.append(
+            Problem(path, f"must be an object of key: value, not {_kind(value)}")
+        )
+        return None
+    pairs: list[tuple[str, str]] = []
+    ok = True
+    for key, item in sorted(value.items()):
+        if key in MANAGED_SECRET_KEYS:
+            reader.problems.append(
+                Problem(f"{path}.{key}", "is written by druva-scim from the token; remove it here")
+            )
+            ok = False
+        elif not SECRET_KEY.match(str(key)):
+            reader.problems.append(
+                Problem(
+                    f"{path}.{key}", "is not a synchronization secret key name (letters and digits)"
+                )
+            )
+            ok = False
+        elif not isinstance(item, str):
+            reader.problems.append(Problem(f"{path}.{key}", f"must be a string, not {_kind(item)}"))
+            ok = False
+        else:
+            pairs.append((key, item))
+    return tuple(pairs) if ok else None
+
+
+_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _kind(value: object) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def manual_steps(app: OktaApp, org_url: str | None, fingerprint: str) -> list[str]:
+    """What an admin does by hand for one manual Okta app, in order."""
+    console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
+    key = f"druva-scim:oktaApps[{app.index}].confirmedFingerprint"
+    return [
+        "Read the current token: pulumi stack output scimToken --show-secrets",
+        f"Open {console} > Applications > Applications > {app.name} ({app.app_id})",
+        "Provisioning > Integration > Edit",
+        "Paste the token into API Token, click Test API Credentials, then Save",
+        f"Confirm: pulumi config set --path '{key}' {fingerprint} (commit it for review)",
+    ]

@@ -1,0 +1,267 @@
+"""The identity-provider consumers under mocks, with the real pulumi-azuread and pulumi-okta classes."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.harness import NOW, Run, is_secret, run_program, unwrap
+from tests.support import OTHER_TOKEN, TOKEN
+
+SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(256)]
+TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+CLIENT = "99999999-8888-4777-8666-555555555555"
+APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(256)]
+SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
+CONNECTION = "okta:app/connection:Connection"
+HANDOFF = "pulumi-python:dynamic/druva:OktaManualHandoff"
+TOKEN_URN_SUFFIX = "pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
+
+
+def config(token=TOKEN, **structured):
+    values = {"druva-scim:scimToken": token, "druva-scim:issuedAt": "2026-11-20T00:00:00Z"}
+    values.update({f"druva-scim:{key}": json.dumps(value) for key, value in structured.items()})
+    return values
+
+
+def azure_apps(count, **extra):
+    return [{"name": f"azure-{i}", "servicePrincipalId": SP[i], **extra} for i in range(count)]
+
+
+def okta_apps(count, **extra):
+    return [{"name": f"okta-{i}", "appId": APP_IDS[i], **extra} for i in range(count)]
+
+
+def depends_on_token(registration):
+    return any(urn.endswith(TOKEN_URN_SUFFIX) for urn in registration.dependencies)
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_each_azure_app_gets_a_synchronization_secret_with_the_token(count):
+    run = run_program(config(azureApps=azure_apps(count)))
+    assert run.error is None
+    secrets = sorted(run.of_type(SYNC_SECRET), key=lambda r: int(r.name.rsplit("-", 1)[1]))
+    assert [r.name for r in secrets] == [f"azure-azure-{i}" for i in range(count)]
+    for i, registration in enumerate(secrets):
+        assert registration.plain("servicePrincipalId") == SP[i]
+        assert registration.plain("credentials") == [
+            {"key": "BaseAddress", "value": "https://apis.druva.com/insync/scim"},
+            {"key": "SecretToken", "value": TOKEN},
+        ]
+        assert is_secret(registration.inputs["credentials"])
+        assert registration.additional_secret_outputs == ["credentials"]
+        assert depends_on_token(registration)
+        assert registration.provider == "", "no tenant named: the default azuread provider"
+    assert [t["kind"] for t in run.exports["targets"]] == ["azure"] * count
+
+
+def test_extra_secrets_are_written_back_with_the_token():
+    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com", "SyncAll": "false"})
+    [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
+    assert registration.plain("credentials")[2:] == [
+        {"key": "NotificationEmail", "value": "ops@example.com"},
+        {"key": "SyncAll", "value": "false"},
+    ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 6])
+def test_each_api_mode_okta_app_gets_a_connection_with_the_token(count):
+    run = run_program(config(oktaApps=okta_apps(count)))
+    connections = sorted(run.of_type(CONNECTION), key=lambda r: int(r.name.rsplit("-", 1)[1]))
+    assert len(connections) == count
+    for i, registration in enumerate(connections):
+        assert registration.plain("idProperty") == APP_IDS[i]
+        assert registration.plain("baseUrl") == "https://apis.druva.com/insync/scim"
+        assert registration.plain("action") == "activate"
+        assert registration.plain("profile") == {"authScheme": "TOKEN", "token": TOKEN}
+        assert is_secret(registration.inputs["profile"])
+        assert registration.additional_secret_outputs == ["profile"]
+        assert depends_on_token(registration)
+    assert run.of_type(HANDOFF) == []
+    assert run.exports["pendingManualSteps"] == []
+
+
+def test_named_tenants_and_orgs_get_explicit_providers():
+    run = run_program(
+        config(
+            azureTenants=[
+                {
+                    "name": "contoso",
+                    "tenantId": TENANT,
+                    "clientId": CLIENT,
+                    "environment": "usgovernment",
+                }
+            ],
+            oktaOrgs=[{"name": "corp", "orgName": "acme", "baseUrl": "oktapreview.com"}],
+            azureApps=[
+                *azure_apps(1),
+                {"name": "gov", "servicePrincipalId": SP[1], "tenant": "contoso"},
+            ],
+            oktaApps=[*okta_apps(1), {"name": "corp-app", "appId": APP_IDS[1], "org": "corp"}],
+        )
+    )
+    assert run.error is None
+    azure_provider = run.named("azure-tenant-contoso")
+    assert azure_provider.type == "pulumi:providers:azuread"
+    assert azure_provider.plain("tenantId") == TENANT
+    assert azure_provider.plain("clientId") == CLIENT
+    assert azure_provider.plain("environment") == "usgovernment"
+    okta_provider = run.named("okta-org-corp")
+    assert okta_provider.type == "pulumi:providers:okta"
+    assert (okta_provider.plain("orgName"), okta_provider.plain("baseUrl")) == (
+        "acme",
+        "oktapreview.com",
+    )
+
+    assert run.named("azure-gov").provider.startswith(azure_provider.urn + "::")
+    assert run.named("okta-corp-app").provider.startswith(okta_provider.urn + "::")
+    assert run.named("azure-azure-0").provider == ""
+    assert run.named("okta-okta-0").provider == ""
+    assert {t["name"]: t.get("tenant", t.get("org")) for t in run.exports["targets"]} == {
+        "azure-0": "default",
+        "gov": "contoso",
+        "okta-0": "default",
+        "corp-app": "corp",
+    }
+
+
+def test_providers_carry_no_credentials_they_come_from_the_environment():
+    run = run_program(
+        config(
+            azureTenants=[{"name": "contoso", "tenantId": TENANT}],
+            oktaOrgs=[{"name": "corp", "orgName": "acme"}],
+        )
+    )
+    for name in ("azure-tenant-contoso", "okta-org-corp"):
+        inputs = unwrap(run.named(name).inputs)
+        assert not {"clientSecret", "apiToken", "privateKey", "accessToken"} & set(inputs), inputs
+
+
+def test_a_manual_okta_app_registers_no_okta_resource_and_is_pending():
+    run = run_program(config(oktaApps=okta_apps(1, mode="manual")))
+    assert run.of_type(CONNECTION) == []
+    [handoff] = run.of_type(HANDOFF)
+    fingerprint = run.exports["tokenFingerprint"]
+    assert handoff.plain("expectedFingerprint") == fingerprint
+    assert depends_on_token(handoff)
+    [pending] = run.exports["pendingManualSteps"]
+    assert pending["name"] == "okta-0" and pending["appId"] == APP_IDS[0]
+    assert pending["tokenFingerprint"] == fingerprint
+    assert pending["pendingSince"] == "2026-11-22T12:00:00Z"
+    assert any("--show-secrets" in step for step in pending["steps"])
+    assert pending["steps"][-1].startswith(
+        "Confirm: pulumi config set --path 'druva-scim:oktaApps[0].confirmedFingerprint'"
+    )
+    [warning] = run.messages("warning")
+    assert "okta-0" in warning and fingerprint in warning and TOKEN not in warning
+    assert run.exports["targets"][0]["state"] == "pending"
+
+
+def test_confirming_the_fingerprint_closes_the_hand_off():
+    fingerprint = run_program(config()).exports["tokenFingerprint"]
+    run = run_program(
+        config(oktaApps=okta_apps(1, mode="manual", confirmedFingerprint=fingerprint))
+    )
+    assert run.exports["pendingManualSteps"] == []
+    assert run.messages("warning") == []
+    assert run.exports["targets"][0]["state"] == "confirmed"
+    [handoff] = run.of_type(HANDOFF)
+    assert handoff.outputs["pending"] is False
+
+
+def test_no_export_and_no_non_secret_input_carries_the_token():
+    run = run_program(
+        config(
+            azureApps=azure_apps(2),
+            oktaApps=[*okta_apps(2), {"name": "by-hand", "appId": APP_IDS[9], "mode": "manual"}],
+        )
+    )
+    assert run.error is None, run.messages("error")
+    for name, value in run.exports.items():
+        if name != "scimToken":
+            assert TOKEN not in json.dumps(value, default=str), name
+    for registration in run.registrations:
+        for key, value in registration.inputs.items():
+            if not is_secret(value):
+                assert TOKEN not in json.dumps(unwrap(value), default=str), (registration.name, key)
+
+
+def rotate(apps_config: dict[str, str], prior_run: Run) -> Run:
+    prior = {r.name: unwrap(r.outputs) for r in prior_run.registrations}
+    return run_program(
+        {
+            **apps_config,
+            "druva-scim:scimToken": OTHER_TOKEN,
+            "druva-scim:issuedAt": "2026-11-29T00:00:00Z",
+        },
+        now=NOW + timedelta(days=7),
+        prior=prior,
+    )
+
+
+def test_rotation_gives_every_consumer_the_new_token_and_reopens_manual_hand_offs():
+    first_fp_run = run_program(config())
+    old_fp = first_fp_run.exports["tokenFingerprint"]
+    apps = config(
+        azureApps=azure_apps(2),
+        oktaApps=[
+            *okta_apps(1),
+            {
+                "name": "manual",
+                "appId": APP_IDS[1],
+                "mode": "manual",
+                "confirmedFingerprint": old_fp,
+            },
+        ],
+    )
+    before = run_program(apps)
+    assert before.exports["pendingManualSteps"] == []
+
+    after = rotate(apps, before)
+    assert after.error is None, after.messages("error")
+    new_fp = after.exports["tokenFingerprint"]
+    assert new_fp != old_fp
+    for registration in after.of_type(SYNC_SECRET):
+        assert registration.plain("credentials")[1] == {"key": "SecretToken", "value": OTHER_TOKEN}
+    [connection] = after.of_type(CONNECTION)
+    assert connection.plain("profile")["token"] == OTHER_TOKEN
+    [pending] = after.exports["pendingManualSteps"]
+    assert pending["name"] == "manual" and pending["tokenFingerprint"] == new_fp
+    assert pending["pendingSince"] == "2026-11-29T12:00:00Z"
+    assert [t["tokenFingerprint"] for t in after.exports["targets"]] == [new_fp] * 4
+
+
+def test_a_pending_hand_off_keeps_its_start_across_runs():
+    apps = config(oktaApps=okta_apps(1, mode="manual"))
+    first = run_program(apps)
+    prior = {r.name: unwrap(r.outputs) for r in first.registrations}
+    later = run_program(apps, now=NOW + timedelta(days=5), prior=prior)
+    assert later.exports["pendingManualSteps"][0]["pendingSince"] == "2026-11-22T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("structured", "expected"),
+    [
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": "nope"}]},
+            "druva-scim:azureApps[0].servicePrincipalId: 'nope' is not valid",
+        ),
+        (
+            {"azureApps": [*azure_apps(2), {"name": "azure-1", "servicePrincipalId": SP[0]}]},
+            "druva-scim:azureApps[2].name: 'azure-1' is already used by azureApps[1]",
+        ),
+        (
+            {"oktaApps": [{"name": "o", "appId": APP_IDS[0], "org": "ghost"}]},
+            "druva-scim:oktaApps[0].org: names 'ghost'",
+        ),
+        (
+            {"oktaApps": [{"name": "o", "appId": APP_IDS[0], "colour": "blue"}]},
+            "druva-scim:oktaApps[0].colour: is not a known key",
+        ),
+    ],
+)
+def test_bad_app_config_registers_nothing(structured, expected):
+    run = run_program(config(**{"oktaApps": okta_apps(1), **structured}))
+    assert run.registrations == []
+    assert type(run.error).__name__ == "RunError"
+    assert any(expected in message for message in run.messages("error")), run.messages("error")

@@ -1,0 +1,298 @@
+"""Validation of the identity-provider settings: every malformed entry named by key path."""
+
+import pytest
+
+from providers import targets
+
+SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+APP = "0oa1b2c3d4e5f6g7h8i9"
+FP = "0123456789ab"
+
+
+def parse(**raw):
+    return targets.parse_targets(raw)
+
+
+def test_nothing_configured_is_fine():
+    found, problems = parse()
+    assert problems == [] and found == targets.Targets()
+
+
+def test_a_full_configuration_is_parsed():
+    found, problems = parse(
+        azureTenants=[
+            {"name": "contoso", "tenantId": SP, "clientId": SP, "environment": "usgovernment"}
+        ],
+        oktaOrgs=[{"name": "corp", "orgName": "dev-123456", "baseUrl": "oktapreview.com"}],
+        azureApps=[
+            {"name": "druva", "servicePrincipalId": SP.upper()},
+            {
+                "name": "druva-gov",
+                "servicePrincipalId": SP,
+                "tenant": "contoso",
+                "extraSecrets": {"NotificationEmail": "ops@example.com", "SyncAll": "false"},
+            },
+        ],
+        oktaApps=[
+            {"name": "okta-a", "appId": APP},
+            {
+                "name": "okta-b",
+                "appId": APP,
+                "org": "corp",
+                "mode": "manual",
+                "confirmedFingerprint": FP,
+            },
+        ],
+    )
+    assert problems == []
+    assert found.azure_apps[0] == targets.AzureApp("druva", SP, None, ())
+    assert found.azure_apps[1].tenant == "contoso"
+    assert found.azure_apps[1].extra_secrets == (
+        ("NotificationEmail", "ops@example.com"),
+        ("SyncAll", "false"),
+    )
+    assert found.okta_apps[0] == targets.OktaApp("okta-a", APP, None, "api", None, 0)
+    assert found.okta_apps[1] == targets.OktaApp("okta-b", APP, "corp", "manual", FP, 1)
+    assert found.azure_tenants["contoso"].graph_url == "https://graph.microsoft.us"
+    assert found.okta_orgs["corp"].org_url == "https://dev-123456.oktapreview.com"
+
+
+def test_an_okta_org_defaults_to_okta_com():
+    found, _ = parse(oktaOrgs=[{"name": "corp", "orgName": "acme"}])
+    assert found.okta_orgs["corp"].org_url == "https://acme.okta.com"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "text"),
+    [
+        ({"azureApps": {"name": "x"}}, "azureApps", "must be a list of objects"),
+        ({"azureApps": "druva"}, "azureApps", "must be a list"),
+        ({"azureApps": ["druva"]}, "azureApps[0]", "must be an object"),
+        ({"azureApps": [{"servicePrincipalId": SP}]}, "azureApps[0].name", "is required"),
+        (
+            {"azureApps": [{"name": "has space", "servicePrincipalId": SP}]},
+            "azureApps[0].name",
+            "not valid",
+        ),
+        ({"azureApps": [{"name": "a"}]}, "azureApps[0].servicePrincipalId", "is required"),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": "not-a-guid"}]},
+            "azureApps[0].servicePrincipalId",
+            "Object ID, a GUID",
+        ),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": SP[:-1]}]},
+            "azureApps[0].servicePrincipalId",
+            "GUID",
+        ),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": 42}]},
+            "azureApps[0].servicePrincipalId",
+            "GUID",
+        ),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": SP, "spId": SP}]},
+            "azureApps[0].spId",
+            "is not a known key",
+        ),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": SP, "tenant": "nope"}]},
+            "azureApps[0].tenant",
+            "not in druva-scim:azureTenants (none are defined)",
+        ),
+        (
+            {"azureApps": [{"name": "a", "servicePrincipalId": SP, "extraSecrets": ["x"]}]},
+            "azureApps[0].extraSecrets",
+            "must be an object",
+        ),
+        (
+            {
+                "azureApps": [
+                    {"name": "a", "servicePrincipalId": SP, "extraSecrets": {"SecretToken": "x"}}
+                ]
+            },
+            "azureApps[0].extraSecrets.SecretToken",
+            "written by druva-scim",
+        ),
+        (
+            {
+                "azureApps": [
+                    {"name": "a", "servicePrincipalId": SP, "extraSecrets": {"BaseAddress": "x"}}
+                ]
+            },
+            "azureApps[0].extraSecrets.BaseAddress",
+            "written by druva-scim",
+        ),
+        (
+            {
+                "azureApps": [
+                    {"name": "a", "servicePrincipalId": SP, "extraSecrets": {"bad key": "x"}}
+                ]
+            },
+            "azureApps[0].extraSecrets.bad key",
+            "not a synchronization secret key",
+        ),
+        (
+            {
+                "azureApps": [
+                    {"name": "a", "servicePrincipalId": SP, "extraSecrets": {"SyncAll": True}}
+                ]
+            },
+            "azureApps[0].extraSecrets.SyncAll",
+            "must be a string",
+        ),
+        ({"oktaApps": [{"name": "o"}]}, "oktaApps[0].appId", "is required"),
+        ({"oktaApps": [{"name": "o", "appId": "1234"}]}, "oktaApps[0].appId", "like 0oa"),
+        ({"oktaApps": [{"name": "o", "appId": "0oa!!"}]}, "oktaApps[0].appId", "like 0oa"),
+        ({"oktaApps": [{"name": "o", "appId": APP, "mode": "auto"}]}, "oktaApps[0].mode", "`api`"),
+        (
+            {"oktaApps": [{"name": "o", "appId": APP, "org": "corp"}]},
+            "oktaApps[0].org",
+            "not in druva-scim:oktaOrgs",
+        ),
+        (
+            {
+                "oktaApps": [
+                    {"name": "o", "appId": APP, "mode": "manual", "confirmedFingerprint": "xyz"}
+                ]
+            },
+            "oktaApps[0].confirmedFingerprint",
+            "12 hex digits",
+        ),
+        (
+            {"oktaApps": [{"name": "o", "appId": APP, "confirmedFingerprint": FP}]},
+            "oktaApps[0].confirmedFingerprint",
+            "applies only to mode `manual`",
+        ),
+        (
+            {"oktaApps": [{"name": "o", "appId": APP, "token": "x"}]},
+            "oktaApps[0].token",
+            "not a known key",
+        ),
+        ({"azureTenants": [{"name": "t"}]}, "azureTenants[0].tenantId", "is required"),
+        (
+            {"azureTenants": [{"name": "t", "tenantId": "contoso.onmicrosoft.com"}]},
+            "azureTenants[0].tenantId",
+            "a GUID",
+        ),
+        (
+            {"azureTenants": [{"name": "t", "tenantId": SP, "clientId": "x"}]},
+            "azureTenants[0].clientId",
+            "a GUID",
+        ),
+        (
+            {"azureTenants": [{"name": "t", "tenantId": SP, "environment": "public"}]},
+            "azureTenants[0].environment",
+            "global, usgovernment, china",
+        ),
+        (
+            {"azureTenants": [{"name": "t", "tenantId": SP, "clientSecret": "x"}]},
+            "azureTenants[0].clientSecret",
+            "not a known key",
+        ),
+        ({"oktaOrgs": [{"name": "o"}]}, "oktaOrgs[0].orgName", "is required"),
+        (
+            {"oktaOrgs": [{"name": "o", "orgName": "https://acme.okta.com"}]},
+            "oktaOrgs[0].orgName",
+            "subdomain",
+        ),
+        (
+            {"oktaOrgs": [{"name": "o", "orgName": "acme", "baseUrl": "https://okta.com"}]},
+            "oktaOrgs[0].baseUrl",
+            "without scheme",
+        ),
+        (
+            {"oktaOrgs": [{"name": "o", "orgName": "acme", "apiToken": "x"}]},
+            "oktaOrgs[0].apiToken",
+            "not a known key",
+        ),
+    ],
+)
+def test_each_malformed_setting_names_its_key_path(raw, key, text):
+    found, problems = targets.parse_targets(raw)
+    assert found == targets.Targets(), "nothing half-parsed is returned"
+    assert [problem.key for problem in problems] == [key], problems
+    assert text in problems[0].message
+    assert str(problems[0]).startswith(f"druva-scim:{key}: ")
+
+
+@pytest.mark.parametrize("section", ["azureApps", "oktaApps", "azureTenants", "oktaOrgs"])
+def test_duplicate_names_are_refused_case_insensitively(section):
+    def entry(i):
+        return {
+            "azureApps": {"servicePrincipalId": SP[:-1] + str(i)},
+            "oktaApps": {"appId": APP[:-1] + str(i)},
+            "azureTenants": {"tenantId": SP},
+            "oktaOrgs": {"orgName": "acme"},
+        }[section]
+
+    raw = {
+        section: [
+            {"name": "Druva", **entry(1)},
+            {"name": "other", **entry(2)},
+            {"name": "druva", **entry(3)},
+        ]
+    }
+    _, problems = targets.parse_targets(raw)
+    assert [p.key for p in problems] == [f"{section}[2].name"]
+    assert f"already used by {section}[0]" in problems[0].message
+
+
+def test_one_app_listed_twice_in_the_same_tenant_or_org_is_refused():
+    _, problems = parse(
+        azureApps=[
+            {"name": "a", "servicePrincipalId": SP},
+            {"name": "b", "servicePrincipalId": SP.upper()},
+        ],
+        oktaApps=[{"name": "c", "appId": APP}, {"name": "d", "appId": APP, "mode": "manual"}],
+    )
+    assert [p.key for p in problems] == ["azureApps[1].servicePrincipalId", "oktaApps[1].appId"]
+    assert "already listed as azureApps[0]" in problems[0].message
+
+
+def test_the_same_ids_in_different_tenants_are_different_apps():
+    _, problems = parse(
+        azureTenants=[{"name": "t", "tenantId": SP}],
+        oktaOrgs=[{"name": "o", "orgName": "acme"}],
+        azureApps=[
+            {"name": "a", "servicePrincipalId": SP},
+            {"name": "b", "servicePrincipalId": SP, "tenant": "t"},
+        ],
+        oktaApps=[{"name": "c", "appId": APP}, {"name": "d", "appId": APP, "org": "o"}],
+    )
+    assert problems == []
+
+
+def test_a_reference_lists_what_is_defined():
+    _, problems = parse(
+        azureTenants=[{"name": "contoso", "tenantId": SP}],
+        azureApps=[{"name": "a", "servicePrincipalId": SP, "tenant": "fabrikam"}],
+    )
+    assert "(contoso)" in problems[0].message
+
+
+def test_problems_in_several_entries_are_all_reported():
+    _, problems = parse(
+        azureApps=[
+            {"name": "a", "servicePrincipalId": "x"},
+            {"name": "b", "servicePrincipalId": "y"},
+        ],
+        oktaApps=[{"name": "c", "appId": "z"}],
+    )
+    assert [p.key for p in problems] == [
+        "azureApps[0].servicePrincipalId",
+        "azureApps[1].servicePrincipalId",
+        "oktaApps[0].appId",
+    ]
+
+
+def test_manual_steps_name_the_console_the_app_and_the_exact_key():
+    app = targets.OktaApp("druva", APP, None, "manual", None, 3)
+    steps = targets.manual_steps(app, "https://acme.okta.com", FP)
+    assert "pulumi stack output scimToken --show-secrets" in steps[0]
+    assert "https://acme.okta.com/admin" in steps[1] and APP in steps[1]
+    assert "Test API Credentials" in steps[3]
+    assert steps[-1].endswith(
+        f"'druva-scim:oktaApps[3].confirmedFingerprint' {FP} (commit it for review)"
+    )
+    assert "your Okta org's Admin Console" in targets.manual_steps(app, None, FP)[1]
