@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bench import token
+from bench import consumers, token
 from bench.report import table
 
 
 def main() -> None:
     print(table("The ScimToken resource (issue 2)", token.figures()))
+    print(table("The identity-provider consumers (issue 3)", consumers.figures()))
 
 
 if __name__ == "__main__":

@@ -141,8 +141,8 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
 
-def _main() -> None:
-    runpy.run_path(str(MAIN), run_name="__main__")
+def _run_path(main: Path) -> None:
+    runpy.run_path(str(main), run_name="__main__")
 
 
 class _Collector(logging.Handler):
@@ -161,6 +161,7 @@ def run_program(
     now: datetime = NOW,
     preview: bool = False,
     prior: dict[str, dict[str, Any]] | None = None,
+    main: Path = MAIN,
 ) -> Run:
     """Run __main__.py once with this stack config; never raises, returns what happened."""
     settings.reset_options(project=PROJECT, stack="test", preview=preview)
@@ -182,7 +183,7 @@ def run_program(
     real_clock = program.current_time
     program.current_time = lambda: now
     try:
-        _sync_await(run_pulumi_func(_main))
+        _sync_await(run_pulumi_func(lambda: _run_path(main)))
     except Exception as raised:  # the run's outcome is the result, whatever it is
         error = raised
     finally:
