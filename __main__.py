@@ -7,6 +7,7 @@ from providers import program
 
 config = program.load_config()
 token = program.scim_token(config)
+program.warn_when_rotation_is_due(token)
 program.export_token(token)
 apps = program.consumers(config, token)
 program.export_consumers(apps)

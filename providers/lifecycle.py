@@ -91,3 +91,19 @@ def format_date(moment: datetime) -> str:
 def fingerprint(token: str) -> str:
     """A non-secret name for a token: the first 12 hex digits of its SHA-256."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:FINGERPRINT_HEX_DIGITS]
+
+
+def rotation_warning(life: Lifecycle, now: datetime) -> str | None:
+    """What `pulumi preview` and `pulumi up` say once rotation is due; None before that."""
+    if life.phase(now) is not Phase.ROTATION_DUE:
+        return None
+    days = life.days_left(now)
+    left = "less than a day" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
+    return (
+        f"The Druva SCIM token expires {format_time(life.expires_at)} ({left} left); rotation "
+        f"has been due since {format_date(life.rotate_after)}. Generate a new token in the "
+        "Druva console (Users > User Provisioning > three-dot menu > New Token), then at once "
+        "run `python -m providers.rotate --stack <stack>` (or `pulumi config set --secret "
+        "druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC time>`, "
+        "`pulumi up`). README, section Rotation."
+    )

@@ -127,6 +127,21 @@ def scim_token(config: Config) -> ScimToken:
     )
 
 
+def warn_when_rotation_is_due(token: ScimToken) -> None:
+    """Make the coming expiry loud in every preview and update (expiry itself fails check)."""
+
+    def warn(dates: list[Any]) -> None:
+        issued, lifetime, rotate_before = dates
+        if not isinstance(issued, str) or lifetime is None or rotate_before is None:
+            return  # not known while previewing a brand-new token, which is not due anyway
+        life = lifecycle.lifecycle(lifecycle.parse_time(issued), int(lifetime), int(rotate_before))
+        message = lifecycle.rotation_warning(life, current_time())
+        if message:
+            pulumi.log.warn(message, resource=token)
+
+    pulumi.Output.all(token.issuedAt, token.lifetimeDays, token.rotateBeforeDays).apply(warn)
+
+
 def export_token(token: ScimToken) -> None:
     pulumi.export("tenantUrl", token.tenantUrl)
     pulumi.export("tokenFingerprint", token.fingerprint)

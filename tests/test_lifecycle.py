@@ -110,3 +110,26 @@ def test_fingerprint_is_the_first_12_hex_digits_of_sha256():
     # sha256("abc") is ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
     assert lifecycle.fingerprint("abc") == "ba7816bf8f01"
     assert lifecycle.fingerprint("abd") != lifecycle.fingerprint("abc")
+
+
+def test_no_rotation_warning_before_rotate_after_or_after_expiry():
+    life = lifecycle.lifecycle(utc(2026, 11, 22, 12), 365, 30)
+    assert lifecycle.rotation_warning(life, life.rotate_after - timedelta(seconds=1)) is None
+    assert lifecycle.rotation_warning(life, life.expires_at) is None
+
+
+@pytest.mark.parametrize(
+    ("now", "left"),
+    [
+        (utc(2027, 10, 23, 12), "30 days left"),
+        (utc(2027, 11, 21, 11), "1 day left"),
+        (utc(2027, 11, 22, 11), "less than a day left"),
+    ],
+)
+def test_the_rotation_warning_gives_expiry_days_left_and_steps(now, left):
+    life = lifecycle.lifecycle(utc(2026, 11, 22, 12), 365, 30)
+    message = lifecycle.rotation_warning(life, now)
+    assert message is not None
+    assert "expires 2027-11-22T12:00:00Z" in message and f"({left})" in message
+    assert "due since 2027-10-23" in message
+    assert "New Token" in message and "providers.rotate" in message

@@ -2,6 +2,7 @@
 
 import base64
 import urllib.parse
+from datetime import UTC, datetime
 
 import dill
 import pytest
@@ -153,3 +154,14 @@ def test_every_problem_is_reported_in_one_run():
     )
     assert "2 settings of druva-scim need fixing" in str(run.error)
     assert len(run.messages("error")) == 2
+
+
+def test_previews_and_updates_warn_once_rotation_is_due():
+    due = run_program(CONFIG, now=datetime(2027, 10, 20, 12, 0, tzinfo=UTC), preview=True)
+    [warning] = due.messages("warning")
+    assert "expires 2027-11-01T09:30:00Z (11 days left)" in warning
+    assert "New Token" in warning and TOKEN not in warning
+
+
+def test_no_warning_while_the_token_is_fresh():
+    assert run_program(CONFIG).messages("warning") == []
