@@ -74,7 +74,7 @@ class OktaManualHandoff(dynamic.Resource, module="druva", name="OktaManualHandof
     """One Okta app whose token is pasted by hand; pending until its fingerprint is confirmed."""
 
     pending: pulumi.Output[bool]
-    pendingSince: pulumi.Output[str | None]  # noqa: N815  (output names are camelCase)
+    pendingSince: pulumi.Output[str | None]
 
     def __init__(
         self, name: str, args: OktaManualHandoffArgs, opts: pulumi.ResourceOptions | None = None

@@ -12,10 +12,18 @@ import pulumi
 import pulumi_azuread as azuread
 import pulumi_okta as okta
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import resource_pb2
 
-from providers import lifecycle, settings, targets
+from providers import lifecycle, okta_api, settings, targets
 from providers.handoff import OktaManualHandoff, OktaManualHandoffArgs
 from providers.scim_token import ScimToken, ScimTokenArgs
+from providers.verification import (
+    AzureProvisioningCheck,
+    AzureProvisioningCheckArgs,
+    OktaConnectionCheck,
+    OktaConnectionCheckArgs,
+)
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
 KNOWN_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
@@ -30,6 +38,10 @@ class Config:
     fingerprint: str
     """Of the configured token: known while planning, so previews can say what is pending."""
     targets: targets.Targets
+    default_graph_url: str
+    """Microsoft Graph of the default azuread provider's cloud."""
+    default_okta_org_url: str | None
+    """The default okta provider's org, when configured."""
 
 
 def raw_config() -> dict[str, object]:
@@ -90,6 +102,8 @@ def load_config() -> Config:
     token_settings, token_problems = settings.token_settings(raw, current_time())
     found, target_problems = targets.parse_targets(raw)
     problems.extend(token_problems + target_problems)
+    graph_url, okta_org_url, default_problems = _default_providers(found)
+    problems.extend(default_problems)
     if problems or token_settings is None:
         stop(problems)
     assert token_settings is not None  # noqa: S101  (stop() never returns)
@@ -99,7 +113,41 @@ def load_config() -> Config:
         scim_token=pulumi.Output.secret(token),
         fingerprint=lifecycle.fingerprint(token),
         targets=found,
+        default_graph_url=graph_url,
+        default_okta_org_url=okta_org_url,
     )
+
+
+def _default_providers(
+    found: targets.Targets,
+) -> tuple[str, str | None, list[settings.Problem]]:
+    """Where the default azuread and okta providers point, as the verification needs it."""
+    problems: list[settings.Problem] = []
+    environment = (
+        pulumi.Config("azuread").get("environment") or os.environ.get("ARM_ENVIRONMENT") or "global"
+    )
+    graph_url = targets.AZURE_ENVIRONMENTS.get(environment, "")
+    if not graph_url and any(app.tenant is None for app in found.azure_apps):
+        problems.append(
+            settings.Problem(
+                "azureApps",
+                f"use the default azuread provider, whose environment {environment!r} "
+                "(azuread:environment or ARM_ENVIRONMENT) is not one of "
+                + ", ".join(targets.AZURE_ENVIRONMENTS),
+            )
+        )
+    org_url = default_okta_org_url()
+    for app in found.okta_apps:
+        if app.mode == "api" and app.org is None and org_url is None:
+            problems.append(
+                settings.Problem(
+                    f"oktaApps[{app.index}]",
+                    "uses the default okta provider, whose org is not configured: set "
+                    "okta:orgName (and okta:baseUrl) or OKTA_ORG_NAME, or name an org from "
+                    "druva-scim:oktaOrgs with `org`",
+                )
+            )
+    return graph_url, org_url, problems
 
 
 def stop(problems: list[settings.Problem]) -> None:
@@ -180,16 +228,25 @@ def consumers(config: Config, token: ScimToken) -> Consumers:
         for name, org in found.okta_orgs.items()
     }
     entries = [
-        _azure_app(app, token, config.fingerprint, azure_providers.get(app.tenant or ""))
+        _azure_app(
+            app,
+            token,
+            config.fingerprint,
+            azure_providers.get(app.tenant or ""),
+            found.azure_tenants.get(app.tenant or ""),
+            config.default_graph_url,
+        )
         for app in found.azure_apps
     ]
     pending: list[dict[str, Any]] = []
     for okta_app in found.okta_apps:
         org = found.okta_orgs.get(okta_app.org or "")
-        org_url = org.org_url if org else default_okta_org_url()
+        org_url = org.org_url if org else config.default_okta_org_url
         if okta_app.mode == "api":
             provider = okta_providers.get(okta_app.org or "")
-            entries.append(_okta_api_app(okta_app, token, config.fingerprint, provider))
+            entries.append(
+                _okta_api_app(okta_app, token, config.fingerprint, provider, org_url or "")
+            )
         else:
             entry, steps = _okta_manual_app(okta_app, token, config.fingerprint, org_url)
             entries.append(entry)
@@ -207,6 +264,8 @@ def _azure_app(
     token: ScimToken,
     fingerprint: str,
     provider: azuread.Provider | None,
+    tenant: targets.AzureTenant | None,
+    default_graph_url: str,
 ) -> dict[str, Any]:
     # Writing synchronization secrets replaces the whole set: write the extras back too.
     credentials = [
@@ -218,11 +277,24 @@ def _azure_app(
         azuread.SynchronizationSecretCredentialArgs(key=key, value=value)
         for key, value in app.extra_secrets
     ]
-    azuread.SynchronizationSecret(
+    secret = azuread.SynchronizationSecret(
         f"azure-{app.name}",
         service_principal_id=app.service_principal_id,
         credentials=credentials,
         opts=_after(token, provider=provider, additional_secret_outputs=["credentials"]),
+    )
+    # Azure's own Test Connection, once the secret is saved and whenever the token changes.
+    check = AzureProvisioningCheck(
+        f"azure-check-{app.name}",
+        AzureProvisioningCheckArgs(
+            app_name=app.name,
+            service_principal_id=app.service_principal_id,
+            token_fingerprint=token.fingerprint,
+            graph_url=tenant.graph_url if tenant else default_graph_url,
+            tenant_id=tenant.tenant_id if tenant else None,
+            client_id=tenant.client_id if tenant else None,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[secret]),
     )
     return {
         "name": app.name,
@@ -230,14 +302,20 @@ def _azure_app(
         "servicePrincipalId": app.service_principal_id,
         "tenant": app.tenant or "default",
         "tokenFingerprint": fingerprint,
-        "state": "managed",
+        "state": "verified",
+        "verifiedAt": check.lastValidatedAt,
+        "actions": check.actions,
     }
 
 
 def _okta_api_app(
-    app: targets.OktaApp, token: ScimToken, fingerprint: str, provider: okta.Provider | None
+    app: targets.OktaApp,
+    token: ScimToken,
+    fingerprint: str,
+    provider: okta.Provider | None,
+    org_url: str,
 ) -> dict[str, Any]:
-    okta.app.Connection(
+    connection = okta.app.Connection(
         f"okta-{app.name}",
         id_property=app.app_id,
         base_url=token.tenantUrl,
@@ -245,7 +323,23 @@ def _okta_api_app(
         profile=okta.app.ConnectionProfileArgs(
             auth_scheme="TOKEN", token=pulumi.Output.secret(token.scimToken)
         ),
-        opts=_after(token, provider=provider, additional_secret_outputs=["profile"]),
+        opts=_after(
+            token,
+            provider=provider,
+            additional_secret_outputs=["profile"],
+            hooks=_unsupported_integration_hooks(app),
+        ),
+    )
+    # Okta's side of "Test API Credentials": the connection read back, enabled with a token.
+    check = OktaConnectionCheck(
+        f"okta-check-{app.name}",
+        OktaConnectionCheckArgs(
+            app_name=app.name,
+            app_id=app.app_id,
+            org_url=org_url,
+            token_fingerprint=token.fingerprint,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[connection]),
     )
     return {
         "name": app.name,
@@ -253,8 +347,33 @@ def _okta_api_app(
         "appId": app.app_id,
         "org": app.org or "default",
         "tokenFingerprint": fingerprint,
-        "state": "managed",
+        "state": "verified",
+        "verifiedAt": check.lastVerifiedAt,
     }
+
+
+def _unsupported_integration_hooks(app: targets.OktaApp) -> pulumi.ResourceHookBinding | None:
+    """When Okta refuses the token connection, say to switch the app to manual mode.
+
+    Error hooks need a Pulumi CLI that supports them; with an older one the
+    okta provider's own error stands alone, and README's error table explains it.
+    """
+    if not runtime_settings.monitor_supports_feature(
+        resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
+    ):
+        return None
+
+    def on_error(args: pulumi.ErrorHookArgs) -> bool:
+        message = okta_api.refusal_message(
+            args.errors, index=app.index, app_name=app.name, app_id=app.app_id
+        )
+        if message:
+            pulumi.log.error(message)
+        return False  # a refusal does not go away by trying again
+
+    return pulumi.ResourceHookBinding(
+        on_error=[pulumi.ErrorHook(f"druva-scim-okta-unsupported-{app.name}", on_error)]
+    )
 
 
 def _okta_manual_app(

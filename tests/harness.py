@@ -38,6 +38,7 @@ class Registration:
     dependencies: list[str]
     provider: str
     additional_secret_outputs: list[str]
+    error_hooks: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     urn: str = ""
 
@@ -132,6 +133,7 @@ class RecordingMonitor(mocks.MockMonitor):
             dependencies=list(request.dependencies),
             provider=request.provider,
             additional_secret_outputs=list(request.additionalSecretOutputs),
+            error_hooks=list(request.hooks.on_error),
         )
         self.engine_mocks.pending_secret_outputs = registration.additional_secret_outputs
         response = super().RegisterResource(request)

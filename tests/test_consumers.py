@@ -13,13 +13,19 @@ TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 CLIENT = "99999999-8888-4777-8666-555555555555"
 APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(256)]
 SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
+AZURE_CHECK = "pulumi-python:dynamic/druva:AzureProvisioningCheck"
+OKTA_CHECK = "pulumi-python:dynamic/druva:OktaConnectionCheck"
 CONNECTION = "okta:app/connection:Connection"
 HANDOFF = "pulumi-python:dynamic/druva:OktaManualHandoff"
 TOKEN_URN_SUFFIX = "pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 
 
 def config(token=TOKEN, **structured):
-    values = {"druva-scim:scimToken": token, "druva-scim:issuedAt": "2026-11-20T00:00:00Z"}
+    values = {
+        "druva-scim:scimToken": token,
+        "druva-scim:issuedAt": "2026-11-20T00:00:00Z",
+        "okta:orgName": "acme",
+    }
     values.update({f"druva-scim:{key}": json.dumps(value) for key, value in structured.items()})
     return values
 
@@ -265,3 +271,76 @@ def test_bad_app_config_registers_nothing(structured, expected):
     assert run.registrations == []
     assert type(run.error).__name__ == "RunError"
     assert any(expected in message for message in run.messages("error")), run.messages("error")
+
+
+def test_each_azure_app_is_verified_from_azure_after_its_secret_is_written():
+    run = run_program(
+        config(
+            azureTenants=[
+                {
+                    "name": "gov",
+                    "tenantId": TENANT,
+                    "clientId": CLIENT,
+                    "environment": "usgovernment",
+                }
+            ],
+            azureApps=[*azure_apps(1), {"name": "g", "servicePrincipalId": SP[5], "tenant": "gov"}],
+        )
+    )
+    default_check = run.named("azure-check-azure-0")
+    assert default_check.type == AZURE_CHECK
+    assert default_check.plain("servicePrincipalId") == SP[0]
+    assert default_check.plain("graphUrl") == "https://graph.microsoft.com"
+    assert default_check.plain("tokenFingerprint") == run.exports["tokenFingerprint"]
+    assert "tenantId" not in default_check.inputs
+    assert run.named("azure-azure-0").urn in default_check.dependencies
+    gov_check = run.named("azure-check-g")
+    assert gov_check.plain("graphUrl") == "https://graph.microsoft.us"
+    assert (gov_check.plain("tenantId"), gov_check.plain("clientId")) == (TENANT, CLIENT)
+    assert run.named("azure-g").urn in gov_check.dependencies
+    for check in (default_check, gov_check):
+        assert TOKEN not in json.dumps(unwrap(check.inputs), default=str)
+    assert {t["state"] for t in run.exports["targets"]} == {"verified"}
+
+
+def test_each_api_mode_okta_app_is_read_back_after_its_connection_is_set():
+    run = run_program(
+        config(
+            oktaOrgs=[{"name": "corp", "orgName": "widgets", "baseUrl": "oktapreview.com"}],
+            oktaApps=[*okta_apps(1), {"name": "c", "appId": APP_IDS[3], "org": "corp"}],
+        )
+    )
+    default_check = run.named("okta-check-okta-0")
+    assert default_check.type == OKTA_CHECK
+    assert default_check.plain("orgUrl") == "https://acme.okta.com"
+    assert default_check.plain("appId") == APP_IDS[0]
+    assert run.named("okta-okta-0").urn in default_check.dependencies
+    assert run.named("okta-check-c").plain("orgUrl") == "https://widgets.oktapreview.com"
+    assert run.of_type(OKTA_CHECK) and len(run.of_type(OKTA_CHECK)) == 2
+
+
+def test_manual_okta_apps_are_not_checked_through_the_api():
+    run = run_program(config(oktaApps=okta_apps(1, mode="manual")))
+    assert run.of_type(OKTA_CHECK) == []
+
+
+def test_the_okta_connection_carries_an_error_hook_for_unsupported_integrations():
+    run = run_program(config(oktaApps=okta_apps(1)))
+    [connection] = run.of_type(CONNECTION)
+    assert connection.error_hooks == ["druva-scim-okta-unsupported-okta-0"]
+
+
+def test_api_mode_on_an_unconfigured_default_org_is_refused_before_registering():
+    values = {k: v for k, v in config(oktaApps=okta_apps(1)).items() if k != "okta:orgName"}
+    run = run_program(values)
+    assert run.registrations == []
+    assert any(
+        "druva-scim:oktaApps[0]: uses the default okta provider, whose org is not configured" in m
+        for m in run.messages("error")
+    )
+
+
+def test_an_unknown_default_azure_environment_is_refused():
+    run = run_program({**config(azureApps=azure_apps(1)), "azuread:environment": "moon"})
+    assert run.registrations == []
+    assert any("'moon'" in m and "global, usgovernment, china" in m for m in run.messages("error"))

@@ -1,0 +1,415 @@
+"""Ask each identity provider whether it works with the new token, from its own side.
+
+`AzureProvisioningCheck` has Azure test the saved provisioning credentials of an
+enterprise app (Graph's validateCredentials, the portal's Test Connection) and
+restarts a quarantined job. `OktaConnectionCheck` reads back an Okta app's
+provisioning connection. Both run on create and whenever the token's
+fingerprint (or where they look) changes; a second `pulumi up` with the same
+token is a no-op.
+
+Like ScimTokenProvider, the providers hold nothing: inputs are ids, URLs and the
+token's fingerprint, never the token or a credential. Credentials come from the
+environment of the provider host (ARM_*, OKTA_*), read through `environment()`,
+`credential()` and `authorization()`, which tests override in a subclass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import pulumi
+import requests
+from azure.core.credentials import TokenCredential
+from pulumi import dynamic
+
+from providers import graph, lifecycle, okta_api, settings
+from providers.http import HttpPolicy, new_session
+from providers.scim_token import UNKNOWN
+
+AZURE_TYPE = "pulumi-python:dynamic/druva:AzureProvisioningCheck"
+OKTA_TYPE = "pulumi-python:dynamic/druva:OktaConnectionCheck"
+
+AZURE_INPUT_KEYS = (
+    "appName",
+    "servicePrincipalId",
+    "tokenFingerprint",
+    "graphUrl",
+    "tenantId",
+    "clientId",
+)
+AZURE_VERIFY_KEYS = AZURE_INPUT_KEYS[1:]
+"""A change to any of these means Azure is asked again; appName only renames."""
+AZURE_OUTPUT_KEYS = ("lastValidatedAt", "jobId", "restartedFromQuarantine", "actions")
+
+OKTA_INPUT_KEYS = ("appName", "appId", "orgUrl", "tokenFingerprint")
+OKTA_VERIFY_KEYS = OKTA_INPUT_KEYS[1:]
+OKTA_OUTPUT_KEYS = ("lastVerifiedAt", "status")
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+FINGERPRINT = re.compile(rf"^[0-9a-f]{{{lifecycle.FINGERPRINT_HEX_DIGITS}}}$")
+
+
+def _say(message: str) -> None:
+    # pulumi.log does not reach the engine from the provider host; stderr does.
+    print(f"druva-scim: {message}", file=sys.stderr, flush=True)
+
+
+class _CheckProvider(dynamic.ResourceProvider):
+    """What both checks share: no state, a policy, a clock and an environment."""
+
+    # Nothing secret is captured, so the blob can stay readable: tests prove it.
+    serialize_as_secret_always = False
+    http_policy: ClassVar[HttpPolicy] = HttpPolicy()
+    input_keys: ClassVar[tuple[str, ...]] = ()
+    verify_keys: ClassVar[tuple[str, ...]] = ()
+    output_keys: ClassVar[tuple[str, ...]] = ()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def environment(self) -> Mapping[str, str]:
+        """Where credentials come from: the provider host's environment."""
+        return os.environ
+
+    def configure(self, req: dynamic.ConfigureRequest) -> None:
+        # The host reports provider errors with traceback.format_exc(); our errors
+        # are written for people, so show only their text unless debugging.
+        if not os.environ.get("DRUVA_SCIM_DEBUG"):
+            sys.tracebacklimit = 0
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        changed = [key for key in self.input_keys if _changed(olds, news, key)]
+        return dynamic.DiffResult(
+            changes=bool(changed), replaces=[], stables=[], delete_before_replace=False
+        )
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        # A refresh must not re-run a check that restarts jobs; the state is the record.
+        return dynamic.ReadResult(id_, props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        if any(_changed(olds, news, key) for key in self.verify_keys):
+            return dynamic.UpdateResult(self.verify(news))
+        carried = {key: olds.get(key) for key in self.output_keys}
+        return dynamic.UpdateResult({**_inputs(news, self.input_keys), **carried})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # A record of a check; nothing exists outside the stack to remove.
+        return None
+
+    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class AzureProvisioningCheckProvider(_CheckProvider):
+    """Azure's Test Connection for one enterprise app, and a restart out of quarantine."""
+
+    input_keys = AZURE_INPUT_KEYS
+    verify_keys = AZURE_VERIFY_KEYS
+    output_keys = AZURE_OUTPUT_KEYS
+
+    def credential(
+        self, graph_url: str, tenant_id: str | None, client_id: str | None
+    ) -> TokenCredential:
+        """The Azure credential for one check, from the environment (tests supply their own)."""
+        return graph.azure_credential(
+            self.environment(), graph_url, tenant_id, client_id, self.http_policy
+        )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        inputs = dict(news)
+        app = _app_label(news, "druva-scim:azureApps")
+        failures = _common_failures(news, app)
+        sp_id = news.get("servicePrincipalId")
+        if sp_id != UNKNOWN and not (isinstance(sp_id, str) and GUID.match(sp_id.strip())):
+            failures.append(
+                dynamic.CheckFailure(
+                    "servicePrincipalId",
+                    f"the servicePrincipalId of {app} must be the enterprise app's Object ID, a "
+                    f"GUID from Enterprise applications > the app > Overview, not {sp_id!r}",
+                )
+            )
+        elif isinstance(sp_id, str):
+            inputs["servicePrincipalId"] = sp_id.strip()
+        url = news.get("graphUrl") or graph.DEFAULT_GRAPH_URL
+        if url != UNKNOWN:
+            normalised, reason = _base_url(url, graph.DEFAULT_GRAPH_URL)
+            if reason:
+                failures.append(dynamic.CheckFailure("graphUrl", f"graphUrl of {app} {reason}"))
+            elif normalised and normalised.lower().endswith(f"/{graph.API_VERSION}"):
+                failures.append(
+                    dynamic.CheckFailure(
+                        "graphUrl",
+                        f"graphUrl of {app} must be Graph's base URL without /{graph.API_VERSION}, "
+                        f"like {graph.DEFAULT_GRAPH_URL}",
+                    )
+                )
+            else:
+                inputs["graphUrl"] = normalised
+        for key in ("tenantId", "clientId"):
+            value = news.get(key)
+            if value in (None, UNKNOWN):
+                continue
+            if not isinstance(value, str) or not value.strip():
+                failures.append(
+                    dynamic.CheckFailure(
+                        key,
+                        f"{key} for {app} in druva-scim:azureTenants must be a tenant or "
+                        "application id, or left out to use the environment's",
+                    )
+                )
+            else:
+                inputs[key] = value.strip()
+        return dynamic.CheckResult(inputs, failures)
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verify(props))
+
+    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        app = str(props["appName"])
+        sp_id = str(props["servicePrincipalId"])
+        graph_url = str(props.get("graphUrl") or graph.DEFAULT_GRAPH_URL)
+        credential = self.credential(graph_url, props.get("tenantId"), props.get("clientId"))
+        bearer = graph.access_token(credential, graph_url)
+        policy = self.http_policy
+        with new_session(policy) as session:
+            jobs = graph.list_jobs(session, graph_url, sp_id, bearer, policy, app_name=app)
+            job = graph.provisioning_job(jobs, app_name=app, service_principal_id=sp_id)
+            graph.validate_credentials(session, graph_url, sp_id, job, bearer, policy, app_name=app)
+            actions = [
+                f"Azure tested the saved credentials of provisioning job {job.id} "
+                f"(template {job.template_id}) against Druva: accepted"
+            ]
+            if job.quarantined:
+                reason = job.quarantine_reason()
+                graph.restart_from_quarantine(
+                    session, graph_url, sp_id, job, bearer, policy, app_name=app
+                )
+                actions.append(
+                    f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
+                    "QuarantineState"
+                )
+        _say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
+        return {
+            **_inputs(props, AZURE_INPUT_KEYS),
+            "lastValidatedAt": lifecycle.format_time(now),
+            "jobId": job.id,
+            "restartedFromQuarantine": job.quarantined,
+            "actions": actions,
+        }
+
+
+class OktaConnectionCheckProvider(_CheckProvider):
+    """Okta's provisioning connection of one app, read back: ENABLED, with a TOKEN."""
+
+    input_keys = OKTA_INPUT_KEYS
+    verify_keys = OKTA_VERIFY_KEYS
+    output_keys = OKTA_OUTPUT_KEYS
+
+    def authorization(self, session: requests.Session, org_url: str) -> okta_api.OktaAuthorization:
+        """Sign in to Okta from the environment (tests supply their own environment)."""
+        # Signed by the real clock, which Okta checks the assertion against; now() is
+        # the time this check records.
+        return okta_api.okta_authorization(
+            self.environment(), session, org_url, self.http_policy, datetime.now(UTC)
+        )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        inputs = dict(news)
+        app = _app_label(news, "druva-scim:oktaApps")
+        failures = _common_failures(news, app)
+        app_id = news.get("appId")
+        if app_id != UNKNOWN and not (isinstance(app_id, str) and app_id.strip()):
+            failures.append(
+                dynamic.CheckFailure(
+                    "appId", f"the appId of {app} must be Okta's app id (0oa...), not {app_id!r}"
+                )
+            )
+        elif isinstance(app_id, str):
+            inputs["appId"] = app_id.strip()
+        url = news.get("orgUrl")
+        if url != UNKNOWN:
+            normalised, reason = _base_url(url, "https://example.okta.com")
+            if reason:
+                failures.append(dynamic.CheckFailure("orgUrl", f"orgUrl of {app} {reason}"))
+            else:
+                inputs["orgUrl"] = normalised
+        return dynamic.CheckResult(inputs, failures)
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verify(props))
+
+    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        app = str(props["appName"])
+        org_url = str(props["orgUrl"])
+        policy = self.http_policy
+        with new_session(policy, retry_class=okta_api.OktaRetry) as session:
+            authorization = self.authorization(session, org_url)
+            connection = okta_api.verify_connection(
+                session, org_url, str(props["appId"]), authorization, policy, app_name=app
+            )
+        _say(
+            f"{app}: Okta's provisioning connection is {connection.status} with a "
+            f"{connection.auth_scheme} for token {props.get('tokenFingerprint')}"
+        )
+        return {
+            **_inputs(props, OKTA_INPUT_KEYS),
+            "lastVerifiedAt": lifecycle.format_time(now),
+            "status": connection.status,
+        }
+
+
+def _common_failures(news: Mapping[str, Any], app: str) -> list[dynamic.CheckFailure]:
+    failures: list[dynamic.CheckFailure] = []
+    name = news.get("appName")
+    if name != UNKNOWN and not (isinstance(name, str) and name.strip()):
+        failures.append(dynamic.CheckFailure("appName", "appName must name the app, for messages"))
+    fingerprint = news.get("tokenFingerprint")
+    if fingerprint != UNKNOWN and not (
+        isinstance(fingerprint, str) and FINGERPRINT.match(fingerprint)
+    ):
+        failures.append(
+            dynamic.CheckFailure(
+                "tokenFingerprint",
+                f"tokenFingerprint of {app} must be the ScimToken's fingerprint output "
+                f"({lifecycle.FINGERPRINT_HEX_DIGITS} hex digits), never the token itself",
+            )
+        )
+    return failures
+
+
+def _app_label(news: Mapping[str, Any], setting: str) -> str:
+    name = news.get("appName")
+    return f"app {name!r}" if isinstance(name, str) and name != UNKNOWN else f"an app in {setting}"
+
+
+def _base_url(value: object, example: str) -> tuple[str | None, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return None, f"must be a URL like {example}"
+    text = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return None, f"is not a URL: {text!r}; use one like {example}"
+    if parts.scheme not in ("https", "http") or not host:
+        return None, f"is not an http(s) URL: {text!r}; use one like {example}"
+    if parts.scheme == "http" and not settings.is_loopback_host(host):
+        return None, f"must use https, which carries the credentials encrypted: {text!r}"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return None, f"must be a plain base URL like {example}, without user, query or fragment"
+    return text, None
+
+
+def _inputs(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {key: props.get(key) for key in keys}
+
+
+def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
+    new = news.get(key)
+    return new == UNKNOWN or olds.get(key) != new
+
+
+@dataclass(frozen=True)
+class AzureProvisioningCheckArgs:
+    app_name: pulumi.Input[str]
+    """The app's name as the stack calls it; used in messages only."""
+    service_principal_id: pulumi.Input[str]
+    """The enterprise app's Object ID (its service principal)."""
+    token_fingerprint: pulumi.Input[str]
+    """ScimToken.fingerprint: a new token means a new check."""
+    graph_url: pulumi.Input[str] = graph.DEFAULT_GRAPH_URL
+    """Microsoft Graph's base URL; https://graph.microsoft.us in US Government clouds."""
+    tenant_id: pulumi.Input[str] | None = None
+    """The app's tenant when it is not the environment's (druva-scim:azureTenants)."""
+    client_id: pulumi.Input[str] | None = None
+    """The application to sign in as in that tenant; its secret comes from the environment."""
+
+
+class AzureProvisioningCheck(dynamic.Resource, module="druva", name="AzureProvisioningCheck"):
+    """Azure's own confirmation that an enterprise app's provisioning works with the token."""
+
+    appName: pulumi.Output[str]
+    servicePrincipalId: pulumi.Output[str]
+    tokenFingerprint: pulumi.Output[str]
+    """The token Azure confirmed, by fingerprint."""
+    graphUrl: pulumi.Output[str]
+    tenantId: pulumi.Output[str | None]
+    clientId: pulumi.Output[str | None]
+    lastValidatedAt: pulumi.Output[str]
+    """When Azure last accepted the saved credentials (RFC 3339, UTC)."""
+    jobId: pulumi.Output[str]
+    """The provisioning job that was validated."""
+    restartedFromQuarantine: pulumi.Output[bool]
+    """Whether the job was in quarantine and was restarted out of it."""
+    actions: pulumi.Output[list[str]]
+    """What was done, in words."""
+
+    def __init__(
+        self,
+        name: str,
+        args: AzureProvisioningCheckArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: AzureProvisioningCheckProvider | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "appName": args.app_name,
+            "servicePrincipalId": args.service_principal_id,
+            "tokenFingerprint": args.token_fingerprint,
+            "graphUrl": args.graph_url,
+            "tenantId": args.tenant_id,
+            "clientId": args.client_id,
+            **dict.fromkeys(AZURE_OUTPUT_KEYS),
+        }
+        super().__init__(provider or AzureProvisioningCheckProvider(), name, props, opts)
+
+
+@dataclass(frozen=True)
+class OktaConnectionCheckArgs:
+    app_name: pulumi.Input[str]
+    """The app's name as the stack calls it; used in messages only."""
+    app_id: pulumi.Input[str]
+    """Okta's id of the Druva app (0oa...)."""
+    org_url: pulumi.Input[str]
+    """The Okta org, e.g. https://acme.okta.com."""
+    token_fingerprint: pulumi.Input[str]
+    """ScimToken.fingerprint: a new token means a new check."""
+
+
+class OktaConnectionCheck(dynamic.Resource, module="druva", name="OktaConnectionCheck"):
+    """Okta's provisioning connection of an app, read back after the token was set."""
+
+    appName: pulumi.Output[str]
+    appId: pulumi.Output[str]
+    orgUrl: pulumi.Output[str]
+    tokenFingerprint: pulumi.Output[str]
+    lastVerifiedAt: pulumi.Output[str]
+    """When Okta last reported the connection ENABLED with a TOKEN (RFC 3339, UTC)."""
+    status: pulumi.Output[str]
+    """The connection's status as Okta reported it."""
+
+    def __init__(
+        self,
+        name: str,
+        args: OktaConnectionCheckArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: OktaConnectionCheckProvider | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "appName": args.app_name,
+            "appId": args.app_id,
+            "orgUrl": args.org_url,
+            "tokenFingerprint": args.token_fingerprint,
+            **dict.fromkeys(OKTA_OUTPUT_KEYS),
+        }
+        super().__init__(provider or OktaConnectionCheckProvider(), name, props, opts)

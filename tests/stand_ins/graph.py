@@ -1,0 +1,189 @@
+"""Microsoft Graph v1.0's synchronization jobs, as far as verification reaches them.
+
+Answers as Graph documents: jobs listed as `{"value": [...]}`, validateCredentials
+and restart answering 204, errors as `{"error": {"code", "message", "innerError"}}`,
+throttling as 429 with Retry-After. The texts of the 401, 403 and 404 errors
+are Graph's own; the text Graph gives when Azure's test call to a SCIM endpoint
+fails is modelled on what the portal shows, not copied from documentation.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.stand_ins.server import Reply, Request, StandIn
+
+JOBS = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/jobs/?$")
+JOB_ACTION = re.compile(
+    r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/jobs/([^/]+)/(validateCredentials|restart)$"
+)
+RESET_SCOPES = frozenset(
+    {
+        "None",
+        "ConnectorDataStore",
+        "Escrows",
+        "Watermark",
+        "QuarantineState",
+        "Full",
+        "ForceDeletes",
+    }
+)
+SECRET_TOKEN_REJECTED = (
+    "Error code: SystemForCrossDomainIdentityManagementCredentialValidationUnavailable "
+    "Details: We received this unexpected response from your application: Received response "
+    "from Web resource. Resource: https://apis.druva.com/insync/scim/Users Web Response: "
+    '{"detail":"Authorization failure. The token is invalid or expired.","status":"401"}. '
+    "Validate the credentials on the provisioning tab and click Test Connection."
+)
+
+
+def graph_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Reply:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }
+    return Reply(status, body, headers=headers or {})
+
+
+def throttled(retry_after: str = "1") -> Reply:
+    return graph_error(
+        429,
+        "TooManyRequests",
+        "Too many requests from Identifier:...",
+        headers={"Retry-After": retry_after},
+    )
+
+
+def quarantine(reason: str = "EncounteredQuarantineException") -> dict[str, Any]:
+    return {
+        "currentBegan": "2026-11-20T08:00:00Z",
+        "nextAttempt": "2026-11-22T20:00:00Z",
+        "reason": reason,
+        "seriesBegan": "2026-11-19T08:00:00Z",
+        "seriesCount": 3,
+        "error": {
+            "code": "SystemForCrossDomainIdentityManagementUnauthorized",
+            "message": "Failed to authorize with the SCIM endpoint: HTTP 401",
+            "tenantActionable": True,
+        },
+    }
+
+
+def job(job_id: str, template_id: str, quarantined: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A synchronization job in Graph's shape (the documented example, shortened)."""
+    return {
+        "id": job_id,
+        "templateId": template_id,
+        "schedule": {"expiration": None, "interval": "PT40M", "state": "Active"},
+        "status": {
+            "code": "Quarantine" if quarantined else "Active",
+            "countSuccessiveCompleteFailures": 3 if quarantined else 0,
+            "escrowsPruned": False,
+            "lastExecution": None,
+            "lastSuccessfulExecution": None,
+            "quarantine": quarantined,
+            "synchronizedEntryCountByType": [],
+        },
+    }
+
+
+class Graph(StandIn):
+    """Accepts the bearer tokens in `accepted`; a test sets jobs and switches at will."""
+
+    def __init__(self, *accepted: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.accepted = set(accepted)
+        self.jobs: dict[str, list[dict[str, Any]]] = {}
+        """Jobs by service principal id; a service principal absent here does not exist."""
+        self.permitted = True
+        """False: the caller lacks Application.ReadWrite.OwnedBy / Synchronization.ReadWrite.All."""
+        self.reject_secret_token = False
+        """True: Azure's test call to Druva fails, as with a stale SecretToken."""
+        self.validations: list[tuple[str, str]] = []
+        self.restarts: list[tuple[str, str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return self.origin
+
+    def handle(self, request: Request) -> Reply:
+        scheme, _, bearer = request.authorization.partition(" ")
+        if scheme != "Bearer" or bearer not in self.accepted:
+            return graph_error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience.",
+            )
+        if not self.permitted:
+            return graph_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        listing = JOBS.match(request.path)
+        if listing and request.method == "GET":
+            return self._list(listing.group(1))
+        action = JOB_ACTION.match(request.path)
+        if action and request.method == "POST":
+            sp_id, job_id, verb = action.groups()
+            return self._act(sp_id, job_id, verb, request)
+        return graph_error(
+            400, "BadRequest", f"Resource not found for the segment '{request.path}'."
+        )
+
+    def _list(self, sp_id: str) -> Reply:
+        if sp_id not in self.jobs:
+            return _missing(sp_id)
+        return Reply(
+            200,
+            {
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals"
+                f"('{sp_id}')/synchronization/jobs",
+                "value": self.jobs[sp_id],
+            },
+        )
+
+    def _act(self, sp_id: str, job_id: str, verb: str, request: Request) -> Reply:
+        if sp_id not in self.jobs:
+            return _missing(sp_id)
+        found = [item for item in self.jobs[sp_id] if item["id"] == job_id]
+        if not found:
+            return _missing(job_id)
+        body = request.json()
+        if verb == "validateCredentials":
+            if body != {"useSavedCredentials": True}:
+                return graph_error(400, "BadRequest", "Credentials are required.")
+            self.validations.append((sp_id, job_id))
+            if self.reject_secret_token:
+                return graph_error(400, "BadRequest", SECRET_TOKEN_REJECTED)
+            return Reply(204)
+        scope = (body or {}).get("criteria", {}).get("resetScope", "")
+        scopes = {part.strip() for part in str(scope).split(",") if part.strip()}
+        if not scopes <= RESET_SCOPES:
+            return graph_error(400, "BadRequest", f"Invalid value for resetScope: '{scope}'.")
+        self.restarts.append((sp_id, job_id, body))
+        if not scopes or scopes & {"QuarantineState", "Full"}:
+            found[0]["status"]["quarantine"] = None
+            found[0]["status"]["code"] = "Active"
+        return Reply(204)
+
+
+def _missing(object_id: str) -> Reply:
+    return graph_error(
+        404,
+        "Request_ResourceNotFound",
+        f"Resource '{object_id}' does not exist or one of its queried reference-property "
+        "objects are not present.",
+    )

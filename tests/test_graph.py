@@ -1,0 +1,402 @@
+"""The Graph client against the Graph stand-in over real sockets, and Azure sign-in choices."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import (
+    ClientAssertionCredential,
+    ClientSecretCredential,
+    DefaultAzureCredential,
+    WorkloadIdentityCredential,
+)
+
+from providers import graph
+from providers.errors import ProviderError
+from providers.http import new_session
+from tests.stand_ins.graph import Graph, job, quarantine, throttled
+from tests.stand_ins.server import Reply, Request, StandIn
+from tests.support import FAST
+
+BEARER = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.GrApH-BeArEr-7c1e.sig"
+SP = "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+APP = "Druva inSync"
+
+
+@pytest.fixture
+def azure() -> Iterator[Graph]:
+    with Graph(BEARER) as stand_in:
+        stand_in.jobs[SP] = [job("scim.6a1f2b3c.1", "scim")]
+        yield stand_in
+
+
+def jobs_of(stand_in: Graph, sp: str = SP) -> list[graph.Job]:
+    with new_session(FAST) as session:
+        return graph.list_jobs(session, stand_in.url, sp, BEARER, FAST, app_name=APP)
+
+
+def validate(stand_in: Graph, chosen: graph.Job, bearer: str = BEARER) -> None:
+    with new_session(FAST) as session:
+        graph.validate_credentials(session, stand_in.url, SP, chosen, bearer, FAST, app_name=APP)
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def test_the_jobs_are_listed_with_their_templates_and_quarantine(azure):
+    azure.jobs[SP].append(job("Other.6a1f.2", "AD2AADProvisioning", quarantine()))
+    listed = jobs_of(azure)
+    assert [(j.id, j.template_id, j.quarantined) for j in listed] == [
+        ("scim.6a1f2b3c.1", "scim", False),
+        ("Other.6a1f.2", "AD2AADProvisioning", True),
+    ]
+    [request] = azure.requests
+    assert request.path == f"/v1.0/servicePrincipals/{SP}/synchronization/jobs"
+    assert request.authorization == f"Bearer {BEARER}"
+
+
+def test_among_several_templates_the_scim_job_is_chosen(azure):
+    azure.jobs[SP] = [
+        job("AD2AAD.6a1f.1", "AD2AADProvisioning"),
+        job("scim.6a1f.2", "scim"),
+        job("API2AAD.6a1f.3", "API2AAD"),
+    ]
+    chosen = graph.provisioning_job(jobs_of(azure), app_name=APP, service_principal_id=SP)
+    assert chosen.id == "scim.6a1f.2"
+
+
+def test_a_gallery_template_named_after_druva_is_chosen():
+    jobs = [graph.Job("a.1", "AD2AADProvisioning", None), graph.Job("d.2", "DruvaOutDelta", None)]
+    assert graph.provisioning_job(jobs, app_name=APP, service_principal_id=SP).id == "d.2"
+
+
+def test_a_single_job_is_the_provisioning_job_whatever_its_template():
+    only = graph.Job("BoxOutDelta.1", "BoxOutDelta", None)
+    assert graph.provisioning_job([only], app_name=APP, service_principal_id=SP) is only
+
+
+def test_no_job_at_all_says_to_turn_provisioning_on(azure):
+    azure.jobs[SP] = []
+    with pytest.raises(ProviderError) as raised:
+        graph.provisioning_job(jobs_of(azure), app_name=APP, service_principal_id=SP)
+    message = str(raised.value)
+    assert (
+        "no provisioning job: open Provisioning in the enterprise app and set mode Automatic"
+        in (message)
+    )
+    assert APP in message and SP in message
+
+
+def test_several_jobs_none_of_them_scim_is_no_provisioning_job():
+    jobs = [graph.Job("a.1", "AD2AADProvisioning", None), graph.Job("b.2", "API2AAD", None)]
+    with pytest.raises(ProviderError, match="no provisioning job among") as raised:
+        graph.provisioning_job(jobs, app_name=APP, service_principal_id=SP)
+    assert "a.1 (template AD2AADProvisioning)" in str(raised.value)
+
+
+def test_two_scim_jobs_are_ambiguous_rather_than_guessed():
+    jobs = [graph.Job("scim.2", "scim", None), graph.Job("scim.1", "scim", None)]
+    with pytest.raises(ProviderError, match="2 jobs that look like SCIM"):
+        graph.provisioning_job(jobs, app_name=APP, service_principal_id=SP)
+
+
+# --- validateCredentials and restart -------------------------------------------------------
+
+
+def test_saved_credentials_that_work_answer_204(azure):
+    [chosen] = jobs_of(azure)
+    validate(azure, chosen)
+    assert azure.validations == [(SP, "scim.6a1f2b3c.1")]
+    assert azure.requests[-1].json() == {"useSavedCredentials": True}
+
+
+def test_a_rejected_secret_token_fails_with_graphs_error_and_the_app_name(azure):
+    azure.reject_secret_token = True
+    [chosen] = jobs_of(azure)
+    with pytest.raises(ProviderError) as raised:
+        validate(azure, chosen)
+    message = str(raised.value)
+    assert APP in message
+    assert "HTTP 400: BadRequest: Error code: SystemForCrossDomainIdentityManagement" in message
+    assert "request-id" in message
+    assert "druva-scim:scimToken" in message
+    assert BEARER not in message
+
+
+def test_restart_lifts_only_the_quarantine(azure):
+    azure.jobs[SP] = [job("scim.q.1", "scim", quarantine())]
+    [chosen] = jobs_of(azure)
+    assert chosen.quarantined
+    assert chosen.quarantine_reason().startswith("EncounteredQuarantineException: Failed to auth")
+    with new_session(FAST) as session:
+        graph.restart_from_quarantine(session, azure.url, SP, chosen, BEARER, FAST, app_name=APP)
+    assert azure.restarts == [(SP, "scim.q.1", {"criteria": {"resetScope": "QuarantineState"}})]
+    assert not jobs_of(azure)[0].quarantined
+
+
+def test_a_reset_scope_graph_does_not_document_is_refused_by_the_stand_in(azure):
+    # The stand-in checks resetScope against Graph's documented values; prove it does.
+    with new_session(FAST) as session:
+        answer = session.post(
+            f"{graph.jobs_url(azure.url, SP)}/scim.6a1f2b3c.1/restart",
+            json={"criteria": {"resetScope": "Quarantine"}},
+            headers={"Authorization": f"Bearer {BEARER}"},
+        )
+    assert answer.status_code == 400 and azure.restarts == []
+
+
+# --- failures ------------------------------------------------------------------------------
+
+
+def test_throttling_honours_retry_after_then_succeeds(azure):
+    azure.fail_next(throttled("1"))
+    started = time.monotonic()
+    listed = jobs_of(azure)
+    elapsed = time.monotonic() - started
+    assert [j.id for j in listed] == ["scim.6a1f2b3c.1"]
+    assert len(azure.requests) == 2
+    assert 0.9 <= elapsed < 3, elapsed
+
+
+def test_throttling_that_never_ends_is_reported_with_the_attempts(azure):
+    azure.fail_next(*[throttled("0") for _ in range(FAST.attempts)])
+    with pytest.raises(ProviderError, match=f"HTTP 429: TooManyRequests.*after {FAST.attempts} "):
+        jobs_of(azure)
+    assert len(azure.requests) == FAST.attempts
+
+
+def test_missing_permission_names_the_permissions_needed(azure):
+    azure.permitted = False
+    with pytest.raises(ProviderError) as raised:
+        jobs_of(azure)
+    message = str(raised.value)
+    assert "HTTP 403: Authorization_RequestDenied" in message
+    assert "Application.ReadWrite.OwnedBy" in message and "owner" in message
+    assert "Synchronization.ReadWrite.All" in message
+    assert BEARER not in message
+
+
+def test_an_unknown_service_principal_says_service_principal_id_is_wrong(azure):
+    other = "00000000-0000-4000-8000-000000000000"
+    with pytest.raises(ProviderError) as raised:
+        jobs_of(azure, other)
+    message = str(raised.value)
+    assert f"no service principal {other}" in message
+    assert "servicePrincipalId in druva-scim:azureApps is wrong" in message
+    assert "Object ID" in message
+
+
+def test_a_bearer_graph_does_not_accept_points_at_sign_in_and_is_not_shown(azure):
+    azure.accepted = {"another-token"}
+    with pytest.raises(ProviderError) as raised:
+        jobs_of(azure)
+    message = str(raised.value)
+    assert "HTTP 401: InvalidAuthenticationToken" in message and "ARM_CLIENT_ID" in message
+    assert BEARER not in message
+
+
+def test_graph_echoing_the_bearer_is_scrubbed(azure):
+    azure.fail_next(
+        Reply(400, {"error": {"code": "BadRequest", "message": f"bad header Bearer {BEARER}"}})
+    )
+    with pytest.raises(ProviderError) as raised:
+        jobs_of(azure)
+    assert BEARER not in str(raised.value) and "[redacted]" in str(raised.value)
+
+
+def test_next_links_to_another_host_are_not_followed(azure):
+    azure.jobs[SP] = [job("scim.1", "scim")]
+    azure.fail_next(
+        Reply(
+            200,
+            {
+                "value": [job("scim.1", "scim")],
+                "@odata.nextLink": "https://attacker.example/v1.0/next",
+            },
+        )
+    )
+    assert len(jobs_of(azure)) == 1
+    assert len(azure.requests) == 1
+
+
+# --- clouds --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "scope", "login"),
+    [
+        (
+            "https://graph.microsoft.com",
+            "https://graph.microsoft.com/.default",
+            "login.microsoftonline.com",
+        ),
+        (
+            "https://graph.microsoft.us/",
+            "https://graph.microsoft.us/.default",
+            "login.microsoftonline.us",
+        ),
+        (
+            "https://dod-graph.microsoft.us",
+            "https://dod-graph.microsoft.us/.default",
+            "login.microsoftonline.us",
+        ),
+        (
+            "https://microsoftgraph.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn/.default",
+            "login.chinacloudapi.cn",
+        ),
+    ],
+)
+def test_scope_and_sign_in_host_follow_the_graph_url(url, scope, login):
+    assert graph.scope(url) == scope
+    assert graph.login_host(url) == login
+
+
+# --- Azure sign-in -------------------------------------------------------------------------
+
+TENANT = "11111111-2222-4333-8444-555555555555"
+CLIENT = "99999999-8888-4777-8666-555555555555"
+SECRET = "cLiEnT~SeCrEt~not-for-messages"
+OIDC = "eyJhbGciOiJSUzI1NiJ9.oidc-id-token.sig"
+IDS = {"ARM_TENANT_ID": TENANT, "ARM_CLIENT_ID": CLIENT}
+
+
+def test_a_client_secret_in_the_environment_signs_in_as_the_service_principal():
+    plan = graph.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET})
+    assert (plan.kind, plan.tenant_id, plan.client_id) == ("client-secret", TENANT, CLIENT)
+    assert SECRET not in repr(plan)
+    credential = graph.azure_credential(
+        {**IDS, "ARM_CLIENT_SECRET": SECRET}, graph.DEFAULT_GRAPH_URL
+    )
+    assert isinstance(credential, ClientSecretCredential)
+
+
+def test_oidc_with_a_token_uses_a_client_assertion():
+    environ = {**IDS, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": OIDC, "ARM_CLIENT_SECRET": SECRET}
+    plan = graph.credential_plan(environ)
+    assert plan.kind == "oidc-token" and OIDC not in repr(plan)
+    assert isinstance(
+        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
+    )
+
+
+def test_oidc_with_a_token_file(tmp_path):
+    token_file = tmp_path / "oidc"
+    token_file.write_text(OIDC + "\n")
+    environ = {**IDS, "ARM_USE_OIDC": "1", "ARM_OIDC_TOKEN_FILE_PATH": str(token_file)}
+    plan = graph.credential_plan(environ)
+    assert (plan.kind, plan.source) == ("oidc-token-file", str(token_file))
+    assert isinstance(
+        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
+    )
+
+
+def test_oidc_in_github_actions_uses_the_runners_token_request_variables():
+    environ = {
+        **IDS,
+        "ARM_USE_OIDC": "true",
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.example/token?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "rEqUeSt-ToKeN",
+    }
+    assert graph.credential_plan(environ).kind == "oidc-request"
+
+
+def test_oidc_on_aks_falls_back_to_the_federated_token_file():
+    environ = {**IDS, "ARM_USE_OIDC": "true", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}
+    assert graph.credential_plan(environ).kind == "workload-identity"
+    assert isinstance(
+        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), WorkloadIdentityCredential
+    )
+
+
+def test_aks_workload_identity_without_arm_use_oidc():
+    environ = {
+        "AZURE_TENANT_ID": TENANT,
+        "AZURE_CLIENT_ID": CLIENT,
+        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token",
+    }
+    assert graph.credential_plan(environ).kind == "workload-identity"
+
+
+def test_oidc_without_any_token_says_what_to_set():
+    with pytest.raises(ProviderError, match="id-token: write"):
+        graph.credential_plan({**IDS, "ARM_USE_OIDC": "true"})
+
+
+def test_a_secret_without_tenant_names_the_missing_variable():
+    with pytest.raises(ProviderError, match="needs ARM_TENANT_ID") as raised:
+        graph.credential_plan({"ARM_CLIENT_ID": CLIENT, "ARM_CLIENT_SECRET": SECRET})
+    assert SECRET not in str(raised.value)
+
+
+def test_nothing_set_means_default_azure_credential():
+    plan = graph.credential_plan({})
+    assert plan.kind == "default"
+    assert isinstance(graph.azure_credential({}, graph.DEFAULT_GRAPH_URL), DefaultAzureCredential)
+
+
+def test_a_tenant_from_the_stack_wins_over_the_environment():
+    other = "22222222-3333-4444-8555-666666666666"
+    plan = graph.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET}, other, "client-x")
+    assert (plan.tenant_id, plan.client_id) == (other, "client-x")
+    # DefaultAzureCredential takes no tenant, so each token is asked for in it.
+    credential = graph.azure_credential({}, graph.DEFAULT_GRAPH_URL, other)
+    assert isinstance(credential, graph.InTenant)
+
+
+class Recording:
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.calls: list[tuple[tuple[str, ...], dict[str, object]]] = []
+        self.failure = failure
+
+    def get_token(self, *scopes, **kwargs):
+        self.calls.append((scopes, kwargs))
+        if self.failure:
+            raise self.failure
+        return AccessToken(BEARER, int(time.time()) + 3600)
+
+
+def test_in_tenant_asks_for_every_token_in_its_tenant():
+    inner = Recording()
+    token = graph.access_token(graph.InTenant(inner, TENANT), "https://graph.microsoft.us")
+    assert token == BEARER
+    [(scopes, kwargs)] = inner.calls
+    assert scopes == ("https://graph.microsoft.us/.default",) and kwargs["tenant_id"] == TENANT
+
+
+def test_a_failed_sign_in_becomes_a_message_naming_the_variables():
+    failing = Recording(ClientAuthenticationError("AADSTS7000215: Invalid client secret provided."))
+    with pytest.raises(ProviderError) as raised:
+        graph.access_token(failing, graph.DEFAULT_GRAPH_URL)
+    message = str(raised.value)
+    assert (
+        "AADSTS7000215" in message and "ARM_CLIENT_SECRET" in message and "ARM_USE_OIDC" in message
+    )
+
+
+class GitHubOidc(StandIn):
+    """GitHub Actions' ID token endpoint: a bearer request token in, `{"value": jwt}` out."""
+
+    def handle(self, request: Request) -> Reply:
+        if request.authorization != "Bearer rEqUeSt-ToKeN":
+            return Reply(401, {"message": "Bad credentials"})
+        return Reply(200, {"count": 1, "value": f"{OIDC}.{request.query.get('audience')}"})
+
+
+def test_the_id_token_is_fetched_for_entra_ids_audience():
+    with GitHubOidc() as oidc:
+        token = graph.request_id_token(
+            f"{oidc.origin}/token?api-version=2.0", "rEqUeSt-ToKeN", FAST
+        )
+        [request] = oidc.requests
+    assert token == f"{OIDC}.api://AzureADTokenExchange"
+    assert request.query == {"api-version": "2.0", "audience": "api://AzureADTokenExchange"}
+
+
+def test_a_refused_id_token_request_explains_the_github_permission():
+    with GitHubOidc() as oidc, pytest.raises(ProviderError) as raised:
+        graph.request_id_token(f"{oidc.origin}/token", "wRoNg-ReQuEsT", FAST)
+    assert "id-token: write" in str(raised.value)
+    assert "wRoNg-ReQuEsT" not in str(raised.value)

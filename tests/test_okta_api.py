@@ -1,0 +1,297 @@
+"""The Okta client against the Okta stand-in over real sockets, and its pure parts."""
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import formatdate
+
+import jwt
+import pytest
+
+from providers import okta_api
+from providers.errors import ProviderError
+from providers.http import new_session
+from tests.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
+from tests.support import FAST
+
+API_TOKEN = "00OkTa-ApI-ToKeN-3f9a1c7e5b2d4f60a8e7"
+APP_ID = "0oa1druvascim0001"
+APP = "Druva inSync"
+CLIENT_ID = "0oa9serviceapp0001"
+KEY_ID = "kid-druva-scim-1"
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[str, str]:
+    return key_pair()
+
+
+@pytest.fixture
+def okta() -> Iterator[Okta]:
+    with Okta(API_TOKEN) as stand_in:
+        stand_in.add_app(APP_ID)
+        yield stand_in
+
+
+def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_api.OktaAuthorization:
+    with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
+        return okta_api.okta_authorization(environ, session, stand_in.url, FAST, datetime.now(UTC))
+
+
+def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
+    authorization = sign_in(stand_in, environ or {"OKTA_API_TOKEN": API_TOKEN})
+    with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
+        return okta_api.verify_connection(
+            session, stand_in.url, app_id, authorization, FAST, app_name=APP
+        )
+
+
+# --- reading the connection ----------------------------------------------------------------
+
+
+def test_an_enabled_token_connection_passes_with_an_api_token(okta):
+    connection = verify(okta)
+    assert connection == okta_api.Connection(
+        "ENABLED", "TOKEN", "https://apis.druva.com/insync/scim"
+    )
+    [request] = okta.requests
+    assert request.method == "GET"
+    assert request.path == f"/api/v1/apps/{APP_ID}/connections/default"
+    assert request.authorization == f"SSWS {API_TOKEN}"
+
+
+def test_a_disabled_connection_fails_and_says_how_to_enable_it(okta):
+    okta.add_app(APP_ID, status="DISABLED")
+    with pytest.raises(ProviderError, match=r"is DISABLED.*Enable API integration"):
+        verify(okta)
+
+
+def test_a_connection_with_another_scheme_fails(okta):
+    okta.add_app(APP_ID, auth_scheme="OAUTH2")
+    with pytest.raises(ProviderError, match="authenticates with OAUTH2, not with an API token"):
+        verify(okta)
+
+
+def test_an_app_without_api_connection_points_at_manual_mode(okta):
+    okta.add_app(APP_ID, api_supported=False)
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    assert "status UNKNOWN" in str(raised.value) and "mode to manual" in str(raised.value)
+
+
+def test_the_scheme_is_read_from_the_profile_of_newer_answers_and_the_top_of_older_ones():
+    newer = {"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "OAUTH2"}}
+    older = {"authScheme": "TOKEN", "status": "ENABLED"}
+    assert okta_api.parse_connection(newer).auth_scheme == "OAUTH2"
+    assert okta_api.parse_connection(older).auth_scheme == "TOKEN"
+    assert okta_api.parse_connection({}).status == "UNKNOWN"
+
+
+def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
+    okta.api_tokens = {"another"}
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    message = str(raised.value)
+    assert "HTTP 401: E0000011: Invalid token provided" in message
+    assert "from OKTA_API_TOKEN" in message
+    assert API_TOKEN not in message
+
+
+def test_a_wrong_app_id_says_which_setting(okta):
+    with pytest.raises(ProviderError) as raised:
+        verify(okta, app_id="0oaNOSUCHAPP")
+    message = str(raised.value)
+    assert "HTTP 404: E0000007" in message and "appId in druva-scim:oktaApps is wrong" in message
+
+
+def test_okta_echoing_the_api_token_is_scrubbed(okta):
+    okta.fail_next(okta_error(400, "E0000003", f"Bad header SSWS {API_TOKEN}"))
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    assert API_TOKEN not in str(raised.value) and "[redacted]" in str(raised.value)
+
+
+def test_no_credentials_at_all_names_the_variables(okta):
+    with pytest.raises(ProviderError, match="OKTA_API_TOKEN, or OKTA_API_CLIENT_ID"):
+        sign_in(okta, {})
+    assert okta.requests == []
+
+
+# --- rate limits ---------------------------------------------------------------------------
+
+
+def test_a_429_waits_for_x_rate_limit_reset_then_succeeds(okta):
+    okta.fail_next(rate_limited(reset_in=1))
+    started = time.monotonic()
+    verify(okta)
+    elapsed = time.monotonic() - started
+    assert len(okta.requests) == 2
+    assert 0.9 <= elapsed < 3, elapsed
+
+
+def test_a_reset_already_past_retries_at_once(okta):
+    okta.fail_next(rate_limited(reset_in=-5))
+    started = time.monotonic()
+    verify(okta)
+    assert len(okta.requests) == 2
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_far_reset_is_bounded_by_the_policy(okta):
+    okta.fail_next(rate_limited(reset_in=3600))
+    started = time.monotonic()
+    verify(okta)
+    assert time.monotonic() - started < FAST.retry_after_max + 1.5
+
+
+def test_a_rate_limit_that_never_lifts_is_reported(okta):
+    okta.fail_next(*[rate_limited(reset_in=0) for _ in range(FAST.attempts)])
+    with pytest.raises(ProviderError, match=f"HTTP 429: E0000047.*after {FAST.attempts} attempts"):
+        verify(okta)
+
+
+def test_the_wait_uses_oktas_clock_from_the_date_header():
+    now = 1_800_000_000.0
+    okta_clock = now - 20  # the runner's clock is 20 s ahead of Okta's
+    headers = {
+        "X-Rate-Limit-Reset": str(int(okta_clock) + 3),
+        "Date": formatdate(okta_clock, usegmt=True),
+    }
+    assert okta_api.rate_limit_wait(headers, 30, now) == 3.0
+    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
+    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
+    assert okta_api.rate_limit_wait({}, 30, now) is None
+
+
+# --- OAuth service app ---------------------------------------------------------------------
+
+
+def service_environ(private_key: str, **extra: str) -> dict[str, str]:
+    return {
+        "OKTA_API_CLIENT_ID": CLIENT_ID,
+        "OKTA_API_PRIVATE_KEY": private_key,
+        "OKTA_API_PRIVATE_KEY_ID": KEY_ID,
+        "OKTA_API_SCOPES": "okta.apps.read",
+        **extra,
+    }
+
+
+def test_a_service_app_signs_in_with_a_private_key_jwt_and_reads_with_bearer(okta, keys):
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    assert verify(okta, service_environ(private)).status == "ENABLED"
+    token_request, read = okta.requests
+    assert token_request.path == "/oauth2/v1/token"
+    assert "authorization" not in token_request.headers
+    [claims] = okta.assertions
+    assert claims["iss"] == claims["sub"] == CLIENT_ID
+    assert claims["aud"] == f"{okta.url}/oauth2/v1/token"
+    assert claims["exp"] - claims["iat"] == 300
+    scheme, _, access = read.authorization.partition(" ")
+    assert scheme == "Bearer" and okta.issued[access] == {"okta.apps.read"}
+
+
+def test_the_private_key_may_be_a_path(okta, keys, tmp_path):
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    key_file = tmp_path / "okta.pem"
+    key_file.write_text(private)
+    assert verify(okta, service_environ(str(key_file))).status == "ENABLED"
+
+
+def test_a_key_okta_does_not_know_fails_naming_the_settings(okta, keys):
+    _, public = keys
+    other_private, _ = key_pair()
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    with pytest.raises(ProviderError) as raised:
+        sign_in(okta, service_environ(other_private))
+    message = str(raised.value)
+    assert "HTTP 401: invalid_client" in message and "OKTA_API_PRIVATE_KEY_ID" in message
+    assert "BEGIN PRIVATE KEY" not in message
+
+
+def test_a_scope_not_granted_says_to_grant_okta_apps_read(okta, keys):
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID, scopes=frozenset({"okta.users.read"}))
+    with pytest.raises(ProviderError, match=r"grant okta\.apps\.read"):
+        sign_in(okta, service_environ(private))
+
+
+def test_a_service_app_requiring_dpop_is_explained(okta, keys):
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    okta.require_dpop = True
+    with pytest.raises(ProviderError, match="clear Require Demonstrating Proof of Possession"):
+        sign_in(okta, service_environ(private))
+
+
+def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys):
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID, scopes=frozenset({"okta.users.read"}))
+    with new_session(FAST) as session:
+        authorization = okta_api.service_app_token(
+            session,
+            okta.url,
+            client_id=CLIENT_ID,
+            private_key=private,
+            key_id=KEY_ID,
+            scopes=("okta.users.read",),
+            policy=FAST,
+            now=datetime.now(UTC),
+        )
+        with pytest.raises(ProviderError) as raised:
+            okta_api.get_connection(
+                session,
+                okta.url,
+                APP_ID,
+                okta_api.OktaAuthorization(f"Bearer {authorization}", authorization, "service app"),
+                FAST,
+                app_name=APP,
+            )
+    message = str(raised.value)
+    assert "HTTP 403: E0000006" in message and "okta.apps.read" in message
+    assert authorization not in message
+
+
+def test_a_broken_private_key_is_refused_without_quoting_it():
+    broken = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"
+    with pytest.raises(ProviderError) as raised:
+        okta_api.client_assertion(
+            CLIENT_ID, broken, KEY_ID, "https://x/oauth2/v1/token", datetime.now(UTC)
+        )
+    assert "bm90IGEga2V5" not in str(raised.value)
+
+
+def test_the_assertion_carries_the_key_id(keys):
+    private, public = keys
+    assertion = okta_api.client_assertion(
+        CLIENT_ID, private, KEY_ID, "https://acme.okta.com/oauth2/v1/token", datetime.now(UTC)
+    )
+    assert jwt.get_unverified_header(assertion)["kid"] == KEY_ID
+    claims = jwt.decode(
+        assertion, public, algorithms=["RS256"], audience="https://acme.okta.com/oauth2/v1/token"
+    )
+    assert claims["iss"] == CLIENT_ID
+
+
+def test_the_repr_of_an_authorization_hides_it():
+    assert API_TOKEN not in repr(okta_api.OktaAuthorization(f"SSWS {API_TOKEN}", API_TOKEN, "x"))
+
+
+# --- the okta provider's refusal, turned into advice ---------------------------------------
+
+
+def test_an_okta_provider_error_with_e0000001_becomes_the_manual_mode_advice():
+    errors = [
+        "creating urn:...::okta-druva: 1 error occurred: * the API returned an error: "
+        "Api validation failed: connection. Error code: E0000001"
+    ]
+    message = okta_api.refusal_message(errors, index=2, app_name="druva", app_id="0oaabc")
+    assert message is not None
+    assert message.startswith("Okta refused the token connection of druva (0oaabc)")
+    assert "switch druva-scim:oktaApps[2].mode to manual" in message
+
+
+def test_other_okta_provider_errors_are_left_alone():
+    errors = ["the API returned an error: Not found: Resource not found: 0oaabc (App). E0000007"]
+    assert okta_api.refusal_message(errors, index=0, app_name="druva", app_id="0oaabc") is None
