@@ -31,7 +31,7 @@ class Row:
     def cells(self) -> list[str]:
         def show(value: object) -> str:
             if value is None:
-                return "–"
+                return "-"
             if isinstance(value, bool):
                 return "yes" if value else "no"
             if isinstance(value, float):
