@@ -1,0 +1,188 @@
+"""The rules of `policy.rules` as pulumi-policy policies.
+
+Thin adapters: pick the resources a rule is about, turn the SDK's proxies into
+plain data, read the policy's config, ask the rule, report what it says. The
+clock is a parameter so that tests can pin it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from policy import rules
+
+PACK_NAME = "druva-scim"
+ROTATE_STEPS = "Run the rotation helper: python -m providers.rotate (README.md#rotation)."
+ROTATION_DUE = "druva-scim-token-rotation-due"
+EXPIRED = "druva-scim-token-expired"
+TOKEN_SECRET = "druva-scim-token-secret"  # noqa: S105  (a policy name)
+HANDOFF_OVERDUE = "druva-scim-okta-handoff-overdue"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def policies(clock: Clock = utc_now) -> list[Policy]:
+    return [
+        rotation_due_policy(clock),
+        expired_policy(clock),
+        token_secret_policy(),
+        handoff_overdue_policy(clock),
+    ]
+
+
+def rotation_due_policy(clock: Clock) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type != rules.SCIM_TOKEN_TYPE:
+            return
+        warning_days, problem = rules.days_setting(args.get_config(), "rotationWarningDays", None)
+        message = problem or rules.rotation_due(props_of(args.props), clock(), warning_days)
+        if message:
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(
+        name=ROTATION_DUE,
+        description="The Druva SCIM token is past rotateAfter: rotate it before it expires.",
+        validate=validate,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "rotationWarningDays": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": rules.MAX_SETTING_DAYS,
+                    "description": (
+                        "Also warn this many days before expiry, if that is earlier than "
+                        "the stack's rotateAfter (druva-scim:rotateBeforeDays)."
+                    ),
+                }
+            }
+        ),
+        remediation_steps=ROTATE_STEPS,
+    )
+
+
+def expired_policy(clock: Clock) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type != rules.SCIM_TOKEN_TYPE:
+            return
+        message = rules.expired(props_of(args.props), clock())
+        if message:
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(
+        name=EXPIRED,
+        description="The Druva SCIM token has expired: Druva rejects it and provisioning stopped.",
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        remediation_steps=ROTATE_STEPS,
+    )
+
+
+def token_secret_policy() -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        message = rules.secret_declaration(
+            args.resource_type,
+            args.name,
+            props_of(args.props),
+            list(args.opts.additional_secret_outputs),
+        )
+        if message:
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(
+        name=TOKEN_SECRET,
+        description=(
+            "Resources that carry the Druva SCIM token must declare it a secret output "
+            "(additional_secret_outputs), so that state never holds it in plain text."
+        ),
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        remediation_steps=(
+            "Declare the token's output in additional_secret_outputs (README.md#gitops)."
+        ),
+    )
+
+
+def handoff_overdue_policy(clock: Clock) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        max_days, problem = rules.days_setting(
+            args.get_config(), "maxPendingHandoffDays", rules.DEFAULT_MAX_PENDING_HANDOFF_DAYS
+        )
+        if problem or max_days is None:
+            report_violation(problem or "maxPendingHandoffDays is not set", None)
+            return
+        now = clock()
+        for resource in args.resources:
+            if resource.resource_type != rules.HANDOFF_TYPE:
+                continue
+            message = rules.handoff_overdue(props_of(resource.props), now, max_days)
+            if message:
+                report_violation(message, resource.urn)
+
+    return StackValidationPolicy(
+        name=HANDOFF_OVERDUE,
+        description="A manual Okta token hand-off has been pending for too long.",
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "maxPendingHandoffDays": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": rules.MAX_SETTING_DAYS,
+                    "default": rules.DEFAULT_MAX_PENDING_HANDOFF_DAYS,
+                    "description": "Days a manual Okta hand-off may stay pending.",
+                }
+            }
+        ),
+        remediation_steps=(
+            "Finish the steps of `pulumi stack output pendingManualSteps` in the Okta Admin "
+            "Console, then confirm the hand-off (README.md#rotation)."
+        ),
+    )
+
+
+def props_of(props: Mapping[str, object]) -> rules.Props:
+    """The SDK's props as plain data, each engine unknown replaced by `rules.UNKNOWN`.
+
+    The SDK's proxies raise UnknownValueError when an unknown value is read,
+    which would abort the whole policy; the rules decide what an unknown means.
+    """
+    result: dict[str, object] = {}
+    for key in props:
+        try:
+            result[key] = _plain(props[key])
+        except UnknownValueError:
+            result[key] = rules.UNKNOWN
+    return result
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return props_of(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        items: list[object] = []
+        for index in range(len(value)):
+            try:
+                items.append(_plain(value[index]))
+            except UnknownValueError:
+                items.append(rules.UNKNOWN)
+        return items
+    return value

@@ -1,0 +1,240 @@
+"""What the policy pack checks, as pure functions of plain data and `now`.
+
+No pulumi-policy, no clock, no I/O: `policy.pack` turns the SDK's arguments into
+plain mappings (engine unknowns become `UNKNOWN`) and reports what these return.
+Every message names the resource, says what is wrong and what to do; none quotes
+the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from providers import lifecycle, settings
+
+SCIM_TOKEN_TYPE = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
+# A type token, not a password.
+SYNCHRONIZATION_SECRET_TYPE = "azuread:index/synchronizationSecret:SynchronizationSecret"  # noqa: S105
+OKTA_CONNECTION_TYPE = "okta:app/connection:Connection"
+HANDOFF_TYPE = "pulumi-python:dynamic/druva:OktaManualHandoff"
+
+DEFAULT_MAX_PENDING_HANDOFF_DAYS = 7
+MAX_SETTING_DAYS = lifecycle.MAX_LIFETIME_DAYS
+ROTATION_ANCHOR = "README.md#rotation"
+
+
+class Unknown:
+    """A value the engine does not know yet (during preview): neither present nor absent."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+Props = Mapping[str, object]
+
+
+def days_setting(
+    config: Mapping[str, object], key: str, default: int | None
+) -> tuple[int | None, str | None]:
+    """A whole number of days from the policy's config; the engine sends numbers as floats."""
+    value = config.get(key, default)
+    if value is None:
+        return None, None
+    number, reason = settings.whole_number(value, 0, MAX_SETTING_DAYS)
+    if reason:
+        return None, (
+            f"policy config {key} {reason}; fix it in the policy pack config "
+            "(policy/policy-config.json, passed with --policy-pack-config)"
+        )
+    return number, None
+
+
+def token_lifecycle(props: Props) -> lifecycle.Lifecycle | None:
+    """The token's dates from its outputs (state) or, before it exists, from its inputs.
+
+    None when they cannot be known yet or are not readable; the provider's own
+    check refuses unreadable dates, so a policy has nothing to add then.
+    """
+    issued = _time(props.get("issuedAt"))
+    if issued is None:
+        return None
+    expires = _time(props.get("expiresAt"))
+    rotate_after = _time(props.get("rotateAfter"))
+    if expires is not None and rotate_after is not None:
+        return lifecycle.Lifecycle(issued, expires, rotate_after)
+    lifetime = _whole(props.get("lifetimeDays", lifecycle.DEFAULT_LIFETIME_DAYS))
+    before = _whole(props.get("rotateBeforeDays", lifecycle.DEFAULT_ROTATE_BEFORE_DAYS))
+    if lifetime is None or before is None:
+        return None
+    return lifecycle.lifecycle(issued, lifetime, before)
+
+
+def rotation_due(props: Props, now: datetime, warning_days: int | None = None) -> str | None:
+    """Advisory: the token is past rotateAfter (or within `warning_days` of expiry), not expired."""
+    life = token_lifecycle(props)
+    if life is None or life.phase(now) is lifecycle.Phase.EXPIRED:
+        return None
+    days_left = life.days_left(now)
+    warned_early = warning_days is not None and days_left <= warning_days
+    if life.phase(now) is not lifecycle.Phase.ROTATION_DUE and not warned_early:
+        return None
+    since = life.rotate_after
+    if warning_days is not None:
+        since = min(since, life.expires_at - timedelta(days=warning_days))
+    return (
+        f"The Druva SCIM token{_fingerprint_note(props)} expires "
+        f"{lifecycle.format_date(life.expires_at)} ({_days(days_left)} left); rotation has "
+        f"been due since {lifecycle.format_date(since)}: {settings.ROTATION_STEPS}. "
+        f"See {ROTATION_ANCHOR}."
+    )
+
+
+def expired(props: Props, now: datetime) -> str | None:
+    """Mandatory: the token is past expiresAt; Druva rejects it and provisioning has stopped."""
+    life = token_lifecycle(props)
+    if life is None or life.phase(now) is not lifecycle.Phase.EXPIRED:
+        return None
+    ago = (now - life.expires_at) // timedelta(days=1)
+    when = "today" if ago == 0 else f"{_days(ago)} ago"
+    return (
+        f"The Druva SCIM token{_fingerprint_note(props)} expired on "
+        f"{lifecycle.format_date(life.expires_at)} ({when}); Druva rejects it, so no user is "
+        f"provisioned until it is replaced: {settings.ROTATION_STEPS}. See {ROTATION_ANCHOR}."
+    )
+
+
+def secret_declaration(
+    resource_type: str, name: str, props: Props, additional_secret_outputs: Sequence[str]
+) -> str | None:
+    """Mandatory: a resource that carries the token must declare that output a secret.
+
+    The policy SDK hands validations every value in plain text and drops the
+    engine's secret marker (pulumi/pulumi-policy#241), so whether a value *is*
+    secret cannot be seen. What can be seen is the resource's declaration,
+    `additional_secret_outputs`, which makes the engine encrypt that output in
+    state whatever the program passed in. That declaration is enforced here.
+    """
+    declared = set(additional_secret_outputs)
+    if resource_type == SCIM_TOKEN_TYPE and "scimToken" not in declared:
+        return (
+            f"ScimToken {name!r} does not declare `scimToken` in additional_secret_outputs, so "
+            "the token could be stored in plain text in the stack's state. Register it through "
+            "providers.scim_token.ScimToken, which declares it; see README.md#gitops."
+        )
+    if (
+        resource_type == SYNCHRONIZATION_SECRET_TYPE
+        and _carries_secret_token(props.get("credentials"))
+        and "credentials" not in declared
+    ):
+        return (
+            f"SynchronizationSecret {name!r} carries the Druva token (credential SecretToken) "
+            "but does not declare `credentials` in additional_secret_outputs. Register it with "
+            'pulumi.ResourceOptions(additional_secret_outputs=["credentials"]) and pass the '
+            "token as the ScimToken's secret output; see README.md#gitops."
+        )
+    if (
+        resource_type == OKTA_CONNECTION_TYPE
+        and _carries_profile_token(props.get("profile"))
+        and "profile" not in declared
+    ):
+        return (
+            f"Okta app Connection {name!r} carries the Druva token (profile.token) but does "
+            "not declare `profile` in additional_secret_outputs. Register it with "
+            'pulumi.ResourceOptions(additional_secret_outputs=["profile"]) and pass the token '
+            "as the ScimToken's secret output; see README.md#gitops."
+        )
+    return None
+
+
+def handoff_overdue(props: Props, now: datetime, max_days: int) -> str | None:
+    """Mandatory: an Okta hand-off has been pending for longer than `max_days` days."""
+    if props.get("pending") is not True:
+        return None
+    app = _app_label(props)
+    since_text = props.get("pendingSince")
+    if isinstance(since_text, Unknown):
+        return None
+    since = _time(since_text)
+    if since is None:
+        return (
+            f"The manual token hand-off to Okta app {app} is pending, but its pendingSince "
+            f"({since_text!r}) is not an RFC 3339 time, so how long it has waited is unknown. "
+            f"Finish the hand-off now ({_handoff_steps(props)}); see {ROTATION_ANCHOR}."
+        )
+    waited = now - since
+    if waited <= timedelta(days=max_days):
+        return None
+    return (
+        f"The manual token hand-off to Okta app {app} has been pending since "
+        f"{lifecycle.format_date(since)} ({_days(waited // timedelta(days=1))}, more than "
+        f"maxPendingHandoffDays = {max_days}); until it is done Okta provisions nothing to "
+        f"Druva. {_handoff_steps(props)}. See {ROTATION_ANCHOR}."
+    )
+
+
+def _handoff_steps(props: Props) -> str:
+    expected = props.get("expectedFingerprint")
+    fingerprint = expected if isinstance(expected, str) else "<fingerprint>"
+    return (
+        "In the Okta Admin Console open Applications > the app > Provisioning > Integration > "
+        "Edit, paste the current token (`pulumi stack output scimToken --show-secrets`), Test "
+        "API Credentials, Save; then run `pulumi config set --path "
+        f"'druva-scim:oktaApps[N].confirmedFingerprint' {fingerprint}` for this app and commit "
+        "it (`pulumi stack output pendingManualSteps` lists the exact steps)"
+    )
+
+
+def _app_label(props: Props) -> str:
+    name = props.get("appName")
+    app_id = props.get("appId")
+    label = repr(name) if isinstance(name, str) else "(unnamed)"
+    return f"{label} ({app_id})" if isinstance(app_id, str) else label
+
+
+def _carries_secret_token(credentials: object) -> bool:
+    if isinstance(credentials, Unknown):
+        return True  # cannot tell yet; the declaration is cheap, so ask for it
+    if not isinstance(credentials, Sequence) or isinstance(credentials, str):
+        return False
+    return any(
+        isinstance(entry, Unknown)
+        or (isinstance(entry, Mapping) and entry.get("key") in ("SecretToken", UNKNOWN))
+        for entry in credentials
+    )
+
+
+def _carries_profile_token(profile: object) -> bool:
+    if isinstance(profile, Unknown):
+        return True
+    if not isinstance(profile, Mapping):
+        return False
+    return profile.get("token") is not None or profile.get("authScheme") == "TOKEN"
+
+
+def _fingerprint_note(props: Props) -> str:
+    fingerprint = props.get("fingerprint")
+    if not isinstance(fingerprint, str):
+        token = props.get("scimToken")
+        fingerprint = lifecycle.fingerprint(token) if isinstance(token, str) and token else None
+    return f" {fingerprint}" if fingerprint else ""
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return lifecycle.parse_time(value)
+    except ValueError:
+        return None
+
+
+def _whole(value: object) -> int | None:
+    number, reason = settings.whole_number(value, 0, lifecycle.MAX_LIFETIME_DAYS)
+    return None if reason else number
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"

@@ -1,0 +1,175 @@
+"""A stand-in `pulumi` executable for the gate and the rotation helper.
+
+It is a small Python script written into a temporary folder that a test puts
+first on PATH. Each run appends what it was given (argv, stdin, environment) to
+calls.jsonl and answers the few commands the tools use the way the CLI does:
+
+- `config set --secret KEY` with no value reads the value from stdin up to the
+  line break, and fails on end of input without one, as the CLI's plain console
+  reader does;
+- `config set KEY VALUE` stores the value;
+- `up` deploys the configured token and issuedAt;
+- `stack output --json` prints the outputs (the token only as "[secret]");
+- `stack output NAME` prints one output.
+
+state.json holds the stand-in's config and deployment; `fail` maps a command
+prefix (e.g. "config set --secret") to an exit code and message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCRIPT = r"""#!{python}
+import hashlib
+import json
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STATE = os.path.join(HERE, "state.json")
+CALLS = os.path.join(HERE, "calls.jsonl")
+
+with open(STATE) as handle:
+    state = json.load(handle)
+
+arguments = sys.argv[1:]
+stack = None
+if "--stack" in arguments:
+    at = arguments.index("--stack")
+    stack = arguments[at + 1]
+    arguments = arguments[:at] + arguments[at + 2:]
+command = " ".join(arguments)
+
+stdin = ""
+reads_value = arguments[:3] == ["config", "set", "--secret"] and len(arguments) == 4
+if reads_value:
+    while True:
+        character = sys.stdin.read(1)
+        if character == "":
+            break
+        stdin += character
+        if character == "\n":
+            break
+
+with open(CALLS, "a") as handle:
+    handle.write(json.dumps({{
+        "argv": sys.argv, "command": command, "stack": stack, "stdin": stdin,
+        "env": dict(os.environ), "cwd": os.getcwd(),
+    }}) + "\n")
+
+
+def save():
+    with open(STATE, "w") as handle:
+        json.dump(state, handle)
+
+
+def fingerprint(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
+
+
+def outputs():
+    if "outputs" in state:
+        return state["outputs"]
+    deployed = state.get("deployed") or {{}}
+    if "token" not in deployed:
+        return {{}}
+    issued = datetime.strptime(deployed["issuedAt"], "%Y-%m-%dT%H:%M:%SZ")
+    issued = issued.replace(tzinfo=timezone.utc)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {{
+        "tenantUrl": "https://apis.druva.com/insync/scim",
+        "tokenFingerprint": fingerprint(deployed["token"]),
+        "issuedAt": deployed["issuedAt"],
+        "expiresAt": stamp(issued + timedelta(days=365)),
+        "rotateAfter": stamp(issued + timedelta(days=335)),
+        "tokenLastCheckedAt": deployed["issuedAt"],
+        "scimToken": "[secret]",
+        "targets": [],
+        "pendingManualSteps": state.get("pendingManualSteps", []),
+    }}
+
+
+for prefix, failure in state.get("fail", {{}}).items():
+    if command.startswith(prefix):
+        sys.stderr.write(failure["message"] + "\n")
+        sys.exit(failure["code"])
+
+config = state.setdefault("config", {{}})
+if reads_value:
+    if not stdin.endswith("\n"):
+        sys.stderr.write("error: EOF\n")
+        sys.exit(255)
+    sys.stdout.write("value: \n")
+    config[arguments[3]] = stdin[:-1]
+    save()
+elif arguments[:2] == ["config", "set"] and len(arguments) == 4:
+    config[arguments[2]] = arguments[3]
+    save()
+elif arguments[:1] == ["up"]:
+    token = config.get("druva-scim:scimToken")
+    if token is None:
+        sys.stderr.write("error: missing required configuration variable 'druva-scim:scimToken'\n")
+        sys.exit(255)
+    state["deployed"] = {{"token": token, "issuedAt": config.get("druva-scim:issuedAt")}}
+    save()
+    sys.stdout.write("Updating (" + str(stack) + ")\n    Resources:\n        1 replaced\n")
+elif arguments[:3] == ["stack", "output", "--json"]:
+    sys.stdout.write(json.dumps(outputs(), indent=4) + "\n")
+elif arguments[:2] == ["stack", "output"] and len(arguments) == 3:
+    value = outputs().get(arguments[2])
+    if value is None:
+        sys.stderr.write("error: current stack does not have output property '"
+                         + arguments[2] + "'\n")
+        sys.exit(255)
+    sys.stdout.write(str(value) + "\n")
+else:
+    sys.stderr.write("stand-in pulumi: unexpected command: " + command + "\n")
+    sys.exit(64)
+"""
+
+
+@dataclass(frozen=True)
+class PulumiStandIn:
+    directory: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.directory / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.state_file.write_text(json.dumps(state))
+
+    def calls(self) -> list[dict[str, Any]]:
+        calls_file = self.directory / "calls.jsonl"
+        if not calls_file.exists():
+            return []
+        return [json.loads(line) for line in calls_file.read_text().splitlines()]
+
+    def commands(self) -> list[str]:
+        return [call["command"] for call in self.calls()]
+
+    def path_first(self) -> str:
+        """A PATH with this stand-in first."""
+        return f"{self.directory}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def install(directory: Path, state: dict[str, Any] | None = None) -> PulumiStandIn:
+    directory.mkdir(parents=True, exist_ok=True)
+    executable = directory / "pulumi"
+    executable.write_text(SCRIPT.format(python=sys.executable))
+    executable.chmod(executable.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    stand_in = PulumiStandIn(directory)
+    stand_in.set_state(state or {})
+    return stand_in

@@ -1,0 +1,329 @@
+"""The pipeline gate: the verdict as a pure function, then the module as pipelines run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from providers import status
+from tests.stand_ins import pulumi_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUTS = {
+    "tenantUrl": "https://apis.druva.com/insync/scim",
+    "tokenFingerprint": "3f2a9c1e5b2d",
+    "issuedAt": "2026-11-22T09:30:00Z",
+    "expiresAt": "2027-11-22T09:30:00Z",
+    "rotateAfter": "2027-10-23T09:30:00Z",
+    "tokenLastCheckedAt": "2026-11-22T09:31:00Z",
+    "scimToken": "[secret]",
+    "targets": [{"name": "entra", "kind": "azure"}],
+    "pendingManualSteps": [],
+}
+HANDOFF = {
+    "name": "druva-okta",
+    "appId": "0oa1b2c3d4",
+    "org": "default",
+    "steps": ["Open Applications > Druva > Provisioning > Integration > Edit", "Paste, Save"],
+}
+FINE = datetime(2027, 1, 1, tzinfo=UTC)
+DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
+EXPIRED = datetime(2027, 11, 25, tzinfo=UTC)
+
+
+def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
+    verdict = status.evaluate(OUTPUTS, FINE)
+    assert verdict.exit_code == 0
+    assert verdict.status == "ok"
+    assert verdict.message == (
+        "Druva SCIM token 3f2a9c1e5b2d is valid until 2027-11-22 (325 days); "
+        "rotation due from 2027-10-23"
+    )
+
+
+def test_rotation_due_says_when_it_expires_and_where_to_read():
+    verdict = status.evaluate(OUTPUTS, DUE)
+    assert verdict.exit_code == 1
+    assert verdict.status == "rotation-due"
+    assert verdict.message == (
+        "Druva SCIM token 3f2a9c1e5b2d expires 2027-11-22 (11 days): rotate now — "
+        "see README.md#rotation"
+    )
+
+
+def test_rotation_is_due_from_rotate_after_to_the_second():
+    assert status.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 29, 59, tzinfo=UTC)).exit_code == 0
+    assert status.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC)).exit_code == 1
+
+
+def test_pending_handoffs_fail_the_gate_while_the_token_is_valid():
+    outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
+    verdict = status.evaluate(outputs, FINE)
+    assert verdict.exit_code == 1
+    assert verdict.status == "handoffs-pending"
+    assert "valid until 2027-11-22" in verdict.message
+    assert "1 manual Okta hand-off is pending (druva-okta)" in verdict.message
+    assert "pulumi stack output pendingManualSteps" in verdict.message
+    assert verdict.handoffs[0].steps == tuple(HANDOFF["steps"])
+
+
+def test_due_and_pending_are_said_in_one_line():
+    second = {**HANDOFF, "name": "okta-eu"}
+    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF, second]}, DUE)
+    assert verdict.exit_code == 1
+    assert "rotate now, and 2 manual Okta hand-offs are pending (druva-okta, okta-eu)" in (
+        verdict.message
+    )
+
+
+def test_an_expired_token_exits_2_even_with_handoffs_pending():
+    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, EXPIRED)
+    assert verdict.exit_code == 2
+    assert verdict.status == "expired"
+    assert verdict.message.startswith(
+        "Druva SCIM token 3f2a9c1e5b2d expired 2027-11-22 (2 days ago): provisioning is stopped"
+    )
+    assert "README.md#rotation" in verdict.message
+
+
+def test_expiry_is_at_the_exact_instant():
+    assert status.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 29, 59, tzinfo=UTC)).exit_code == 1
+    verdict = status.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 30, tzinfo=UTC))
+    assert verdict.exit_code == 2
+    assert "(today)" in verdict.message
+
+
+def test_the_fingerprint_is_optional():
+    outputs = {key: value for key, value in OUTPUTS.items() if key != "tokenFingerprint"}
+    verdict = status.evaluate(outputs, DUE)
+    assert verdict.message == (
+        "Druva SCIM token expires 2027-11-22 (11 days): rotate now — see README.md#rotation"
+    )
+
+
+@pytest.mark.parametrize("key", ["expiresAt", "rotateAfter", "pendingManualSteps"])
+def test_a_missing_output_is_named(key):
+    outputs = {name: value for name, value in OUTPUTS.items() if name != key}
+    verdict = status.evaluate(outputs, FINE)
+    assert verdict.exit_code == 3
+    assert verdict.problems == (f"output {key} is missing",)
+    assert f"output {key} is missing" in verdict.message
+    assert "pulumi up" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"expiresAt": "soon"}, "output expiresAt is 'soon', not an RFC 3339 time"),
+        ({"rotateAfter": 1700000000}, "output rotateAfter is 1700000000, not an RFC 3339 time"),
+        ({"issuedAt": "2026-11-22"}, "output issuedAt is '2026-11-22', not an RFC 3339 time"),
+        ({"expiresAt": "2027-11-22T09:30:00"}, "output expiresAt is '2027-11-22T09:30:00'"),
+        (
+            {"rotateAfter": "2027-12-01T00:00:00Z"},
+            "output rotateAfter (2027-12-01T00:00:00Z) is after",
+        ),
+        ({"pendingManualSteps": "none"}, "output pendingManualSteps is string, not a list"),
+        ({"pendingManualSteps": [42]}, "output pendingManualSteps[0] is not an object"),
+        ({"pendingManualSteps": [{"steps": []}]}, "output pendingManualSteps[0].name is missing"),
+        (
+            {"pendingManualSteps": [{"name": "x", "steps": "do it"}]},
+            "output pendingManualSteps[0].steps is not a list of text",
+        ),
+        ({"tokenFingerprint": 12}, "output tokenFingerprint is 12, not text"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_malformed_outputs_are_named(changes, problem):
+    verdict = status.evaluate({**OUTPUTS, **changes}, FINE)
+    assert verdict.exit_code == 3
+    assert verdict.status == "unusable"
+    assert any(found.startswith(problem) for found in verdict.problems), verdict.problems
+
+
+def test_every_problem_is_listed_at_once():
+    verdict = status.evaluate({"expiresAt": "soon"}, FINE)
+    assert set(verdict.problems) == {
+        "output rotateAfter is missing",
+        "output pendingManualSteps is missing",
+        "output expiresAt is 'soon', not an RFC 3339 time like 2027-11-22T09:30:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("document", "kind"),
+    [([OUTPUTS], "list"), ("outputs", "string"), (None, "null"), (3, "number")],
+)
+def test_a_document_that_is_not_an_object_is_refused(document, kind):
+    verdict = status.evaluate(document, FINE)
+    assert verdict.exit_code == 3
+    assert verdict.problems == (f"the stack outputs are a JSON {kind}, not an object",)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("", "empty"), ("  \n", "empty"), ('{"expiresAt": ', "not JSON"), ("[secret]", "not JSON")],
+)
+def test_text_that_is_not_json_is_named(text, reason):
+    document, problem = status.parse_document(text)
+    assert document is None
+    assert problem is not None
+    assert reason in problem
+
+
+def test_json_verdict_carries_the_dates_and_handoffs():
+    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, DUE)
+    rendered = verdict.as_json(DUE)
+    assert rendered == {
+        "status": "rotation-due",
+        "exitCode": 1,
+        "message": verdict.message,
+        "problems": [],
+        "now": "2027-11-10T12:00:00Z",
+        "tokenFingerprint": "3f2a9c1e5b2d",
+        "issuedAt": "2026-11-22T09:30:00Z",
+        "expiresAt": "2027-11-22T09:30:00Z",
+        "rotateAfter": "2027-10-23T09:30:00Z",
+        "daysLeft": 11,
+        "pendingHandoffs": [
+            {
+                "name": "druva-okta",
+                "appId": "0oa1b2c3d4",
+                "org": "default",
+                "steps": HANDOFF["steps"],
+            }
+        ],
+    }
+
+
+# ---- the module as pipelines run it --------------------------------------------------------
+
+
+def gate(
+    *arguments: str, stdin: str | None = None, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PATH": path if path is not None else os.environ["PATH"]}
+    return subprocess.run(
+        [sys.executable, "-m", "providers.status", *arguments],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "code", "start"),
+    [
+        ("2027-01-01T00:00:00Z", 0, "Druva SCIM token 3f2a9c1e5b2d is valid until 2027-11-22"),
+        ("2027-11-10T12:00:00Z", 1, "Druva SCIM token 3f2a9c1e5b2d expires 2027-11-22 (11 days)"),
+        ("2027-11-25T00:00:00Z", 2, "Druva SCIM token 3f2a9c1e5b2d expired 2027-11-22"),
+    ],
+)
+def test_exit_codes_from_piped_outputs(now, code, start):
+    completed = gate("-", "--now", now, stdin=json.dumps(OUTPUTS))
+    assert completed.returncode == code
+    assert completed.stdout.startswith(start)
+    assert completed.stdout.count("\n") == 1
+    assert completed.stderr == ""
+
+
+def test_piped_stdin_is_read_without_the_dash():
+    completed = gate("--now", "2027-11-10T12:00:00Z", stdin=json.dumps(OUTPUTS))
+    assert completed.returncode == 1
+
+
+def test_pending_handoffs_exit_1():
+    outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
+    completed = gate("-", "--now", "2027-01-01T00:00:00Z", stdin=json.dumps(outputs))
+    assert completed.returncode == 1
+    assert "hand-off is pending (druva-okta)" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("document", "says"),
+    [
+        ("{not json", "the stack outputs are not JSON"),
+        ("[]", "the stack outputs are a JSON list, not an object"),
+        (json.dumps({**OUTPUTS, "expiresAt": None}), "output expiresAt is None"),
+        ("", "the stack outputs are empty"),
+    ],
+    ids=["malformed", "not-an-object", "bad-date", "empty"],
+)
+def test_unusable_outputs_exit_3_with_the_reason_on_stderr(document, says):
+    completed = gate("-", stdin=document)
+    assert completed.returncode == 3
+    assert completed.stdout == ""
+    assert says in completed.stderr
+
+
+def test_json_mode_prints_one_object_and_keeps_the_exit_code():
+    completed = gate("-", "--json", "--now", "2027-11-25T00:00:00Z", stdin=json.dumps(OUTPUTS))
+    assert completed.returncode == 2
+    rendered = json.loads(completed.stdout)
+    assert rendered["status"] == "expired"
+    assert rendered["exitCode"] == 2
+    assert rendered["daysLeft"] == -3
+    assert "[secret]" not in completed.stdout
+
+    missing = gate("-", "--json", stdin=json.dumps({"expiresAt": "2027-11-22T09:30:00Z"}))
+    assert missing.returncode == 3
+    assert json.loads(missing.stdout)["problems"] == [
+        "output rotateAfter is missing",
+        "output pendingManualSteps is missing",
+    ]
+
+
+def test_a_bad_now_is_a_usage_error_that_never_exits_2():
+    completed = gate("-", "--now", "tomorrow", stdin=json.dumps(OUTPUTS))
+    assert completed.returncode == 3
+    assert "--now" in completed.stderr
+    assert "RFC 3339" in completed.stderr
+
+
+def test_dash_and_stack_together_are_a_usage_error():
+    completed = gate("-", "--stack", "prod", stdin=json.dumps(OUTPUTS))
+    assert completed.returncode == 3
+    assert "either - (outputs on stdin) or --stack" in completed.stderr
+
+
+def test_without_input_the_gate_asks_pulumi_for_the_stacks_outputs(tmp_path):
+    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
+    completed = gate("--stack", "prod", "--now", "2027-01-01T00:00:00Z", path=stand_in.path_first())
+    assert completed.returncode == 0, completed.stderr
+    [call] = stand_in.calls()
+    assert call["argv"][1:] == ["stack", "output", "--json", "--stack", "prod"]
+    assert "--show-secrets" not in call["argv"]
+
+
+def test_a_ci_runners_empty_stdin_falls_back_to_asking_pulumi(tmp_path):
+    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
+    completed = gate("--now", "2027-11-25T00:00:00Z", stdin="", path=stand_in.path_first())
+    assert completed.returncode == 2
+    assert [call["command"] for call in stand_in.calls()] == ["stack output --json"]
+
+
+def test_a_failing_pulumi_is_reported_with_its_message(tmp_path):
+    failure = {"stack output": {"code": 255, "message": "error: no stack named 'prod' found"}}
+    stand_in = pulumi_cli.install(tmp_path / "bin", {"fail": failure})
+    completed = gate("--stack", "prod", path=stand_in.path_first())
+    assert completed.returncode == 3
+    assert "failed with exit code 255: error: no stack named 'prod' found" in completed.stderr
+
+
+def test_a_missing_pulumi_says_how_to_install_it_or_pipe_instead(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    completed = gate("--stack", "prod", path=str(empty))
+    assert completed.returncode == 3
+    assert "pulumi CLI is not on PATH" in completed.stderr
+    assert "pulumi stack output --json | python -m providers.status -" in completed.stderr
