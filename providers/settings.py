@@ -89,9 +89,16 @@ def is_loopback_host(host: str) -> bool:
 
 def tenant_url(value: object) -> tuple[str | None, str | None]:
     """Return (normalised URL, None) or (None, reason)."""
-    example = CLOUD_TENANT_URLS["standard"]
     if not isinstance(value, str) or value.strip() == "":
+        example = CLOUD_TENANT_URLS["standard"]
         return None, f"must be a URL like {example}; remove it to use the `cloud` default"
+    return base_url(value, CLOUD_TENANT_URLS["standard"], "the token")
+
+
+def base_url(value: object, example: str, carried: str) -> tuple[str | None, str | None]:
+    """An http(s) base URL that `carried` (a credential) may be sent to: https, or loopback http."""
+    if not isinstance(value, str) or value.strip() == "":
+        return None, f"must be a URL like {example}"
     text = value.strip()
     try:
         parts = urlsplit(text)
@@ -103,13 +110,13 @@ def tenant_url(value: object) -> tuple[str | None, str | None]:
         return None, f"{text!r} is not an http(s) URL; use one like {example}"
     if parts.scheme == "http" and not is_loopback_host(host):
         return None, (
-            f"{text!r} uses plain http, which would send the token unencrypted; "
+            f"{text!r} uses plain http, which would send {carried} unencrypted; "
             "use https (plain http is accepted only for 127.0.0.1, ::1 or localhost)"
         )
     if parts.username or parts.password:
-        return None, "must not contain a user name or password; the token is the credential"
+        return None, f"must not contain a user name or password; {carried} is the credential"
     if parts.query or parts.fragment:
-        return None, f"must not have a query or fragment; use the SCIM base URL like {example}"
+        return None, f"must not have a query or fragment; use a base URL like {example}"
     return text.rstrip("/"), None
 
 

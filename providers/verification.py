@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import pulumi
 import requests
@@ -140,7 +139,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
             inputs["servicePrincipalId"] = sp_id.strip()
         url = news.get("graphUrl") or graph.DEFAULT_GRAPH_URL
         if url != UNKNOWN:
-            normalised, reason = _base_url(url, graph.DEFAULT_GRAPH_URL)
+            normalised, reason = settings.base_url(url, graph.DEFAULT_GRAPH_URL, "the access token")
             if reason:
                 failures.append(dynamic.CheckFailure("graphUrl", f"graphUrl of {app} {reason}"))
             elif normalised and normalised.lower().endswith(f"/{graph.API_VERSION}"):
@@ -237,7 +236,9 @@ class OktaConnectionCheckProvider(_CheckProvider):
             inputs["appId"] = app_id.strip()
         url = news.get("orgUrl")
         if url != UNKNOWN:
-            normalised, reason = _base_url(url, "https://example.okta.com")
+            normalised, reason = settings.base_url(
+                url, "https://example.okta.com", "the API credential"
+            )
             if reason:
                 failures.append(dynamic.CheckFailure("orgUrl", f"orgUrl of {app} {reason}"))
             else:
@@ -290,25 +291,6 @@ def _common_failures(news: Mapping[str, Any], app: str) -> list[dynamic.CheckFai
 def _app_label(news: Mapping[str, Any], setting: str) -> str:
     name = news.get("appName")
     return f"app {name!r}" if isinstance(name, str) and name != UNKNOWN else f"an app in {setting}"
-
-
-def _base_url(value: object, example: str) -> tuple[str | None, str | None]:
-    if not isinstance(value, str) or not value.strip():
-        return None, f"must be a URL like {example}"
-    text = value.strip().rstrip("/")
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        return None, f"is not a URL: {text!r}; use one like {example}"
-    if parts.scheme not in ("https", "http") or not host:
-        return None, f"is not an http(s) URL: {text!r}; use one like {example}"
-    if parts.scheme == "http" and not settings.is_loopback_host(host):
-        return None, f"must use https, which carries the credentials encrypted: {text!r}"
-    if parts.username or parts.password or parts.query or parts.fragment:
-        return None, f"must be a plain base URL like {example}, without user, query or fragment"
-    return text, None
 
 
 def _inputs(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:

@@ -283,7 +283,7 @@ def test_check_defaults_the_graph_url_and_trims():
     [
         ({"servicePrincipalId": "Druva inSync"}, "servicePrincipalId", "Object ID"),
         ({"tokenFingerprint": TOKEN}, "tokenFingerprint", "never the token itself"),
-        ({"graphUrl": "http://graph.example.com"}, "graphUrl", "must use https"),
+        ({"graphUrl": "http://graph.example.com"}, "graphUrl", "uses plain http"),
         ({"graphUrl": "https://graph.microsoft.com/v1.0"}, "graphUrl", "without /v1.0"),
         ({"tenantId": " "}, "tenantId", "druva-scim:azureTenants"),
         ({"appName": ""}, "appName", "must name the app"),
