@@ -6,10 +6,12 @@ with a filter that matches nobody. It touches no user.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import requests
 
 from providers.errors import ProviderError, TokenRejectedError
-from providers.http import Answer, HttpPolicy, call
+from providers.http import Answer, HttpPolicy, call, excerpt
 
 WHAT = "Druva's SCIM endpoint"
 # A userName no directory will hold, so the query reads nothing and changes nothing.
@@ -47,7 +49,12 @@ def check_token(
             "documents (https://apis.druva.com/insync/scim)"
         )
     if 300 <= answer.status < 400:
-        target = answer.headers.get("Location", "elsewhere")
+        # Where it points, not what it carries: a login page's query may echo the token.
+        location = urlsplit(answer.headers.get("Location", ""))
+        host = location.netloc.rpartition("@")[2]
+        target = excerpt(
+            f"{location.scheme}://{host}{location.path}" if host else "elsewhere", 300, (token,)
+        )
         raise ProviderError(
             f"{WHAT} at {tenant_url} redirected to {target}; the token is not sent on "
             "redirects. Set druva-scim:tenantUrl to the final SCIM base URL"
@@ -79,7 +86,4 @@ def scim_detail(answer: Answer, token: str) -> str:
     detail = body.get("detail")
     if not isinstance(detail, str) or not detail.strip():
         return ""
-    text = " ".join(detail.split())[:300]
-    if token:
-        text = text.replace(token, "[redacted]")
-    return f": {text}"
+    return f": {excerpt(detail, 300, (token,))}"

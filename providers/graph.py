@@ -32,7 +32,7 @@ from azure.identity import (
 )
 
 from providers.errors import ProviderError
-from providers.http import Answer, HttpPolicy, call, new_session
+from providers.http import Answer, HttpPolicy, call, excerpt, new_session
 
 WHAT = "Microsoft Graph"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
@@ -92,7 +92,7 @@ class Job:
         reason = str(self.quarantine.get("reason") or "unknown reason")
         error = self.quarantine.get("error")
         if isinstance(error, Mapping) and error.get("message"):
-            reason += f": {_one_line(str(error['message']), 200)}"
+            reason += f": {excerpt(str(error['message']), 200)}"
         return reason
 
 
@@ -236,11 +236,11 @@ def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:
     if not isinstance(error, dict):
         return ""
     parts = [str(error[key]) for key in ("code", "message") if error.get(key)]
-    text = _one_line(": ".join(parts), 400)
+    text = excerpt(": ".join(parts), 400, secrets)
     inner = error.get("innerError") or error.get("innererror")
     if isinstance(inner, dict) and inner.get("request-id"):
         # What Microsoft support asks for; kept whatever the message's length.
-        text += f" (request-id {_one_line(str(inner['request-id']), 64)})"
+        text += f" (request-id {excerpt(str(inner['request-id']), 64)})"
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted]")
@@ -326,10 +326,6 @@ def _same_origin_next(link: object, graph_url: str) -> str | None:
     if isinstance(link, str) and origin(link) == origin(graph_url):
         return link
     return None
-
-
-def _one_line(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit]
 
 
 # --- signing in to Azure -------------------------------------------------------------------
@@ -455,7 +451,7 @@ def access_token(credential: TokenCredential, graph_url: str) -> str:
     try:
         return credential.get_token(scope(graph_url)).token
     except ClientAuthenticationError as error:
-        reason = _one_line(str(error.message or error), 300)
+        reason = excerpt(str(error.message or error), 300)
         raise ProviderError(
             f"Azure sign-in for {WHAT} at {origin(graph_url)} failed ({reason}); set "
             f"{AZURE_SIGN_IN} in the environment of `pulumi up`, or tenantId and clientId in "

@@ -18,6 +18,7 @@ names the end of the rate-limit window in X-Rate-Limit-Reset (epoch seconds);
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 import uuid
 from collections.abc import Collection, Mapping
@@ -33,7 +34,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from providers.errors import ProviderError
-from providers.http import Answer, HttpPolicy, call
+from providers.http import Answer, HttpPolicy, call, excerpt, scrub
 
 WHAT = "Okta"
 TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105  (a path)
@@ -47,6 +48,10 @@ SIGN_IN = (
 )
 UNSUPPORTED_ERROR_CODES = frozenset({"E0000001"})
 """Okta's API validation exception: the only 400 its reference lists for a connection update."""
+PROVIDER_REFUSAL = re.compile(r"app connection for application ID \S+: 400\b")
+"""That 400 as the okta provider reports it: its okta_app_connection says `Could not create
+(or update) app connection for application ID <id>: ` and then okta-sdk-golang's error,
+which for a 400 is the HTTP status line alone ("400 Bad Request"), without Okta's code."""
 
 
 class OktaRetry(Retry):
@@ -199,7 +204,7 @@ def service_app_token(
             return token
     error = str(body.get("error", "")) if isinstance(body, dict) else ""
     described = str(body.get("error_description", "")) if isinstance(body, dict) else ""
-    detail = _scrubbed(f": {error}: {described}" if error else "", (assertion,))
+    detail = scrub(f": {error}: {described}" if error else "", (assertion,))
     if error in ("invalid_dpop_proof", "use_dpop_nonce"):
         raise ProviderError(_dpop(client_id))
     if error == "invalid_scope":
@@ -354,10 +359,13 @@ def refusal_message(
 ) -> str | None:
     """For the okta provider's error texts: the hand-off advice if Okta refused. Pure.
 
-    The provider reports Okta's error code in its message; E0000001 (API
-    validation failed) is the refusal Okta documents for this endpoint.
+    E0000001 (API validation failed) is the refusal Okta documents for this
+    endpoint; the provider may quote that code, or only the 400 (PROVIDER_REFUSAL).
     """
-    if not any(code in error for error in errors for code in UNSUPPORTED_ERROR_CODES):
+    if not any(
+        PROVIDER_REFUSAL.search(error) or any(code in error for code in UNSUPPORTED_ERROR_CODES)
+        for error in errors
+    ):
         return None
     return f"Okta refused the token connection of {app_name} ({app_id}): " + manual_mode_advice(
         index, app_name
@@ -378,7 +386,7 @@ def okta_detail(body: object, secrets: Collection[str] = ()) -> str:
         text += f" ({'; '.join(causes)})"
     if body.get("errorId"):
         text += f" [errorId {body['errorId']}]"
-    return f": {_scrubbed(' '.join(text.split())[:400], secrets)}"
+    return f": {excerpt(text, 400, secrets)}"
 
 
 def _failure(
@@ -420,10 +428,3 @@ def _failure(
         f"{WHAT} answered HTTP {status}{detail} when asked to {doing} the provisioning "
         f"connection of {app_name}; check orgUrl and appId in druva-scim:oktaApps"
     )
-
-
-def _scrubbed(text: str, secrets: Collection[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text

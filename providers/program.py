@@ -105,7 +105,7 @@ def load_config() -> Config:
     graph_url, okta_org_url, default_problems = _default_providers(found)
     problems.extend(default_problems)
     if problems or token_settings is None:
-        stop(problems)
+        stop(problems, token=raw.get("scimToken"))
     assert token_settings is not None  # noqa: S101  (stop() never returns)
     token = str(raw["scimToken"])
     return Config(
@@ -150,10 +150,10 @@ def _default_providers(
     return graph_url, org_url, problems
 
 
-def stop(problems: list[settings.Problem]) -> None:
+def stop(problems: list[settings.Problem], token: object = None) -> None:
     """Report every problem at once, then end the run without a traceback."""
     for problem in problems:
-        pulumi.log.error(str(problem))
+        pulumi.log.error(settings.redact(str(problem), token))
     count = len(problems)
     raise pulumi.RunError(
         f"{count} setting{'s' if count != 1 else ''} of {settings.NAMESPACE} "

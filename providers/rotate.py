@@ -206,7 +206,10 @@ def rotate(
         "running `pulumi up` now.",
         flush=True,
     )
-    up_code = pulumi.run_attached("up", *(["--yes"] if arguments.yes else []))
+    # One identity provider refusing must not keep the token from the others.
+    up_code = pulumi.run_attached(
+        "up", "--continue-on-error", *(["--yes"] if arguments.yes else [])
+    )
     if up_code != 0:
         raise RotationError(
             f"`pulumi up` did not complete (exit code {up_code}). The new token is in the "

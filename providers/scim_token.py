@@ -86,6 +86,10 @@ class ScimTokenProvider(dynamic.ResourceProvider):
             inputs["rotateBeforeDays"] = checked.rotate_before_days
             if checked.issued_at is not None:
                 inputs["issuedAt"] = lifecycle.format_time(checked.issued_at)
+        # A value quoted in a message may be the token pasted into the wrong input.
+        failures = [
+            dynamic.CheckFailure(f.property, settings.redact(f.reason, token)) for f in failures
+        ]
         return dynamic.CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:

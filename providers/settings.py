@@ -30,6 +30,8 @@ ROTATION_STEPS = (
 )
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
 MAX_TOKEN_LENGTH = 4096
+# Shorter values are not searched for in messages: a real token is far longer.
+MIN_REDACTED_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,16 @@ def token_problem(value: object) -> str | None:
     if len(value) > MAX_TOKEN_LENGTH:
         return f"is longer than {MAX_TOKEN_LENGTH} characters; paste only the token"
     return None
+
+
+def redact(text: str, token: object) -> str:
+    """`text` without the token: a value a message quotes may be the token pasted in a wrong key."""
+    if not isinstance(token, str):
+        return text
+    for form in sorted({token, token.strip()}, key=len, reverse=True):
+        if len(form) >= MIN_REDACTED_LENGTH:
+            text = text.replace(form, "[redacted]")
+    return text
 
 
 def is_loopback_host(host: str) -> bool:

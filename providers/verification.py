@@ -29,6 +29,7 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers import graph, lifecycle, okta_api, settings
+from providers.errors import ProviderError
 from providers.http import HttpPolicy, new_session
 from providers.scim_token import UNKNOWN
 
@@ -95,7 +96,7 @@ class _CheckProvider(dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         if any(_changed(olds, news, key) for key in self.verify_keys):
-            return dynamic.UpdateResult(self.verify(news))
+            return dynamic.UpdateResult(self.verified(news))
         carried = {key: olds.get(key) for key in self.output_keys}
         return dynamic.UpdateResult({**_inputs(news, self.input_keys), **carried})
 
@@ -105,6 +106,16 @@ class _CheckProvider(dynamic.ResourceProvider):
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def verified(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """verify(), its error without the token should a vendor have echoed it."""
+        try:
+            return self.verify(props)
+        except ProviderError as error:
+            text = _without_token(str(error), props)
+            if text == str(error):
+                raise
+            raise ProviderError(text) from None
 
 
 class AzureProvisioningCheckProvider(_CheckProvider):
@@ -169,7 +180,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verify(props))
+        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verified(props))
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         now = self.now()
@@ -188,7 +199,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
                 f"(template {job.template_id}) against Druva: accepted"
             ]
             if job.quarantined:
-                reason = job.quarantine_reason()
+                reason = _without_token(job.quarantine_reason(), props)
                 graph.restart_from_quarantine(
                     session, graph_url, sp_id, job, bearer, policy, app_name=app
                 )
@@ -246,7 +257,7 @@ class OktaConnectionCheckProvider(_CheckProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verify(props))
+        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verified(props))
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         now = self.now()
@@ -291,6 +302,13 @@ def _common_failures(news: Mapping[str, Any], app: str) -> list[dynamic.CheckFai
 def _app_label(news: Mapping[str, Any], setting: str) -> str:
     name = news.get("appName")
     return f"app {name!r}" if isinstance(name, str) and name != UNKNOWN else f"an app in {setting}"
+
+
+def _without_token(text: str, props: Mapping[str, Any]) -> str:
+    fingerprint = props.get("tokenFingerprint")
+    if not isinstance(fingerprint, str) or not FINGERPRINT.match(fingerprint):
+        return text
+    return lifecycle.redact_fingerprinted(text, fingerprint)
 
 
 def _inputs(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:

@@ -3,10 +3,17 @@ from collections.abc import Iterator
 import pytest
 
 from tests.stand_ins.druva import DruvaScim
-from tests.support import TOKEN
+from tests.support import TOKEN, pickler_restored
 
 
 @pytest.fixture
 def druva() -> Iterator[DruvaScim]:
     with DruvaScim(TOKEN) as stand_in:
         yield stand_in
+
+
+@pytest.fixture(autouse=True)
+def _restore_pickler() -> Iterator[None]:
+    """Every test starts with the pickle module as Python made it (see pickler_restored)."""
+    with pickler_restored():
+        yield

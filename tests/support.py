@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -38,3 +41,28 @@ class ClockProvider(FastProvider):
 
     def now(self) -> datetime:
         return self.moment
+
+
+PICKLER_PATCHES = ("_batch_setitems", "save_dict")
+
+
+@contextlib.contextmanager
+def pickler_restored() -> Iterator[None]:
+    """Undo what the SDK's `serialize_provider` leaves behind in the pickle module.
+
+    Every call (one per dynamic resource registered) wraps `pickle._Pickler._batch_setitems`
+    once more and never unwraps it (pulumi 3.272.0). Harmless for this project's stateless
+    providers, whose blobs hold no dict; but after some 490 registrations in one process,
+    pickling a provider that holds state (a test double) exceeds the recursion limit. The
+    hundreds of runs here must not push other tests in the same process over that edge.
+    """
+    saved = {name: pickle._Pickler.__dict__.get(name) for name in PICKLER_PATCHES}
+    try:
+        yield
+    finally:
+        for name, original in saved.items():
+            if original is None:
+                with contextlib.suppress(AttributeError):
+                    delattr(pickle._Pickler, name)
+            else:
+                setattr(pickle._Pickler, name, original)

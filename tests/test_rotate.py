@@ -65,7 +65,7 @@ def test_piped_token_goes_to_config_on_stdin_then_up_runs(stand_in, monkeypatch,
         "stack output tokenFingerprint",
         "config set --secret druva-scim:scimToken",
         f"config set druva-scim:issuedAt {ISSUED}",
-        "up --yes",
+        "up --continue-on-error --yes",
         "stack output --json",
     ]
     assert all(call["stack"] == "prod" for call in stand_in.calls())
@@ -109,7 +109,7 @@ def test_at_a_terminal_the_token_is_read_without_echo_and_up_asks(stand_in, monk
     code = run_helper(monkeypatch, "", "--issued-at", ISSUED, terminal=True)
     assert code == 0
     assert prompts == [rotate.PROMPT]
-    assert "up" in stand_in.commands()  # without --yes: pulumi previews and asks
+    assert "up --continue-on-error" in stand_in.commands()  # no --yes: pulumi previews, asks
     assert stand_in.state()["config"]["druva-scim:scimToken"] == TOKEN
     assert TOKEN not in capsys.readouterr().out
 
@@ -210,7 +210,7 @@ def test_a_failed_up_says_the_token_is_stored_and_to_run_up_again(stand_in, monk
     code = run_helper(monkeypatch, TOKEN + "\n", "--yes")
     err = capsys.readouterr().err
     assert code == 2
-    assert stand_in.commands()[-1] == "up --yes"
+    assert stand_in.commands()[-1] == "up --continue-on-error --yes"
     assert "The new token is in the stack config" in err
     assert "run `pulumi up` again" in err
 
@@ -285,7 +285,7 @@ def test_the_module_end_to_end_as_a_subprocess(tmp_path):
     assert TOKEN not in completed.stderr
     assert "token stored in druva-scim:scimToken" in completed.stderr  # the log, at INFO
     assert stand_in.calls()[1]["stdin"] == TOKEN + "\n"
-    assert stand_in.commands().index("up --yes") > stand_in.commands().index(
+    assert stand_in.commands().index("up --continue-on-error --yes") > stand_in.commands().index(
         "config set --secret druva-scim:scimToken"
     )
     for call in stand_in.calls():

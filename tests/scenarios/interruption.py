@@ -1,0 +1,492 @@
+"""Issue 6, item 4: a provider host killed mid-step, and one identity provider refusing.
+
+The kills use the SDK's real dynamic-provider host (`python -m pulumi.dynamic`)
+over gRPC, as the engine runs it. A stand-in holds its answer back; once it has
+the request, another thread kills the host process. The engine would then have
+recorded nothing for the resource (a pending create is not a resource), so the
+next run is a fresh host, Check with no old inputs, and Create again.
+
+The refusal runs the whole program under Pulumi's mocks (tests/harness.py), with
+the okta provider's Connection failing the way Okta refuses a token connection.
+Mocks register every resource whose dependencies succeeded and never stop early;
+see `okta_refusal` for what that can and cannot show about the real engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import grpc
+import pulumi
+
+from providers import lifecycle, okta_api
+from providers.scim_token import token_outputs
+from providers.verification import AZURE_TYPE
+from tests import harness
+from tests.engine import ProviderHost, from_struct, serialized
+from tests.harness import Run, run_program, unwrap
+from tests.scenarios.fast_providers import (
+    GRAPH_BEARER,
+    GRAPH_BEARER_VARIABLE,
+    ISSUED_AT,
+    JOB,
+    NOW,
+    SERVICE_PRINCIPAL,
+    AzureCheck,
+    TokenProvider,
+)
+from tests.scenarios.faults import leaked
+from tests.scenarios.record import Row
+from tests.stand_ins.druva import DruvaScim
+from tests.stand_ins.graph import Graph, job, quarantine
+from tests.stand_ins.server import Reply, Request
+from tests.support import OTHER_TOKEN, TOKEN
+
+TOKEN_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
+AZURE_URN = f"urn:pulumi:test::druva-scim::{AZURE_TYPE}::azure-check-druva"
+KILL_WITHIN_SECONDS = 10.0
+
+
+# --- killing the host mid-request ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def killer(host: ProviderHost, arrived: Callable[[], bool]) -> Iterator[list[str]]:
+    """Kill the host's process (SIGKILL) as soon as `arrived()`; report what happened."""
+    happened: list[str] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + KILL_WITHIN_SECONDS
+        while not arrived():
+            if time.monotonic() > deadline:
+                happened.append("the request never arrived; killed anyway")
+                break
+            time.sleep(0.01)
+        host.process.kill()
+        happened.append("killed")
+
+    thread = threading.Thread(target=watch, name="host-killer", daemon=True)
+    thread.start()
+    try:
+        yield happened
+    finally:
+        thread.join(KILL_WITHIN_SECONDS + 5)
+
+
+def _rpc_failure(call: Callable[[], Any]) -> grpc.RpcError | None:
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error
+    return None
+
+
+def _describe(error: grpc.RpcError | None) -> str:
+    if error is None:
+        return "the call returned although the host was killed"
+    return f"gRPC {error.code().name}"
+
+
+def killed_during_create() -> Row:
+    """The host dies while Druva is answering the token check of a create."""
+    problems: list[str] = []
+    started = time.monotonic()
+    with DruvaScim(TOKEN) as druva:
+        # Held without an answer for longer than the kill takes (HANG_SECONDS).
+        druva.fail_next(Reply(action="hang"))
+        news = {
+            "scimToken": TOKEN,
+            "tenantUrl": druva.url,
+            "issuedAt": ISSUED_AT,
+            "lifetimeDays": 365,
+            "rotateBeforeDays": 30,
+            "__provider": serialized(TokenProvider()),
+        }
+        with ProviderHost() as first:
+            first.configure()
+            inputs = from_struct(first.check(TOKEN_URN, {}, news).inputs)
+            with killer(first, lambda: len(druva.requests) >= 1) as happened:
+                error = _rpc_failure(lambda: first.create(TOKEN_URN, inputs))
+            first_stderr = first.stderr()
+        first_requests = len(druva.requests)
+
+        with ProviderHost() as second:
+            second.configure()
+            again = from_struct(second.check(TOKEN_URN, {}, news).inputs)
+            created = second.create(TOKEN_URN, again)
+            state = from_struct(created.properties)
+            second_stderr = second.stderr()
+        requests = list(druva.requests)
+    seconds = time.monotonic() - started
+
+    if happened != ["killed"] or error is None or error.code() != grpc.StatusCode.UNAVAILABLE:
+        problems.append(f"the first host was not killed mid-create: {happened}, {error}")
+    if first_requests != 1:
+        problems.append(f"Druva received {first_requests} requests before the kill")
+    if len(requests) != first_requests + 1:
+        problems.append(f"the second run sent {len(requests) - first_requests} requests, not 1")
+    if any(request.authorization != f"Bearer {TOKEN}" for request in requests):
+        problems.append("a request did not carry the token from the inputs")
+    expected = token_outputs(again, last_checked_at=NOW, now=NOW)
+    converged = (
+        again == inputs
+        and created.id == lifecycle.fingerprint(TOKEN)
+        and {k: v for k, v in state.items() if k != "__provider"} == expected
+    )
+    if not converged:
+        problems.append("the second run's Check or Create differs from a clean create")
+    token_safe = (
+        again["scimToken"] == TOKEN
+        and state.get("scimToken") == TOKEN
+        and not leaked(
+            "\n".join([error.details() if error else "", first_stderr, second_stderr]), [TOKEN]
+        )
+    )
+    return Row(
+        scenario="The provider host is killed while Druva answers the create's token check",
+        step="create",
+        outcome=(
+            f"first run: {_describe(error)}, nothing recorded; next run (Check with no old "
+            f"inputs, Create): created token {created.id}"
+        ),
+        attempts=len(requests),
+        seconds=round(seconds, 2),
+        state_changed=True,
+        converged=converged,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
+class HoldingGraph(Graph):
+    """Graph that does one kind of job action, then holds the answer back (once)."""
+
+    def __init__(self, *accepted: str) -> None:
+        super().__init__(*accepted)
+        self.hold: str | None = None
+        """`validateCredentials` or `restart`: the next such request is done, not answered."""
+        self.arrived = threading.Event()
+
+    def handle(self, request: Request) -> Reply:
+        reply = super().handle(request)
+        if self.hold and request.path.endswith(f"/{self.hold}"):
+            self.hold = None
+            reply.action = "hang"
+            self.arrived.set()
+        return reply
+
+
+def killed_during_azure_verification(held: str) -> Row:
+    """The host dies while Azure answers `held` (validateCredentials or restart) for a
+    quarantined job; the next run creates the check again."""
+    problems: list[str] = []
+    started = time.monotonic()
+    environment = {GRAPH_BEARER_VARIABLE: GRAPH_BEARER}
+    with HoldingGraph(GRAPH_BEARER) as graph:
+        graph.jobs[SERVICE_PRINCIPAL] = [job(JOB, "scim", quarantine())]
+        graph.hold = held
+        news = {
+            "appName": "druva",
+            "servicePrincipalId": SERVICE_PRINCIPAL,
+            "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+            "graphUrl": graph.url,
+            "tenantId": None,
+            "clientId": None,
+            "__provider": serialized(AzureCheck()),
+        }
+        with ProviderHost(env=environment) as first:
+            first.configure()
+            inputs = from_struct(first.check(AZURE_URN, {}, news).inputs)
+            with killer(first, graph.arrived.is_set) as happened:
+                error = _rpc_failure(lambda: first.create(AZURE_URN, inputs))
+            first_stderr = first.stderr()
+        first_validations, first_restarts = len(graph.validations), len(graph.restarts)
+
+        with ProviderHost(env=environment) as second:
+            second.configure()
+            again = from_struct(second.check(AZURE_URN, {}, news).inputs)
+            created = second.create(AZURE_URN, again)
+            state = from_struct(created.properties)
+            second_stderr = second.stderr()
+        validations, restarts = len(graph.validations), len(graph.restarts)
+        requests = len(graph.requests)
+        still_quarantined = graph.jobs[SERVICE_PRINCIPAL][0]["status"]["quarantine"] is not None
+    seconds = time.monotonic() - started
+
+    if happened != ["killed"] or error is None or error.code() != grpc.StatusCode.UNAVAILABLE:
+        problems.append(f"the first host was not killed mid-verification: {happened}, {error}")
+    # The first run got as far as the held call: validate (and restart, when that was held).
+    expected_first_restarts = 1 if held == "restart" else 0
+    if (first_validations, first_restarts) != (1, expected_first_restarts):
+        problems.append(f"first run: {first_validations} validations, {first_restarts} restarts")
+    if validations - first_validations != 1:
+        problems.append(f"the next run validated {validations - first_validations} times, not 1")
+    if restarts != 1:
+        problems.append(f"{restarts} restarts in both runs, not exactly 1")
+    if still_quarantined:
+        problems.append("the job is still quarantined")
+    # The next run restarts the job only when the first one did not get that far.
+    restarted_by_second = held != "restart"
+    converged = (
+        again == inputs
+        and created.id == SERVICE_PRINCIPAL
+        and state.get("jobId") == JOB
+        and state.get("tokenFingerprint") == lifecycle.fingerprint(TOKEN)
+        and state.get("restartedFromQuarantine") is restarted_by_second
+        and not still_quarantined
+    )
+    if not converged:
+        problems.append(f"the next run's record is not as expected: {state}")
+    observable = "\n".join([error.details() if error else "", first_stderr, second_stderr])
+    token_safe = not leaked(observable + repr(state), [TOKEN, GRAPH_BEARER])
+
+    if held == "restart":
+        scenario = "The provider host is killed after Azure received the quarantine restart"
+        outcome = (
+            f"first run: {_describe(error)} (Azure had validated and restarted the job); "
+            "next run: validated once more, found the job out of quarantine, restarted "
+            "nothing; 1 restart in all (its record says restartedFromQuarantine: false, "
+            "since that run did not restart it)"
+        )
+    else:
+        scenario = "The provider host is killed while Azure answers validateCredentials"
+        outcome = (
+            f"first run: {_describe(error)} before any restart; next run: validated once, "
+            "restarted the quarantined job once; 1 restart in all"
+        )
+    return Row(
+        scenario=scenario,
+        step="verify (Azure)",
+        outcome=outcome,
+        attempts=requests,
+        seconds=round(seconds, 2),
+        state_changed=True,
+        converged=converged,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
+# --- one consumer refusing -----------------------------------------------------------------
+
+CONNECTION = "okta:app/connection:Connection"
+SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
+AZURE_APP = {"name": "druva-azure", "servicePrincipalId": SERVICE_PRINCIPAL}
+OKTA_APP = {"name": "druva-okta", "appId": "0oa1druvascim0001"}
+OKTA_APP_INDEX = 0
+REFUSALS = {
+    "okta provider (status line)": (
+        "Error Updating App Connection: Could not update app connection for application ID "
+        f"{OKTA_APP['appId']}: 400 Bad Request"
+    ),
+    "Okta error code": (
+        "the API returned an error: Api validation failed: connection. Error code: E0000001"
+    ),
+}
+"""What the okta provider reports when Okta refuses the token connection.
+
+terraform-provider-okta's okta_app_connection (which pulumi-okta 7 bridges) reports
+`Could not ... app connection for application ID <id>: ` + the SDK's error, and
+okta-sdk-golang's error text for a 400 is the HTTP status line alone: Okta's code
+E0000001 is in the body only. The second form carries the code, as an SDK that
+quotes the body would."""
+
+
+def _config(token: str, issued_at: str) -> dict[str, str]:
+    return {
+        "druva-scim:scimToken": token,
+        "druva-scim:issuedAt": issued_at,
+        "okta:orgName": "acme",
+        "druva-scim:azureApps": json.dumps([AZURE_APP]),
+        "druva-scim:oktaApps": json.dumps([OKTA_APP]),
+    }
+
+
+class OktaRefuses(harness.EngineLikeMocks):
+    """The harness's engine-like mocks, with Okta refusing every token connection.
+
+    Before failing, it calls the program's error hook for the resource the way the
+    engine does after a failed operation (mocks never call hooks themselves)."""
+
+    error_text: ClassVar[str] = REFUSALS["okta provider (status line)"]
+    hooks: ClassVar[list[pulumi.ErrorHook]] = []
+
+    def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+        if args.typ == CONNECTION:
+            for hook in self.hooks:
+                if hook.name.endswith(f"-{OKTA_APP['name']}"):
+                    hook.callback(
+                        pulumi.ErrorHookArgs(
+                            urn=f"urn:pulumi:test::druva-scim::{CONNECTION}::{args.name}",
+                            id=str(OKTA_APP["appId"]),
+                            name=args.name,
+                            type=args.typ,
+                            failed_operation="update",
+                            errors=[self.error_text],
+                        )
+                    )
+            raise RuntimeError(f"updating {args.name}: {self.error_text}")
+        return super().new_resource(args)
+
+
+@contextlib.contextmanager
+def _okta_refusing() -> Iterator[None]:
+    """run_program with OktaRefuses, and the program's error hooks within its reach."""
+    real_mocks, real_hook = harness.EngineLikeMocks, pulumi.ErrorHook
+    OktaRefuses.hooks = []
+
+    class RecordedHook(real_hook):  # type: ignore[misc, valid-type]
+        def __init__(self, name: str, func: Any) -> None:
+            super().__init__(name, func)
+            OktaRefuses.hooks.append(self)
+
+    harness.EngineLikeMocks = OktaRefuses  # type: ignore[misc]
+    pulumi.ErrorHook = RecordedHook  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        harness.EngineLikeMocks = real_mocks  # type: ignore[misc]
+        pulumi.ErrorHook = real_hook  # type: ignore[misc]
+
+
+def _outputs(run: Run) -> dict[str, dict[str, Any]]:
+    return {r.name: unwrap(r.outputs) for r in run.registrations}
+
+
+def _names(run: Run) -> set[str]:
+    return {r.name for r in run.registrations}
+
+
+def okta_refusal() -> Row:
+    """A rotation where Okta refuses the new token for one app: Azure is updated anyway,
+    the failure names the app and says what to do, and the run after converges."""
+    problems: list[str] = []
+    started = time.monotonic()
+    before = run_program(_config(OTHER_TOKEN, "2026-11-01T09:30:00Z"))
+    rotation = _config(TOKEN, "2026-11-21T09:30:00Z")
+    with _okta_refusing():
+        refused = run_program(rotation, prior=_outputs(before))
+    # The engine keeps the old state of what failed, the new state of what succeeded.
+    after = run_program(rotation, prior={**_outputs(before), **_outputs(refused)})
+    seconds = time.monotonic() - started
+
+    if before.error is not None:
+        problems.append(f"the run before the rotation failed: {before.error}")
+    secret = [r for r in refused.registrations if r.type == SYNC_SECRET]
+    checks = [r for r in refused.registrations if r.type == AZURE_TYPE]
+    new_fingerprint = lifecycle.fingerprint(TOKEN)
+    azure_updated = (
+        len(secret) == 1
+        and secret[0].plain("credentials")[1] == {"key": "SecretToken", "value": TOKEN}
+        and len(checks) == 1
+        and checks[0].plain("tokenFingerprint") == new_fingerprint
+    )
+    if not azure_updated:
+        problems.append("the Azure app was not updated while Okta refused")
+    okta_name = f"okta-{OKTA_APP['name']}"
+    if okta_name in _names(refused) or f"okta-check-{OKTA_APP['name']}" in _names(refused):
+        problems.append("the refused connection or its check was recorded as done")
+    failure = str(refused.error or "")
+    if str(OKTA_APP["appId"]) not in failure or okta_name not in failure:
+        problems.append(f"the failure does not name the app: {failure!r}")
+    advice = [m for m in refused.messages("error") if "Okta refused the token connection" in m]
+    wanted = f"switch druva-scim:oktaApps[{OKTA_APP_INDEX}].mode to manual"
+    if len(advice) != 1 or wanted not in advice[0] or OKTA_APP["name"] not in advice[0]:
+        problems.append(f"the error hook did not log the manual-mode advice: {advice}")
+
+    connection = [r for r in after.registrations if r.type == CONNECTION]
+    converged = (
+        after.error is None
+        and _names(after) == _names(before)
+        and len(connection) == 1
+        and connection[0].plain("profile")["token"] == TOKEN
+        and {t["tokenFingerprint"] for t in after.exports["targets"]} == {new_fingerprint}
+    )
+    if not converged:
+        problems.append(f"the run after did not converge: {after.error}")
+    observable = [failure, *(text for _level, text in refused.logs + after.logs)]
+    observable += [
+        json.dumps(value, default=str)
+        for name, value in after.exports.items()
+        if name not in after.secret_exports
+    ]
+    token_safe = not any(leaked(text, [TOKEN, OTHER_TOKEN]) for text in observable)
+    return Row(
+        scenario="Okta refuses the new token for one app during a rotation (program under mocks)",
+        step="program",
+        outcome=(
+            f"failed: {okta_name} ({OKTA_APP['appId']}) refused; Azure secret and check "
+            f"updated to {new_fingerprint}; error hook logged: {wanted}. Mocks register every "
+            "independent resource; the real engine does so with --continue-on-error, else "
+            "it finishes what is in flight and the rest waits for the next run"
+        ),
+        attempts=None,
+        seconds=round(seconds, 2),
+        state_changed=azure_updated,
+        converged=converged,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
+def refusal_advice() -> Row:
+    """refusal_message (the body of the program's error hook) on each form of the refusal,
+    and on errors that are not a refusal."""
+    advice = {
+        form: okta_api.refusal_message(
+            [text], index=OKTA_APP_INDEX, app_name=OKTA_APP["name"], app_id=OKTA_APP["appId"]
+        )
+        for form, text in REFUSALS.items()
+    }
+    others = [
+        "Error Updating App Connection: Could not update app connection for application ID "
+        f"{OKTA_APP['appId']}: 404 Not Found",
+        "Error Updating App Connection: Could not update app connection for application ID "
+        f"{OKTA_APP['appId']}: 403 Forbidden",
+        "the API returned an error: Not found: Resource not found: 0oaabc (App). E0000007",
+    ]
+    wrongly_advised = [
+        text
+        for text in others
+        if okta_api.refusal_message([text], index=0, app_name="druva-okta", app_id="0oaabc")
+    ]
+    wanted = f"switch druva-scim:oktaApps[{OKTA_APP_INDEX}].mode to manual"
+    recognised = [form for form, message in advice.items() if message and wanted in message]
+    return Row(
+        scenario="The okta provider's refusal text, with and without Okta's code E0000001",
+        step="error hook",
+        outcome=(
+            f"advice ({wanted}) for: {', '.join(recognised) or 'neither'}; "
+            f"none for 403, 404 and E0000007 ({len(wrongly_advised)} wrongly advised)"
+        ),
+        passed=len(recognised) == len(REFUSALS) and not wrongly_advised,
+    )
+
+
+SCENARIOS: dict[str, Callable[[], Row]] = {
+    "host killed during create": killed_during_create,
+    "host killed during validateCredentials": functools.partial(
+        killed_during_azure_verification, "validateCredentials"
+    ),
+    "host killed after the restart was sent": functools.partial(
+        killed_during_azure_verification, "restart"
+    ),
+    "Okta refuses one app": okta_refusal,
+    "refusal advice": refusal_advice,
+}
+
+
+@functools.cache
+def row(name: str) -> Row:
+    """One scenario's row, run once per process."""
+    return SCENARIOS[name]()
+
+
+def rows() -> list[Row]:
+    return [row(name) for name in SCENARIOS]
