@@ -149,7 +149,7 @@ class StandIn:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _QuietServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.block_on_close = False
         if self._tls:
@@ -172,6 +172,12 @@ class StandIn:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Faults cut connections on purpose; socketserver would print a traceback for each.
+        return
 
 
 def _reset(connection: socket.socket) -> None:

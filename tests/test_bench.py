@@ -1,0 +1,20 @@
+"""The benchmarks' inputs stay valid as the program grows (their figures are not asserted)."""
+
+import pytest
+
+from bench import consumers
+from bench.token import provider_size
+from tests.harness import run_program
+
+
+@pytest.mark.parametrize("count", [1, 9])
+def test_the_consumers_benchmark_configures_a_valid_stack(count):
+    run = run_program(consumers.apps_config(count))
+    assert run.error is None, run.messages("error")
+    kinds = {target["kind"] for target in run.exports["targets"]}
+    assert kinds == ({"azure"} if count < 3 else {"azure", "okta-api", "okta-manual"})
+
+
+def test_the_provider_size_figure_measures_the_real_blob():
+    figure = provider_size()
+    assert isinstance(figure.value, int) and 0 < figure.value < 1000
