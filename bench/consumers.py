@@ -65,7 +65,7 @@ def figures() -> list[Figure]:
             Figure(
                 f"{count} apps ({registered} resources): program / bare resources under mocks",
                 round(program / bare, 2),
-                "flat as apps grow (linear); the constant is the SDK's work per typed secret input",
+                "flat as apps grow: linear scaling",
             )
         )
         sizes = ", ".join(f"{kind} {size}" for kind, size in sorted(blob.items()))
