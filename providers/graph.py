@@ -15,7 +15,7 @@ secrets only ever come from there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from azure.core.credentials import AccessToken, TokenCredential
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
@@ -330,9 +330,6 @@ def _same_origin_next(link: object, graph_url: str) -> str | None:
 
 # --- signing in to Azure -------------------------------------------------------------------
 
-CredentialFactory = Callable[[Mapping[str, str], str, str | None, str | None], TokenCredential]
-"""(environment, graph URL, tenant id, client id) -> credential; the provider's test hook."""
-
 
 @dataclass(frozen=True)
 class CredentialPlan:
@@ -456,6 +453,13 @@ def access_token(credential: TokenCredential, graph_url: str) -> str:
             f"Azure sign-in for {WHAT} at {origin(graph_url)} failed ({reason}); set "
             f"{AZURE_SIGN_IN} in the environment of `pulumi up`, or tenantId and clientId in "
             "druva-scim:azureTenants for another tenant"
+        ) from None
+    except AzureError as error:
+        reason = excerpt(str(getattr(error, "message", None) or error), 300)
+        raise ProviderError(
+            f"Azure sign-in for {WHAT} at {origin(graph_url)} could not reach its sign-in "
+            f"service ({reason}); check the network and proxy (HTTPS_PROXY) of `pulumi up`, "
+            "then run again"
         ) from None
 
 

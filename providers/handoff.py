@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pulumi
 from pulumi import dynamic
 
 from providers import lifecycle
+from providers.host import StatelessProvider
 
 TYPE_TOKEN = "pulumi-python:dynamic/druva:OktaManualHandoff"  # noqa: S105  (a type token)
 INPUT_KEYS = ("appName", "appId", "orgUrl", "expectedFingerprint", "confirmedFingerprint")
 
 
-class OktaManualHandoffProvider(dynamic.ResourceProvider):
-    serialize_as_secret_always = False
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+class OktaManualHandoffProvider(StatelessProvider):
+    """Pure bookkeeping: no network in any step."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         changed = any(olds.get(key) != news.get(key) for key in INPUT_KEYS)

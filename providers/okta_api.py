@@ -34,7 +34,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from providers.errors import ProviderError
-from providers.http import Answer, HttpPolicy, call, excerpt, scrub
+from providers.http import Answer, HttpPolicy, call, excerpt, new_session, scrub
 
 WHAT = "Okta"
 TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105  (a path)
@@ -62,6 +62,19 @@ class OktaRetry(Retry):
         if seconds is not None:
             return seconds
         return rate_limit_wait(response.headers, self.retry_after_max, time.time())
+
+
+class SentOnceRetry(OktaRetry):
+    """OktaRetry that never repeats a request Okta may have received.
+
+    A client assertion may be used once (Okta remembers its jti): resending the token
+    request would be refused as a replay, with a misleading message. Connection
+    failures, which never reach Okta, are still retried; a new run signs a new one.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["allowed_methods"] = frozenset({"GET"})
+        super().__init__(**kwargs)
 
 
 def rate_limit_wait(headers: Mapping[str, str], limit: float, now: float) -> float | None:
@@ -105,7 +118,6 @@ class OktaAuthorization:
 
 def okta_authorization(
     environ: Mapping[str, str],
-    session: requests.Session,
     org_url: str,
     policy: HttpPolicy,
     now: datetime,
@@ -122,7 +134,6 @@ def okta_authorization(
             DEFAULT_SCOPES
         )
         access = service_app_token(
-            session,
             org_url,
             client_id=client_id,
             private_key=key,
@@ -166,7 +177,6 @@ def client_assertion(
 
 
 def service_app_token(
-    session: requests.Session,
     org_url: str,
     *,
     client_id: str,
@@ -179,22 +189,8 @@ def service_app_token(
     """An access token from the org authorization server by client credentials."""
     token_url = f"{org_url}{TOKEN_PATH}"
     assertion = client_assertion(client_id, private_key, key_id, token_url, now)
-    answer = call(
-        session,
-        "POST",
-        token_url,
-        policy=policy,
-        what=f"{WHAT}'s token endpoint",
-        authorization=None,
-        headers={"Accept": "application/json"},
-        form_body={
-            "grant_type": "client_credentials",
-            "scope": " ".join(scopes),
-            "client_assertion_type": CLIENT_ASSERTION_TYPE,
-            "client_assertion": assertion,
-        },
-        redact=(assertion,),
-    )
+    with new_session(policy, retry_class=SentOnceRetry) as once:
+        answer = _token_request(once, token_url, assertion, scopes, policy)
     body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict):
         token, kind = body.get("access_token"), str(body.get("token_type", ""))
@@ -218,6 +214,31 @@ def service_app_token(
         f"(HTTP {answer.status}{detail}): check OKTA_API_CLIENT_ID, that the app uses Public "
         "key / Private key client authentication with the key in OKTA_API_PRIVATE_KEY, and "
         "that OKTA_API_PRIVATE_KEY_ID is that key's KID"
+    )
+
+
+def _token_request(
+    session: requests.Session,
+    token_url: str,
+    assertion: str,
+    scopes: Collection[str],
+    policy: HttpPolicy,
+) -> Answer:
+    return call(
+        session,
+        "POST",
+        token_url,
+        policy=policy,
+        what=f"{WHAT}'s token endpoint",
+        authorization=None,
+        headers={"Accept": "application/json"},
+        form_body={
+            "grant_type": "client_credentials",
+            "scope": " ".join(scopes),
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            "client_assertion": assertion,
+        },
+        redact=(assertion,),
     )
 
 

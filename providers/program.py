@@ -40,6 +40,8 @@ class Config:
     targets: targets.Targets
     default_graph_url: str
     """Microsoft Graph of the default azuread provider's cloud."""
+    default_azure_ids: tuple[str | None, str | None]
+    """The default azuread provider's tenantId and clientId from stack config, if set there."""
     default_okta_org_url: str | None
     """The default okta provider's org, when configured."""
 
@@ -102,6 +104,7 @@ def load_config() -> Config:
     token_settings, token_problems = settings.token_settings(raw, current_time())
     found, target_problems = targets.parse_targets(raw)
     problems.extend(token_problems + target_problems)
+    azuread_config = pulumi.Config("azuread")
     graph_url, okta_org_url, default_problems = _default_providers(found)
     problems.extend(default_problems)
     if problems or token_settings is None:
@@ -114,6 +117,7 @@ def load_config() -> Config:
         fingerprint=lifecycle.fingerprint(token),
         targets=found,
         default_graph_url=graph_url,
+        default_azure_ids=(azuread_config.get("tenantId"), azuread_config.get("clientId")),
         default_okta_org_url=okta_org_url,
     )
 
@@ -191,12 +195,13 @@ def warn_when_rotation_is_due(token: ScimToken) -> None:
 
 
 def export_token(token: ScimToken) -> None:
+    # Not lastCheckedAt: every refresh moves it, and a stack output that moves on every
+    # refresh makes `preview --expect-no-changes` report a change (the daily run).
     pulumi.export("tenantUrl", token.tenantUrl)
     pulumi.export("tokenFingerprint", token.fingerprint)
     pulumi.export("issuedAt", token.issuedAt)
     pulumi.export("expiresAt", token.expiresAt)
     pulumi.export("rotateAfter", token.rotateAfter)
-    pulumi.export("tokenLastCheckedAt", token.lastCheckedAt)
     pulumi.export("scimToken", pulumi.Output.secret(token.scimToken))
 
 
@@ -214,6 +219,10 @@ class Consumers:
 def consumers(config: Config, token: ScimToken) -> Consumers:
     """Write the token into every Azure and Okta app; track the ones done by hand."""
     found = config.targets
+    # A provider is configured (and wants credentials) only where an app uses it through
+    # the API: an org with manual apps alone needs no Okta credential.
+    used_tenants = {app.tenant for app in found.azure_apps}
+    used_orgs = {app.org for app in found.okta_apps if app.mode == "api"}
     azure_providers = {
         name: azuread.Provider(
             f"azure-tenant-{name}",
@@ -222,22 +231,26 @@ def consumers(config: Config, token: ScimToken) -> Consumers:
             environment=tenant.environment,
         )
         for name, tenant in found.azure_tenants.items()
+        if name in used_tenants
     }
     okta_providers = {
         name: okta.Provider(f"okta-org-{name}", org_name=org.org_name, base_url=org.base_url)
         for name, org in found.okta_orgs.items()
+        if name in used_orgs
     }
-    entries = [
-        _azure_app(
-            app,
-            token,
-            config.fingerprint,
-            azure_providers.get(app.tenant or ""),
-            found.azure_tenants.get(app.tenant or ""),
-            config.default_graph_url,
+    entries = []
+    for app in found.azure_apps:
+        tenant = found.azure_tenants.get(app.tenant or "")
+        sign_in = (
+            (tenant.graph_url, tenant.tenant_id, tenant.client_id)
+            if tenant
+            else (config.default_graph_url, *config.default_azure_ids)
         )
-        for app in found.azure_apps
-    ]
+        entries.append(
+            _azure_app(
+                app, token, config.fingerprint, azure_providers.get(app.tenant or ""), sign_in
+            )
+        )
     pending: list[dict[str, Any]] = []
     for okta_app in found.okta_apps:
         org = found.okta_orgs.get(okta_app.org or "")
@@ -264,9 +277,9 @@ def _azure_app(
     token: ScimToken,
     fingerprint: str,
     provider: azuread.Provider | None,
-    tenant: targets.AzureTenant | None,
-    default_graph_url: str,
+    sign_in: tuple[str, str | None, str | None],
 ) -> dict[str, Any]:
+    """`sign_in`: the Graph URL, tenant id and client id the check signs in with."""
     # Writing synchronization secrets replaces the whole set: write the extras back too.
     credentials = [
         azuread.SynchronizationSecretCredentialArgs(key="BaseAddress", value=token.tenantUrl),
@@ -274,7 +287,8 @@ def _azure_app(
             key="SecretToken", value=pulumi.Output.secret(token.scimToken)
         ),
     ] + [
-        azuread.SynchronizationSecretCredentialArgs(key=key, value=value)
+        # Not all are secret (NotificationEmail), but any may be: none is shown in a diff.
+        azuread.SynchronizationSecretCredentialArgs(key=key, value=pulumi.Output.secret(value))
         for key, value in app.extra_secrets
     ]
     secret = azuread.SynchronizationSecret(
@@ -290,9 +304,9 @@ def _azure_app(
             app_name=app.name,
             service_principal_id=app.service_principal_id,
             token_fingerprint=token.fingerprint,
-            graph_url=tenant.graph_url if tenant else default_graph_url,
-            tenant_id=tenant.tenant_id if tenant else None,
-            client_id=tenant.client_id if tenant else None,
+            graph_url=sign_in[0],
+            tenant_id=sign_in[1],
+            client_id=sign_in[2],
         ),
         opts=pulumi.ResourceOptions(depends_on=[secret]),
     )
@@ -302,7 +316,7 @@ def _azure_app(
         "servicePrincipalId": app.service_principal_id,
         "tenant": app.tenant or "default",
         "tokenFingerprint": fingerprint,
-        "state": "verified",
+        "state": _confirmed(check.tokenFingerprint, fingerprint),
         "verifiedAt": check.lastValidatedAt,
         "actions": check.actions,
     }
@@ -347,9 +361,14 @@ def _okta_api_app(
         "appId": app.app_id,
         "org": app.org or "default",
         "tokenFingerprint": fingerprint,
-        "state": "verified",
+        "state": _confirmed(check.tokenFingerprint, fingerprint),
         "verifiedAt": check.lastVerifiedAt,
     }
+
+
+def _confirmed(checked: pulumi.Output[str], fingerprint: str) -> pulumi.Output[str]:
+    """`verified` once the identity provider confirmed this very token, else `unverified`."""
+    return checked.apply(lambda found: "verified" if found == fingerprint else "unverified")
 
 
 def _unsupported_integration_hooks(app: targets.OktaApp) -> pulumi.ResourceHookBinding | None:

@@ -235,7 +235,7 @@ def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> None:
             f"Warning: the stack reports fingerprint {stack_fingerprint!r}, not {new}; "
             "check `pulumi stack output` and the update's log."
         )
-    for key in ("issuedAt", "expiresAt", "rotateAfter", "tokenLastCheckedAt"):
+    for key in ("issuedAt", "expiresAt", "rotateAfter"):
         if key in document:
             print(f"  {key}: {document[key]}")
     verdict = status.evaluate(document, now)

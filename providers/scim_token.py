@@ -8,23 +8,20 @@ token encrypted because the resource declares it a secret output.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 import pulumi
 from pulumi import dynamic
 
 from providers import druva, lifecycle, settings
 from providers.errors import TokenRejectedError
-from providers.http import HttpPolicy, new_session
+from providers.host import UNKNOWN, StatelessProvider, changed, say
+from providers.http import new_session
 
 TYPE_TOKEN = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
-# The engine's placeholder for a value not known until apply, as the SDK spells it.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 REPLACE_KEYS = ("scimToken", "tenantUrl")
 """A new token or a new tenant is a new credential: create it, then retire the old one."""
@@ -33,26 +30,8 @@ UPDATE_KEYS = ("issuedAt", "lifetimeDays", "rotateBeforeDays")
 OUTPUT_KEYS = ("expiresAt", "rotateAfter", "fingerprint", "lastCheckedAt")
 
 
-def _say(message: str) -> None:
-    # pulumi.log does not reach the engine from the provider host; stderr does.
-    print(f"druva-scim: {message}", file=sys.stderr, flush=True)
-
-
-class ScimTokenProvider(dynamic.ResourceProvider):
+class ScimTokenProvider(StatelessProvider):
     """Check, Diff, Create, Read, Update and Delete for one Druva SCIM token."""
-
-    # Nothing secret is captured, so the blob can stay readable: tests prove it.
-    serialize_as_secret_always = False
-    http_policy: ClassVar[HttpPolicy] = HttpPolicy()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def configure(self, req: dynamic.ConfigureRequest) -> None:
-        # The host reports provider errors with traceback.format_exc(); our errors
-        # are written for people, so show only their text unless debugging.
-        if not os.environ.get("DRUVA_SCIM_DEBUG"):
-            sys.tracebacklimit = 0
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         now = self.now()
@@ -80,12 +59,16 @@ class ScimTokenProvider(dynamic.ResourceProvider):
         checked, problems = settings.token_settings(raw, now)
         failures.extend(_failure(problem) for problem in problems)
         if checked is not None:
-            if "tenantUrl" in raw:
-                inputs["tenantUrl"] = checked.tenant_url
-            inputs["lifetimeDays"] = checked.lifetime_days
-            inputs["rotateBeforeDays"] = checked.rotate_before_days
-            if checked.issued_at is not None:
-                inputs["issuedAt"] = lifecycle.format_time(checked.issued_at)
+            # Normalise what is known; a value unknown until apply stays unknown.
+            normalised = {
+                "tenantUrl": checked.tenant_url,
+                "lifetimeDays": checked.lifetime_days,
+                "rotateBeforeDays": checked.rotate_before_days,
+                "issuedAt": lifecycle.format_time(checked.issued_at) if checked.issued_at else None,
+            }
+            inputs.update({key: normalised[key] for key in raw if normalised[key] is not None})
+            for key in ("lifetimeDays", "rotateBeforeDays"):
+                inputs.setdefault(key, normalised[key])
         # A value quoted in a message may be the token pasted into the wrong input.
         failures = [
             dynamic.CheckFailure(f.property, settings.redact(f.reason, token)) for f in failures
@@ -93,8 +76,8 @@ class ScimTokenProvider(dynamic.ResourceProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        replaces = [key for key in REPLACE_KEYS if _changed(olds, news, key)]
-        updates = [key for key in UPDATE_KEYS if _changed(olds, news, key)]
+        replaces = [key for key in REPLACE_KEYS if changed(olds, news, key)]
+        updates = [key for key in UPDATE_KEYS if changed(olds, news, key)]
         return dynamic.DiffResult(
             changes=bool(replaces or updates),
             replaces=replaces,
@@ -116,7 +99,7 @@ class ScimTokenProvider(dynamic.ResourceProvider):
             with new_session(self.http_policy) as session:
                 druva.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
         except TokenRejectedError as rejected:
-            _say(f"{rejected} The token {id_} is gone; the next `pulumi up` needs a valid token.")
+            say(f"{rejected} The token {id_} is gone; the next `pulumi up` needs a valid token.")
             return dynamic.ReadResult("", {})
         return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now, now=now))
 
@@ -129,7 +112,7 @@ class ScimTokenProvider(dynamic.ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         expires = props.get("expiresAt", "its expiry")
-        _say(
+        say(
             f"Druva offers no API to revoke a SCIM token; token {id_} was removed from the "
             f"stack only. It stops working when a newer token is generated or at {expires}."
         )
@@ -161,11 +144,6 @@ def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any], now: da
     if isinstance(previous, str) and olds.get("scimToken") == news.get("scimToken"):
         return previous
     return lifecycle.format_time(now)
-
-
-def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
-    new = news.get(key)
-    return new == UNKNOWN or olds.get(key) != new
 
 
 def _failure(problem: settings.Problem) -> dynamic.CheckFailure:

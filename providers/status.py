@@ -33,7 +33,7 @@ OK, DUE, EXPIRED, UNUSABLE = 0, 1, 2, 3
 ROTATION_ANCHOR = "README.md#rotation"
 GITOPS_ANCHOR = "README.md#gitops"
 REQUIRED_KEYS = ("expiresAt", "rotateAfter", "pendingManualSteps")
-OPTIONAL_TEXT_KEYS = ("tokenFingerprint", "issuedAt", "tokenLastCheckedAt", "tenantUrl")
+OPTIONAL_TEXT_KEYS = ("tokenFingerprint", "issuedAt", "tenantUrl")
 PULUMI_TIMEOUT_SECONDS = 120
 
 

@@ -26,9 +26,13 @@ HOST = re.compile(
 # Written by this program from the token resource; an extra secret may not override them.
 MANAGED_SECRET_KEYS = ("BaseAddress", "SecretToken")
 AZURE_ENVIRONMENTS = {
-    # azuread's `environment` setting -> the Microsoft Graph endpoint of that cloud.
+    # azuread's `environment` setting (with its documented aliases) -> that cloud's Graph.
     "global": "https://graph.microsoft.com",
+    "public": "https://graph.microsoft.com",
     "usgovernment": "https://graph.microsoft.us",
+    "usgovernmentl4": "https://graph.microsoft.us",
+    "usgovernmentl5": "https://dod-graph.microsoft.us",
+    "dod": "https://dod-graph.microsoft.us",
     "china": "https://microsoftgraph.chinacloudapi.cn",
 }
 OKTA_MODES = ("api", "manual")

@@ -16,22 +16,19 @@ environment of the provider host (ARM_*, OKTA_*), read through `environment()`,
 from __future__ import annotations
 
 import os
-import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pulumi
-import requests
 from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
-from providers import graph, lifecycle, okta_api, settings
+from providers import graph, lifecycle, okta_api, settings, targets
 from providers.errors import ProviderError
-from providers.http import HttpPolicy, new_session
-from providers.scim_token import UNKNOWN
+from providers.host import UNKNOWN, StatelessProvider, changed, say
+from providers.http import new_session
 
 AZURE_TYPE = "pulumi-python:dynamic/druva:AzureProvisioningCheck"
 OKTA_TYPE = "pulumi-python:dynamic/druva:OktaConnectionCheck"
@@ -52,42 +49,25 @@ OKTA_INPUT_KEYS = ("appName", "appId", "orgUrl", "tokenFingerprint")
 OKTA_VERIFY_KEYS = OKTA_INPUT_KEYS[1:]
 OKTA_OUTPUT_KEYS = ("lastVerifiedAt", "status")
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-FINGERPRINT = re.compile(rf"^[0-9a-f]{{{lifecycle.FINGERPRINT_HEX_DIGITS}}}$")
+GUID = targets.GUID
+FINGERPRINT = targets.FINGERPRINT
 
 
-def _say(message: str) -> None:
-    # pulumi.log does not reach the engine from the provider host; stderr does.
-    print(f"druva-scim: {message}", file=sys.stderr, flush=True)
-
-
-class _CheckProvider(dynamic.ResourceProvider):
+class _CheckProvider(StatelessProvider):
     """What both checks share: no state, a policy, a clock and an environment."""
 
-    # Nothing secret is captured, so the blob can stay readable: tests prove it.
-    serialize_as_secret_always = False
-    http_policy: ClassVar[HttpPolicy] = HttpPolicy()
     input_keys: ClassVar[tuple[str, ...]] = ()
     verify_keys: ClassVar[tuple[str, ...]] = ()
     output_keys: ClassVar[tuple[str, ...]] = ()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
     def environment(self) -> Mapping[str, str]:
         """Where credentials come from: the provider host's environment."""
         return os.environ
 
-    def configure(self, req: dynamic.ConfigureRequest) -> None:
-        # The host reports provider errors with traceback.format_exc(); our errors
-        # are written for people, so show only their text unless debugging.
-        if not os.environ.get("DRUVA_SCIM_DEBUG"):
-            sys.tracebacklimit = 0
-
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = [key for key in self.input_keys if _changed(olds, news, key)]
+        moved = [key for key in self.input_keys if changed(olds, news, key)]
         return dynamic.DiffResult(
-            changes=bool(changed), replaces=[], stables=[], delete_before_replace=False
+            changes=bool(moved), replaces=[], stables=[], delete_before_replace=False
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
@@ -95,7 +75,7 @@ class _CheckProvider(dynamic.ResourceProvider):
         return dynamic.ReadResult(id_, props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        if any(_changed(olds, news, key) for key in self.verify_keys):
+        if any(changed(olds, news, key) for key in self.verify_keys):
             return dynamic.UpdateResult(self.verified(news))
         carried = {key: olds.get(key) for key in self.output_keys}
         return dynamic.UpdateResult({**_inputs(news, self.input_keys), **carried})
@@ -207,7 +187,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
                     f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
                     "QuarantineState"
                 )
-        _say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
+        say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
         return {
             **_inputs(props, AZURE_INPUT_KEYS),
             "lastValidatedAt": lifecycle.format_time(now),
@@ -224,12 +204,12 @@ class OktaConnectionCheckProvider(_CheckProvider):
     verify_keys = OKTA_VERIFY_KEYS
     output_keys = OKTA_OUTPUT_KEYS
 
-    def authorization(self, session: requests.Session, org_url: str) -> okta_api.OktaAuthorization:
+    def authorization(self, org_url: str) -> okta_api.OktaAuthorization:
         """Sign in to Okta from the environment (tests supply their own environment)."""
         # Signed by the real clock, which Okta checks the assertion against; now() is
         # the time this check records.
         return okta_api.okta_authorization(
-            self.environment(), session, org_url, self.http_policy, datetime.now(UTC)
+            self.environment(), org_url, self.http_policy, datetime.now(UTC)
         )
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
@@ -265,11 +245,11 @@ class OktaConnectionCheckProvider(_CheckProvider):
         org_url = str(props["orgUrl"])
         policy = self.http_policy
         with new_session(policy, retry_class=okta_api.OktaRetry) as session:
-            authorization = self.authorization(session, org_url)
+            authorization = self.authorization(org_url)
             connection = okta_api.verify_connection(
                 session, org_url, str(props["appId"]), authorization, policy, app_name=app
             )
-        _say(
+        say(
             f"{app}: Okta's provisioning connection is {connection.status} with a "
             f"{connection.auth_scheme} for token {props.get('tokenFingerprint')}"
         )
@@ -313,11 +293,6 @@ def _without_token(text: str, props: Mapping[str, Any]) -> str:
 
 def _inputs(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {key: props.get(key) for key in keys}
-
-
-def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
-    new = news.get(key)
-    return new == UNKNOWN or olds.get(key) != new
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@
 import json
 from datetime import timedelta
 
+import pulumi
 import pytest
+from pulumi.runtime.sync_await import _sync_await
 
+from providers import program
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
 
@@ -136,6 +139,8 @@ def test_providers_carry_no_credentials_they_come_from_the_environment():
         config(
             azureTenants=[{"name": "contoso", "tenantId": TENANT}],
             oktaOrgs=[{"name": "corp", "orgName": "acme"}],
+            azureApps=[{"name": "a", "servicePrincipalId": SP[0], "tenant": "contoso"}],
+            oktaApps=[{"name": "o", "appId": APP_IDS[0], "org": "corp"}],
         )
     )
     for name in ("azure-tenant-contoso", "okta-org-corp"):
@@ -343,4 +348,51 @@ def test_api_mode_on_an_unconfigured_default_org_is_refused_before_registering()
 def test_an_unknown_default_azure_environment_is_refused():
     run = run_program({**config(azureApps=azure_apps(1)), "azuread:environment": "moon"})
     assert run.registrations == []
-    assert any("'moon'" in m and "global, usgovernment, china" in m for m in run.messages("error"))
+    assert any("'moon'" in m and "global, public, usgovernment" in m for m in run.messages("error"))
+
+
+def test_no_provider_for_a_tenant_without_apps_or_an_org_with_manual_apps_only():
+    run = run_program(
+        config(
+            azureTenants=[{"name": "unused", "tenantId": TENANT}],
+            oktaOrgs=[{"name": "by-hand", "orgName": "acme"}],
+            oktaApps=[{"name": "m", "appId": APP_IDS[0], "org": "by-hand", "mode": "manual"}],
+        )
+    )
+    assert run.error is None
+    types = {r.type for r in run.registrations}
+    assert "pulumi:providers:okta" not in types and "pulumi:providers:azuread" not in types
+    assert run.exports["pendingManualSteps"][0]["orgUrl"] == "https://acme.okta.com"
+
+
+def test_the_default_tenant_check_signs_in_where_azuread_config_points():
+    run = run_program(
+        {
+            **config(azureApps=azure_apps(1)),
+            "azuread:tenantId": TENANT,
+            "azuread:clientId": CLIENT,
+            "azuread:environment": "usgovernmentl5",
+        }
+    )
+    check = run.named("azure-check-azure-0")
+    assert (check.plain("tenantId"), check.plain("clientId")) == (TENANT, CLIENT)
+    assert check.plain("graphUrl") == "https://dod-graph.microsoft.us"
+
+
+def test_extra_secret_values_are_secret_inputs_too():
+    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com"})
+    [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
+    assert is_secret(registration.inputs["credentials"])
+    assert registration.plain("credentials")[2]["value"] == "ops@example.com"
+
+
+def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
+    run = run_program(config(azureApps=azure_apps(1), oktaApps=okta_apps(1)))
+    assert {t["state"] for t in run.exports["targets"]} == {"verified"}
+
+    def state(recorded: str) -> str:
+        output = program._confirmed(pulumi.Output.from_input(recorded), "0123456789ab")
+        return str(_sync_await(output.future()))
+
+    assert state("0123456789ab") == "verified"
+    assert state("ba9876543210") == "unverified"  # the check still holds the old token's

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from azure.core.credentials import AccessToken
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
@@ -400,3 +400,16 @@ def test_a_refused_id_token_request_explains_the_github_permission():
         graph.request_id_token(f"{oidc.origin}/token", "wRoNg-ReQuEsT", FAST)
     assert "id-token: write" in str(raised.value)
     assert "wRoNg-ReQuEsT" not in str(raised.value)
+
+
+def test_an_unreachable_sign_in_service_becomes_a_message_about_the_network():
+    failing = Recording(
+        ServiceRequestError(
+            "<urllib3.connection.HTTPSConnection>: Failed to establish a new connection"
+        )
+    )
+    with pytest.raises(ProviderError) as raised:
+        graph.access_token(failing, "https://graph.microsoft.us")
+    message = str(raised.value)
+    assert "could not reach its sign-in service" in message and "HTTPS_PROXY" in message
+    assert "https://graph.microsoft.us" in message

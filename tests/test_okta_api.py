@@ -34,8 +34,7 @@ def okta() -> Iterator[Okta]:
 
 
 def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_api.OktaAuthorization:
-    with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
-        return okta_api.okta_authorization(environ, session, stand_in.url, FAST, datetime.now(UTC))
+    return okta_api.okta_authorization(environ, stand_in.url, FAST, datetime.now(UTC))
 
 
 def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
@@ -230,7 +229,6 @@ def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys)
     okta.add_service_app(CLIENT_ID, public, KEY_ID, scopes=frozenset({"okta.users.read"}))
     with new_session(FAST) as session:
         authorization = okta_api.service_app_token(
-            session,
             okta.url,
             client_id=CLIENT_ID,
             private_key=private,
@@ -295,3 +293,20 @@ def test_an_okta_provider_error_with_e0000001_becomes_the_manual_mode_advice():
 def test_other_okta_provider_errors_are_left_alone():
     errors = ["the API returned an error: Not found: Resource not found: 0oaabc (App). E0000007"]
     assert okta_api.refusal_message(errors, index=0, app_name="druva", app_id="0oaabc") is None
+
+
+def test_a_token_request_okta_may_have_received_is_never_sent_again(okta, keys):
+    """The client assertion is single-use: a 503 after sending fails at once, no replay."""
+    private, public = keys
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    okta.fail_next(okta_error(503, "E0000009", "Internal Server Error"))
+    with pytest.raises(ProviderError, match="HTTP 503"):
+        sign_in(okta, service_environ(private))
+    token_posts = [r for r in okta.requests if r.path == "/oauth2/v1/token"]
+    assert len(token_posts) == 1
+
+
+def test_a_token_request_that_never_reached_okta_is_retried():
+    retry = okta_api.SentOnceRetry(total=2)
+    assert retry.new().allowed_methods == frozenset({"GET"})
+    assert not retry._is_method_retryable("POST") and retry._is_method_retryable("GET")

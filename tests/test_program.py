@@ -65,7 +65,6 @@ def test_exports_give_the_dates_and_only_the_token_is_secret():
         "issuedAt": "2026-11-01T09:30:00Z",
         "expiresAt": "2027-11-01T09:30:00Z",
         "rotateAfter": "2027-10-02T09:30:00Z",
-        "tokenLastCheckedAt": "2026-11-22T12:00:00Z",
         "scimToken": TOKEN,
         "targets": [],
         "pendingManualSteps": [],

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from providers.errors import ProviderError, TokenRejectedError
-from providers.scim_token import UNKNOWN
+from providers.host import UNKNOWN
 from tests.stand_ins.druva import scim_error
 from tests.support import OTHER_TOKEN, TOKEN, ClockProvider
 
@@ -111,6 +111,20 @@ def test_unknown_values_in_a_preview_are_not_judged():
     result = ClockProvider(NOW).check({}, inputs(UNKNOWN, scimToken=UNKNOWN))
     assert result.failures == []
     assert result.inputs["tenantUrl"] == UNKNOWN
+
+
+@pytest.mark.parametrize("key", ["lifetimeDays", "rotateBeforeDays", "issuedAt"])
+def test_an_unknown_number_or_time_stays_unknown(key):
+    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", **{key: UNKNOWN}))
+    assert result.failures == []
+    assert result.inputs[key] == UNKNOWN
+
+
+def test_absent_numbers_get_their_defaults():
+    news = inputs("https://a.example/scim")
+    del news["lifetimeDays"], news["rotateBeforeDays"]
+    checked_inputs = checked(ClockProvider(NOW), {}, news)
+    assert (checked_inputs["lifetimeDays"], checked_inputs["rotateBeforeDays"]) == (365, 30)
 
 
 # --- diff ----------------------------------------------------------------

@@ -21,7 +21,6 @@ OUTPUTS = {
     "issuedAt": "2026-11-22T09:30:00Z",
     "expiresAt": "2027-11-22T09:30:00Z",
     "rotateAfter": "2027-10-23T09:30:00Z",
-    "tokenLastCheckedAt": "2026-11-22T09:31:00Z",
     "scimToken": "[secret]",
     "targets": [{"name": "entra", "kind": "azure"}],
     "pendingManualSteps": [],

@@ -181,9 +181,9 @@ def test_an_okta_org_defaults_to_okta_com():
             "a GUID",
         ),
         (
-            {"azureTenants": [{"name": "t", "tenantId": SP, "environment": "public"}]},
+            {"azureTenants": [{"name": "t", "tenantId": SP, "environment": "azurestack"}]},
             "azureTenants[0].environment",
-            "global, usgovernment, china",
+            "global, public, usgovernment, usgovernmentl4, usgovernmentl5, dod, china",
         ),
         (
             {"azureTenants": [{"name": "t", "tenantId": SP, "clientSecret": "x"}]},
@@ -296,3 +296,21 @@ def test_manual_steps_name_the_console_the_app_and_the_exact_key():
         f"'druva-scim:oktaApps[3].confirmedFingerprint' {FP} (commit it for review)"
     )
     assert "your Okta org's Admin Console" in targets.manual_steps(app, None, FP)[1]
+
+
+@pytest.mark.parametrize(
+    ("environment", "graph"),
+    [
+        ("global", "https://graph.microsoft.com"),
+        ("public", "https://graph.microsoft.com"),
+        ("usgovernmentl4", "https://graph.microsoft.us"),
+        ("dod", "https://dod-graph.microsoft.us"),
+        ("usgovernmentl5", "https://dod-graph.microsoft.us"),
+        ("china", "https://microsoftgraph.chinacloudapi.cn"),
+    ],
+)
+def test_every_azuread_environment_alias_finds_its_graph(environment, graph):
+    found, problems = parse(
+        azureTenants=[{"name": "t", "tenantId": SP, "environment": environment}]
+    )
+    assert problems == [] and found.azure_tenants["t"].graph_url == graph

@@ -16,7 +16,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from providers import lifecycle, verification
 from providers.errors import ProviderError
-from providers.scim_token import UNKNOWN
+from providers.host import UNKNOWN
 from providers.verification import (
     AzureProvisioningCheck,
     AzureProvisioningCheckArgs,

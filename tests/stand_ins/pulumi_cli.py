@@ -90,7 +90,6 @@ def outputs():
         "issuedAt": deployed["issuedAt"],
         "expiresAt": stamp(issued + timedelta(days=365)),
         "rotateAfter": stamp(issued + timedelta(days=335)),
-        "tokenLastCheckedAt": deployed["issuedAt"],
         "scimToken": "[secret]",
         "targets": [],
         "pendingManualSteps": state.get("pendingManualSteps", []),
