@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pulumi
 import pytest
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import program
+from providers import program, targets
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
 
@@ -396,3 +398,16 @@ def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
 
     assert state("0123456789ab") == "verified"
     assert state("ba9876543210") == "unverified"  # the check still holds the old token's
+
+
+def test_without_error_hooks_in_the_cli_the_connection_is_registered_plainly():
+    run_program(config())  # leaves the mocks' settings in place
+    features = runtime_settings.SETTINGS.monitor_features
+    feature = resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
+    app = targets.OktaApp("o", APP_IDS[0], None, "api", None, 0)
+    assert program._unsupported_integration_hooks(app) is not None
+    features.discard(feature)
+    try:
+        assert program._unsupported_integration_hooks(app) is None
+    finally:
+        features.add(feature)

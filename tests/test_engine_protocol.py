@@ -142,3 +142,18 @@ def test_nothing_the_host_prints_carries_the_token(host, stand_in):
     text = host.stderr()
     for form in (TOKEN, base64.b64encode(TOKEN.encode()).decode()):
         assert form not in text
+
+
+def test_druva_scim_debug_brings_the_traceback_back(stand_in):
+    with ProviderHost(env={"DRUVA_SCIM_DEBUG": "1"}) as host:
+        host.configure()
+        provider = serialized(FastProvider())
+        rogue = "dRuVa-ReVoKeD-ToKeN-debug-1234567890"
+        inputs = from_struct(
+            host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
+        )
+        with pytest.raises(grpc.RpcError) as raised:
+            host.create(URN, inputs)
+        details = raised.value.details()
+        assert "Traceback" in details and "rejected the token" in details
+        assert rogue not in details
