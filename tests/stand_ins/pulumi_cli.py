@@ -10,7 +10,9 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
 - `config set KEY VALUE` stores the value;
 - `up` deploys the configured token and issuedAt;
 - `stack output --json` prints the outputs (the token only as "[secret]");
-- `stack output NAME` prints one output.
+- `stack output NAME` prints one output;
+- `whoami` answers as a logged-in user unless state says `logged_in: false`;
+- `stack select --create NAME` selects (or makes) a stack.
 
 state.json holds the stand-in's config and deployment; `fail` maps a command
 prefix (e.g. "config set --secret") to an exit code and message.
@@ -120,6 +122,14 @@ elif arguments[:1] == ["up"]:
     state["deployed"] = {{"token": token, "issuedAt": config.get("druva-scim:issuedAt")}}
     save()
     sys.stdout.write("Updating (" + str(stack) + ")\n    Resources:\n        1 replaced\n")
+elif arguments == ["whoami"]:
+    if state.get("logged_in", True) is False:
+        sys.stderr.write("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n")
+        sys.exit(255)
+    sys.stdout.write("alice\n")
+elif arguments[:3] == ["stack", "select", "--create"] and len(arguments) == 4:
+    state["selected"] = arguments[3]
+    save()
 elif arguments[:3] == ["stack", "output", "--json"]:
     sys.stdout.write(json.dumps(outputs(), indent=4) + "\n")
 elif arguments[:2] == ["stack", "output"] and len(arguments) == 3:
