@@ -413,3 +413,13 @@ def test_an_unreachable_sign_in_service_becomes_a_message_about_the_network():
     message = str(raised.value)
     assert "could not reach its sign-in service" in message and "HTTPS_PROXY" in message
     assert "https://graph.microsoft.us" in message
+
+
+def test_next_links_on_the_same_graph_are_followed(azure):
+    azure.jobs[SP] = [job("scim.2", "scim")]
+    next_page = f"{azure.url}/v1.0/servicePrincipals/{SP}/synchronization/jobs?$skiptoken=page2"
+    azure.fail_next(Reply(200, {"value": [job("other.1", "gsuite")], "@odata.nextLink": next_page}))
+    found = jobs_of(azure)
+    assert [found_job.id for found_job in found] == ["other.1", "scim.2"]
+    assert len(azure.requests) == 2
+    assert azure.requests[1].query == {"$skiptoken": "page2"}
