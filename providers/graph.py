@@ -221,9 +221,14 @@ def restart_from_quarantine(
     *,
     app_name: str,
 ) -> None:
-    """Lift the quarantine and nothing else (see RESTART_CRITERIA)."""
+    """Lift the quarantine and nothing else (see RESTART_CRITERIA).
+
+    Sent at most once: a restart Graph may have applied is not repeated on a 5xx; the
+    next run finds the job out of quarantine, or restarts it then.
+    """
     url = f"{jobs_url(graph_url, service_principal_id)}/{quote(job.id, safe='')}/restart"
-    answer = _call(session, "POST", url, bearer, policy, RESTART_CRITERIA)
+    with new_session(policy, resend=False) as once:
+        answer = _call(once, "POST", url, bearer, policy, RESTART_CRITERIA)
     if answer.status in (200, 202, 204):
         return
     raise _failure(answer, "restart the quarantined job", app_name, service_principal_id, bearer)

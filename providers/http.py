@@ -48,13 +48,14 @@ class HttpPolicy:
         per_try = self.connect_timeout + self.read_timeout
         return self.attempts * per_try + (self.attempts - 1) * pause
 
-    def retry(self, retry_class: type[Retry] = Retry) -> Retry:
+    def retry(self, retry_class: type[Retry] = Retry, *, resend: bool = True) -> Retry:
+        """`resend=False`: a request the server may have received is never sent again
+        (only connection failures, which never reach it, are retried)."""
         return retry_class(
             total=self.attempts - 1,
             status_forcelist=RETRY_STATUSES,
-            # Every call we make is safe to repeat: GETs, and POSTs that validate or
-            # restart, which converge to the same state however often they land.
-            allowed_methods=None,
+            # By default every method is retried: GETs, and POSTs that only validate.
+            allowed_methods=None if resend else frozenset({"GET"}),
             backoff_factor=self.backoff_factor,
             backoff_max=self.backoff_max,
             retry_after_max=self.retry_after_max,
@@ -64,9 +65,11 @@ class HttpPolicy:
         )
 
 
-def new_session(policy: HttpPolicy, retry_class: type[Retry] = Retry) -> requests.Session:
+def new_session(
+    policy: HttpPolicy, retry_class: type[Retry] = Retry, *, resend: bool = True
+) -> requests.Session:
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=policy.retry(retry_class))
+    adapter = HTTPAdapter(max_retries=policy.retry(retry_class, resend=resend))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -64,19 +64,6 @@ class OktaRetry(Retry):
         return rate_limit_wait(response.headers, self.retry_after_max, time.time())
 
 
-class SentOnceRetry(OktaRetry):
-    """OktaRetry that never repeats a request Okta may have received.
-
-    A client assertion may be used once (Okta remembers its jti): resending the token
-    request would be refused as a replay, with a misleading message. Connection
-    failures, which never reach Okta, are still retried; a new run signs a new one.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["allowed_methods"] = frozenset({"GET"})
-        super().__init__(**kwargs)
-
-
 def rate_limit_wait(headers: Mapping[str, str], limit: float, now: float) -> float | None:
     """Seconds until X-Rate-Limit-Reset, by the server's own Date when it sent one, at most `limit`.
 
@@ -189,7 +176,9 @@ def service_app_token(
     """An access token from the org authorization server by client credentials."""
     token_url = f"{org_url}{TOKEN_PATH}"
     assertion = client_assertion(client_id, private_key, key_id, token_url, now)
-    with new_session(policy, retry_class=SentOnceRetry) as once:
+    # The client assertion may be used once (Okta remembers its jti): a request Okta may
+    # have received is never resent, or Okta would refuse it as a replay; a new run signs anew.
+    with new_session(policy, retry_class=OktaRetry, resend=False) as once:
         answer = _token_request(once, token_url, assertion, scopes, policy)
     body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict):

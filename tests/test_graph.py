@@ -16,7 +16,7 @@ from azure.identity import (
 from providers import graph
 from providers.errors import ProviderError
 from providers.http import new_session
-from tests.stand_ins.graph import Graph, job, quarantine, throttled
+from tests.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
 from tests.stand_ins.server import Reply, Request, StandIn
 from tests.support import FAST
 
@@ -423,3 +423,24 @@ def test_next_links_on_the_same_graph_are_followed(azure):
     assert [found_job.id for found_job in found] == ["other.1", "scim.2"]
     assert len(azure.requests) == 2
     assert azure.requests[1].query == {"$skiptoken": "page2"}
+
+
+def test_a_restart_graph_may_have_applied_is_not_sent_again(azure):
+    azure.jobs[SP] = [job("scim.q.2", "scim", quarantine())]
+    [chosen] = jobs_of(azure)
+    before = len(azure.requests)
+    azure.fail_next(graph_error(503, "ServiceUnavailable", "Try again later"))
+    with new_session(FAST) as session, pytest.raises(ProviderError, match="HTTP 503"):
+        graph.restart_from_quarantine(session, azure.url, SP, chosen, BEARER, FAST, app_name=APP)
+    assert len(azure.requests) == before + 1, "one restart request, never repeated"
+
+
+def test_validation_is_retried_after_a_transient_error(azure):
+    azure.jobs[SP] = [job("scim.v.1", "scim")]
+    [chosen] = jobs_of(azure)
+    azure.fail_next(graph_error(503, "ServiceUnavailable", "Try again later"))
+    validate(azure, chosen)
+    assert [r.path.rsplit("/", 1)[-1] for r in azure.requests[-2:]] == [
+        "validateCredentials",
+        "validateCredentials",
+    ]
