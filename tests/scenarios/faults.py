@@ -276,7 +276,27 @@ def _azure_inputs(graph_url: str, service_principal: str, fingerprint: str) -> d
     }
 
 
-class AzureVerify(Target):
+class _Verify(Target):
+    """A check updated from the old token's fingerprint to the new one's."""
+
+    @staticmethod
+    def rotate(provider: Any, resource_id: str, olds: dict[str, Any], news: dict[str, Any]) -> Step:
+        handed = copy.deepcopy((olds, news))
+        step = Step(before=handed[0], after=handed[0])
+        result = _call(step, lambda: provider.update(resource_id, olds, news))
+        if result is not None:
+            step.outputs = dict(result.outs)
+            step.after = step.outputs
+        step.inputs_intact = (olds, news) == handed
+        return step
+
+    def token_kept(self, step: Step) -> bool:
+        # A failed check keeps the old fingerprint, so the next run checks again.
+        expected = OLD_FINGERPRINT if step.failed else NEW_FINGERPRINT
+        return step.after is not None and step.after.get("tokenFingerprint") == expected
+
+
+class AzureVerify(_Verify):
     vendor = "Graph"
     step = "verify (Azure)"
     wrong = "a wrong servicePrincipalId"
@@ -314,23 +334,11 @@ class AzureVerify(Target):
         }
         target = WRONG_SERVICE_PRINCIPAL if wrong_id else SERVICE_PRINCIPAL
         news = _azure_inputs(base_url, target, NEW_FINGERPRINT)
-        handed = copy.deepcopy((olds, news))
-        step = Step(before=handed[0], after=handed[0])
         provider = AzureCheck({GRAPH_BEARER_VARIABLE: GRAPH_BEARER})
-        result = _call(step, lambda: provider.update(SERVICE_PRINCIPAL, olds, news))
-        if result is not None:
-            step.outputs = dict(result.outs)
-            step.after = step.outputs
-        step.inputs_intact = (olds, news) == handed
-        return step
-
-    def token_kept(self, step: Step) -> bool:
-        # A failed check keeps the old fingerprint, so the next run checks again.
-        expected = OLD_FINGERPRINT if step.failed else NEW_FINGERPRINT
-        return step.after is not None and step.after.get("tokenFingerprint") == expected
+        return self.rotate(provider, SERVICE_PRINCIPAL, olds, news)
 
 
-class OktaVerify(Target):
+class OktaVerify(_Verify):
     vendor = "Okta"
     step = "verify (Okta)"
     wrong = "a wrong appId"
@@ -377,19 +385,8 @@ class OktaVerify(Target):
             "appId": WRONG_OKTA_APP if wrong_id else OKTA_APP,
             "tokenFingerprint": NEW_FINGERPRINT,
         }
-        handed = copy.deepcopy((olds, news))
-        step = Step(before=handed[0], after=handed[0])
         provider = OktaCheck({"OKTA_API_TOKEN": OKTA_API_TOKEN})
-        result = _call(step, lambda: provider.update(OKTA_APP, olds, news))
-        if result is not None:
-            step.outputs = dict(result.outs)
-            step.after = step.outputs
-        step.inputs_intact = (olds, news) == handed
-        return step
-
-    def token_kept(self, step: Step) -> bool:
-        expected = OLD_FINGERPRINT if step.failed else NEW_FINGERPRINT
-        return step.after is not None and step.after.get("tokenFingerprint") == expected
+        return self.rotate(provider, OKTA_APP, olds, news)
 
 
 TARGETS: tuple[Target, ...] = (DruvaCreate(), DruvaRead(), AzureVerify(), OktaVerify())
