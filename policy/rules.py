@@ -87,7 +87,7 @@ def rotation_due(props: Props, now: datetime, warning_days: int | None = None) -
     return (
         f"The Druva SCIM token{_fingerprint_note(props)} expires "
         f"{lifecycle.format_date(life.expires_at)} ({_days(days_left)} left); rotation has "
-        f"been due since {lifecycle.format_date(since)}: {settings.ROTATION_STEPS}. "
+        f"been due since {lifecycle.format_date(since)}: {lifecycle.ROTATION_STEPS}. "
         f"See {ROTATION_ANCHOR}."
     )
 
@@ -102,7 +102,7 @@ def expired(props: Props, now: datetime) -> str | None:
     return (
         f"The Druva SCIM token{_fingerprint_note(props)} expired on "
         f"{lifecycle.format_date(life.expires_at)} ({when}); Druva rejects it, so no user is "
-        f"provisioned until it is replaced: {settings.ROTATION_STEPS}. See {ROTATION_ANCHOR}."
+        f"provisioned until it is replaced: {lifecycle.ROTATION_STEPS}. See {ROTATION_ANCHOR}."
     )
 
 

@@ -15,6 +15,13 @@ DEFAULT_LIFETIME_DAYS = 365
 DEFAULT_ROTATE_BEFORE_DAYS = 30
 MAX_LIFETIME_DAYS = 365
 FINGERPRINT_HEX_DIGITS = 12
+# What to do once rotation is due or the token has expired; every message says it so.
+ROTATION_STEPS = (
+    "generate a new token in the Druva console (Users > User Provisioning > three-dot menu > "
+    "New Token), then at once run `python -m providers.rotate --stack <stack>` (or `pulumi "
+    "config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC "
+    "time>`, `pulumi up`); README, section Rotation"
+)
 # A console clock and a runner clock may disagree a little; more than this is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
 # Words of a vendor's message, and the places inside one where a token may begin or end.
@@ -131,9 +138,5 @@ def rotation_warning(life: Lifecycle, now: datetime) -> str | None:
     left = "less than a day" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
     return (
         f"The Druva SCIM token expires {format_time(life.expires_at)} ({left} left); rotation "
-        f"has been due since {format_date(life.rotate_after)}. Generate a new token in the "
-        "Druva console (Users > User Provisioning > three-dot menu > New Token), then at once "
-        "run `python -m providers.rotate --stack <stack>` (or `pulumi config set --secret "
-        "druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC time>`, "
-        "`pulumi up`). README, section Rotation."
+        f"has been due since {format_date(life.rotate_after)}: {ROTATION_STEPS}."
     )

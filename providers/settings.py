@@ -22,12 +22,6 @@ CLOUD_TENANT_URLS = {
     # Inferred from Druva's documented GovCloud API host (see README).
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
-ROTATION_STEPS = (
-    "generate a new token in the Druva console (Users > User Provisioning > "
-    "three-dot menu > New Token), then run the rotation helper "
-    "(python -m providers.rotate) or `pulumi config set --secret "
-    f"{NAMESPACE}:scimToken` and `pulumi up` (README, section Rotation)"
-)
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
 MAX_TOKEN_LENGTH = 4096
 # Shorter values are not searched for in messages: a real token is far longer.
@@ -178,7 +172,8 @@ def expired_problem(issued: datetime, lifetime_days: int, now: datetime) -> str 
         return None
     return (
         f"the token issued {lifecycle.format_time(issued)} expired on "
-        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: " + ROTATION_STEPS
+        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: "
+        + lifecycle.ROTATION_STEPS
     )
 
 
