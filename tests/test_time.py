@@ -198,7 +198,7 @@ def test_the_year_covers_create_quiet_days_warnings_expiry_rotation_and_hand_off
         "replace (scimToken)",
         "days 341-674: 334 runs, 0 changes",
         "hand-off pending for ['druva-by-hand']",
-        "changes: okta-handoff-druva-by-hand",
+        "changes: okta-handoff-0oa9z8y7x6w5v4u3t2s1",
     ):
         assert milestone in outcomes, milestone
     assert sum(row.step == "program" for row in year) >= 7

@@ -366,7 +366,7 @@ def program_config(token: str, issued: datetime, confirmed: str) -> dict[str, st
             {"name": "druva-emea", "servicePrincipalId": SP[1], "tenant": "emea"},
         ],
         "oktaApps": [
-            {"name": "druva-okta", "appId": OKTA_APP},
+            {"name": "druva-okta", "appId": OKTA_APP, "mode": "api"},
             {
                 "name": "druva-by-hand",
                 "appId": MANUAL_APP,
@@ -581,7 +581,7 @@ def program_rotation(calendar: Calendar, old_fp: str, new_fp: str) -> list[Row]:
             f"{len(run.messages('warning'))}",
             state_changed=True,
             passed=run.error is None
-            and changes == ["okta-handoff-druva-by-hand"]
+            and changes == [f"okta-handoff-{MANUAL_APP}"]
             and run.exports.get("pendingManualSteps") == []
             and run.messages("warning") == [],
         )
