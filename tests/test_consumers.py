@@ -15,6 +15,7 @@ from tests.support import OTHER_TOKEN, TOKEN
 
 SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(256)]
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 CLIENT = "99999999-8888-4777-8666-555555555555"
 APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(256)]
 SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
@@ -67,11 +68,11 @@ def test_each_azure_app_gets_a_synchronization_secret_with_the_token(count):
 
 
 def test_extra_secrets_are_written_back_with_the_token():
-    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com", "SyncAll": "false"})
+    apps = azure_apps(1, extraSecrets={"SyncNotificationSettings": NOTIFY, "SyncAll": "false"})
     [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
     assert registration.plain("credentials")[2:] == [
-        {"key": "NotificationEmail", "value": "ops@example.com"},
         {"key": "SyncAll", "value": "false"},
+        {"key": "SyncNotificationSettings", "value": NOTIFY},
     ]
 
 
@@ -382,10 +383,10 @@ def test_the_default_tenant_check_signs_in_where_azuread_config_points():
 
 
 def test_extra_secret_values_are_secret_inputs_too():
-    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com"})
+    apps = azure_apps(1, extraSecrets={"SyncNotificationSettings": NOTIFY})
     [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
     assert is_secret(registration.inputs["credentials"])
-    assert registration.plain("credentials")[2]["value"] == "ops@example.com"
+    assert registration.plain("credentials")[2]["value"] == NOTIFY
 
 
 def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
