@@ -263,6 +263,12 @@ def token_settings(
 ) -> tuple[TokenSettings | None, list[Problem]]:
     """Validate the token settings (all but the token) from stack config."""
     problems: list[Problem] = []
+    for key in TOKEN_KEYS:
+        reason = structure_problem(raw.get(key))
+        if reason:
+            problems.append(Problem(key, reason))
+    if problems:
+        return None, problems
 
     cloud = raw.get("cloud", "standard")
     url: str | None = CLOUD_TENANT_URLS.get(cloud) if isinstance(cloud, str) else None

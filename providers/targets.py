@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.settings import Problem, shown
+from providers.settings import Problem, shown, structure_problem
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 OKTA_APP_ID = re.compile(r"^0oa[0-9A-Za-z]{10,30}$")
@@ -240,6 +240,9 @@ class _Reader:
 def parse_targets(raw: Mapping[str, object]) -> tuple[Targets, list[Problem]]:
     """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
     problems: list[Problem] = []
+    deep = {key for key in TARGET_KEYS if structure_problem(raw.get(key))}
+    problems.extend(Problem(key, str(structure_problem(raw.get(key)))) for key in sorted(deep))
+    raw = {key: value for key, value in raw.items() if key not in deep}
     tenants = _azure_tenants(_Reader("azureTenants", raw.get("azureTenants"), problems))
     orgs = _okta_orgs(_Reader("oktaOrgs", raw.get("oktaOrgs"), problems))
     azure = _azure_apps(_Reader("azureApps", raw.get("azureApps"), problems), tenants)

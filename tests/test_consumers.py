@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+import grpc
 import pulumi
 import pytest
 from pulumi.runtime import settings as runtime_settings
@@ -391,7 +392,9 @@ def test_extra_secret_values_are_secret_inputs_too():
 
 def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
     run = run_program(config(azureApps=azure_apps(1), oktaApps=okta_apps(1)))
-    assert {t["state"] for t in run.exports["targets"]} == {"verified"}
+    states = {t["kind"]: t["state"] for t in run.exports["targets"]}
+    # Okta's read-back confirms the connection's status and scheme, not the token itself.
+    assert states == {"azure": "verified", "okta-api": "connection-enabled"}
 
     def state(recorded: str) -> str:
         output = program._confirmed(pulumi.Output.from_input(recorded), "0123456789ab")
@@ -412,3 +415,68 @@ def test_without_error_hooks_in_the_cli_the_connection_is_registered_plainly():
         assert program._unsupported_integration_hooks(app) is None
     finally:
         features.add(feature)
+
+
+class FakeEngine:
+    """The engine's RequirePulumiVersion as a CLI of `version` answers it."""
+
+    def __init__(self, satisfied: bool) -> None:
+        self.satisfied = satisfied
+        self.ranges: list[str] = []
+
+    def RequirePulumiVersion(self, request):  # noqa: N802  (the gRPC method name)
+        self.ranges.append(request.pulumi_version_range)
+        if not self.satisfied:
+            raise TooOld()
+
+
+class TooOld(grpc.RpcError):
+    def code(self):
+        return grpc.StatusCode.FAILED_PRECONDITION
+
+    def details(self):
+        return "Pulumi CLI version 3.230.0 does not satisfy the version range >=3.244.0"
+
+
+@pytest.mark.parametrize(("satisfied", "hooked"), [(True, True), (False, False)])
+def test_the_okta_refusal_hook_is_registered_only_for_a_cli_from_3_244(satisfied, hooked):
+    run_program(config())  # leaves the mocks' settings in place
+    engine = FakeEngine(satisfied)
+    real = runtime_settings.SETTINGS.engine
+    runtime_settings.SETTINGS.engine = engine
+    app = targets.OktaApp("o", APP_IDS[0], None, "api", None, 0)
+    try:
+        assert program.error_hooks_supported() is hooked
+        assert (program._unsupported_integration_hooks(app) is not None) is hooked
+    finally:
+        runtime_settings.SETTINGS.engine = real
+    assert engine.ranges and set(engine.ranges) == {">=3.244.0"}
+
+
+def test_under_mocks_without_a_cli_the_monitor_feature_decides():
+    run_program(config())
+    assert not hasattr(runtime_settings.SETTINGS.engine, "RequirePulumiVersion")
+    assert program.error_hooks_supported() is True
+
+
+def test_an_azure_app_on_a_china_default_provider_is_refused_before_registering():
+    run = run_program({**config(azureApps=azure_apps(2)), "azuread:environment": "china"})
+    assert run.registrations == []
+    errors = run.messages("error")
+    for index in (0, 1):
+        assert any(
+            m.startswith(f"druva-scim:azureApps[{index}]: uses the default azuread provider")
+            and targets.UNDOCUMENTED_CLOUD in m
+            for m in errors
+        ), errors
+
+
+def test_an_azure_app_in_a_china_tenant_is_refused_before_registering():
+    run = run_program(
+        config(
+            azureTenants=[{"name": "cn", "tenantId": TENANT, "environment": "china"}],
+            azureApps=azure_apps(1, tenant="cn"),
+        )
+    )
+    assert run.registrations == []
+    assert any(m.startswith("druva-scim:azureApps[0].tenant: ") for m in run.messages("error"))
