@@ -42,9 +42,9 @@ API_VERSION = "v1.0"
 PROVISIONING_TEMPLATE = re.compile(r"scim|customappsso|druva", re.IGNORECASE)
 """How the provisioning job is told apart when a service principal has several jobs.
 
-A non-gallery SCIM app's job has the template `scim`, or `customappsso` when the
-app was made before Entra named it so; a gallery app's template is named after
-the app. A job whose templateId contains `scim`, `customappsso` or `druva` (any
+A non-gallery SCIM app's job has the template `scim`; some older non-gallery
+apps have `customappsso` instead. A gallery app's template is named after the
+app. A job whose templateId contains `scim`, `customappsso` or `druva` (any
 case) is the provisioning job.
 """
 RESTART_CRITERIA = {"criteria": {"resetScope": "QuarantineState"}}

@@ -1,6 +1,9 @@
 """Validation of the identity-provider settings: every malformed entry named by key path."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from providers import targets
 
@@ -379,3 +382,14 @@ def test_an_app_in_a_china_tenant_is_refused_before_anything_is_registered():
     assert [problem.key for problem in problems] == ["azureApps[0].tenant"]
     assert targets.UNDOCUMENTED_CLOUD in problems[0].message
     assert found.azure_apps == ()
+
+
+def test_the_readmes_example_configuration_is_valid():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Identity providers") :]
+    block = section[section.index("```yaml") + len("```yaml") : section.index("```\n", 10)]
+    config = yaml.safe_load(block)["config"]
+    raw = {key.removeprefix("druva-scim:"): value for key, value in config.items()}
+    found, problems = targets.parse_targets(raw)
+    assert problems == []
+    assert dict(found.azure_apps[0].extra_secrets)["SyncAll"] == "false"
