@@ -330,12 +330,14 @@ def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[Azu
             "the Druva app > Overview)",
         )
         tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
-        if tenant in tenants and tenants[str(tenant)].environment in UNDOCUMENTED_ENVIRONMENTS:
+        environment = (
+            tenants[tenant].environment if isinstance(tenant, str) and tenant in tenants else None
+        )
+        if environment in UNDOCUMENTED_ENVIRONMENTS:
             reader.problems.append(
                 Problem(
                     f"{path}.tenant",
-                    f"names {tenant}, whose environment is "
-                    f"{tenants[tenant].environment}: {UNDOCUMENTED_CLOUD}",
+                    f"names {tenant}, whose environment is {environment}: {UNDOCUMENTED_CLOUD}",
                 )
             )
             tenant = _INVALID

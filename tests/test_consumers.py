@@ -430,7 +430,7 @@ class FakeEngine:
             raise TooOld()
 
 
-class TooOld(grpc.RpcError):
+class TooOld(grpc.RpcError):  # type: ignore[misc]
     def code(self):
         return grpc.StatusCode.FAILED_PRECONDITION
 

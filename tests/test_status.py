@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers import status
+from providers import lifecycle, status
 from tests.stand_ins import pulumi_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -430,7 +430,7 @@ def well_formed(document: object) -> bool:
         return False
     for key in ("expiresAt", "rotateAfter"):
         try:
-            status.lifecycle.parse_time(document[key])
+            lifecycle.parse_time(document[key])
         except (KeyError, TypeError, ValueError, AttributeError):
             return False
     return True
@@ -448,7 +448,7 @@ def test_any_json_document_gives_an_exit_code_and_due_or_expired_only_when_well_
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         real, sys.stdin = sys.stdin, stdin
         try:
-            code = status.main(["-", "--now", status.lifecycle.format_time(now)])
+            code = status.main(["-", "--now", lifecycle.format_time(now)])
         finally:
             sys.stdin = real
     assert code in (0, 1, 2, 3)

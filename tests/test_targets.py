@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from providers import targets
+from providers.settings import Problem
 
 SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 APP = "0oa1b2c3d4e5f6g7h8i9"
@@ -323,9 +324,9 @@ def test_every_azuread_environment_alias_finds_its_graph(environment, graph):
 # --- issue 10: Graph's secret keys are an enum; odd types; the China cloud -----------------
 
 
-def extra(secrets: object) -> list[targets.Problem]:
+def extra(secrets: object) -> list[Problem]:
     app = {"name": "a", "servicePrincipalId": SP, "extraSecrets": secrets}
-    return parse(azureApps=[app])[1]
+    return targets.parse_targets({"azureApps": [app]})[1]
 
 
 def test_notification_email_is_not_a_graph_key_and_the_message_says_where_it_lives():
