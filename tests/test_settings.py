@@ -295,7 +295,7 @@ configs = st.dictionaries(
 )
 
 
-@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs)
 def test_the_pure_validators_return_problems_or_values_for_any_json(raw):
     checked, problems = settings.token_settings(raw, NOW)
