@@ -8,6 +8,7 @@ the token.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -69,7 +70,10 @@ def token_lifecycle(props: Props) -> lifecycle.Lifecycle | None:
     before = _whole(props.get("rotateBeforeDays", lifecycle.DEFAULT_ROTATE_BEFORE_DAYS))
     if lifetime is None or before is None:
         return None
-    return lifecycle.lifecycle(issued, lifetime, before)
+    try:
+        return lifecycle.lifecycle(issued, lifetime, before)
+    except ValueError:  # dates past the calendar: the provider's check refuses those
+        return None
 
 
 def rotation_due(props: Props, now: datetime, warning_days: int | None = None) -> str | None:
@@ -83,7 +87,8 @@ def rotation_due(props: Props, now: datetime, warning_days: int | None = None) -
         return None
     since = life.rotate_after
     if warning_days is not None:
-        since = min(since, life.expires_at - timedelta(days=warning_days))
+        with contextlib.suppress(OverflowError):  # an expiry in year 1: rotate_after says it
+            since = min(since, life.expires_at - timedelta(days=warning_days))
     return (
         f"The Druva SCIM token{_fingerprint_note(props)} expires "
         f"{lifecycle.format_date(life.expires_at)} ({_days(days_left)} left); rotation has "

@@ -82,7 +82,13 @@ def check_token(
             "user query; check druva-scim:tenantUrl"
         )
     body = answer.json_or_none()
-    if not isinstance(body, dict) or SCIM_LIST_RESPONSE not in body.get("schemas", []):
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    # A list of URNs (RFC 7644 section 3.4.2); `in` on a string would accept a substring.
+    if not (
+        isinstance(schemas, list)
+        and all(isinstance(schema, str) for schema in schemas)
+        and SCIM_LIST_RESPONSE in schemas
+    ):
         raise ProviderError(
             f"{WHAT} at {tenant_url} answered 200 but not with a SCIM ListResponse; "
             "druva-scim:tenantUrl probably points at another service"

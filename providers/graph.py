@@ -31,6 +31,7 @@ from azure.identity import (
     WorkloadIdentityCredential,
 )
 
+from providers import targets
 from providers.errors import ProviderError
 from providers.http import Answer, HttpPolicy, call, excerpt, new_session
 
@@ -38,12 +39,13 @@ WHAT = "Microsoft Graph"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 API_VERSION = "v1.0"
 
-PROVISIONING_TEMPLATE = re.compile(r"scim|druva", re.IGNORECASE)
+PROVISIONING_TEMPLATE = re.compile(r"scim|customappsso|druva", re.IGNORECASE)
 """How the provisioning job is told apart when a service principal has several jobs.
 
-Every non-gallery SCIM app's job has the template `scim`; a gallery app's
-template is named after the app. A job whose templateId contains `scim` or
-`druva` (any case) is the provisioning job.
+A non-gallery SCIM app's job has the template `scim`; some older non-gallery
+apps have `customappsso` instead. A gallery app's template is named after the
+app. A job whose templateId contains `scim`, `customappsso` or `druva` (any
+case) is the provisioning job.
 """
 RESTART_CRITERIA = {"criteria": {"resetScope": "QuarantineState"}}
 """Graph documents resetScope as a comma-separated combination of None,
@@ -68,6 +70,11 @@ LOGIN_HOSTS = {
     "dod-graph.microsoft.us": "login.microsoftonline.us",
     "microsoftgraph.chinacloudapi.cn": "login.chinacloudapi.cn",
 }
+# Clouds whose Graph does not document the synchronization APIs used here (targets.py says why).
+UNDOCUMENTED_GRAPH_HOSTS = frozenset(
+    urlsplit(targets.AZURE_ENVIRONMENTS[name]).hostname
+    for name in targets.UNDOCUMENTED_ENVIRONMENTS
+)
 # The audience Entra ID expects on a federated token (its documented default).
 FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
 MAX_JOB_PAGES = 10
@@ -132,6 +139,9 @@ def list_jobs(
     app_name: str,
 ) -> list[Job]:
     """Every synchronization job of the service principal."""
+    if urlsplit(graph_url).hostname in UNDOCUMENTED_GRAPH_HOSTS:
+        # Stacks registered before the program refused these still reach here on refresh.
+        raise ProviderError(f"{app_name} is in a cloud where {targets.UNDOCUMENTED_CLOUD}")
     url: str | None = jobs_url(graph_url, service_principal_id)
     jobs: list[Job] = []
     for _ in range(MAX_JOB_PAGES):
@@ -154,7 +164,11 @@ def list_jobs(
 
 
 def provisioning_job(jobs: Collection[Job], *, app_name: str, service_principal_id: str) -> Job:
-    """The job to validate: the only one, else the only one matching PROVISIONING_TEMPLATE."""
+    """The job to validate: the only one, else the only one whose template is SCIM's.
+
+    SCIM's templates are `scim`, `customappsso` (older non-gallery apps) or one named
+    after Druva: see PROVISIONING_TEMPLATE.
+    """
     if not jobs:
         raise ProviderError(
             f"{app_name} (service principal {service_principal_id}) has no provisioning job: "
@@ -172,7 +186,8 @@ def provisioning_job(jobs: Collection[Job], *, app_name: str, service_principal_
     if not matching:
         raise ProviderError(
             f"{app_name} (service principal {service_principal_id}) has no provisioning job "
-            f"among its synchronization jobs [{listed}]: {ENABLE_PROVISIONING}"
+            f"among its synchronization jobs [{listed}] (none has the template scim, "
+            f"customappsso or one named after Druva): {ENABLE_PROVISIONING}"
         )
     raise ProviderError(
         f"{app_name} (service principal {service_principal_id}) has {len(matching)} jobs that "

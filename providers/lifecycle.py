@@ -28,6 +28,11 @@ CLOCK_SKEW = timedelta(minutes=5)
 WORD = re.compile(r"[^\s\"'`\\<>()\[\]{},;]+")
 INNER_BREAK = re.compile(r"[=:&?/@#|]")
 SHORTEST_TOKEN = 8
+# Python's datetime covers these years; an instant outside them is refused, never an overflow.
+CALENDAR_START = "0001-01-01T00:00:00Z"
+CALENDAR_END = "9999-12-31T23:59:59Z"
+# The longest RFC 3339 text: 2026-11-22T09:30:00.123456+05:30 with room to spare.
+MAX_TIME_TEXT = 40
 
 
 class Phase(Enum):
@@ -62,44 +67,67 @@ class Lifecycle:
 
 
 def lifecycle(issued_at: datetime, lifetime_days: int, rotate_before_days: int) -> Lifecycle:
+    """The token's dates; ValueError when one of them falls outside the calendar (years 1-9999)."""
     issued = as_utc(issued_at)
-    expires = issued + timedelta(days=lifetime_days)
-    return Lifecycle(
-        issued_at=issued,
-        expires_at=expires,
-        rotate_after=expires - timedelta(days=rotate_before_days),
-    )
+    try:
+        expires = issued + timedelta(days=lifetime_days)
+        rotate_after = expires - timedelta(days=rotate_before_days)
+    except OverflowError:
+        raise ValueError(
+            f"a token issued {format_time(issued)} with lifetimeDays {lifetime_days} and "
+            f"rotateBeforeDays {rotate_before_days} has dates outside the calendar "
+            f"({CALENDAR_START} to {CALENDAR_END})"
+        ) from None
+    return Lifecycle(issued_at=issued, expires_at=expires, rotate_after=rotate_after)
 
 
 def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time without a UTC offset is ambiguous")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:30:00+01:00 is a valid text whose UTC instant is before year 1.
+        raise ValueError(
+            f"{moment.isoformat()} is, in UTC, outside the calendar ({CALENDAR_START} to "
+            f"{CALENDAR_END})"
+        ) from None
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an RFC 3339 date-time; the offset is mandatory (`Z` or `+hh:mm`)."""
+    """Parse an RFC 3339 date-time; the offset is mandatory (`Z` or `+hh:mm`).
+
+    Raises ValueError, and nothing else, for any text that is not such a time,
+    including one whose UTC instant lies outside the calendar.
+    """
     candidate = text.strip()
-    if "T" not in candidate.upper() or len(candidate) < len("2026-01-01T00:00Z"):
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z")
+    shown = repr(text) if len(text) <= MAX_TIME_TEXT else f"a text of {len(text)} characters"
+    if (
+        "T" not in candidate.upper()
+        or not len("2026-01-01T00:00Z") <= len(candidate) <= MAX_TIME_TEXT
+    ):
+        raise ValueError(f"{shown} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z")
     try:
         parsed = datetime.fromisoformat(candidate.upper().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"{text!r} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z"
+            f"{shown} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z"
         ) from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset; add Z for UTC, as the Druva console shows")
-    return parsed.astimezone(UTC)
+        raise ValueError(f"{shown} has no UTC offset; add Z for UTC, as the Druva console shows")
+    return as_utc(parsed)
 
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with a trailing Z, to the second."""
-    return as_utc(moment).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = as_utc(moment)
+    return f"{format_date(utc)}T{utc:%H:%M:%S}Z"
 
 
 def format_date(moment: datetime) -> str:
-    return as_utc(moment).strftime("%Y-%m-%d")
+    # Not strftime's %Y, which writes year 1 as `1` on some platforms.
+    utc = as_utc(moment)
+    return f"{utc.year:04}-{utc:%m-%d}"
 
 
 def fingerprint(token: str) -> str:

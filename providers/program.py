@@ -68,6 +68,9 @@ def _decoded(value: object) -> object:
             return json.loads(value)
         except ValueError:
             return value
+        except RecursionError:
+            # The validators name the key; a value this deep cannot even be decoded.
+            return settings.NESTED_TOO_DEEP
     return value
 
 
@@ -142,6 +145,16 @@ def _default_providers(
                 "(azuread:environment or ARM_ENVIRONMENT) is not one of "
                 + ", ".join(targets.AZURE_ENVIRONMENTS),
             )
+        )
+    if environment in targets.UNDOCUMENTED_ENVIRONMENTS:
+        problems.extend(
+            settings.Problem(
+                f"azureApps[{index}]",
+                f"uses the default azuread provider, whose environment is {environment} "
+                f"(azuread:environment or ARM_ENVIRONMENT): {targets.UNDOCUMENTED_CLOUD}",
+            )
+            for index, app in enumerate(found.azure_apps)
+            if app.tenant is None
         )
     org_url = default_okta_org_url()
     for app in found.okta_apps:
@@ -387,14 +400,46 @@ def _okta_api_app(
         "appId": app.app_id,
         "org": app.org or "default",
         "tokenFingerprint": fingerprint,
-        "state": _confirmed(check.tokenFingerprint, fingerprint),
+        # Okta's read-back shows the connection ENABLED with a token scheme, never the token.
+        "state": _confirmed(check.tokenFingerprint, fingerprint, OKTA_CONFIRMED),
         "verifiedAt": check.lastVerifiedAt,
     }
 
 
-def _confirmed(checked: pulumi.Output[str], fingerprint: str) -> pulumi.Output[str]:
-    """`verified` once the identity provider confirmed this very token, else `unverified`."""
-    return checked.apply(lambda found: "verified" if found == fingerprint else "unverified")
+OKTA_CONFIRMED = "connection-enabled"
+"""An okta-api target's state once Okta showed its connection enabled with a token (README)."""
+
+
+def _confirmed(
+    checked: pulumi.Output[str], fingerprint: str, confirmed: str = "verified"
+) -> pulumi.Output[str]:
+    """`confirmed` once the identity provider's check ran for this very token, else `unverified`."""
+    return checked.apply(lambda found: confirmed if found == fingerprint else "unverified")
+
+
+ERROR_HOOK_CLI_VERSIONS = ">=3.244.0"
+"""Where a plain create error reaches an error hook (pulumi/pulumi#23347); hooks exist earlier."""
+
+
+def error_hooks_supported() -> bool:
+    """Whether an error hook will hear a resource's plain create error in this run.
+
+    The monitor announces error hooks from CLI 3.217, but only 3.244 on delivers
+    a plain create error to them, so the CLI's version decides too.
+    """
+    if not runtime_settings.monitor_supports_feature(
+        resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
+    ):
+        return False
+    engine = runtime_settings.get_engine()
+    if engine is None or not hasattr(engine, "RequirePulumiVersion"):
+        # Pulumi's mocks: no CLI at all, so none that is too old; the monitor decides.
+        return True
+    try:
+        runtime_settings.require_pulumi_version(ERROR_HOOK_CLI_VERSIONS)
+    except Exception:
+        return False
+    return True
 
 
 def _error_hooks(
@@ -402,12 +447,10 @@ def _error_hooks(
 ) -> pulumi.ResourceHookBinding | None:
     """Say what a vendor provider's error means for us, in our words, when it fails.
 
-    Error hooks need a Pulumi CLI that supports them; with an older one the
-    provider's own error stands alone, and README's error table explains it.
+    Only with a CLI whose error hooks hear create errors; with an older one the
+    vendor provider's own error stands alone, and README's error table explains it.
     """
-    if not runtime_settings.monitor_supports_feature(
-        resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
-    ):
+    if not error_hooks_supported():
         return None
 
     def on_error(args: pulumi.ErrorHookArgs) -> bool:

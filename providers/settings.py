@@ -9,6 +9,8 @@ the token.
 from __future__ import annotations
 
 import ipaddress
+import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,13 +21,20 @@ from providers import lifecycle
 NAMESPACE = "druva-scim"
 CLOUD_TENANT_URLS = {
     "standard": "https://apis.druva.com/insync/scim",
-    # Inferred from Druva's documented GovCloud API host (see README).
+    # Documented by Druva (help.druva.com articles 8806987 and 8807071).
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
 MAX_TOKEN_LENGTH = 4096
+MAX_URL_LENGTH = 2048
 # Shorter values are not searched for in messages: a real token is far longer.
 MIN_REDACTED_LENGTH = 8
+# Strict on purpose: str.isdigit accepts "²" and lstrip("-") accepts "--5".
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
+# Config here nests three levels at most (a list of objects holding an object).
+MAX_DEPTH = 8
+# A quoted value longer than this is described, not shown: it may be a pasted credential.
+MAX_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,14 @@ def token_problem(value: object) -> str | None:
             "contains white space or control characters inside it; a Druva token has "
             "none, so it was pasted damaged: copy it from the console again"
         )
+    foreign = next((c for c in value if not "\x21" <= c <= "\x7e"), None)
+    if foreign is not None:
+        # Not part of any real token (those are visible ASCII), so naming it is safe.
+        return (
+            f"contains U+{ord(foreign):04X}, a character no Druva token has (a typographic "
+            "quote or dash from a rich-text paste, such as an e-mail or a document); copy the "
+            "token from the console again and paste it as plain text"
+        )
     if len(value) > MAX_TOKEN_LENGTH:
         return f"is longer than {MAX_TOKEN_LENGTH} characters; paste only the token"
     return None
@@ -82,6 +99,59 @@ def redact(text: str, token: object) -> str:
         if len(form) >= MIN_REDACTED_LENGTH:
             text = text.replace(form, "[redacted]")
     return text
+
+
+class _Shown(reprlib.Repr):
+    """repr with bounded depth and size; a long text is described, never cut into a part."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxdict = 6
+
+    def repr_str(self, x: str, level: int) -> str:
+        return repr(x) if len(x) <= MAX_SHOWN else f"<a text of {len(x)} characters>"
+
+
+_SHOWN = _Shown()
+
+
+def shown(value: object) -> str:
+    """A value as a message quotes it: never deep, never long, never a traceback."""
+    return _SHOWN.repr(value)
+
+
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and objects nest deeper than `limit`; walked without recursion."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def structure_problem(value: object) -> str | None:
+    """Why a structured setting cannot be read, or None."""
+    if value is NESTED_TOO_DEEP or too_deep(value):
+        return (
+            f"nests lists or objects more than {MAX_DEPTH} levels deep; no setting of "
+            f"{NAMESPACE} goes deeper than a list of objects holding an object: fix the "
+            "value in the stack file (README, section Configuration)"
+        )
+    return None
+
+
+class _NestedTooDeep:
+    def __repr__(self) -> str:
+        return "<nested too deep>"
+
+
+NESTED_TOO_DEEP = _NestedTooDeep()
+"""Stands for a JSON value too deep for Python's decoder to read."""
 
 
 def is_loopback_host(host: str) -> bool:
@@ -106,17 +176,25 @@ def base_url(value: object, example: str, carried: str) -> tuple[str | None, str
     if not isinstance(value, str) or value.strip() == "":
         return None, f"must be a URL like {example}"
     text = value.strip()
+    if any(character.isspace() or not character.isprintable() for character in text):
+        # urlsplit silently drops tabs and line breaks; the HTTP client then refuses the URL.
+        return None, (
+            "contains white space or a control character (a tab or line break from a paste?); "
+            f"set it again as one line, like {example}"
+        )
+    if len(text) > MAX_URL_LENGTH:
+        return None, f"is longer than {MAX_URL_LENGTH} characters; use a base URL like {example}"
     try:
         parts = urlsplit(text)
         host = parts.hostname or ""
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
-        return None, f"{text!r} is not a URL; use one like {example}"
+        return None, f"{shown(text)} is not a URL; use one like {example}"
     if parts.scheme not in ("https", "http") or not host:
-        return None, f"{text!r} is not an http(s) URL; use one like {example}"
+        return None, f"{shown(text)} is not an http(s) URL; use one like {example}"
     if parts.scheme == "http" and not is_loopback_host(host):
         return None, (
-            f"{text!r} uses plain http, which would send {carried} unencrypted; "
+            f"{shown(text)} uses plain http, which would send {carried} unencrypted; "
             "use https (plain http is accepted only for 127.0.0.1, ::1 or localhost)"
         )
     if parts.username or parts.password:
@@ -133,14 +211,14 @@ def whole_number(value: object, low: int, high: int) -> tuple[int | None, str | 
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e9:
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
         number = int(value.strip())
     if number is None:
-        return None, f"must be a whole number of days from {low} to {high}, not {value!r}"
+        return None, f"must be a whole number of days from {low} to {high}, not {shown(value)}"
     if not low <= number <= high:
-        return None, f"must be from {low} to {high} days, not {number}"
+        return None, f"must be from {low} to {high} days, not {shown(number)}"
     return number, None
 
 
@@ -149,7 +227,7 @@ def issued_at(
 ) -> tuple[datetime | None, str | None]:
     """Parse `issuedAt` and refuse one in the future or one whose token has expired."""
     if not isinstance(value, str):
-        return None, f"must be an RFC 3339 time like 2026-11-22T09:30:00Z, not {value!r}"
+        return None, f"must be an RFC 3339 time like 2026-11-22T09:30:00Z, not {shown(value)}"
     try:
         moment = lifecycle.parse_time(value)
     except ValueError as error:
@@ -160,7 +238,10 @@ def issued_at(
             f"{lifecycle.format_time(now)}); use the creation time the console shows, in UTC"
         )
     if lifetime_days is not None:
-        problem = expired_problem(moment, lifetime_days, now)
+        try:
+            problem = expired_problem(moment, lifetime_days, now)
+        except ValueError as error:
+            return None, f"{error}; copy the time from Druva Cloud Settings > API Credentials"
         if problem:
             return None, problem
     return moment, None
@@ -182,13 +263,19 @@ def token_settings(
 ) -> tuple[TokenSettings | None, list[Problem]]:
     """Validate the token settings (all but the token) from stack config."""
     problems: list[Problem] = []
+    for key in TOKEN_KEYS:
+        reason = structure_problem(raw.get(key))
+        if reason:
+            problems.append(Problem(key, reason))
+    if problems:
+        return None, problems
 
     cloud = raw.get("cloud", "standard")
-    if cloud not in CLOUD_TENANT_URLS:
+    url: str | None = CLOUD_TENANT_URLS.get(cloud) if isinstance(cloud, str) else None
+    if url is None:
         problems.append(
-            Problem("cloud", f"must be one of {', '.join(CLOUD_TENANT_URLS)}, not {cloud!r}")
+            Problem("cloud", f"must be one of {', '.join(CLOUD_TENANT_URLS)}, not {shown(cloud)}")
         )
-    url: str | None = CLOUD_TENANT_URLS.get(str(cloud))
     if raw.get("tenantUrl") is not None:
         url, reason = tenant_url(raw["tenantUrl"])
         if reason:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 from providers import lifecycle
+from providers.settings import shown
 
 OK, DUE, EXPIRED, UNUSABLE = 0, 1, 2, 3
 ROTATION_ANCHOR = "README.md#rotation"
@@ -108,6 +109,8 @@ def parse_document(text: str) -> tuple[object, str | None]:
         return json.loads(text), None
     except ValueError as error:
         return None, f"the stack outputs are not JSON ({error})"
+    except RecursionError:
+        return None, "the stack outputs nest lists or objects too deep to read"
 
 
 def evaluate(document: object, now: datetime) -> Verdict:
@@ -126,7 +129,7 @@ def evaluate(document: object, now: datetime) -> Verdict:
     for key in OPTIONAL_TEXT_KEYS:
         value = document.get(key)
         if value is not None and not isinstance(value, str):
-            problems.append(f"output {key} is {value!r}, not text")
+            problems.append(f"output {key} is {shown(value)}, not text")
     handoffs, handoff_problems = _handoffs(document.get("pendingManualSteps", []))
     problems.extend(handoff_problems)
     expires_at, rotate_after = times.get("expiresAt"), times.get("rotateAfter")
@@ -229,11 +232,14 @@ def _handoffs(value: object) -> tuple[tuple[Handoff, ...], list[str]]:
 
 def _time(key: str, value: object) -> tuple[datetime | None, str | None]:
     if not isinstance(value, str):
-        return None, f"output {key} is {value!r}, not an RFC 3339 time"
+        return None, f"output {key} is {shown(value)}, not an RFC 3339 time"
     try:
         return lifecycle.parse_time(value), None
     except ValueError:
-        return None, f"output {key} is {value!r}, not an RFC 3339 time like 2027-11-22T09:30:00Z"
+        return (
+            None,
+            f"output {key} is {shown(value)}, not an RFC 3339 time like 2027-11-22T09:30:00Z",
+        )
 
 
 def _json_kind(python_type: str) -> str:
@@ -333,7 +339,22 @@ def run_pulumi_stack_output(stack: str | None) -> tuple[str | None, str | None]:
     return completed.stdout, None
 
 
+CRASHED = (
+    "Cannot judge the Druva SCIM token: the gate failed on this input ({kind}); run it again "
+    "with `--json` on the same outputs and report it if it persists."
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The gate's exit code; a failure of the gate itself is 3, never 1 (due) or 2 (expired)."""
+    try:
+        return _judge(argv)
+    except Exception as error:
+        print(CRASHED.format(kind=type(error).__name__), file=sys.stderr)
+        return UNUSABLE
+
+
+def _judge(argv: Sequence[str] | None) -> int:
     gate = parser()
     arguments = gate.parse_args(argv)
     if arguments.source == "-" and arguments.stack:

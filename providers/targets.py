@@ -6,12 +6,13 @@ Pure: no Pulumi, no HTTP. Every problem names its key path
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.settings import Problem
+from providers.settings import Problem, shown, structure_problem
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 OKTA_APP_ID = re.compile(r"^0oa[0-9A-Za-z]{10,30}$")
@@ -25,6 +26,59 @@ HOST = re.compile(
 
 # Written by this program from the token resource; an extra secret may not override them.
 MANAGED_SECRET_KEYS = ("BaseAddress", "SecretToken")
+# Graph's `synchronizationSecret` enum: the only keys the secrets API takes. Source: Microsoft
+# Graph v1.0 documentation, "synchronizationSecretKeyStringValuePair resource type" and the
+# synchronization enum values (learn.microsoft.com/graph/api/resources/
+# synchronization-synchronizationsecretkeystringvaluepair). Without the two written from the
+# token, and `None`, which names no secret.
+SYNCHRONIZATION_SECRET_KEYS = (
+    "UserName",
+    "Password",
+    "AppKey",
+    "ClientIdentifier",
+    "ClientSecret",
+    "SingleSignOnType",
+    "Sandbox",
+    "Url",
+    "Domain",
+    "ConsumerKey",
+    "ConsumerSecret",
+    "TokenKey",
+    "TokenExpiration",
+    "Oauth2AccessToken",
+    "Oauth2AccessTokenCreationTime",
+    "Oauth2RefreshToken",
+    "SyncAll",
+    "InstanceName",
+    "Oauth2ClientId",
+    "Oauth2ClientSecret",
+    "CompanyId",
+    "UpdateKeyOnSoftDelete",
+    "SynchronizationSchedule",
+    "SystemOfRecord",
+    "SandboxName",
+    "EnforceDomain",
+    "SyncNotificationSettings",
+    "SkipOutOfScopeDeletions",
+    "Oauth2AuthorizationCode",
+    "Oauth2RedirectUri",
+    "ApplicationTemplateIdentifier",
+    "Oauth2TokenExchangeUri",
+    "Oauth2AuthorizationUri",
+    "AuthenticationType",
+    "Server",
+    "PerformInboundEntitlementGrants",
+    "HardDeletesEnabled",
+    "SyncAgentCompatibilityKey",
+    "SyncAgentADContainer",
+    "ValidateDomain",
+    "TestReferences",
+    "ConnectionString",
+)
+NOTIFICATION_SETTINGS = (
+    "notification e-mails are set in SyncNotificationSettings, a JSON text such as "
+    '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
+)
 AZURE_ENVIRONMENTS = {
     # azuread's `environment` setting (with its documented aliases) -> that cloud's Graph.
     "global": "https://graph.microsoft.com",
@@ -35,6 +89,15 @@ AZURE_ENVIRONMENTS = {
     "dod": "https://dod-graph.microsoft.us",
     "china": "https://microsoftgraph.chinacloudapi.cn",
 }
+# Graph documents validateCredentials and the synchronization secrets API for the global and
+# US government clouds only: in these the verification cannot be trusted to work.
+UNDOCUMENTED_ENVIRONMENTS = ("china",)
+UNDOCUMENTED_CLOUD = (
+    "Microsoft Graph does not document the synchronization secrets API or "
+    "validateCredentials for the China cloud (21Vianet), so druva-scim cannot write or verify "
+    "the token there; set the token in the Entra admin center by hand (README, section Azure "
+    "AD) and remove this app from druva-scim:azureApps"
+)
 OKTA_MODES = ("api", "manual")
 TARGET_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
 
@@ -135,8 +198,8 @@ class _Reader:
             if required:
                 self.problems.append(Problem(f"{path}.{name}", f"is required: {hint}"))
             return None
-        if not isinstance(value, str) or not pattern.match(value.strip()):
-            self.problems.append(Problem(f"{path}.{name}", f"{value!r} is not valid: {hint}"))
+        if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
+            self.problems.append(Problem(f"{path}.{name}", f"{shown(value)} is not valid: {hint}"))
             return None
         return value.strip()
 
@@ -167,7 +230,7 @@ class _Reader:
                 self.problems.append(
                     Problem(
                         f"{path}.name",
-                        f"{name!r} is already used by {seen[folded]}; names must be unique",
+                        f"{shown(name)} is already used by {seen[folded]}; names must be unique",
                     )
                 )
             else:
@@ -177,6 +240,9 @@ class _Reader:
 def parse_targets(raw: Mapping[str, object]) -> tuple[Targets, list[Problem]]:
     """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
     problems: list[Problem] = []
+    deep = {key for key in TARGET_KEYS if structure_problem(raw.get(key))}
+    problems.extend(Problem(key, str(structure_problem(raw.get(key)))) for key in sorted(deep))
+    raw = {key: value for key, value in raw.items() if key not in deep}
     tenants = _azure_tenants(_Reader("azureTenants", raw.get("azureTenants"), problems))
     orgs = _okta_orgs(_Reader("oktaOrgs", raw.get("oktaOrgs"), problems))
     azure = _azure_apps(_Reader("azureApps", raw.get("azureApps"), problems), tenants)
@@ -204,12 +270,12 @@ def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
             required=False,
         )
         environment = entry.get("environment", "global")
-        if environment not in AZURE_ENVIRONMENTS:
+        if not isinstance(environment, str) or environment not in AZURE_ENVIRONMENTS:
             reader.problems.append(
                 Problem(
                     f"{path}.environment",
                     f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`), "
-                    f"not {environment!r}",
+                    f"not {shown(environment)}",
                 )
             )
             environment = None
@@ -264,6 +330,17 @@ def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[Azu
             "the Druva app > Overview)",
         )
         tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
+        environment = (
+            tenants[tenant].environment if isinstance(tenant, str) and tenant in tenants else None
+        )
+        if environment in UNDOCUMENTED_ENVIRONMENTS:
+            reader.problems.append(
+                Problem(
+                    f"{path}.tenant",
+                    f"names {tenant}, whose environment is {environment}: {UNDOCUMENTED_CLOUD}",
+                )
+            )
+            tenant = _INVALID
         extra = _extra_secrets(reader, f"{path}.extraSecrets", entry.get("extraSecrets"))
         names.append((path, name))
         if name and sp_id and tenant is not _INVALID and extra is not None:
@@ -297,12 +374,12 @@ def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
         # Okta takes tokens through its API only for Org2Org and Zscaler 2.0; Druva's OIN
         # app "Druva 2.0" is not one of them, so the hand-off is the normal path.
         mode = entry.get("mode", "manual")
-        if mode not in OKTA_MODES:
+        if not isinstance(mode, str) or mode not in OKTA_MODES:
             reader.problems.append(
                 Problem(
                     f"{path}.mode",
                     f"must be `api` (set through Okta's API) or `manual` (pasted in the Admin "
-                    f"Console, tracked here), not {mode!r}",
+                    f"Console, tracked here), not {shown(mode)}",
                 )
             )
         confirmed = reader.text(
@@ -350,7 +427,7 @@ def _reference(
     reader.problems.append(
         Problem(
             f"{path}.{key}",
-            f"names {value!r}, which is not in druva-scim:{section} ({known}); add it there "
+            f"names {shown(value)}, which is not in druva-scim:{section} ({known}); add it there "
             f"or remove `{key}` to use the default provider configuration",
         )
     )
@@ -367,25 +444,46 @@ def _extra_secrets(reader: _Reader, path: str, value: object) -> tuple[tuple[str
         return None
     pairs: list[tuple[str, str]] = []
     ok = True
-    for key, item in sorted(value.items()):
-        if key in MANAGED_SECRET_KEYS:
-            reader.problems.append(
-                Problem(f"{path}.{key}", "is written by druva-scim from the token; remove it here")
-            )
-            ok = False
-        elif not SECRET_KEY.match(str(key)):
-            reader.problems.append(
-                Problem(
-                    f"{path}.{key}", "is not a synchronization secret key name (letters and digits)"
-                )
-            )
-            ok = False
-        elif not isinstance(item, str):
-            reader.problems.append(Problem(f"{path}.{key}", f"must be a string, not {_kind(item)}"))
+    for key, item in sorted(value.items(), key=lambda pair: str(pair[0])):
+        problem = _extra_secret_problem(str(key), item)
+        if problem:
+            name = str(key)
+            where = f"{path}.{name}" if len(name) <= 64 and name.isprintable() else shown(name)
+            reader.problems.append(Problem(where, problem))
             ok = False
         else:
             pairs.append((key, item))
     return tuple(pairs) if ok else None
+
+
+def _extra_secret_problem(key: str, item: object) -> str | None:
+    if key in MANAGED_SECRET_KEYS:
+        return "is written by druva-scim from the token; remove it here"
+    if key not in SYNCHRONIZATION_SECRET_KEYS:
+        spelled = [known for known in SYNCHRONIZATION_SECRET_KEYS if known.lower() == key.lower()]
+        hint = (
+            f"spell it {spelled[0]}; "
+            if spelled
+            else f"{NOTIFICATION_SETTINGS}; "
+            if "notification" in key.lower()
+            else ""
+        )
+        return f"is not a key of Graph's synchronization secrets; {hint}the keys are " + ", ".join(
+            SYNCHRONIZATION_SECRET_KEYS
+        )
+    if not isinstance(item, str):
+        quoted = json.dumps(item) if isinstance(item, bool | int | float) else "its value"
+        return f"must be a string, not {_kind(item)}; quote it in the stack file ({quoted!r})"
+    if key == "SyncNotificationSettings" and not isinstance(_json_object(item), dict):
+        return f"must be a JSON object in a string: {NOTIFICATION_SETTINGS}"
+    return None
+
+
+def _json_object(text: str) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 _KINDS: dict[type, str] = {

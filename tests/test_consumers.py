@@ -3,18 +3,20 @@
 import json
 from datetime import timedelta
 
+import grpc
 import pulumi
 import pytest
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import program
+from providers import program, targets
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
 
 SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(256)]
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 CLIENT = "99999999-8888-4777-8666-555555555555"
 APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(256)]
 SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
@@ -69,11 +71,11 @@ def test_each_azure_app_gets_a_synchronization_secret_with_the_token(count):
 
 
 def test_extra_secrets_are_written_back_with_the_token():
-    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com", "SyncAll": "false"})
+    apps = azure_apps(1, extraSecrets={"SyncNotificationSettings": NOTIFY, "SyncAll": "false"})
     [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
     assert registration.plain("credentials")[2:] == [
-        {"key": "NotificationEmail", "value": "ops@example.com"},
         {"key": "SyncAll", "value": "false"},
+        {"key": "SyncNotificationSettings", "value": NOTIFY},
     ]
 
 
@@ -390,15 +392,17 @@ def test_the_default_tenant_check_signs_in_where_azuread_config_points():
 
 
 def test_extra_secret_values_are_secret_inputs_too():
-    apps = azure_apps(1, extraSecrets={"NotificationEmail": "ops@example.com"})
+    apps = azure_apps(1, extraSecrets={"SyncNotificationSettings": NOTIFY})
     [registration] = run_program(config(azureApps=apps)).of_type(SYNC_SECRET)
     assert is_secret(registration.inputs["credentials"])
-    assert registration.plain("credentials")[2]["value"] == "ops@example.com"
+    assert registration.plain("credentials")[2]["value"] == NOTIFY
 
 
 def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
     run = run_program(config(azureApps=azure_apps(1), oktaApps=okta_apps(1)))
-    assert {t["state"] for t in run.exports["targets"]} == {"verified"}
+    states = {t["kind"]: t["state"] for t in run.exports["targets"]}
+    # Okta's read-back confirms the connection's status and scheme, not the token itself.
+    assert states == {"azure": "verified", "okta-api": "connection-enabled"}
 
     def state(recorded: str) -> str:
         output = program._confirmed(pulumi.Output.from_input(recorded), "0123456789ab")
@@ -433,3 +437,67 @@ def test_okta_apps_without_a_mode_get_a_tracked_hand_off_named_after_the_app_id(
     assert handoff.name == f"okta-handoff-{APP_IDS[0]}"
     [pending] = run.exports["pendingManualSteps"]
     assert pending["name"] == "druva-okta"
+
+
+class FakeEngine:
+    """The engine's RequirePulumiVersion as a CLI of `version` answers it."""
+
+    def __init__(self, satisfied: bool) -> None:
+        self.satisfied = satisfied
+        self.ranges: list[str] = []
+
+    def RequirePulumiVersion(self, request):  # noqa: N802  (the gRPC method name)
+        self.ranges.append(request.pulumi_version_range)
+        if not self.satisfied:
+            raise TooOld()
+
+
+class TooOld(grpc.RpcError):  # type: ignore[misc]
+    def code(self):
+        return grpc.StatusCode.FAILED_PRECONDITION
+
+    def details(self):
+        return "Pulumi CLI version 3.230.0 does not satisfy the version range >=3.244.0"
+
+
+@pytest.mark.parametrize(("satisfied", "hooked"), [(True, True), (False, False)])
+def test_the_okta_refusal_hook_is_registered_only_for_a_cli_from_3_244(satisfied, hooked):
+    run_program(config())  # leaves the mocks' settings in place
+    engine = FakeEngine(satisfied)
+    real = runtime_settings.SETTINGS.engine
+    runtime_settings.SETTINGS.engine = engine
+    try:
+        assert program.error_hooks_supported() is hooked
+        assert (program._error_hooks("hook", lambda errors: None) is not None) is hooked
+    finally:
+        runtime_settings.SETTINGS.engine = real
+    assert engine.ranges and set(engine.ranges) == {">=3.244.0"}
+
+
+def test_under_mocks_without_a_cli_the_monitor_feature_decides():
+    run_program(config())
+    assert not hasattr(runtime_settings.SETTINGS.engine, "RequirePulumiVersion")
+    assert program.error_hooks_supported() is True
+
+
+def test_an_azure_app_on_a_china_default_provider_is_refused_before_registering():
+    run = run_program({**config(azureApps=azure_apps(2)), "azuread:environment": "china"})
+    assert run.registrations == []
+    errors = run.messages("error")
+    for index in (0, 1):
+        assert any(
+            m.startswith(f"druva-scim:azureApps[{index}]: uses the default azuread provider")
+            and targets.UNDOCUMENTED_CLOUD in m
+            for m in errors
+        ), errors
+
+
+def test_an_azure_app_in_a_china_tenant_is_refused_before_registering():
+    run = run_program(
+        config(
+            azureTenants=[{"name": "cn", "tenantId": TENANT, "environment": "china"}],
+            azureApps=azure_apps(1, tenant="cn"),
+        )
+    )
+    assert run.registrations == []
+    assert any(m.startswith("druva-scim:azureApps[0].tenant: ") for m in run.messages("error"))

@@ -126,3 +126,22 @@ def test_stand_in_answers_scim_json(druva: DruvaScim):
     assert response.status_code == 401
     assert response.headers["Content-Type"] == "application/scim+json"
     assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+@pytest.mark.parametrize(
+    "schemas",
+    [
+        5,
+        None,
+        "urn:ietf:params:scim:api:messages:2.0:ListResponse",
+        "x urn:ietf:params:scim:api:messages:2.0:ListResponse",
+        {"urn:ietf:params:scim:api:messages:2.0:ListResponse": True},
+        [5, "urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        [["urn:ietf:params:scim:api:messages:2.0:ListResponse"]],
+    ],
+)
+def test_schemas_must_be_a_list_of_strings_holding_the_list_response_urn(druva, schemas):
+    druva.fail_next(Reply(200, {"schemas": schemas, "totalResults": 0, "Resources": []}))
+    with pytest.raises(ProviderError, match="not with a SCIM ListResponse") as raised:
+        check(druva.url)
+    assert not isinstance(raised.value, TokenRejectedError)

@@ -13,7 +13,7 @@ from azure.identity import (
     WorkloadIdentityCredential,
 )
 
-from providers import graph
+from providers import graph, targets
 from providers.errors import ProviderError
 from providers.http import new_session
 from tests.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
@@ -65,6 +65,31 @@ def test_among_several_templates_the_scim_job_is_chosen(azure):
     ]
     chosen = graph.provisioning_job(jobs_of(azure), app_name=APP, service_principal_id=SP)
     assert chosen.id == "scim.6a1f.2"
+
+
+def test_an_older_non_gallery_apps_customappsso_job_is_chosen(azure):
+    azure.jobs[SP] = [
+        job("AD2AAD.6a1f.1", "AD2AADProvisioning"),
+        job("customappsso.6a1f2b3c.2", "customappsso"),
+    ]
+    chosen = graph.provisioning_job(jobs_of(azure), app_name=APP, service_principal_id=SP)
+    assert (chosen.id, chosen.template_id) == ("customappsso.6a1f2b3c.2", "customappsso")
+    validate(azure, chosen)
+    assert azure.requests[-1].path.endswith("/jobs/customappsso.6a1f2b3c.2/validateCredentials")
+
+
+def test_a_scim_and_a_customappsso_job_together_are_ambiguous():
+    jobs = [graph.Job("scim.1", "scim", None), graph.Job("c.2", "customappsso", None)]
+    with pytest.raises(ProviderError, match="2 jobs that look like SCIM"):
+        graph.provisioning_job(jobs, app_name=APP, service_principal_id=SP)
+
+
+def test_the_china_cloud_is_refused_before_any_request():
+    with new_session(FAST) as session, pytest.raises(ProviderError) as raised:
+        graph.list_jobs(
+            session, "https://microsoftgraph.chinacloudapi.cn", SP, BEARER, FAST, app_name=APP
+        )
+    assert str(raised.value) == f"{APP} is in a cloud where {targets.UNDOCUMENTED_CLOUD}"
 
 
 def test_a_gallery_template_named_after_druva_is_chosen():

@@ -519,3 +519,22 @@ def test_the_pack_pins_the_projects_pulumi_and_pulumi_policy():
     project = {**pins(ROOT / "requirements.txt"), **pins(ROOT / "requirements-dev.txt")}
     assert set(pack_pins) == {"pulumi", "pulumi-policy"}
     assert pack_pins == {name: project[name] for name in pack_pins}
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"issuedAt": "0001-01-01T00:30:00+01:00"},
+        {"issuedAt": "9999-12-31T00:00:00Z", "lifetimeDays": 365},
+        {
+            "issuedAt": "0001-01-01T00:00:00Z",
+            "expiresAt": "0001-01-02T00:00:00Z",
+            "rotateAfter": "0001-01-01T12:00:00Z",
+        },
+    ],
+)
+def test_the_policies_never_raise_on_dates_at_the_calendars_edges(props):
+    early = datetime(1, 1, 1, 18, 0, tzinfo=UTC)
+    for now in (NOW, early):
+        rules.rotation_due(props, now, warning_days=30)
+        rules.expired(props, now)

@@ -174,3 +174,46 @@ def test_previews_and_updates_warn_once_rotation_is_due():
 
 def test_no_warning_while_the_token_is_fresh():
     assert run_program(CONFIG).messages("warning") == []
+
+
+# --- issue 10, class 5: each odd setting stops the run by name, before anything is registered
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fix"),
+    [
+        ({"druva-scim:cloud": '["gov"]'}, "cloud", "must be one of standard, gov"),
+        ({"druva-scim:cloud": '{"gov": 1}'}, "cloud", "must be one of standard, gov"),
+        (
+            {"druva-scim:azureTenants": '[{"name": "t", "tenantId": "x", "environment": []}]'},
+            "azureTenants[0].environment",
+            "must be one of global",
+        ),
+        ({"druva-scim:issuedAt": "0001-01-01T00:30:00+01:00"}, "issuedAt", "outside the calendar"),
+        ({"druva-scim:issuedAt": "9999-12-31T23:59:59-01:00"}, "issuedAt", "outside the calendar"),
+        ({"druva-scim:lifetimeDays": "--5"}, "lifetimeDays", "whole number of days"),
+        ({"druva-scim:lifetimeDays": "²"}, "lifetimeDays", "whole number of days"),
+        ({"druva-scim:azureApps": DEEP}, "azureApps", "fix the value in the stack file"),
+        ({"druva-scim:lifetimeDays": DEEP}, "lifetimeDays", "fix the value in the stack file"),
+        ({"druva-scim:oktaApps": "[" * 50 + "]" * 50}, "oktaApps", "more than 8 levels deep"),
+        (
+            {"druva-scim:tenantUrl": "https://apis.druva.com/insync\t/scim"},
+            "tenantUrl",
+            "set it again as one line",
+        ),
+        (
+            {"druva-scim:scimToken": TOKEN[:12] + "\u2019" + TOKEN[12:]},
+            "scimToken",
+            "paste it as plain text",
+        ),
+    ],
+)
+def test_an_odd_setting_is_named_with_its_fix_and_nothing_is_registered(values, key, fix):
+    run = run_program({**CONFIG, **values})
+    assert type(run.error).__name__ == "RunError" and run.registrations == []
+    errors = run.messages("error")
+    assert any(m.startswith(f"druva-scim:{key}: ") and fix in m for m in errors), errors
+    assert not any("Traceback" in m or TOKEN[12:] in m for m in errors)

@@ -3,8 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from providers import settings
+from providers import settings, targets
 from tests.support import TOKEN
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -62,7 +65,7 @@ def test_tenant_urls_accepted_and_normalised(url, normalised):
         ("http://10.0.0.5/scim", "plain http"),
         ("apis.druva.com/insync/scim", "not an http(s) URL"),
         ("ftp://apis.druva.com/scim", "not an http(s) URL"),
-        ("not a url", "not an http(s) URL"),
+        ("not-a-url", "not an http(s) URL"),
         ("https://", "not an http(s) URL"),
         ("https://apis.druva.com:99999/scim", "is not a URL"),
         ("https://user:pw@apis.druva.com/scim", "user name or password"),
@@ -152,3 +155,152 @@ def test_all_problems_are_reported_at_once():
         {"cloud": "moon", "lifetimeDays": "0", "issuedAt": "soon"}, NOW
     )
     assert sorted(problem.key for problem in problems) == ["cloud", "issuedAt", "lifetimeDays"]
+
+
+# --- issue 10, class 5: odd values give keyed messages, never exceptions ---------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        TOKEN[:10] + "\u2019" + TOKEN[10:],  # a typographic quote from a rich-text paste
+        TOKEN[:10] + "\u2013" + TOKEN[10:],
+        TOKEN[:10] + "é" + TOKEN[10:],
+    ],
+)
+def test_a_token_with_a_character_outside_visible_ascii_is_refused(token):
+    reason = settings.token_problem(token)
+    assert reason is not None and "rich-text paste" in reason and "plain text" in reason
+    assert f"U+{ord(token[10]):04X}" in reason
+    assert TOKEN[:10] not in reason and TOKEN[11:] not in reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://apis.druva.com/insync\t/scim",
+        "https://apis.druva.com/in\nsync/scim",
+        "https://apis.druva.com/insync/scim\u200b",
+        "https://apis.druva .com/insync/scim",
+    ],
+)
+def test_a_base_url_with_white_space_or_a_control_character_inside_is_refused(url):
+    value, reason = settings.tenant_url(url)
+    assert value is None and reason is not None and "white space or a control character" in reason
+    value, reason = settings.base_url(url, "https://graph.microsoft.com", "the access token")
+    assert value is None and reason is not None and "one line" in reason
+
+
+@pytest.mark.parametrize("value", ["--5", "²", "٣", "1_0", "+-3", "1e3", "9" * 5000, 1e309, 1e300])
+def test_whole_numbers_accept_only_ascii_digits_with_one_optional_minus(value):
+    number, reason = settings.whole_number(value, 1, 365)
+    assert number is None and reason is not None and "1 to 365" in reason
+    assert len(reason) < 300
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"cloud": ["gov"]}, "cloud"),
+        ({"cloud": {"gov": True}}, "cloud"),
+        ({"issuedAt": "0001-01-01T00:30:00+01:00"}, "issuedAt"),
+        ({"issuedAt": "9999-12-31T23:59:59-01:00"}, "issuedAt"),
+        ({"lifetimeDays": "--5"}, "lifetimeDays"),
+        ({"lifetimeDays": "²"}, "lifetimeDays"),
+        ({"rotateBeforeDays": float("nan")}, "rotateBeforeDays"),
+        ({"tenantUrl": "https://apis.druva.com/insync\t/scim"}, "tenantUrl"),
+        ({"tenantUrl": "https://apis.druva.com/" + "x" * 5000}, "tenantUrl"),
+    ],
+)
+def test_odd_types_and_values_are_named_not_raised(raw, key):
+    checked, problems = settings.token_settings(raw, NOW)
+    assert checked is None and [problem.key for problem in problems] == [key]
+    assert len(problems[0].message) < 400
+
+
+def test_the_calendar_edges_are_refused_with_a_clear_text():
+    _, problems = settings.token_settings({"issuedAt": "0001-01-01T00:30:00+01:00"}, NOW)
+    assert "outside the calendar" in problems[0].message
+    assert "API Credentials" in problems[0].message
+
+
+def test_an_issued_at_whose_expiry_is_past_the_calendar_is_refused():
+    far = datetime(9999, 12, 31, 0, 0, tzinfo=UTC)
+    moment, reason = settings.issued_at("9999-12-30T00:00:00Z", 365, far)
+    assert moment is None and reason is not None and "outside the calendar" in reason
+
+
+def nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_deep_structure_is_found_without_recursion_and_shown_briefly():
+    deep = nested(100_000)
+    assert settings.too_deep(deep)
+    assert not settings.too_deep(nested(settings.MAX_DEPTH))
+    assert settings.too_deep(nested(settings.MAX_DEPTH + 1))
+    assert settings.structure_problem(deep) is not None
+    assert settings.structure_problem(settings.NESTED_TOO_DEEP) is not None
+    assert settings.structure_problem([{"name": "a", "extraSecrets": {"SyncAll": "x"}}]) is None
+    assert len(settings.shown(deep)) < 100
+    _, problems = settings.token_settings({"lifetimeDays": deep}, NOW)
+    assert [problem.key for problem in problems] == ["lifetimeDays"]
+
+
+def test_a_long_text_is_described_never_cut_into_a_part():
+    assert settings.shown("x" * 101) == "<a text of 101 characters>"
+    assert settings.shown("2026") == "'2026'"
+    text = TOKEN * 5
+    assert TOKEN[:8] not in settings.shown([text, {"k": text}])
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(
+        ["--5", "²", "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00", "https://a\tb.c"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+SETTING_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
+entry_keys = st.sampled_from(
+    [
+        "name",
+        "tenantId",
+        "clientId",
+        "environment",
+        "orgName",
+        "baseUrl",
+        "servicePrincipalId",
+        "tenant",
+        "extraSecrets",
+        "appId",
+        "org",
+        "mode",
+        "confirmedFingerprint",
+    ]
+)
+entries = st.dictionaries(entry_keys, json_values, max_size=6)
+configs = st.dictionaries(
+    st.sampled_from(SETTING_KEYS), json_values | st.lists(entries, max_size=3), max_size=8
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs)
+def test_the_pure_validators_return_problems_or_values_for_any_json(raw):
+    checked, problems = settings.token_settings(raw, NOW)
+    assert (checked is None) == bool(problems)
+    found, target_problems = targets.parse_targets(raw)
+    assert isinstance(found, targets.Targets)
+    for problem in [*problems, *target_problems]:
+        assert str(problem).startswith("druva-scim:") and len(problem.message) < 2000

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from providers import status
+from providers import lifecycle, status
 from tests.stand_ins import pulumi_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,3 +330,128 @@ def test_a_missing_pulumi_says_how_to_install_it_or_pipe_instead(tmp_path):
     assert completed.returncode == 3
     assert "pulumi CLI is not on PATH" in completed.stderr
     assert "pulumi stack output --json | python -m providers.status -" in completed.stderr
+
+
+# ---- issue 10, class 6: unusable input is exit 3, always, without a traceback ------------------
+
+DEEP_DOCUMENT = "[" * 100_000 + "]" * 100_000
+EDGE_EXPIRY = json.dumps({**OUTPUTS, "expiresAt": "9999-12-31T23:30:00-01:00"})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "document", "says"),
+    [
+        (("-",), DEEP_DOCUMENT, "nest lists or objects too deep"),
+        (("-",), '{"expiresAt": ' + DEEP_DOCUMENT + "}", "nest lists or objects too deep"),
+        (("-", "--now", "0001-01-01T00:00:00+01:00"), json.dumps(OUTPUTS), "outside the calendar"),
+        (("-",), EDGE_EXPIRY, "output expiresAt is '9999-12-31T23:30:00-01:00', not an RFC"),
+    ],
+    ids=["deep", "deep-value", "now-before-year-1", "expiry-after-9999"],
+)
+def test_unusable_input_exits_3_without_a_traceback(arguments, document, says):
+    completed = gate(*arguments, stdin=document)
+    assert completed.returncode == 3, completed.stderr
+    assert says in completed.stderr
+    assert "Traceback" not in completed.stderr and completed.stdout == ""
+
+
+def test_a_crash_of_the_gate_itself_is_exit_3_in_one_sentence(monkeypatch, capsys):
+    def crash(document: object, now: datetime) -> status.Verdict:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(status, "evaluate", crash)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(OUTPUTS)))
+    assert status.main(["-"]) == status.UNUSABLE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == status.CRASHED.format(kind="RuntimeError")
+    assert "boom" not in captured.err
+
+
+def test_in_process_the_calendar_edges_are_unusable_not_due():
+    for changes in (
+        {"expiresAt": "9999-12-31T23:30:00-01:00"},
+        {"rotateAfter": "0001-01-01T00:00:00+01:00"},
+    ):
+        verdict = status.evaluate({**OUTPUTS, **changes}, FINE)
+        assert verdict.exit_code == status.UNUSABLE
+
+
+times = st.datetimes(
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-1))])
+).map(lambda moment: moment.isoformat()) | st.sampled_from(
+    ["9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"]
+)
+json_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | times
+json_documents = st.recursive(
+    json_leaves,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+handoffs = st.lists(
+    st.fixed_dictionaries(
+        {}, optional={"name": json_leaves, "steps": json_documents, "appId": json_leaves}
+    ),
+    max_size=2,
+)
+# Documents shaped like the stack's outputs, so that every exit code is reached.
+output_documents = st.fixed_dictionaries(
+    {
+        "expiresAt": times | json_leaves,
+        "rotateAfter": times | json_leaves,
+        "pendingManualSteps": st.just([]) | handoffs | json_documents,
+    },
+    optional={
+        "issuedAt": times | json_leaves,
+        "tokenFingerprint": json_leaves,
+        "x": json_documents,
+    },
+)
+
+
+@st.composite
+def consistent_documents(draw: st.DrawFn) -> dict[str, object]:
+    """Good outputs (rotateAfter before expiresAt) with arbitrary hand-offs."""
+    expires = draw(st.datetimes(min_value=datetime(1, 12, 1), timezones=st.just(UTC)))
+    rotate = expires - timedelta(days=draw(st.integers(0, 300)))
+    return {
+        **OUTPUTS,
+        "expiresAt": expires.isoformat(),
+        "rotateAfter": rotate.isoformat(),
+        "pendingManualSteps": draw(st.just([]) | handoffs),
+    }
+
+
+def well_formed(document: object) -> bool:
+    """What exit 1 or 2 requires: both dates readable and the hand-offs a list."""
+    if not isinstance(document, dict) or not isinstance(document.get("pendingManualSteps"), list):
+        return False
+    for key in ("expiresAt", "rotateAfter"):
+        try:
+            lifecycle.parse_time(document[key])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    json_documents | output_documents | consistent_documents(), st.datetimes(timezones=st.just(UTC))
+)
+def test_any_json_document_gives_an_exit_code_and_due_or_expired_only_when_well_formed(
+    document, now
+):
+    text = json.dumps(document)
+    stdin, stdout, stderr = io.StringIO(text), io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        real, sys.stdin = sys.stdin, stdin
+        try:
+            code = status.main(["-", "--now", lifecycle.format_time(now)])
+        finally:
+            sys.stdin = real
+    assert code in (0, 1, 2, 3)
+    assert "Traceback" not in stderr.getvalue()
+    if code in (1, 2):
+        assert well_formed(document)

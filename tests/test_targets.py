@@ -1,12 +1,17 @@
 """Validation of the identity-provider settings: every malformed entry named by key path."""
 
+from pathlib import Path
+
 import pytest
+import yaml  # type: ignore[import-untyped]
 
 from providers import targets
+from providers.settings import Problem
 
 SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 APP = "0oa1b2c3d4e5f6g7h8i9"
 FP = "0123456789ab"
+NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 
 
 def parse(**raw):
@@ -30,7 +35,7 @@ def test_a_full_configuration_is_parsed():
                 "name": "druva-gov",
                 "servicePrincipalId": SP,
                 "tenant": "contoso",
-                "extraSecrets": {"NotificationEmail": "ops@example.com", "SyncAll": "false"},
+                "extraSecrets": {"SyncNotificationSettings": NOTIFY, "SyncAll": "false"},
             },
         ],
         oktaApps=[
@@ -48,8 +53,8 @@ def test_a_full_configuration_is_parsed():
     assert found.azure_apps[0] == targets.AzureApp("druva", SP, None, ())
     assert found.azure_apps[1].tenant == "contoso"
     assert found.azure_apps[1].extra_secrets == (
-        ("NotificationEmail", "ops@example.com"),
         ("SyncAll", "false"),
+        ("SyncNotificationSettings", NOTIFY),
     )
     # No mode: manual, since Okta's API refuses tokens for Druva's OIN app.
     assert found.okta_apps[0] == targets.OktaApp("okta-a", APP, None, "manual", None, 0)
@@ -131,7 +136,7 @@ def test_an_okta_org_defaults_to_okta_com():
                 ]
             },
             "azureApps[0].extraSecrets.bad key",
-            "not a synchronization secret key",
+            "not a key of Graph's synchronization secrets",
         ),
         (
             {
@@ -315,3 +320,78 @@ def test_every_azuread_environment_alias_finds_its_graph(environment, graph):
         azureTenants=[{"name": "t", "tenantId": SP, "environment": environment}]
     )
     assert problems == [] and found.azure_tenants["t"].graph_url == graph
+
+
+# --- issue 10: Graph's secret keys are an enum; odd types; the China cloud -----------------
+
+
+def extra(secrets: object) -> list[Problem]:
+    app = {"name": "a", "servicePrincipalId": SP, "extraSecrets": secrets}
+    return targets.parse_targets({"azureApps": [app]})[1]
+
+
+def test_notification_email_is_not_a_graph_key_and_the_message_says_where_it_lives():
+    [problem] = extra({"NotificationEmail": "ops@example.com"})
+    assert problem.key == "azureApps[0].extraSecrets.NotificationEmail"
+    assert "SyncNotificationSettings, a JSON text" in problem.message
+    assert '"Recipients":"ops@example.com"' in problem.message
+    assert "SyncAll, " in problem.message and "ConnectionString" in problem.message
+
+
+def test_an_unknown_key_lists_the_valid_ones_and_a_wrong_case_gets_the_spelling():
+    [unknown] = extra({"Frequency": "1"})
+    assert "the keys are UserName, Password" in unknown.message
+    assert "BaseAddress" not in unknown.message and "SecretToken" not in unknown.message
+    [spelled] = extra({"syncall": "true"})
+    assert "spell it SyncAll" in spelled.message
+
+
+def test_every_key_of_graphs_enum_but_the_managed_ones_is_accepted():
+    secrets = {key: "x" for key in targets.SYNCHRONIZATION_SECRET_KEYS}
+    secrets["SyncNotificationSettings"] = NOTIFY
+    assert extra(secrets) == []
+    assert "None" not in targets.SYNCHRONIZATION_SECRET_KEYS
+    assert not set(targets.MANAGED_SECRET_KEYS) & set(targets.SYNCHRONIZATION_SECRET_KEYS)
+
+
+@pytest.mark.parametrize("value", ["ops@example.com", "[1]", "{" * 5000, '"on"'])
+def test_sync_notification_settings_must_be_a_json_object(value):
+    [problem] = extra({"SyncNotificationSettings": value})
+    assert "must be a JSON object in a string" in problem.message
+
+
+@pytest.mark.parametrize(("value", "quoted"), [(False, "'false'"), (1, "'1'")])
+def test_an_unquoted_yaml_value_is_refused_with_how_to_quote_it(value, quoted):
+    [problem] = extra({"SyncAll": value})
+    assert problem.key == "azureApps[0].extraSecrets.SyncAll"
+    assert f"quote it in the stack file ({quoted})" in problem.message
+
+
+@pytest.mark.parametrize("environment", [["global"], {"name": "global"}, 1e309, None])
+def test_an_environment_of_another_type_is_named(environment):
+    _, problems = parse(azureTenants=[{"name": "t", "tenantId": SP, "environment": environment}])
+    assert [problem.key for problem in problems] == ["azureTenants[0].environment"]
+
+
+def test_an_app_in_a_china_tenant_is_refused_before_anything_is_registered():
+    found, problems = parse(
+        azureTenants=[
+            {"name": "cn", "tenantId": SP, "environment": "china"},
+            {"name": "unused-cn", "tenantId": SP, "environment": "china"},
+        ],
+        azureApps=[{"name": "a", "servicePrincipalId": SP, "tenant": "cn"}],
+    )
+    assert [problem.key for problem in problems] == ["azureApps[0].tenant"]
+    assert targets.UNDOCUMENTED_CLOUD in problems[0].message
+    assert found.azure_apps == ()
+
+
+def test_the_readmes_example_configuration_is_valid():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Identity providers") :]
+    block = section[section.index("```yaml") + len("```yaml") : section.index("```\n", 10)]
+    config = yaml.safe_load(block)["config"]
+    raw = {key.removeprefix("druva-scim:"): value for key, value in config.items()}
+    found, problems = targets.parse_targets(raw)
+    assert problems == []
+    assert dict(found.azure_apps[0].extra_secrets)["SyncAll"] == "false"

@@ -72,6 +72,13 @@ def org(**entry: Any) -> list[dict[str, Any]]:
     return [{"name": "corp", "orgName": "acme", **entry}]
 
 
+def nested(depth: int) -> object:
+    value: object = 30
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def ago(days: float) -> str:
     return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -388,6 +395,67 @@ PROGRAM_CASES: tuple[Case, ...] = (
         "azureTenants[1].name",
         {"azureTenants": [*tenant(), {"name": "EMEA", "tenantId": SP2}]},
     ),
+    # --- issue 10: odd types and values, the calendar's edges, the vendors as they are ----
+    Case("cloud a list", "cloud", {"cloud": ["gov"]}),
+    Case("cloud an object", "cloud", {"cloud": {"gov": True}}),
+    Case(
+        "azureTenants environment a list",
+        "azureTenants[0].environment",
+        {"azureTenants": tenant(environment=["global"])},
+    ),
+    Case(
+        "azureTenants environment an object",
+        "azureTenants[0].environment",
+        {"azureTenants": tenant(environment={"cloud": "global"})},
+    ),
+    Case(
+        "issuedAt before year 1 in UTC (0001-01-01T00:30:00+01:00)",
+        "issuedAt",
+        {"issuedAt": "0001-01-01T00:30:00+01:00"},
+    ),
+    Case(
+        "issuedAt after year 9999 in UTC (9999-12-31T23:59:59-01:00)",
+        "issuedAt",
+        {"issuedAt": "9999-12-31T23:59:59-01:00"},
+    ),
+    Case("lifetimeDays `--5`", "lifetimeDays", {"lifetimeDays": "--5"}),
+    Case("lifetimeDays `²` (a superscript digit)", "lifetimeDays", {"lifetimeDays": "²"}),
+    Case("rotateBeforeDays `1e309`", "rotateBeforeDays", {"rotateBeforeDays": "1e309"}),
+    Case("azureApps nested 5000 deep", "azureApps", {"azureApps": "[" * 5000 + "]" * 5000}),
+    Case("oktaOrgs nested 50 deep", "oktaOrgs", {"oktaOrgs": "[" * 50 + "]" * 50}),
+    Case(
+        "lifetimeDays nested 5000 deep", "lifetimeDays", {"lifetimeDays": "[" * 5000 + "]" * 5000}
+    ),
+    Case(
+        "tenantUrl with a tab inside",
+        "tenantUrl",
+        {"tenantUrl": "https://apis.druva.com/insync\t/scim"},
+    ),
+    Case(
+        "token with a typographic quote (U+2019) from a rich-text paste",
+        "scimToken",
+        {"scimToken": TOKEN[:20] + "\u2019" + TOKEN[20:]},
+    ),
+    Case(
+        "extraSecrets NotificationEmail (not a Graph key)",
+        "azureApps[0].extraSecrets.NotificationEmail",
+        {"azureApps": azure(extraSecrets={"NotificationEmail": "ops@example.com"})},
+    ),
+    Case(
+        "extraSecrets SyncAll unquoted (false)",
+        "azureApps[0].extraSecrets.SyncAll",
+        {"azureApps": azure(extraSecrets={"SyncAll": False})},
+    ),
+    Case(
+        "extraSecrets SyncNotificationSettings not JSON",
+        "azureApps[0].extraSecrets.SyncNotificationSettings",
+        {"azureApps": azure(extraSecrets={"SyncNotificationSettings": "ops@example.com"})},
+    ),
+    Case(
+        "azure app in a China-cloud tenant",
+        "azureApps[0].tenant",
+        {"azureApps": azure(tenant="emea"), "azureTenants": tenant(environment="china")},
+    ),
 )
 
 
@@ -495,6 +563,31 @@ CHECK_CASES: tuple[CheckCase, ...] = (
     ),
     CheckCase("rotateBeforeDays negative", "rotateBeforeDays", {"rotateBeforeDays": -1}),
     CheckCase("rotateBeforeDays a list", "rotateBeforeDays", {"rotateBeforeDays": [30]}),
+    CheckCase(
+        "issuedAt before year 1 in UTC", "issuedAt", {"issuedAt": "0001-01-01T00:30:00+01:00"}
+    ),
+    CheckCase(
+        "issuedAt after year 9999 in UTC", "issuedAt", {"issuedAt": "9999-12-31T23:59:59-01:00"}
+    ),
+    CheckCase("lifetimeDays `--5`", "lifetimeDays", {"lifetimeDays": "--5"}),
+    CheckCase("lifetimeDays `²`", "lifetimeDays", {"lifetimeDays": "²"}),
+    CheckCase("lifetimeDays infinite", "lifetimeDays", {"lifetimeDays": float("inf")}),
+    CheckCase("rotateBeforeDays NaN", "rotateBeforeDays", {"rotateBeforeDays": float("nan")}),
+    CheckCase(
+        "rotateBeforeDays nested 5000 deep",
+        "rotateBeforeDays",
+        {"rotateBeforeDays": nested(5000)},
+    ),
+    CheckCase(
+        "tenantUrl with a tab inside",
+        "tenantUrl",
+        {"tenantUrl": "https://apis.druva.com/insync\t/scim"},
+    ),
+    CheckCase(
+        "scimToken with a typographic quote (U+2019)",
+        "scimToken",
+        {"scimToken": TOKEN[:20] + "\u2019" + TOKEN[20:]},
+    ),
 )
 
 HOST_CASES: tuple[CheckCase, ...] = (

@@ -59,6 +59,7 @@ from tests.support import (
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = (TOKEN, OTHER_TOKEN)
 WINDOW = 16
+NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 """This many characters of the token in a row count as the token."""
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
@@ -314,7 +315,7 @@ def every_kind_of_app(token: str, **overrides: Any) -> dict[str, str]:
             {
                 "name": "druva",
                 "servicePrincipalId": SP[0],
-                "extraSecrets": {"NotificationEmail": "ops@example.com"},
+                "extraSecrets": {"SyncNotificationSettings": NOTIFY},
             },
             {"name": "druva-2", "servicePrincipalId": SP[1]},
             {"name": "druva-emea", "servicePrincipalId": SP[2], "tenant": "emea"},
