@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from providers import lifecycle
+from providers import lifecycle, redaction
 
 NAMESPACE = "druva-scim"
 CLOUD_TENANT_URLS = {
@@ -23,9 +23,16 @@ CLOUD_TENANT_URLS = {
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
-MAX_TOKEN_LENGTH = 4096
-# Shorter values are not searched for in messages: a real token is far longer.
-MIN_REDACTED_LENGTH = 8
+MAX_TOKEN_LENGTH = redaction.MAX_SECRET_LENGTH
+TOKEN_FIX = (
+    "copy the whole token from the Druva console again and set it with "
+    f"`pulumi config set --secret {NAMESPACE}:scimToken` (it reads standard input)"
+)
+TOKEN_FIXES = {
+    redaction.DAMAGED: "a Druva token has none, so it was pasted damaged: copy it from the "
+    "console again",
+    redaction.TOO_LONG: "paste only the token",
+}
 
 
 @dataclass(frozen=True)
@@ -64,24 +71,10 @@ def token_problem(value: object) -> str | None:
             "has white space or a line break at its start or end, which Druva would "
             "reject; set it again without them (`pulumi config set --secret` reads stdin)"
         )
-    if any(character.isspace() or not character.isprintable() for character in value):
-        return (
-            "contains white space or control characters inside it; a Druva token has "
-            "none, so it was pasted damaged: copy it from the console again"
-        )
-    if len(value) > MAX_TOKEN_LENGTH:
-        return f"is longer than {MAX_TOKEN_LENGTH} characters; paste only the token"
-    return None
-
-
-def redact(text: str, token: object) -> str:
-    """`text` without the token: a value a message quotes may be the token pasted in a wrong key."""
-    if not isinstance(token, str):
-        return text
-    for form in sorted({token, token.strip()}, key=len, reverse=True):
-        if len(form) >= MIN_REDACTED_LENGTH:
-            text = text.replace(form, "[redacted]")
-    return text
+    reason = redaction.value_problem(value)
+    if reason is None:
+        return None
+    return f"{reason}; {TOKEN_FIXES.get(reason, TOKEN_FIX)}"
 
 
 def is_loopback_host(host: str) -> bool:

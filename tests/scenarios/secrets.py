@@ -544,6 +544,8 @@ def azure_props(url: str) -> dict[str, Any]:
         "appName": "druva",
         "servicePrincipalId": SP[0],
         "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+        # A secret input, as the program passes it: what lets the check recognise the token.
+        "scimToken": TOKEN,
         "graphUrl": url,
     }
 
@@ -632,6 +634,7 @@ def okta_echo_rows() -> list[Row]:
         "appName": "okta-api",
         "appId": APP_IDS[0],
         "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+        "scimToken": TOKEN,
     }
     cases = [
         (
