@@ -28,10 +28,9 @@ from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
     DefaultAzureCredential,
-    WorkloadIdentityCredential,
 )
 
-from providers import targets
+from providers import redaction, targets
 from providers.errors import ProviderError
 from providers.http import Answer, HttpPolicy, call, excerpt, new_session
 
@@ -290,9 +289,7 @@ def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:
     if isinstance(inner, dict) and inner.get("request-id"):
         # What Microsoft support asks for; kept whatever the message's length.
         text += f" (request-id {excerpt(str(inner['request-id']), 64)})"
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
+    text = redaction.redact(text, secrets)
     return f": {text}" if text else ""
 
 
@@ -398,13 +395,13 @@ def credential_plan(
     """Choose as the azuread provider does: OIDC when ARM_USE_OIDC, then a client secret,
     then AKS workload identity, else DefaultAzureCredential (AZURE_* variables, managed
     identity, `az login`). A tenant or client id passed in wins over the environment."""
-    tenant = tenant_id or _env(environ, "ARM_TENANT_ID", "AZURE_TENANT_ID")
-    client = client_id or _env(environ, "ARM_CLIENT_ID", "AZURE_CLIENT_ID")
+    tenant = tenant_id or _credential(environ, "ARM_TENANT_ID", "AZURE_TENANT_ID", secret=False)
+    client = client_id or _credential(environ, "ARM_CLIENT_ID", "AZURE_CLIENT_ID", secret=False)
 
     if _true(environ, "ARM_USE_OIDC"):
         kind, source = _oidc_source(environ)
         return _with_ids(CredentialPlan(kind, tenant, client, source))
-    if _env(environ, "ARM_CLIENT_SECRET"):
+    if _credential(environ, "ARM_CLIENT_SECRET"):
         return _with_ids(CredentialPlan("client-secret", tenant, client, "ARM_CLIENT_SECRET"))
     if _env(environ, "ARM_CLIENT_SECRET_FILE_PATH"):
         path = _env(environ, "ARM_CLIENT_SECRET_FILE_PATH") or ""
@@ -427,12 +424,12 @@ def azure_credential(
     authority = login_host(graph_url)
     tenant, client = plan.tenant_id or "", plan.client_id or ""
     if plan.kind == "client-secret":
-        secret = environ.get("ARM_CLIENT_SECRET") or _read_secret_file(
+        secret = _credential(environ, "ARM_CLIENT_SECRET") or _read_secret_file(
             plan.source, "ARM_CLIENT_SECRET_FILE_PATH"
         )
         return ClientSecretCredential(tenant, client, secret, authority=authority)
     if plan.kind == "oidc-token":
-        token = environ["ARM_OIDC_TOKEN"].strip()
+        token = _credential(environ, "ARM_OIDC_TOKEN") or ""
         return ClientAssertionCredential(tenant, client, lambda: token, authority=authority)
     if plan.kind == "oidc-token-file":
         path = plan.source
@@ -446,7 +443,7 @@ def azure_credential(
     if plan.kind == "oidc-request":
         url = _env(environ, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL") or ""
         request_token = (
-            _env(environ, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") or ""
+            _credential(environ, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") or ""
         )
         chosen = policy or HttpPolicy()
         return ClientAssertionCredential(
@@ -456,8 +453,14 @@ def azure_credential(
             authority=authority,
         )
     if plan.kind == "workload-identity":
-        return WorkloadIdentityCredential(
-            tenant_id=tenant, client_id=client, token_file_path=plan.source, authority=authority
+        federated = plan.source
+        # What WorkloadIdentityCredential does, with the file read (on every sign-in, as
+        # AKS rotates it) through the validation every credential passes.
+        return ClientAssertionCredential(
+            tenant,
+            client,
+            lambda: _read_secret_file(federated, "AZURE_FEDERATED_TOKEN_FILE"),
+            authority=authority,
         )
     default = DefaultAzureCredential(
         authority=authority,
@@ -541,7 +544,7 @@ def request_id_token(
 
 
 def _oidc_source(environ: Mapping[str, str]) -> tuple[str, str]:
-    if _env(environ, "ARM_OIDC_TOKEN"):
+    if _credential(environ, "ARM_OIDC_TOKEN"):
         return "oidc-token", "ARM_OIDC_TOKEN"
     path = _env(environ, "ARM_OIDC_TOKEN_FILE_PATH")
     if path:
@@ -549,6 +552,7 @@ def _oidc_source(environ: Mapping[str, str]) -> tuple[str, str]:
     url_name = _name(environ, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL")
     token_name = _name(environ, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if url_name and token_name:
+        _credential(environ, token_name)
         return "oidc-request", url_name
     federated = _env(environ, "AZURE_FEDERATED_TOKEN_FILE")
     if federated:
@@ -584,7 +588,21 @@ def _read_secret_file(path: str, variable: str) -> str:
         ) from None
     if not text:
         raise ProviderError(f"{variable} names {path}, which is empty; check the path")
+    problem = redaction.environment_problem(f"the file {path} that {variable} names", text)
+    if problem:
+        raise ProviderError(problem)
     return text
+
+
+def _credential(environ: Mapping[str, str], *names: str, secret: bool = True) -> str | None:
+    """The first of `names` that is set, refused before use when it cannot be a credential."""
+    for name in names:
+        value, problem = redaction.environment_value(environ, name, secret=secret)
+        if problem:
+            raise ProviderError(problem)
+        if value:
+            return value
+    return None
 
 
 def _env(environ: Mapping[str, str], *names: str) -> str | None:

@@ -3,32 +3,113 @@
 The engine starts `python -m pulumi.dynamic` and unpickles the provider object
 from each resource's `__provider` input; these providers hold nothing, so that
 blob is a reference to the class and no more.
+
+Every text that leaves a provider passes through `providers.redaction` here, at
+the root: the exceptions and CheckFailures of each operation, and `say()`,
+without the secrets of that operation (the token among its inputs) and the
+credentials of the host's environment.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 from pulumi import dynamic
 
+from providers import redaction
+from providers.errors import ProviderError
 from providers.http import HttpPolicy
 
 # The engine's placeholder for a value not known until apply, as the SDK spells it.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+OPERATIONS = ("check", "diff", "create", "read", "update", "delete")
+SECRET_INPUTS = ("scimToken",)
+"""Inputs that hold the token, wherever a resource takes it."""
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
+# The secrets of the operation running in this thread (the host runs each in its own).
+_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "druva_scim_secrets", default=()
+)
+Operation = TypeVar("Operation", bound=Callable[..., Any])
 
 
 def say(message: str) -> None:
     """Tell the person running `pulumi up`: pulumi.log does not reach the engine from here."""
-    print(f"druva-scim: {message}", file=sys.stderr, flush=True)
+    secrets = _secrets.get() or tuple(environment_secrets(os.environ))
+    text = redaction.redact(message, secrets)
+    print(f"druva-scim: {text}", file=sys.stderr, flush=True)
+
+
+def redacted(text: str, *more: str) -> str:
+    """`text` without the secrets of the operation running, nor `more` (e.g. an access token)."""
+    return redaction.redact(text, (*_secrets.get(), *more))
 
 
 def changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
     new = news.get(key)
     return new == UNKNOWN or olds.get(key) != new
+
+
+def environment_secrets(environ: Mapping[str, str]) -> list[str]:
+    """The credentials in `environ` and in the files it names (read small, never required)."""
+    files: dict[str, str] = {}
+    for name in redaction.SECRET_FILE_VARIABLES:
+        path = environ.get(name, "").strip()
+        if path:
+            try:
+                with Path(path).open("rb") as file:
+                    files[path] = file.read(MAX_SECRET_FILE_BYTES).decode("utf-8", "replace")
+            except (OSError, ValueError):
+                continue
+    return redaction.environment_secrets(environ, files)
+
+
+def _secrets_of(arguments: tuple[Any, ...]) -> Iterator[str]:
+    for argument in arguments:
+        if isinstance(argument, Mapping):
+            for key in SECRET_INPUTS:
+                value = argument.get(key)
+                if isinstance(value, str) and value != UNKNOWN:
+                    yield value
+
+
+def _redacting(operation: Operation) -> Operation:
+    """`operation`, whose errors and CheckFailures leave without the secrets it knows."""
+
+    @functools.wraps(operation)
+    def redacted(self: StatelessProvider, *arguments: Any) -> Any:
+        secrets = (*_secrets_of(arguments), *environment_secrets(self.environment()))
+        context = _secrets.set(secrets)
+        try:
+            result = operation(self, *arguments)
+        except ProviderError as error:
+            text = redaction.redact(str(error), secrets)
+            if text == str(error):
+                raise
+            raise type(error)(text) from None
+        except Exception as error:
+            text = redaction.redact(str(error), secrets)
+            if text == str(error):
+                raise
+            raise ProviderError(f"{type(error).__name__}: {text}") from None
+        finally:
+            _secrets.reset(context)
+        if isinstance(result, dynamic.CheckResult):
+            result.failures = [
+                dynamic.CheckFailure(failure.property, redaction.redact(failure.reason, secrets))
+                for failure in result.failures
+            ]
+        return result
+
+    return redacted  # type: ignore[return-value]
 
 
 class StatelessProvider(dynamic.ResourceProvider):
@@ -38,8 +119,19 @@ class StatelessProvider(dynamic.ResourceProvider):
     serialize_as_secret_always = False
     http_policy: ClassVar[HttpPolicy] = HttpPolicy()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in OPERATIONS:
+            own = cls.__dict__.get(name)
+            if own is not None and not getattr(own, "__wrapped__", None):
+                setattr(cls, name, _redacting(own))
+
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def environment(self) -> Mapping[str, str]:
+        """Where credentials come from: the provider host's environment."""
+        return os.environ
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         # The host reports provider errors with traceback.format_exc(); our errors are

@@ -18,6 +18,7 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from providers import redaction
 from providers.errors import ProviderError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -151,7 +152,7 @@ def call(
         )
     except requests.exceptions.SSLError as error:
         raise ProviderError(
-            scrub(
+            redaction.redact(
                 f"{what} at {_origin(url)} presented a TLS certificate this machine does "
                 f"not trust or that does not match the host ({_reason(error)}); check the URL",
                 redact,
@@ -164,7 +165,7 @@ def call(
         ) from None
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
         raise ProviderError(
-            scrub(
+            redaction.redact(
                 f"{what} at {_origin(url)} could not be reached after {policy.attempts} "
                 f"attempts within {policy.worst_case_seconds():.0f} s ({_kind(error)}); "
                 "check the URL and the network, then run again",
@@ -184,7 +185,7 @@ def call(
             body = _read_capped(response, policy.max_body_bytes, what)
         except (requests.exceptions.RequestException, ConnectionError) as error:
             raise ProviderError(
-                scrub(
+                redaction.redact(
                     f"{what} at {_origin(url)} broke off its answer ({_kind(error)}); run again",
                     redact,
                 )
@@ -247,20 +248,11 @@ def _first_arg(error: BaseException) -> BaseException | None:
 def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:
     """A vendor's text on one line, without `secrets`, cut between words to `limit` characters.
 
-    Scrubbed before it is cut, and never cut inside a word: half a token could be
-    neither scrubbed nor recognised by its fingerprint.
+    Redacted before it is cut: a cut secret is harder to recognise than a whole one.
     """
-    line = scrub(" ".join(text.split()), secrets)
+    line = redaction.redact(" ".join(text.split()), secrets)
     if len(line) <= limit:
         return line
     cut = line[: limit + 1]
     kept = cut.rsplit(" ", 1)[0] if " " in cut else ""
     return f"{kept} …" if kept else "…"
-
-
-def scrub(text: str, secrets: Collection[str]) -> str:
-    """`text` with every non-empty string of `secrets` replaced by [redacted]."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text

@@ -6,7 +6,6 @@ No Pulumi, no HTTP, no clock: every function that needs "now" takes it.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -24,10 +23,6 @@ ROTATION_STEPS = (
 )
 # A console clock and a runner clock may disagree a little; more than this is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
-# Words of a vendor's message, and the places inside one where a token may begin or end.
-WORD = re.compile(r"[^\s\"'`\\<>()\[\]{},;]+")
-INNER_BREAK = re.compile(r"[=:&?/@#|]")
-SHORTEST_TOKEN = 8
 # Python's datetime covers these years; an instant outside them is refused, never an overflow.
 CALENDAR_START = "0001-01-01T00:00:00Z"
 CALENDAR_END = "9999-12-31T23:59:59Z"
@@ -133,29 +128,6 @@ def format_date(moment: datetime) -> str:
 def fingerprint(token: str) -> str:
     """A non-secret name for a token: the first 12 hex digits of its SHA-256."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:FINGERPRINT_HEX_DIGITS]
-
-
-def redact_fingerprinted(text: str, token_fingerprint: str) -> str:
-    """`text` without any word, or part of a word, whose fingerprint is `token_fingerprint`.
-
-    What holds only the fingerprint can still keep the token out of a message when a
-    vendor echoes it (Azure relays Druva's answers in its own errors).
-    """
-
-    def scrub(match: re.Match[str]) -> str:
-        word = match.group(0)
-        cuts = {0, len(word), len(word.rstrip(".!:"))}
-        for found in INNER_BREAK.finditer(word):
-            cuts.update((found.start(), found.end()))
-        ordered = sorted(cuts)
-        for index, start in enumerate(ordered):
-            for end in ordered[index + 1 :]:
-                part = word[start:end]
-                if len(part) >= SHORTEST_TOKEN and fingerprint(part) == token_fingerprint:
-                    return word[:start] + "[redacted]" + word[end:]
-        return word
-
-    return WORD.sub(scrub, text)
 
 
 def rotation_warning(life: Lifecycle, now: datetime) -> str | None:

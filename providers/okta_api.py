@@ -33,8 +33,9 @@ import requests
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from providers import redaction
 from providers.errors import ProviderError
-from providers.http import Answer, HttpPolicy, call, excerpt, new_session, scrub
+from providers.http import Answer, HttpPolicy, call, excerpt, new_session
 
 WHAT = "Okta"
 TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105  (a path)
@@ -111,11 +112,13 @@ def okta_authorization(
 ) -> OktaAuthorization:
     """Sign in as the okta provider would: an API token wins, else the service app, else
     a ready access token (OKTA_ACCESS_TOKEN)."""
-    api_token = environ.get("OKTA_API_TOKEN", "").strip()
+    api_token = _credential(environ, "OKTA_API_TOKEN")
     if api_token:
         return OktaAuthorization(f"SSWS {api_token}", api_token, "OKTA_API_TOKEN")
-    client_id = environ.get("OKTA_API_CLIENT_ID", "").strip()
+    # Ids too: they travel in a signed assertion's header and claims.
+    client_id = _credential(environ, "OKTA_API_CLIENT_ID", secret=False)
     if client_id:
+        key_id = _credential(environ, "OKTA_API_PRIVATE_KEY_ID", secret=False) or None
         key = _private_key(environ.get("OKTA_API_PRIVATE_KEY", ""))
         scopes = tuple(environ.get("OKTA_API_SCOPES", "").replace(",", " ").split()) or (
             DEFAULT_SCOPES
@@ -124,19 +127,27 @@ def okta_authorization(
             org_url,
             client_id=client_id,
             private_key=key,
-            key_id=environ.get("OKTA_API_PRIVATE_KEY_ID", "").strip() or None,
+            key_id=key_id,
             scopes=scopes,
             policy=policy,
             now=now,
         )
         return OktaAuthorization(f"Bearer {access}", access, f"service app {client_id}")
-    access_token = environ.get("OKTA_ACCESS_TOKEN", "").strip()
+    access_token = _credential(environ, "OKTA_ACCESS_TOKEN")
     if access_token:
         return OktaAuthorization(f"Bearer {access_token}", access_token, "OKTA_ACCESS_TOKEN")
     raise ProviderError(
         f"no Okta credentials in the environment of `pulumi up`: set {SIGN_IN}, "
         "as for the okta provider"
     )
+
+
+def _credential(environ: Mapping[str, str], variable: str, *, secret: bool = True) -> str:
+    """A credential from the environment, refused before use when it cannot be one."""
+    value, problem = redaction.environment_value(environ, variable, secret=secret)
+    if problem:
+        raise ProviderError(problem)
+    return value
 
 
 def client_assertion(
@@ -189,7 +200,7 @@ def service_app_token(
             return token
     error = str(body.get("error", "")) if isinstance(body, dict) else ""
     described = str(body.get("error_description", "")) if isinstance(body, dict) else ""
-    detail = scrub(f": {error}: {described}" if error else "", (assertion,))
+    detail = redaction.redact(f": {error}: {described}" if error else "", (assertion,))
     if error in ("invalid_dpop_proof", "use_dpop_nonce"):
         raise ProviderError(_dpop(client_id))
     if error == "invalid_scope":

@@ -16,7 +16,7 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 
-from providers import graph, lifecycle, okta_api, settings, targets
+from providers import graph, lifecycle, okta_api, redaction, settings, targets
 from providers.handoff import OktaManualHandoff, OktaManualHandoffArgs
 from providers.scim_token import ScimToken, ScimTokenArgs
 from providers.verification import (
@@ -171,13 +171,20 @@ def _default_providers(
 
 
 def stop(problems: list[settings.Problem], token: object = None) -> None:
-    """Report every problem at once, then end the run without a traceback."""
+    """Report every problem at once, then end the run without a traceback.
+
+    A value a problem quotes may be the token, or a credential, pasted into another key.
+    """
+    secrets = [token, *redaction.environment_secrets(os.environ)]
     for problem in problems:
-        pulumi.log.error(settings.redact(str(problem), token))
+        pulumi.log.error(redaction.redact(str(problem), secrets))
     count = len(problems)
     raise pulumi.RunError(
-        f"{count} setting{'s' if count != 1 else ''} of {settings.NAMESPACE} "
-        f"need{'s' if count == 1 else ''} fixing; nothing was changed"
+        redaction.redact(
+            f"{count} setting{'s' if count != 1 else ''} of {settings.NAMESPACE} "
+            f"need{'s' if count == 1 else ''} fixing; nothing was changed",
+            secrets,
+        )
     )
 
 
@@ -338,6 +345,7 @@ def _azure_app(
             app_name=app.name,
             service_principal_id=app.service_principal_id,
             token_fingerprint=token.fingerprint,
+            scim_token=token.scimToken,
             graph_url=sign_in[0],
             tenant_id=sign_in[1],
             client_id=sign_in[2],
@@ -391,6 +399,7 @@ def _okta_api_app(
             app_id=app.app_id,
             org_url=org_url,
             token_fingerprint=token.fingerprint,
+            scim_token=token.scimToken,
         ),
         opts=pulumi.ResourceOptions(depends_on=[connection]),
     )

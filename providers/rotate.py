@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from providers import lifecycle, settings, status
+from providers import lifecycle, redaction, settings, status
 
 DONE, NOTHING_CHANGED, HALF_DONE = 0, 1, 2
 TOKEN_KEY = f"{settings.NAMESPACE}:scimToken"
@@ -134,9 +134,9 @@ def issued_at_from(text: str | None, now: datetime) -> datetime:
     return moment
 
 
-def scrub(text: str, token: str) -> str:
-    """A child's message as we may show it: the token, should a child echo it, blanked out."""
-    return text.replace(token, "[token]") if token else text
+def child_message(text: str, token: str) -> str:
+    """A child's last lines as we may show them: without the token or a credential of ours."""
+    return _last_lines(redaction.redact(text, [token, *redaction.environment_secrets(os.environ)]))
 
 
 def current_fingerprint(pulumi: Pulumi) -> str | None:
@@ -182,7 +182,7 @@ def rotate(
     if stored.returncode != 0:
         raise RotationError(
             f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
-            f"{_last_lines(scrub(stored.stderr, token))}. Nothing else was run and the stack "
+            f"{child_message(stored.stderr, token)}. Nothing else was run and the stack "
             "config keeps the old token. Fix the cause (logged in? right --stack? run from the "
             "project folder?) and run the helper again with the same token.",
             NOTHING_CHANGED,
@@ -194,7 +194,7 @@ def rotate(
     if recorded.returncode != 0:
         raise RotationError(
             f"the new token is stored, but `pulumi config set {ISSUED_AT_KEY}` failed "
-            f"(exit code {recorded.returncode}): {_last_lines(scrub(recorded.stderr, token))}. "
+            f"(exit code {recorded.returncode}): {child_message(recorded.stderr, token)}. "
             f"`pulumi up` was not run. Run `pulumi config set {ISSUED_AT_KEY} {issued_text}` "
             "and then `pulumi up` now: provisioning is down until it has run.",
             HALF_DONE,

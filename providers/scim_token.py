@@ -78,10 +78,8 @@ class ScimTokenProvider(StatelessProvider):
             inputs.update({key: normalised[key] for key in raw if normalised[key] is not None})
             for key in ("lifetimeDays", "rotateBeforeDays"):
                 inputs.setdefault(key, normalised[key])
-        # A value quoted in a message may be the token pasted into the wrong input.
-        failures = [
-            dynamic.CheckFailure(f.property, settings.redact(f.reason, token)) for f in failures
-        ]
+        # A value quoted in a failure may be the token pasted into the wrong input:
+        # StatelessProvider redacts it on the way out.
         return dynamic.CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from providers import lifecycle
+from providers import lifecycle, redaction
 
 NAMESPACE = "druva-scim"
 CLOUD_TENANT_URLS = {
@@ -25,16 +25,23 @@ CLOUD_TENANT_URLS = {
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
-MAX_TOKEN_LENGTH = 4096
+MAX_TOKEN_LENGTH = redaction.MAX_SECRET_LENGTH
 MAX_URL_LENGTH = 2048
-# Shorter values are not searched for in messages: a real token is far longer.
-MIN_REDACTED_LENGTH = 8
 # Strict on purpose: str.isdigit accepts "²" and lstrip("-") accepts "--5".
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 # Config here nests three levels at most (a list of objects holding an object).
 MAX_DEPTH = 8
 # A quoted value longer than this is described, not shown: it may be a pasted credential.
 MAX_SHOWN = 100
+TOKEN_FIX = (
+    "copy the whole token from the Druva console again and set it with "
+    f"`pulumi config set --secret {NAMESPACE}:scimToken` (it reads standard input)"
+)
+TOKEN_FIXES = {
+    redaction.DAMAGED: "a Druva token has none, so it was pasted damaged: copy it from the "
+    "console again",
+    redaction.TOO_LONG: "paste only the token",
+}
 
 
 @dataclass(frozen=True)
@@ -73,32 +80,18 @@ def token_problem(value: object) -> str | None:
             "has white space or a line break at its start or end, which Druva would "
             "reject; set it again without them (`pulumi config set --secret` reads stdin)"
         )
-    if any(character.isspace() or not character.isprintable() for character in value):
-        return (
-            "contains white space or control characters inside it; a Druva token has "
-            "none, so it was pasted damaged: copy it from the console again"
-        )
-    foreign = next((c for c in value if not "\x21" <= c <= "\x7e"), None)
-    if foreign is not None:
+    reason = redaction.value_problem(value)
+    if reason is None:
+        return None
+    if reason == redaction.NOT_ASCII:
+        foreign = next(c for c in value if not "\x21" <= c <= "\x7e")
         # Not part of any real token (those are visible ASCII), so naming it is safe.
         return (
             f"contains U+{ord(foreign):04X}, a character no Druva token has (a typographic "
             "quote or dash from a rich-text paste, such as an e-mail or a document); copy the "
             "token from the console again and paste it as plain text"
         )
-    if len(value) > MAX_TOKEN_LENGTH:
-        return f"is longer than {MAX_TOKEN_LENGTH} characters; paste only the token"
-    return None
-
-
-def redact(text: str, token: object) -> str:
-    """`text` without the token: a value a message quotes may be the token pasted in a wrong key."""
-    if not isinstance(token, str):
-        return text
-    for form in sorted({token, token.strip()}, key=len, reverse=True):
-        if len(form) >= MIN_REDACTED_LENGTH:
-            text = text.replace(form, "[redacted]")
-    return text
+    return f"{reason}; {TOKEN_FIXES.get(reason, TOKEN_FIX)}"
 
 
 class _Shown(reprlib.Repr):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
-from providers import lifecycle
+from providers import lifecycle, redaction
 from providers.settings import shown
 
 OK, DUE, EXPIRED, UNUSABLE = 0, 1, 2, 3
@@ -331,7 +332,9 @@ def run_pulumi_stack_output(stack: str | None) -> tuple[str | None, str | None]:
     except subprocess.TimeoutExpired:
         return None, f"`pulumi stack output --json` did not answer in {PULUMI_TIMEOUT_SECONDS} s"
     if completed.returncode != 0:
-        detail = " ".join(completed.stderr.strip().splitlines()[-3:]) or "no message"
+        # The CLI may echo what it was given: no credential of this environment is shown.
+        shown = redaction.redact(completed.stderr, redaction.environment_secrets(os.environ))
+        detail = " ".join(shown.strip().splitlines()[-3:]) or "no message"
         return None, (
             f"`pulumi stack output --json` failed with exit code {completed.returncode}: "
             f"{detail} (logged in to the right backend? --stack right?)"

@@ -7,15 +7,16 @@ provisioning connection. Both run on create and whenever the token's
 fingerprint (or where they look) changes; a second `pulumi up` with the same
 token is a no-op.
 
-Like ScimTokenProvider, the providers hold nothing: inputs are ids, URLs and the
-token's fingerprint, never the token or a credential. Credentials come from the
-environment of the provider host (ARM_*, OKTA_*), read through `environment()`,
-`credential()` and `authorization()`, which tests override in a subclass.
+Like ScimTokenProvider, the providers hold nothing: inputs are ids, URLs, the
+token's fingerprint, and the token itself as a secret input used for one thing
+only, to recognise it (even in part) in what a vendor says; it is never
+returned, compared or sent. Credentials come from the environment of the
+provider host (ARM_*, OKTA_*), read through `environment()`, `credential()` and
+`authorization()`, which tests override in a subclass.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +27,7 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers import graph, lifecycle, okta_api, settings, targets
-from providers.errors import ProviderError
-from providers.host import UNKNOWN, StatelessProvider, changed, say
+from providers.host import UNKNOWN, StatelessProvider, changed, redacted, say
 from providers.http import new_session
 
 AZURE_TYPE = "pulumi-python:dynamic/druva:AzureProvisioningCheck"
@@ -60,10 +60,6 @@ class _CheckProvider(StatelessProvider):
     verify_keys: ClassVar[tuple[str, ...]] = ()
     output_keys: ClassVar[tuple[str, ...]] = ()
 
-    def environment(self) -> Mapping[str, str]:
-        """Where credentials come from: the provider host's environment."""
-        return os.environ
-
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         moved = [key for key in self.input_keys if changed(olds, news, key)]
         return dynamic.DiffResult(
@@ -76,7 +72,7 @@ class _CheckProvider(StatelessProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         if any(changed(olds, news, key) for key in self.verify_keys):
-            return dynamic.UpdateResult(self.verified(news))
+            return dynamic.UpdateResult(self.verify(news))
         carried = {key: olds.get(key) for key in self.output_keys}
         return dynamic.UpdateResult({**_inputs(news, self.input_keys), **carried})
 
@@ -85,17 +81,8 @@ class _CheckProvider(StatelessProvider):
         return None
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Ask the identity provider; its errors leave without the token (StatelessProvider)."""
         raise NotImplementedError
-
-    def verified(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """verify(), its error without the token should a vendor have echoed it."""
-        try:
-            return self.verify(props)
-        except ProviderError as error:
-            text = _without_token(str(error), props)
-            if text == str(error):
-                raise
-            raise ProviderError(text) from None
 
 
 class AzureProvisioningCheckProvider(_CheckProvider):
@@ -160,7 +147,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verified(props))
+        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verify(props))
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         now = self.now()
@@ -179,7 +166,7 @@ class AzureProvisioningCheckProvider(_CheckProvider):
                 f"(template {job.template_id}) against Druva: accepted"
             ]
             if job.quarantined:
-                reason = _without_token(job.quarantine_reason(), props)
+                reason = job.quarantine_reason()
                 graph.restart_from_quarantine(
                     session, graph_url, sp_id, job, bearer, policy, app_name=app
                 )
@@ -187,6 +174,8 @@ class AzureProvisioningCheckProvider(_CheckProvider):
                     f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
                     "QuarantineState"
                 )
+        # Azure relays Druva's and its own texts, which may carry the token or the bearer.
+        actions = [redacted(action, bearer) for action in actions]
         say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
         return {
             **_inputs(props, AZURE_INPUT_KEYS),
@@ -237,7 +226,7 @@ class OktaConnectionCheckProvider(_CheckProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verified(props))
+        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verify(props))
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         now = self.now()
@@ -284,15 +273,14 @@ def _app_label(news: Mapping[str, Any], setting: str) -> str:
     return f"app {name!r}" if isinstance(name, str) and name != UNKNOWN else f"an app in {setting}"
 
 
-def _without_token(text: str, props: Mapping[str, Any]) -> str:
-    fingerprint = props.get("tokenFingerprint")
-    if not isinstance(fingerprint, str) or not FINGERPRINT.match(fingerprint):
-        return text
-    return lifecycle.redact_fingerprinted(text, fingerprint)
-
-
 def _inputs(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {key: props.get(key) for key in keys}
+
+
+def _token_secret(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    # The providers never return the token; should a state ever hold it, it is a secret.
+    secret = pulumi.ResourceOptions(additional_secret_outputs=["scimToken"])
+    return pulumi.ResourceOptions.merge(opts, secret)
 
 
 @dataclass(frozen=True)
@@ -303,6 +291,8 @@ class AzureProvisioningCheckArgs:
     """The enterprise app's Object ID (its service principal)."""
     token_fingerprint: pulumi.Input[str]
     """ScimToken.fingerprint: a new token means a new check."""
+    scim_token: pulumi.Input[str]
+    """ScimToken.scimToken, a secret: only to keep it, even in part, out of messages."""
     graph_url: pulumi.Input[str] = graph.DEFAULT_GRAPH_URL
     """Microsoft Graph's base URL; https://graph.microsoft.us in US Government clouds."""
     tenant_id: pulumi.Input[str] | None = None
@@ -341,12 +331,15 @@ class AzureProvisioningCheck(dynamic.Resource, module="druva", name="AzureProvis
             "appName": args.app_name,
             "servicePrincipalId": args.service_principal_id,
             "tokenFingerprint": args.token_fingerprint,
+            "scimToken": pulumi.Output.secret(args.scim_token),
             "graphUrl": args.graph_url,
             "tenantId": args.tenant_id,
             "clientId": args.client_id,
             **dict.fromkeys(AZURE_OUTPUT_KEYS),
         }
-        super().__init__(provider or AzureProvisioningCheckProvider(), name, props, opts)
+        super().__init__(
+            provider or AzureProvisioningCheckProvider(), name, props, _token_secret(opts)
+        )
 
 
 @dataclass(frozen=True)
@@ -359,6 +352,8 @@ class OktaConnectionCheckArgs:
     """The Okta org, e.g. https://acme.okta.com."""
     token_fingerprint: pulumi.Input[str]
     """ScimToken.fingerprint: a new token means a new check."""
+    scim_token: pulumi.Input[str]
+    """ScimToken.scimToken, a secret: only to keep it, even in part, out of messages."""
 
 
 class OktaConnectionCheck(dynamic.Resource, module="druva", name="OktaConnectionCheck"):
@@ -385,6 +380,9 @@ class OktaConnectionCheck(dynamic.Resource, module="druva", name="OktaConnection
             "appId": args.app_id,
             "orgUrl": args.org_url,
             "tokenFingerprint": args.token_fingerprint,
+            "scimToken": pulumi.Output.secret(args.scim_token),
             **dict.fromkeys(OKTA_OUTPUT_KEYS),
         }
-        super().__init__(provider or OktaConnectionCheckProvider(), name, props, opts)
+        super().__init__(
+            provider or OktaConnectionCheckProvider(), name, props, _token_secret(opts)
+        )

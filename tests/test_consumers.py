@@ -313,7 +313,11 @@ def test_each_azure_app_is_verified_from_azure_after_its_secret_is_written():
     assert (gov_check.plain("tenantId"), gov_check.plain("clientId")) == (TENANT, CLIENT)
     assert run.named("azure-g").urn in gov_check.dependencies
     for check in (default_check, gov_check):
-        assert TOKEN not in json.dumps(unwrap(check.inputs), default=str)
+        # The token reaches the check only as a secret input, to be redacted from its texts.
+        assert is_secret(check.inputs["scimToken"]) and check.plain("scimToken") == TOKEN
+        assert "scimToken" in check.additional_secret_outputs
+        public = {k: v for k, v in check.inputs.items() if k != "scimToken"}
+        assert TOKEN not in json.dumps(unwrap(public), default=str)
     assert {t["state"] for t in run.exports["targets"]} == {"verified"}
 
 
@@ -329,6 +333,10 @@ def test_each_api_mode_okta_app_is_read_back_after_its_connection_is_set():
     )
     default_check = run.named("okta-check-okta-0")
     assert default_check.type == OKTA_CHECK
+    assert (
+        is_secret(default_check.inputs["scimToken"]) and default_check.plain("scimToken") == TOKEN
+    )
+    assert "scimToken" in default_check.additional_secret_outputs
     assert default_check.plain("orgUrl") == "https://acme.okta.com"
     assert default_check.plain("appId") == APP_IDS[0]
     assert run.named("okta-okta-0").urn in default_check.dependencies

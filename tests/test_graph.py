@@ -10,7 +10,6 @@ from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
     DefaultAzureCredential,
-    WorkloadIdentityCredential,
 )
 
 from providers import graph, targets
@@ -286,6 +285,7 @@ CLIENT = "99999999-8888-4777-8666-555555555555"
 SECRET = "cLiEnT~SeCrEt~not-for-messages"
 OIDC = "eyJhbGciOiJSUzI1NiJ9.oidc-id-token.sig"
 IDS = {"ARM_TENANT_ID": TENANT, "ARM_CLIENT_ID": CLIENT}
+REQUEST_TOKEN = "rEqUeSt-ToKeN-of-the-ci-runner"
 
 
 def test_a_client_secret_in_the_environment_signs_in_as_the_service_principal():
@@ -323,7 +323,7 @@ def test_oidc_in_github_actions_uses_the_runners_token_request_variables():
         **IDS,
         "ARM_USE_OIDC": "true",
         "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.example/token?api-version=2.0",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "rEqUeSt-ToKeN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
     }
     assert graph.credential_plan(environ).kind == "oidc-request"
 
@@ -331,8 +331,9 @@ def test_oidc_in_github_actions_uses_the_runners_token_request_variables():
 def test_oidc_on_aks_falls_back_to_the_federated_token_file():
     environ = {**IDS, "ARM_USE_OIDC": "true", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}
     assert graph.credential_plan(environ).kind == "workload-identity"
+    # The federated token file is read, and validated, at each sign-in.
     assert isinstance(
-        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), WorkloadIdentityCredential
+        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
     )
 
 
@@ -405,16 +406,14 @@ class GitHubOidc(StandIn):
     """GitHub Actions' ID token endpoint: a bearer request token in, `{"value": jwt}` out."""
 
     def handle(self, request: Request) -> Reply:
-        if request.authorization != "Bearer rEqUeSt-ToKeN":
+        if request.authorization != f"Bearer {REQUEST_TOKEN}":
             return Reply(401, {"message": "Bad credentials"})
         return Reply(200, {"count": 1, "value": f"{OIDC}.{request.query.get('audience')}"})
 
 
 def test_the_id_token_is_fetched_for_entra_ids_audience():
     with GitHubOidc() as oidc:
-        token = graph.request_id_token(
-            f"{oidc.origin}/token?api-version=2.0", "rEqUeSt-ToKeN", FAST
-        )
+        token = graph.request_id_token(f"{oidc.origin}/token?api-version=2.0", REQUEST_TOKEN, FAST)
         [request] = oidc.requests
     assert token == f"{OIDC}.api://AzureADTokenExchange"
     assert request.query == {"api-version": "2.0", "audience": "api://AzureADTokenExchange"}

@@ -187,7 +187,7 @@ def test_config_set_failure_runs_nothing_else_and_never_echoes_the_token(
         "stack output tokenFingerprint",
         "config set --secret druva-scim:scimToken",
     ]
-    assert "failed (exit code 255): error: could not encrypt [token]" in captured.err
+    assert "failed (exit code 255): error: could not encrypt [redacted]" in captured.err
     assert "Nothing else was run" in captured.err
 
 

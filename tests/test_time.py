@@ -35,7 +35,7 @@ tokens = st.text(
     alphabet=st.sampled_from(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/="
     ),
-    min_size=1,
+    min_size=16,
     max_size=120,
 )
 

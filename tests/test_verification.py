@@ -26,6 +26,7 @@ from providers.verification import (
     OktaConnectionCheckProvider,
 )
 from tests.engine import ProviderHost, from_struct, serialized
+from tests.harness import is_secret, unwrap
 from tests.stand_ins.graph import Graph, job, quarantine, throttled
 from tests.stand_ins.okta import Okta, key_pair
 from tests.support import FAST, OTHER_TOKEN, TOKEN
@@ -400,6 +401,7 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
             app_name="Druva (Contoso)",
             service_principal_id=SP,
             token_fingerprint=FINGERPRINT,
+            scim_token=pulumi.Output.secret(TOKEN),
             graph_url="https://graph.microsoft.us",
             tenant_id="t-1",
         ),
@@ -411,6 +413,7 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
             app_id=OKTA_APP,
             org_url="https://acme.okta.com",
             token_fingerprint=FINGERPRINT,
+            scim_token=pulumi.Output.secret(TOKEN),
         ),
         pulumi.ResourceOptions(depends_on=[azure_check]),
     )
@@ -425,7 +428,9 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
         assert azure_args.inputs["tokenFingerprint"] == FINGERPRINT
         assert okta_args.inputs["orgUrl"] == "https://acme.okta.com"
         for args in (azure_args, okta_args):
-            assert TOKEN not in repr(args.inputs)
+            # The token arrives as a secret, only to be redacted from the check's texts.
+            assert is_secret(args.inputs["scimToken"]) and unwrap(args.inputs["scimToken"]) == TOKEN
+            assert TOKEN not in repr({k: v for k, v in args.inputs.items() if k != "scimToken"})
             assert isinstance(args.inputs["__provider"], str)  # readable: no secret inside
 
     return pulumi.Output.all(azure_check.urn, okta_check.status).apply(registered)

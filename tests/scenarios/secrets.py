@@ -59,10 +59,16 @@ from tests.support import (
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = (TOKEN, OTHER_TOKEN)
 WINDOW = 16
+"""This many characters of the token in a row count as the token (for the scan; the
+redaction itself blanks runs of providers.redaction.RUN)."""
+SPECIAL = "dRuVa\\ToKeN'with\"QuOtEs%26and+plus&amp/slash=7f3a9c1e"
+"""A valid token with every character that some form escapes."""
+DAMAGED = "cReDeNtIaL-fRoM-a-DaMaGeD\npAsTe-4f2a9c7e1b3d"
+"""A credential from a damaged paste: a line break inside."""
 NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
-"""This many characters of the token in a row count as the token."""
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
+OKTA_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:OktaConnectionCheck::okta"
 BEARER = "eyJ0eXAiOiJKV1QifQ.aZuRe-GrApH-BeArEr-5e1f.sig"
 OKTA_TOKEN = "00OkTa-SeCrEtS-ApI-ToKeN-4c3b2a19f8e7"
 SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(8)]
@@ -88,7 +94,12 @@ def token_forms(token: str) -> dict[str, str]:
         forms[f"base64 of {label}"] = base64.b64encode(data).decode()[:whole]
         forms[f"URL-safe base64 of {label}"] = base64.urlsafe_b64encode(data).decode()[:whole]
     forms["URL-encoded"] = quote(token, safe="")
+    forms["URL-encoded, lower-case hex"] = re.sub(
+        r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), forms["URL-encoded"]
+    )
     forms["form-encoded"] = quote_plus(token)
+    forms["repr-escaped"] = repr(token)[1:-1]
+    forms["JSON-escaped"] = json.dumps(token)[1:-1]
     forms["hex"] = token.encode().hex()
     forms["full SHA-256"] = hashlib.sha256(token.encode()).hexdigest()
     unique: dict[str, str] = {}
@@ -559,6 +570,8 @@ def azure_props(url: str) -> dict[str, Any]:
         "appName": "druva",
         "servicePrincipalId": SP[0],
         "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+        # A secret input, as the program passes it: what lets the check recognise the token.
+        "scimToken": TOKEN,
         "graphUrl": url,
     }
 
@@ -647,6 +660,7 @@ def okta_echo_rows() -> list[Row]:
         "appName": "okta-api",
         "appId": APP_IDS[0],
         "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+        "scimToken": TOKEN,
     }
     cases = [
         (
@@ -683,12 +697,209 @@ def okta_echo_rows() -> list[Row]:
     return rows
 
 
+# --- issue 10: the forms and surfaces the single redaction covers --------------------------
+
+
+def redaction_rows() -> list[Row]:
+    """One row per surface and form: a partial, URL-encoded or escaped token, a short token,
+    and damaged credentials from the environment."""
+    rows: list[Row] = []
+    with Graph(BEARER) as stand_in:
+        record = quarantine()
+        record["error"]["message"] = (
+            f"SCIM endpoint answered 401 for token {TOKEN[:24]}… ({TOKEN[10:40]}_retry, "
+            f"next={quote(TOKEN[20:], safe='')}%26page=2)"
+        )
+        stand_in.jobs[SP[0]] = [job(JOB, "scim", record)]
+        with captured_output() as output:
+            outputs = _AzureCheck().create(azure_props(stand_in.url)).outs or {}
+        rows.append(
+            row(
+                "Graph's quarantine reason carries part of the token (cut with …, followed by "
+                "_ and a URL-encoded &): actions, a plain output exported in targets",
+                "verify (Azure)",
+                {"outputs": dumped(outputs), **output},
+                extra_ok="[redacted]" in dumped(outputs),
+            )
+        )
+    for scenario, reply in (
+        (
+            "Druva 401 whose detail carries the URL-encoded token (lower-case hex)",
+            scim_error(401, f"invalid token={quote(SPECIAL, safe='').lower()}&scope=scim"),
+        ),
+        (
+            "Druva 302 whose Location carries the URL-encoded token in its path",
+            Reply(302, b"", headers={"Location": f"https://sso.example/{quote(SPECIAL)}/x"}),
+        ),
+    ):
+        with DruvaScim(SPECIAL) as druva_stand_in:
+            druva_stand_in.fail_next(reply)
+            provider = ClockProvider(NOW)
+            inputs = provider.check({}, {"scimToken": SPECIAL, "tenantUrl": druva_stand_in.url})
+            text = raised(partial(provider.create, inputs.inputs))
+        rows.append(
+            row(
+                scenario,
+                "create (Druva client)",
+                {"exception": text},
+                tokens=(SPECIAL,),
+                extra_ok="[redacted]" in text,
+            )
+        )
+    pasted = {
+        "scimToken": SPECIAL,
+        "tenantUrl": SPECIAL,
+        "lifetimeDays": SPECIAL,
+        "issuedAt": "2026-11-20T00:00:00Z",
+    }
+    failures = ClockProvider(NOW).check({}, pasted).failures
+    reasons = {f"{failure.property}": failure.reason for failure in failures}
+    rows.append(
+        row(
+            "a token with a backslash and both quotes, pasted into tenantUrl and lifetimeDays: "
+            "CheckFailures (repr-escaped there)",
+            "check",
+            reasons,
+            tokens=(SPECIAL,),
+            # Each value is quoted redacted, or described (a long one) without being quoted.
+            extra_ok=sorted(reasons) == ["lifetimeDays", "tenantUrl"]
+            and all("[redacted]" in text or "a text of" in text for text in reasons.values()),
+        )
+    )
+    run = run_program({"druva-scim:scimToken": SPECIAL, "druva-scim:tenantUrl": SPECIAL})
+    texts = {**{f"log {i}": text for i, (_, text) in enumerate(run.logs)}, "error": str(run.error)}
+    rows.append(
+        row(
+            "the same token pasted into tenantUrl: the program's log and its RunError",
+            "program",
+            texts,
+            tokens=(SPECIAL,),
+            extra_ok=run.error is not None
+            and any(t.startswith("druva-scim:tenantUrl:") for t in texts.values()),
+        )
+    )
+    short = TOKEN[:15]
+    failures = ClockProvider(NOW).check({}, {"scimToken": short, "tenantUrl": short}).failures
+    reasons = {failure.property: failure.reason for failure in failures}
+    rows.append(
+        row(
+            "a token of 15 characters, too short to redact safely: refused, never shown",
+            "check",
+            reasons,
+            tokens=(short,),
+            extra_ok="shorter than 16 characters" in reasons.get("scimToken", ""),
+        )
+    )
+    rows += damaged_credential_rows()
+    return rows
+
+
+class _OktaFrom(OktaConnectionCheckProvider):
+    http_policy = FAST
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        super().__init__()
+        self.environ = environ
+
+    def environment(self) -> Mapping[str, str]:
+        return self.environ
+
+
+class _AzureFrom(AzureProvisioningCheckProvider):
+    http_policy = FAST
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        super().__init__()
+        self.environ = environ
+
+    def environment(self) -> Mapping[str, str]:
+        return self.environ
+
+
+def damaged_credential_rows() -> list[Row]:
+    rows: list[Row] = []
+    lines = tuple(DAMAGED.splitlines())
+    ids = {"ARM_TENANT_ID": TENANT, "ARM_CLIENT_ID": SP[7], "ARM_USE_OIDC": "true"}
+    with Okta(OKTA_TOKEN) as okta_stand_in, tempfile.TemporaryDirectory() as folder:
+        okta_stand_in.add_app(APP_IDS[0])
+        federated = Path(folder) / "federated-token"
+        federated.write_text(DAMAGED + "\n")
+        props = {
+            "appName": "okta-api",
+            "appId": APP_IDS[0],
+            "orgUrl": okta_stand_in.url,
+            "tokenFingerprint": lifecycle.fingerprint(TOKEN),
+            "scimToken": TOKEN,
+        }
+        # Nothing is reached: the credential is refused before use (port 9 would refuse).
+        azure = azure_props("http://127.0.0.1:9")
+        federated_environ = {**ids, "AZURE_FEDERATED_TOKEN_FILE": str(federated)}
+        cases: list[tuple[str, str, Callable[[], Any]]] = [
+            (
+                "OKTA_ACCESS_TOKEN",
+                "verify (Okta)",
+                partial(_OktaFrom({"OKTA_ACCESS_TOKEN": DAMAGED}).create, props),
+            ),
+            (
+                "ARM_OIDC_TOKEN",
+                "verify (Azure)",
+                partial(_AzureFrom({**ids, "ARM_OIDC_TOKEN": DAMAGED}).create, azure),
+            ),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "verify (Azure)",
+                partial(_AzureFrom(federated_environ).create, azure),
+            ),
+        ]
+        for variable, step, action in cases:
+            text = raised(action)
+            rows.append(
+                row(
+                    f"{variable} with a line break inside: the check's error names it",
+                    step,
+                    {"exception": text},
+                    tokens=lines,
+                    extra_ok=variable in text and "white space or control" in text,
+                )
+            )
+        with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
+            host.configure()
+            news = dict(props)
+            news["__provider"] = serialized(FastOkta())
+            checked = from_struct(host.check(OKTA_URN, {}, news).inputs)
+            try:
+                host.create(OKTA_URN, checked)
+                details = "(nothing raised)"
+            except grpc.RpcError as error:
+                details = str(error.details())
+            stderr = host.stderr()
+        rows.append(
+            row(
+                "OKTA_API_TOKEN with a line break inside, through the provider host: gRPC "
+                "error and stderr",
+                "verify (Okta)",
+                {"gRPC error": details, "stderr": stderr},
+                tokens=lines,
+                extra_ok="OKTA_API_TOKEN contains white space" in details
+                and "Traceback" not in details + stderr
+                and okta_stand_in.requests == [],
+            )
+        )
+    return rows
+
+
+class FastOkta(OktaConnectionCheckProvider):
+    """The real provider with test-sized timeouts; importable, so dill pickles it by name."""
+
+    http_policy = FAST
+
+
 # --- the repository --------------------------------------------------------------------
 
 
 def repository_files() -> dict[str, str | bytes]:
-    """Every file of the repository but tool caches and the test sources that hold the
-    constant (and their compiled forms)."""
+    """Every file of the repository but tool caches, the test sources that hold the
+    constant (and their compiled forms) and tests/data, recorded with it."""
     found: dict[str, str | bytes] = {}
     for path in sorted(ROOT.rglob("*")):
         relative = path.relative_to(ROOT)
@@ -698,6 +909,9 @@ def repository_files() -> dict[str, str | bytes]:
             path.suffix in (".py", ".pyc") or "__pycache__" in relative.parts
         ):
             continue
+        if relative.parts[:2] == ("tests", "data"):
+            continue  # state recorded with the test constant, as a stack holds it
+
         if path.stat().st_size <= MAX_SCANNED_FILE:
             found[str(relative)] = path.read_bytes()
     return found
@@ -777,6 +991,7 @@ def scanned() -> list[Row]:
         ]
         with captured_output() as client_output:
             found += druva_echo_rows() + graph_echo_rows() + okta_echo_rows()
+            found += redaction_rows()
         found.append(
             row(
                 "stdout and stderr of this process during all of the above",
@@ -805,7 +1020,7 @@ def scanned() -> list[Row]:
     found.append(
         row(
             f"repository tree ({len(repository)} files: docs/, stacks/, providers/, policy/, "
-            "README...; not tests/ and bench/ sources or tool caches)",
+            "README...; not tests/ and bench/ sources, tests/data or tool caches)",
             "files",
             repository,
             extra_ok=any(name.startswith("stacks") for name in repository),

@@ -1,0 +1,297 @@
+"""One redaction for every text that leaves a provider, the program or a command line.
+
+Pure and standard-library only, so that the program, the provider host, the
+policy pack and the command-line tools share it. `redact` removes every secret
+it is given in the forms a vendor or Python may echo it: whole or in part (any
+`RUN` characters of it in a row, so a cut "abcdef…" or "abcdef_" is caught),
+URL-encoded (either hex case, `+` or `%20`), escaped by `repr` or JSON
+(backslashes, both quotes, \\uXXXX), HTML-escaped, and nested two of those
+deep; also base64 and hex of it. It errs towards redacting too much: an
+innocent run that happens to match is blanked, a secret never survives.
+
+`value_problem` is the one rule a credential must pass before it is used
+(the Druva token and every credential read from the environment): it becomes
+an HTTP header or a signed assertion, so it is visible ASCII without white
+space, and it is long enough to be redacted safely.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+PLACEHOLDER = "[redacted]"
+RUN = 6
+"""This many characters of a secret in a row count as the secret.
+
+With MIN_SECRET_LENGTH 16, what may stay visible of a secret is runs of at most
+5 characters; a 16-character secret then keeps at least 6 characters unknown even
+when a text shows both its first and last 5 (e.g. "abcde…vwxyz"). Runs of 6
+characters of a real, random token hardly occur in innocent text, so shorter
+runs would blank ordinary words without making a real token any safer.
+"""
+MIN_SECRET_LENGTH = 16
+"""A token or credential shorter than this is refused: too little of it would be
+left unknown when a vendor shows a few of its characters. Real ones are far
+longer (an Okta API token 42 characters, an Azure client secret 40, JWTs hundreds)."""
+MAX_SECRET_LENGTH = 4096
+DECODE_DEPTH = 3
+"""Escapes within escapes looked through: JSON of a repr of a URL-encoded value."""
+
+SECRET_VARIABLES = (
+    "OKTA_API_TOKEN",
+    "OKTA_ACCESS_TOKEN",
+    "OKTA_API_PRIVATE_KEY",
+    "ARM_CLIENT_SECRET",
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "PULUMI_ACCESS_TOKEN",
+    "PULUMI_CONFIG_PASSPHRASE",
+)
+"""Environment variables whose values are credentials, redacted from every message."""
+SECRET_FILE_VARIABLES = (
+    "ARM_CLIENT_SECRET_FILE_PATH",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+)
+"""Environment variables that name a file holding a credential."""
+
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_BACKSLASH = re.compile(
+    r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL
+)
+_ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,6}));")
+_NAMED_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "sol": "/"}
+_SHORT_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
+_WORD_CHARACTER = re.compile(r"[A-Za-z0-9]")
+_Decoder = Callable[[re.Match[str]], "str | None"]
+
+
+@dataclass(frozen=True)
+class _View:
+    """A text with one layer of escapes decoded; `spans[i]` is where character i came from."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+
+def redact(text: str, secrets: Iterable[object]) -> str:
+    """`text` with every secret of `secrets`, in every form it may take, replaced by PLACEHOLDER.
+
+    Values that are not strings, and empty strings, are ignored, so callers may pass
+    inputs as they arrive.
+    """
+    wanted = sorted({secret for secret in secrets if isinstance(secret, str) and secret})
+    if not wanted or not text:
+        return text
+    patterns = _patterns(wanted)
+    marked: list[tuple[int, int]] = []
+    for view in _views(text):
+        for length, (grams, whole_word) in patterns.items():
+            marked.extend(_matches(view, length, grams, whole_word))
+    if not marked:
+        return text
+    pieces: list[str] = []
+    position = 0
+    for start, end in _merged(marked):
+        pieces.append(text[position:start])
+        pieces.append(PLACEHOLDER)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+DAMAGED = "contains white space or control characters inside it"
+NOT_ASCII = (
+    "contains a character that is not plain ASCII (a typographic quote or dash from a "
+    "rich-text paste?), which cannot be sent in an HTTP header"
+)
+TOO_LONG = f"is longer than {MAX_SECRET_LENGTH} characters"
+TOO_SHORT = (
+    f"is shorter than {MIN_SECRET_LENGTH} characters, too short to be a real credential "
+    "or to be kept out of messages"
+)
+
+
+def value_problem(value: str, *, secret: bool = True) -> str | None:
+    """Which of DAMAGED, NOT_ASCII, TOO_LONG or TOO_SHORT (secrets only) `value` is, to end
+    a sentence that names it; None when it is usable. Never quotes the value."""
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return DAMAGED
+    if any(not "!" <= character <= "~" for character in value):
+        return NOT_ASCII
+    if len(value) > MAX_SECRET_LENGTH:
+        return TOO_LONG
+    if secret and len(value) < MIN_SECRET_LENGTH:
+        return TOO_SHORT
+    return None
+
+
+def environment_problem(variable: str, value: str, *, secret: bool = True) -> str | None:
+    """`value_problem` for a credential read from `variable` (an id when not `secret`)."""
+    reason = value_problem(value, secret=secret)
+    if reason is None:
+        return None
+    return (
+        f"{variable} {reason}; it was set or pasted damaged: copy it again from where it "
+        "was issued and set it again in the environment of `pulumi up`"
+    )
+
+
+def environment_value(
+    environ: Mapping[str, str], variable: str, *, secret: bool = True
+) -> tuple[str, str | None]:
+    """`variable`'s value, trimmed ("" when unset), and `environment_problem` of it."""
+    value = environ.get(variable, "").strip()
+    return value, environment_problem(variable, value, secret=secret) if value else None
+
+
+def environment_secrets(
+    environ: Mapping[str, str], files: Mapping[str, str] | None = None
+) -> list[str]:
+    """The credential values in `environ`, and in the files it names (`files`: path -> text)."""
+    found = [environ.get(name, "") for name in SECRET_VARIABLES]
+    for name in SECRET_FILE_VARIABLES:
+        path = environ.get(name, "").strip()
+        if path and files and path in files:
+            found.append(files[path])
+    values: list[str] = []
+    for value in found:
+        # A PEM key is a secret by its lines; its armour lines are not.
+        for line in value.splitlines():
+            text = line.strip()
+            if text and not text.startswith("-----"):
+                values.append(text)
+    return sorted(set(values))
+
+
+# --- how secrets are looked for --------------------------------------------------------------
+
+
+def _patterns(secrets: list[str]) -> dict[int, tuple[set[str], bool]]:
+    """Substrings to look for, by length; the flag: only as a whole word (short secrets)."""
+    patterns: dict[int, tuple[set[str], bool]] = {}
+
+    def add(length: int, grams: Iterable[str], whole_word: bool = False) -> None:
+        patterns.setdefault(length, (set(), whole_word))[0].update(grams)
+
+    for secret in secrets:
+        if len(secret) < RUN:
+            # Too short for runs: as a whole word only, or every text would be blanked.
+            add(len(secret), [secret], whole_word=True)
+            continue
+        add(RUN, _runs(secret, RUN))
+        # Base64 and hex: an `Authorization: Basic` or a dumped header may be echoed so.
+        # Eight base64 characters encode six bytes; three alignments cover every offset.
+        data = secret.encode("utf-8", "surrogatepass")
+        for offset in range(3):
+            part = data[offset:]
+            whole = part[: len(part) // 3 * 3]
+            for encoded in (base64.b64encode(whole), base64.urlsafe_b64encode(whole)):
+                add(8, _runs(encoded.decode("ascii"), 8))
+        add(2 * RUN, _runs(data.hex(), 2 * RUN))
+        add(2 * RUN, _runs(data.hex().upper(), 2 * RUN))
+    return patterns
+
+
+def _runs(text: str, length: int) -> set[str]:
+    return {text[index : index + length] for index in range(len(text) - length + 1)}
+
+
+def _matches(
+    view: _View, length: int, grams: set[str], whole_word: bool
+) -> Iterable[tuple[int, int]]:
+    text = view.text
+    for index in range(len(text) - length + 1):
+        if text[index : index + length] not in grams:
+            continue
+        end = index + length
+        if whole_word and (
+            (index > 0 and _WORD_CHARACTER.match(text[index - 1]))
+            or (end < len(text) and _WORD_CHARACTER.match(text[end]))
+        ):
+            continue
+        yield view.spans[index][0], view.spans[end - 1][1]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _views(text: str) -> list[_View]:
+    """The text as it is, and as each combination of decoders up to DECODE_DEPTH reads it."""
+    first = _View(text, tuple((index, index + 1) for index in range(len(text))))
+    seen = {text}
+    views, layer = [first], [first]
+    for _ in range(DECODE_DEPTH):
+        next_layer: list[_View] = []
+        for view in layer:
+            for pattern, decode in _DECODERS:
+                decoded = _decoded(view, pattern, decode)
+                if decoded is not None and decoded.text not in seen:
+                    seen.add(decoded.text)
+                    next_layer.append(decoded)
+        views.extend(next_layer)
+        layer = next_layer
+    return views
+
+
+def _decoded(view: _View, pattern: re.Pattern[str], decode: _Decoder) -> _View | None:
+    text = view.text
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in pattern.finditer(text):
+        character = decode(match)
+        if character is None:
+            continue
+        for index in range(position, match.start()):
+            pieces.append(text[index])
+            spans.append(view.spans[index])
+        pieces.append(character)
+        spans.append((view.spans[match.start()][0], view.spans[match.end() - 1][1]))
+        position = match.end()
+    if position == 0:
+        return None
+    for index in range(position, len(text)):
+        pieces.append(text[index])
+        spans.append(view.spans[index])
+    return _View("".join(pieces), tuple(spans))
+
+
+def _percent(match: re.Match[str]) -> str | None:
+    return chr(int(match.group(1), 16))
+
+
+def _backslash(match: re.Match[str]) -> str | None:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code:
+        number = int(code, 16)
+        return chr(number) if number <= 0x10FFFF else None
+    escaped = match.group(4)
+    return _SHORT_ESCAPES.get(escaped, escaped)
+
+
+def _entity(match: re.Match[str]) -> str | None:
+    decimal, hexadecimal, name = match.groups()
+    if decimal or hexadecimal:
+        number = int(decimal, 10) if decimal else int(hexadecimal, 16)
+        return chr(number) if number <= 0x10FFFF else None
+    return _NAMED_ENTITIES.get(name.lower())
+
+
+_DECODERS: tuple[tuple[re.Pattern[str], _Decoder], ...] = (
+    (_PERCENT, _percent),
+    (_BACKSLASH, _backslash),
+    (_ENTITY, _entity),
+)

@@ -1,0 +1,441 @@
+"""The one redaction: property tests over tokens and the forms a vendor or Python echoes them in,
+and each gap issue 10 names, through the code that had it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import string
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, quote_plus
+
+import grpc
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from providers import redaction
+from providers import settings as token_settings
+from providers.errors import ProviderError
+from providers.host import StatelessProvider, say
+from providers.redaction import PLACEHOLDER, RUN
+from providers.verification import AzureProvisioningCheckProvider
+from tests.engine import ProviderHost, from_struct, serialized
+from tests.harness import NOW, run_program
+from tests.scenarios import secrets as scanner
+from tests.stand_ins.druva import DruvaScim, scim_error
+from tests.stand_ins.graph import Graph, job, quarantine
+from tests.stand_ins.okta import Okta
+from tests.stand_ins.server import Reply
+from tests.support import FAST, OTHER_TOKEN, TOKEN, ClockProvider
+from tests.test_verification import (
+    BEARER,
+    JOB,
+    OKTA_APP,
+    OKTA_URN,
+    SP,
+    AzureCheck,
+    FastOkta,
+    OktaCheck,
+    azure_inputs,
+    okta_inputs,
+)
+
+PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+VISIBLE = "".join(chr(code) for code in range(0x21, 0x7F))
+"""Visible ASCII: every character a token may have, backslash, both quotes, %, + and & included."""
+SPECIAL = "dRuVa\\ToKeN'with\"QuOtEs%26and+plus&amp/slash=7f3a9c1e"
+"""A valid token with every character that some form escapes."""
+
+
+# --- an oracle independent of the implementation: Python's own encoders, per character ----
+
+
+def _repr_escaped(delimiter: str) -> Callable[[str], str]:
+    def escape(character: str) -> str:
+        return "\\" + character if character in ("\\", delimiter) else character
+
+    return escape
+
+
+def _lower_percent(character: str) -> str:
+    return (
+        quote(character, safe="").lower() if quote(character, safe="") != character else character
+    )
+
+
+CHARACTER_FORMS: dict[str, Callable[[str], str]] = {
+    "plain": lambda character: character,
+    "URL-encoded": lambda character: quote(character, safe=""),
+    "URL-encoded, lower-case hex": _lower_percent,
+    "form-encoded": quote_plus,
+    "JSON-escaped": lambda character: json.dumps(character)[1:-1],
+    "repr-escaped in '": _repr_escaped("'"),
+    'repr-escaped in "': _repr_escaped('"'),
+    "JSON of repr": lambda character: json.dumps(_repr_escaped("'")(character))[1:-1],
+    "HTML-escaped": html.escape,
+}
+
+
+def survivors(text: str, token: str) -> list[str]:
+    """Each form of each run of RUN characters of `token` still in `text`."""
+    found = []
+    for name, form in CHARACTER_FORMS.items():
+        for start in range(len(token) - RUN + 1):
+            window = "".join(form(character) for character in token[start : start + RUN])
+            if window in text:
+                found.append(f"{name}: {window!r}")
+    return found
+
+
+WHOLE_FORMS: dict[str, Callable[[str], str]] = {
+    "plain": lambda token: token,
+    "quote": lambda token: quote(token, safe=""),
+    "quote, path": quote,
+    "quote, lower-case hex": lambda token: "".join(map(_lower_percent, token)),
+    "quote_plus": quote_plus,
+    "repr": repr,
+    "JSON": json.dumps,
+    "repr of JSON": lambda token: repr(json.dumps(token)),
+    "JSON of repr": lambda token: json.dumps(repr(token)),
+    "HTML": html.escape,
+    "quote of JSON": lambda token: quote(json.dumps(token), safe=""),
+}
+CUTS = ("…", "...", "_", "%26", "&", "")
+
+tokens = st.text(alphabet=VISIBLE, min_size=redaction.MIN_SECRET_LENGTH, max_size=80)
+vendor_text = st.text(alphabet=string.printable, max_size=120)
+
+
+@st.composite
+def echoes(draw: st.DrawFn) -> tuple[str, str]:
+    """A token and a vendor-like text echoing it, or a part of at least RUN characters, in a form."""
+    token = draw(tokens)
+    start = draw(st.integers(0, len(token) - RUN))
+    end = draw(st.integers(start + RUN, len(token)))
+    part = draw(st.sampled_from([token, token[start:end]]))
+    form = draw(st.sampled_from(sorted(WHOLE_FORMS)))
+    cut = draw(st.sampled_from(CUTS))
+    text = draw(vendor_text) + WHOLE_FORMS[form](part) + cut + draw(vendor_text)
+    return token, text
+
+
+@PROPERTIES
+@given(echoes())
+def test_no_run_of_the_token_survives_in_any_form(echo):
+    token, text = echo
+    redacted = redaction.redact(text, [token])
+    assert PLACEHOLDER in redacted
+    assert survivors(redacted, token) == []
+
+
+@PROPERTIES
+@given(tokens, st.data(), st.sampled_from(CUTS))
+def test_a_cut_token_keeps_the_vendors_words_around_it(token, data, cut):
+    alphabet = sorted(set(string.printable) - set(token) - set("%\\&") - set(string.hexdigits))
+    assume(alphabet)
+    before, after = (data.draw(st.text(alphabet=alphabet, max_size=60)) for _ in range(2))
+    cut_part = token[: max(RUN, len(token) // 2)]
+    redacted = redaction.redact(before + cut_part + "…" + cut + after, [token])
+    assert redacted == before + PLACEHOLDER + "…" + cut + after
+
+
+@PROPERTIES
+@given(tokens, st.data())
+def test_a_text_without_the_token_is_left_as_it_is(token, data):
+    # Characters of no form of the token: not its own, no escape introducer, no hex digit,
+    # and none of its base64 (whose runs are looked for too).
+    forms = (
+        token
+        + base64.b64encode(token.encode()).decode()
+        + base64.urlsafe_b64encode(token.encode()).decode()
+    )
+    alphabet = sorted(set(string.printable) - set(forms) - set("%\\&") - set(string.hexdigits))
+    assume(alphabet)
+    text = data.draw(st.text(alphabet=alphabet, max_size=300))
+    assert redaction.redact(text, [token]) == text
+
+
+@PROPERTIES
+@given(tokens)
+def test_base64_of_the_token_or_of_a_basic_header_is_redacted(token):
+    for data in (token, f"Bearer {token}", f"user:{token}"):
+        encoded = base64.b64encode(data.encode()).decode()
+        redacted = redaction.redact(f"Authorization: Basic {encoded}", [token])
+        assert PLACEHOLDER in redacted
+        assert scanner.find_token(redacted, token) == [], redacted
+
+
+def test_a_long_token_in_a_long_text_is_redacted_quickly_enough_for_messages():
+    token = (VISIBLE * 50)[: redaction.MAX_SECRET_LENGTH]
+    text = ("Graph said: " + quote(token[1000:1100]) + " \\u0041 %41 &amp; ") * 30
+    redacted = redaction.redact(text, [token, TOKEN])
+    assert survivors(redacted, token) == []
+
+
+def test_non_strings_and_empty_secrets_are_ignored():
+    assert redaction.redact("unchanged text", [None, "", 5, "04"]) == "unchanged text"
+    assert redaction.redact("code 0421 and x-04-y", ["04"]) == "code 0421 and x-[redacted]-y"
+
+
+# --- the one rule for credentials ---------------------------------------------------------
+
+
+def test_a_token_shorter_than_the_minimum_is_refused_with_the_fix():
+    short = TOKEN[: redaction.MIN_SECRET_LENGTH - 1]
+    reason = token_settings.token_problem(short)
+    assert reason is not None
+    message = str(token_settings.Problem("scimToken", reason))
+    assert message.startswith("druva-scim:scimToken: is shorter than 16 characters")
+    assert "pulumi config set --secret druva-scim:scimToken" in message
+    assert short not in message
+    assert token_settings.token_problem(TOKEN[: redaction.MIN_SECRET_LENGTH]) is None
+
+
+def test_a_token_with_a_typographic_quote_is_refused():
+    reason = token_settings.token_problem(TOKEN[:20] + "\u2019" + TOKEN[20:])
+    assert reason is not None and "U+2019" in reason and "rich-text paste" in reason
+
+
+def test_a_short_token_is_refused_by_the_program_and_never_shown():
+    short = "sHoRtToKeN-15ch"
+    run = run_program({"druva-scim:scimToken": short, "druva-scim:tenantUrl": short})
+    assert run.error is not None and run.registrations == []
+    errors = run.messages("error")
+    assert any("scimToken: is shorter than 16 characters" in text for text in errors)
+    assert not any(short in text for text in [*errors, str(run.error)])
+
+
+# --- issue 10, class 4: each gap, through the code that had it ----------------------------
+
+
+def test_part_of_the_token_in_a_quarantine_reason_never_reaches_actions(capfd):
+    with Graph(BEARER) as stand_in:
+        record = quarantine()
+        record["error"]["message"] = (
+            f"SCIM endpoint answered 401 for token {TOKEN[:24]}… ({TOKEN[10:40]}_retry, "
+            f"next={quote(TOKEN[20:], safe='')}%26page=2)"
+        )
+        stand_in.jobs[SP] = [job(JOB, "scim", record)]
+        outs = AzureCheck().create(azure_inputs(stand_in.url, scimToken=TOKEN)).outs
+    assert outs is not None and outs["restartedFromQuarantine"] is True
+    actions = " ".join(outs["actions"])
+    assert (
+        "out of quarantine (EncounteredQuarantineException: SCIM endpoint answered 401" in actions
+    )
+    assert PLACEHOLDER in actions
+    assert survivors(json.dumps(outs), TOKEN) == []
+    assert survivors(capfd.readouterr().err, TOKEN) == []
+    # Given only to be recognised: never returned, never compared.
+    assert "scimToken" not in outs
+    news = {**azure_inputs(outs["graphUrl"]), "scimToken": OTHER_TOKEN}
+    assert AzureCheck().diff(SP, outs, news).changes is False
+
+
+def _druva_failure(reply: Reply) -> str:
+    with DruvaScim(SPECIAL) as stand_in:
+        stand_in.fail_next(reply)
+        provider = ClockProvider(NOW)
+        inputs = provider.check({}, {"scimToken": SPECIAL, "tenantUrl": stand_in.url}).inputs
+        with pytest.raises(ProviderError) as raised:
+            provider.create(inputs)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [quote(SPECIAL, safe=""), "".join(map(_lower_percent, SPECIAL)), quote_plus(SPECIAL)],
+    ids=["quote", "lower-case hex", "quote_plus"],
+)
+def test_a_url_encoded_token_in_a_druva_401_detail_is_redacted(encoded):
+    message = _druva_failure(scim_error(401, f"invalid token={encoded}&scope=scim"))
+    assert "rejected the token (HTTP 401: invalid token=[redacted]" in message
+    assert survivors(message, SPECIAL) == []
+
+
+def test_a_url_encoded_token_in_a_redirect_location_is_redacted():
+    location = f"https://sso.example/login/{quote(SPECIAL, safe='')}/start"
+    message = _druva_failure(Reply(302, b"", headers={"Location": location}))
+    assert "redirected to https://sso.example/login/[redacted]/start" in message
+    assert survivors(message, SPECIAL) == []
+
+
+@pytest.mark.parametrize("key", ["tenantUrl", "lifetimeDays", "issuedAt"])
+def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_check_failures(key):
+    news = {"scimToken": SPECIAL, "tenantUrl": "https://apis.druva.com/insync/scim", key: SPECIAL}
+    failures = ClockProvider(NOW).check({}, news).failures
+    [failure] = [f for f in failures if f.property == key]
+    # Quoted and redacted, or (a long value) described without being quoted at all.
+    assert PLACEHOLDER in failure.reason or "a text of" in failure.reason
+    assert survivors(failure.reason, SPECIAL) == []
+
+
+def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_the_programs_log():
+    config = {
+        "druva-scim:scimToken": SPECIAL,
+        "druva-scim:tenantUrl": SPECIAL,
+        "druva-scim:issuedAt": json.dumps(SPECIAL),
+        "druva-scim:cloud": SPECIAL,
+    }
+    run = run_program(config)
+    assert run.error is not None and run.registrations == []
+    texts = [*run.messages("error"), str(run.error)]
+    for key in ("tenantUrl", "issuedAt", "cloud"):
+        assert any(text.startswith(f"druva-scim:{key}:") for text in texts), key
+    assert survivors("\n".join(texts), SPECIAL) == []
+
+
+def test_every_operation_of_every_provider_redacts_its_errors():
+    class Echoing(StatelessProvider):
+        def create(self, props):
+            raise ProviderError(f"vendor said {props['scimToken']!r}")
+
+        def delete(self, _id, props):
+            raise ValueError(f"header value {props['scimToken'][:30]!r} is invalid")
+
+    with pytest.raises(ProviderError) as created:
+        Echoing().create({"scimToken": SPECIAL})
+    with pytest.raises(ProviderError) as deleted:
+        Echoing().delete("id", {"scimToken": SPECIAL})
+    for raised in (created, deleted):
+        assert PLACEHOLDER in str(raised.value)
+        assert survivors(str(raised.value), SPECIAL) == []
+    assert str(deleted.value).startswith("ValueError: header value '[redacted]")
+
+
+# --- issue 10, class 3: credentials from the environment ----------------------------------
+
+DAMAGED = "cReDeNtIaL-fRoM-a-DaMaGeD\npAsTe-4f2a9c7e1b3d"
+
+
+def _no_value(message: str, value: str = DAMAGED) -> None:
+    for line in value.splitlines():
+        assert survivors(message, line) == [], message
+    assert "Traceback" not in message and 'File "' not in message
+
+
+@pytest.mark.parametrize("variable", ["OKTA_API_TOKEN", "OKTA_ACCESS_TOKEN"])
+def test_a_damaged_okta_credential_is_named_never_shown(okta_stand_in, variable):
+    with pytest.raises(ProviderError) as raised:
+        OktaCheck({variable: DAMAGED}).create(okta_inputs(okta_stand_in.url, scimToken=TOKEN))
+    message = str(raised.value)
+    assert message.startswith(f"{variable} contains white space or control characters inside it")
+    assert "set it again" in message
+    _no_value(message)
+    assert okta_stand_in.requests == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("OKTA_API_CLIENT_ID", "0oa\nSvc1"), ("OKTA_API_PRIVATE_KEY_ID", "kid\u20141")],
+)
+def test_a_damaged_okta_id_is_named_before_anything_is_signed(okta_stand_in, variable, value):
+    environ = {"OKTA_API_CLIENT_ID": "0oaSvc1", "OKTA_API_PRIVATE_KEY": "unused", variable: value}
+    with pytest.raises(ProviderError, match=f"^{variable} contains"):
+        OktaCheck(environ).create(okta_inputs(okta_stand_in.url, scimToken=TOKEN))
+    assert okta_stand_in.requests == []
+
+
+def test_a_damaged_okta_api_token_through_the_host_gives_a_message_not_a_traceback(okta_stand_in):
+    with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
+        host.configure()
+        news = {**okta_inputs(okta_stand_in.url), "scimToken": TOKEN}
+        news["__provider"] = serialized(FastOkta())
+        inputs = from_struct(host.check(OKTA_URN, {}, news).inputs)
+        with pytest.raises(grpc.RpcError) as raised:
+            host.create(OKTA_URN, inputs)
+        details = raised.value.details()
+        assert "OKTA_API_TOKEN contains white space or control characters inside it" in details
+        _no_value(details)
+        _no_value(host.stderr())
+    assert okta_stand_in.requests == []
+
+
+class AzureFromEnvironment(AzureProvisioningCheckProvider):
+    """The real check, its credential built from an environment the test gives."""
+
+    http_policy = FAST
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        super().__init__()
+        self.environ = environ
+
+    def environment(self):
+        return self.environ
+
+
+IDS = {"ARM_TENANT_ID": "11111111-2222-4333-8444-555555555555", "ARM_CLIENT_ID": "c-1"}
+
+
+def _files(tmp_path, variable: str) -> dict[str, str]:
+    path = tmp_path / "credential"
+    path.write_text(DAMAGED + "\n")
+    return {variable: str(path)}
+
+
+@pytest.mark.parametrize(
+    ("variable", "environ"),
+    [
+        ("ARM_CLIENT_SECRET", lambda _: {"ARM_CLIENT_SECRET": DAMAGED}),
+        ("ARM_OIDC_TOKEN", lambda _: {"ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": DAMAGED}),
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            lambda _: {
+                "ARM_USE_OIDC": "true",
+                "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/token",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DAMAGED,
+            },
+        ),
+        (
+            "ARM_CLIENT_SECRET_FILE_PATH",
+            lambda tmp: _files(tmp, "ARM_CLIENT_SECRET_FILE_PATH"),
+        ),
+        (
+            "ARM_OIDC_TOKEN_FILE_PATH",
+            lambda tmp: {"ARM_USE_OIDC": "true", **_files(tmp, "ARM_OIDC_TOKEN_FILE_PATH")},
+        ),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            lambda tmp: {"ARM_USE_OIDC": "true", **_files(tmp, "AZURE_FEDERATED_TOKEN_FILE")},
+        ),
+    ],
+)
+def test_a_damaged_azure_credential_is_named_never_shown(tmp_path, monkeypatch, variable, environ):
+    # Should anything reach for a sign-in service, it meets a closed loopback port.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    with Graph(BEARER) as stand_in:
+        stand_in.jobs[SP] = [job(JOB, "scim")]
+        provider = AzureFromEnvironment({**IDS, **environ(tmp_path)})
+        with pytest.raises(ProviderError) as raised:
+            provider.create(azure_inputs(stand_in.url, scimToken=TOKEN))
+        assert stand_in.requests == []
+    message = str(raised.value)
+    assert variable in message
+    assert "contains white space or control characters inside it" in message
+    _no_value(message)
+
+
+def test_credentials_of_the_environment_are_redacted_from_every_provider_text(capfd):
+    secret = "aRm-ClIeNt-SeCrEt-8c1f4e2a9b7d"
+
+    class Echoing(StatelessProvider):
+        def environment(self):
+            return {"ARM_CLIENT_SECRET": secret, "OKTA_API_TOKEN": "unrelated-okta-token-value"}
+
+        def create(self, props):
+            say(f"sign-in echoed {quote(secret)}")
+            raise ProviderError(f"AADSTS7000215: Invalid client secret {secret[:12]}…")
+
+    with pytest.raises(ProviderError) as raised:
+        Echoing().create({})
+    assert survivors(str(raised.value) + capfd.readouterr().err, secret) == []
+
+
+@pytest.fixture
+def okta_stand_in() -> Iterator[Okta]:
+    with Okta("not-the-damaged-one-00aa11bb22cc") as stand_in:
+        stand_in.add_app(OKTA_APP)
+        yield stand_in
