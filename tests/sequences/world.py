@@ -133,6 +133,18 @@ DRUVA_ANSWERS: dict[str, Reply | None] = {
 """What Druva's address answers during a refresh, by name."""
 
 
+INVARIANTS = {
+    "credentials": "every configured Azure app's credentials on Graph hold the current token "
+    "and tenant URL, and every extraSecrets key",
+    "expiry": "the token's expiresAt never moves while the token is the same",
+    "verified": "no check reports a credential as confirmed that the stand-in does not hold",
+    "pending": "a hand-off's pendingSince never moves while its app id and the token are the same",
+    "no-op": "a second up with nothing changed takes no steps",
+    "blanked": "no configuration change writes any app's credentials blank",
+    "stops": "an up that stops does so only to ask for issuedAt, and changes nothing",
+}
+
+
 class ScriptedDruva(DruvaScim):
     """Druva's SCIM endpoint; while `answer` is set, every request gets it instead."""
 
@@ -243,9 +255,9 @@ class World:
         [token] = self.engine.of_type(SCIM_TOKEN) or [None]
         return token.outputs if token else None
 
-    def problems(self, outcome: Outcome) -> list[str]:
-        """Every invariant of issue 9 that this up broke, in words."""
-        found: list[str] = []
+    def problems(self, outcome: Outcome) -> list[tuple[str, str]]:
+        """Every invariant of issue 9 that this up broke: (its key in INVARIANTS, what)."""
+        found: list[tuple[str, str]] = []
         graph = self.services.graph
         token = self.stack.token
         for app in self.stack.azure:
@@ -253,16 +265,21 @@ class World:
             wanted = {"BaseAddress": self.services.druva.url, "SecretToken": token}
             wanted.update(EXTRAS if app.extras else {})
             if any(saved.get(key) != value for key, value in wanted.items()):
-                found.append(f"azure app {app.name}: Graph holds other credentials than configured")
+                found.append(
+                    ("credentials", f"azure app {app.name}: Graph holds other credentials")
+                )
         state = self.token_state()
         if state is not None:
             seen = self.expiries.setdefault(state["fingerprint"], state["expiresAt"])
             if seen != state["expiresAt"]:
-                found.append(f"expiresAt moved from {seen} to {state['expiresAt']}, same token")
+                found.append(
+                    ("expiry", f"expiresAt moved from {seen} to {state['expiresAt']}, same token")
+                )
         for target in (outcome.run.exports.get("targets") or []) if outcome.run else []:
             if target.get("state") == "verified" and not self._holds(target):
-                found.append(f"{target['name']}: verified, but the credential is not there")
-        found += self._handoffs()
+                found.append(("verified", f"{target['name']}: verified, credential not there"))
+        found += [("pending", text) for text in self._handoffs()]
+        found += [("blanked", f"{sp}: credentials written blank") for sp in self.blanked()]
         return found
 
     def _holds(self, target: dict[str, Any]) -> bool:
