@@ -34,6 +34,7 @@ Rules, and where they come from (pulumi/pulumi, pkg/resource/deploy/ at 1b59498)
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -147,6 +148,7 @@ class Engine:
         quiet.setLevel(logging.CRITICAL)
         try:
             run = run_program(config, now=now, mock=_Mocks(self, now))
+            gc.collect()  # the futures left behind are reported when collected: now
         finally:
             quiet.setLevel(level)
         outcome = self._outcome
