@@ -184,9 +184,7 @@ def _alias(alias: Any) -> Alias:
     if alias.urn:
         return Alias(urn=alias.urn)
     spec = alias.spec
-    return Alias(
-        name=spec.name, type=spec.type, parent_urn=spec.parentUrn, no_parent=spec.noParent
-    )
+    return Alias(name=spec.name, type=spec.type, parent_urn=spec.parentUrn, no_parent=spec.noParent)
 
 
 def _run_path(main: Path) -> None:

@@ -134,7 +134,9 @@ def test_removing_an_azure_app_leaves_its_credentials_as_they_are(shared):
     settled(w, outcome)
 
 
-@pytest.mark.parametrize("answer", ["401 with a SCIM error", "403 with a SCIM error", *CANNOT_CHECK])
+@pytest.mark.parametrize(
+    "answer", ["401 with a SCIM error", "403 with a SCIM error", *CANNOT_CHECK]
+)
 def test_a_refresh_that_is_not_a_200_leaves_the_token_and_its_dates(shared, answer):
     w = world(shared, azure=[AzureEntry("druva", SP[0])])
     up(w)

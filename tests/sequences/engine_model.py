@@ -83,7 +83,7 @@ class Step:
     urn: str
 
 
-class StepFailed(Exception):
+class StepFailedError(Exception):
     def __init__(self, urn: str, message: str, failures: tuple[tuple[str, str], ...] = ()):
         super().__init__(f"{urn}: {message}")
         self.urn = urn
@@ -94,7 +94,9 @@ class StepFailed(Exception):
 class Vendors(Protocol):
     """Custom resources of other providers, with those providers' semantics."""
 
-    def replace_keys(self, type_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]: ...
+    def replace_keys(
+        self, type_: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> list[str]: ...
 
     def create(self, type_: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
 
@@ -106,7 +108,7 @@ class Vendors(Protocol):
 @dataclass
 class Outcome:
     steps: list[Step] = field(default_factory=list)
-    failure: StepFailed | None = None
+    failure: StepFailedError | None = None
     error: str | None = None
     run: Run | None = None
 
@@ -168,7 +170,7 @@ class Engine:
         for old in doomed:
             try:
                 self._delete(old)
-            except StepFailed as failed:
+            except StepFailedError as failed:
                 outcome.failure = failed
                 self.condemned = doomed[doomed.index(old) :]
                 break
@@ -179,14 +181,14 @@ class Engine:
         try:
             with self._lock:
                 return self._step(registration)
-        except StepFailed as failed:
+        except StepFailedError as failed:
             self._outcome.failure = self._outcome.failure or failed
             raise
 
     def _step(self, reg: Registration) -> Resource:
         urn = reg.urn
         if urn in self._new or urn in self._claimed:
-            raise StepFailed(urn, "registered twice, or claimed by another resource's alias")
+            raise StepFailedError(urn, "registered twice, or claimed by another resource's alias")
         old = self._old(reg)
         inputs = {key: unwrap(value) for key, value in reg.inputs.items()}
         secrets = frozenset(reg.additional_secret_outputs) | {
@@ -228,7 +230,7 @@ class Engine:
             urn = self._alias_urn(reg, alias)
             if urn in self._olds:
                 if urn in self._new or urn in self._claimed:
-                    raise StepFailed(reg.urn, f"alias {urn} is already taken")
+                    raise StepFailedError(reg.urn, f"alias {urn} is already taken")
                 self._claimed[urn] = reg.urn
                 return self._olds[urn]
         return None
@@ -261,7 +263,7 @@ class Engine:
         response = self._call(new.urn, self.host.check, new.urn, olds, news)
         if response.failures:
             failures = tuple((f.property, f.reason) for f in response.failures)
-            raise StepFailed(new.urn, "; ".join(reason for _, reason in failures), failures)
+            raise StepFailedError(new.urn, "; ".join(reason for _, reason in failures), failures)
         return from_struct(response.inputs)
 
     def _create(self, new: Resource) -> Resource:
@@ -275,7 +277,9 @@ class Engine:
 
     def _update(self, old: Resource, new: Resource) -> Resource:
         if new.type.startswith(DYNAMIC):
-            updated = self._call(new.urn, self.host.update, new.urn, old.id, old.outputs, new.inputs)
+            updated = self._call(
+                new.urn, self.host.update, new.urn, old.id, old.outputs, new.inputs
+            )
             return replace(new, id=old.id, outputs=from_struct(updated.properties))
         outputs = self._vendor(new.urn, self.vendors.update, old, new.inputs)
         return replace(new, id=old.id, outputs=outputs)
@@ -310,14 +314,14 @@ class Engine:
         try:
             return method(*args)
         except grpc.RpcError as error:
-            raise StepFailed(urn, str(error.details())) from None
+            raise StepFailedError(urn, str(error.details())) from None
 
     @staticmethod
     def _vendor(urn: str, method: Any, *args: Any) -> Any:
         try:
             return method(*args)
         except RuntimeError as error:
-            raise StepFailed(urn, str(error)) from None
+            raise StepFailedError(urn, str(error)) from None
 
     # --- pulumi refresh ---------------------------------------------------------
 
@@ -352,7 +356,7 @@ class Engine:
 def make_urn(parent: str, type_: str, name: str) -> str:
     """A URN as the mocks' monitor spells it (the parent's type joined with `$`)."""
     if parent:
-        type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+        type_ = parent.split("::")[2].rsplit("$", maxsplit=1)[-1] + "$" + type_
     return "urn:pulumi:" + "::".join([STACK, PROJECT, type_, name])
 
 

@@ -16,7 +16,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.sequences.world import (
     DRUVA_ANSWERS,
@@ -270,8 +276,6 @@ class Sequences(RuleBasedStateMachine):
 
 def explore(services: Services) -> tuple[Explored, BaseException | None]:
     """Run the bounded exploration once; the failure, if any, with hypothesis' steps."""
-    from hypothesis.stateful import run_state_machine_as_test
-
     explored = Explored()
     Sequences.services = services
     Sequences.explored = explored

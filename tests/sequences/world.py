@@ -98,7 +98,11 @@ def _azure(app: AzureEntry) -> dict[str, Any]:
 
 def _okta(app: OktaEntry) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": app.name, "appId": app.app_id}
-    for key, value in (("org", app.org), ("mode", app.mode), ("confirmedFingerprint", app.confirmed)):
+    for key, value in (
+        ("org", app.org),
+        ("mode", app.mode),
+        ("confirmedFingerprint", app.confirmed),
+    ):
         if value is not None:
             entry[key] = value
     return entry
@@ -206,12 +210,14 @@ class World:
         self.rotations = 0
         services.druva.accepted = {self.stack.token}
         services.druva.answer = None
-        services.graph.jobs = {sp: [job(f"scim.{sp[:8]}.0001", "scim")] for sp in SERVICE_PRINCIPALS}
+        services.graph.jobs = {
+            sp: [job(f"scim.{sp[:8]}.0001", "scim")] for sp in SERVICE_PRINCIPALS
+        }
         services.graph.secrets = {}
         services.graph.secret_writes = []
         druva = services.druva
-        services.graph.scim_accepts = lambda base, token: base == druva.url and (
-            token in druva.accepted
+        services.graph.scim_accepts = lambda base, token: (
+            base == druva.url and (token in druva.accepted)
         )
         services.okta.apps = {}
         providers.set_clock(services.clock_file, self.now)
@@ -252,8 +258,8 @@ class World:
     # --- what the issue says must hold after every up --------------------------------
 
     def token_state(self) -> dict[str, Any] | None:
-        [token] = self.engine.of_type(SCIM_TOKEN) or [None]
-        return token.outputs if token else None
+        tokens = self.engine.of_type(SCIM_TOKEN)
+        return tokens[0].outputs if tokens else None
 
     def problems(self, outcome: Outcome) -> list[tuple[str, str]]:
         """Every invariant of issue 9 that this up broke: (its key in INVARIANTS, what)."""
@@ -291,7 +297,7 @@ class World:
                 and saved.get("BaseAddress") == self.services.druva.url
             )
         connection = self.vendors.connections.get(target["appId"], {})
-        return lifecycle.fingerprint(connection.get("token", "")) == fingerprint
+        return bool(lifecycle.fingerprint(connection.get("token", "")) == fingerprint)
 
     def _handoffs(self) -> list[str]:
         found = []
@@ -315,5 +321,9 @@ class World:
     def blanked(self) -> list[str]:
         """Service principals whose SecretToken was ever written blank."""
         return sorted(
-            {sp for sp, written in self.services.graph.secret_writes if not written.get("SecretToken")}
+            {
+                sp
+                for sp, written in self.services.graph.secret_writes
+                if not written.get("SecretToken")
+            }
         )

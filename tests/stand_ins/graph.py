@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.stand_ins.server import Reply, Request, StandIn
@@ -189,7 +189,6 @@ class Graph(StandIn):
             found[0]["status"]["quarantine"] = None
             found[0]["status"]["code"] = "Active"
         return Reply(204)
-
 
     def _put_secrets(self, sp_id: str, request: Request) -> Reply:
         """Setting secrets replaces the whole set (Graph: PUT .../synchronization/secrets)."""
