@@ -33,7 +33,7 @@ def apps_config(count: int) -> dict[str, str]:
             ]
         ),
         "druva-scim:oktaApps": json.dumps(
-            [{"name": f"o{i}", "appId": f"0oa{i:017d}"} for i in range(okta)]
+            [{"name": f"o{i}", "appId": f"0oa{i:017d}", "mode": "api"} for i in range(okta)]
             + [{"name": f"m{i}", "appId": f"0oa9{i:016d}", "mode": "manual"} for i in range(manual)]
         ),
     }

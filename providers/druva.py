@@ -10,13 +10,20 @@ from urllib.parse import urlsplit
 
 import requests
 
-from providers.errors import ProviderError, TokenRejectedError
+from providers.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.http import Answer, HttpPolicy, call, excerpt
 
 WHAT = "Druva's SCIM endpoint"
 # A userName no directory will hold, so the query reads nothing and changes nothing.
 PROBE_FILTER = 'userName eq "druva-scim-connection-check-00000000@invalid.example"'
 SCIM_LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+COULD_NOT_CHECK = (
+    "so whether Druva accepts the token could not be checked; nothing was changed. A proxy, "
+    "firewall, IP allow-list or an outage answers like this, not Druva's verdict on the "
+    "token: do not generate a new token for it. Check the network path to "
+    "druva-scim:tenantUrl and run again"
+)
 
 
 def check_token(
@@ -36,11 +43,16 @@ def check_token(
         redact=(token,),
     )
     detail = scim_detail(answer, token)
-    if answer.status in (401, 403):
+    if answer.status in (401, 403) and is_scim_error(answer):
         raise TokenRejectedError(
             f"{WHAT} at {tenant_url} rejected the token (HTTP {answer.status}{detail}): it has "
             "expired, was revoked, or was superseded by a newer token generated in the "
             "console. Generate a new one and set druva-scim:scimToken (README, section Rotation)"
+        )
+    if answer.status in (401, 403):
+        raise CouldNotCheckError(
+            f"{WHAT} at {tenant_url} answered HTTP {answer.status} without a SCIM error body, "
+            + COULD_NOT_CHECK
         )
     if answer.status == 404:
         raise ProviderError(
@@ -60,7 +72,7 @@ def check_token(
             "redirects. Set druva-scim:tenantUrl to the final SCIM base URL"
         )
     if answer.status in (429,) or answer.status >= 500:
-        raise ProviderError(
+        raise CouldNotCheckError(
             f"{WHAT} at {tenant_url} still answered HTTP {answer.status}{detail} after "
             f"{answer.attempts} attempts; Druva may be down or throttling: run again later"
         )
@@ -76,6 +88,17 @@ def check_token(
             "druva-scim:tenantUrl probably points at another service"
         )
     return answer
+
+
+def is_scim_error(answer: Answer) -> bool:
+    """Whether the answer is a SCIM Error (RFC 7644 section 3.12): Druva's own verdict.
+
+    Druva does not document its 401/403 bodies; only one in SCIM's error shape can be
+    told apart from a proxy's, a WAF's or an allow-list's refusal (shared/DOMAIN.md).
+    """
+    body = answer.json_or_none()
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    return isinstance(schemas, list) and SCIM_ERROR in schemas
 
 
 def scim_detail(answer: Answer, token: str) -> str:

@@ -10,4 +10,8 @@ class ProviderError(Exception):
 
 
 class TokenRejectedError(ProviderError):
-    """The service answered 401 or 403 to the token."""
+    """Druva's SCIM endpoint itself answered 401 or 403 to the token: its verdict."""
+
+
+class CouldNotCheckError(ProviderError):
+    """No verdict on the token: a proxy's refusal, a 5xx, a time-out. State stays as it was."""

@@ -234,6 +234,35 @@ def restart_from_quarantine(
     raise _failure(answer, "restart the quarantined job", app_name, service_principal_id, bearer)
 
 
+WRITE_FAILURE = re.compile(r"synchronization secret", re.IGNORECASE)
+"""azuread's own words when a write of provisioning credentials fails: `Creating (or
+Updating, Removing) synchronization secret for <id>: ...` (synchronization_secret_resource.go)."""
+REFUSED = re.compile(r"\b403\b|Authorization_RequestDenied|Forbidden", re.IGNORECASE)
+TIMED_OUT = re.compile(r"deadline exceeded|timeout|timed out", re.IGNORECASE)
+
+
+def write_refusal_message(errors: Collection[str], app_name: str) -> str | None:
+    """For azuread's error texts: name the missing permission, if that is what failed. Pure.
+
+    azuread retries Graph's 403 on synchronization secrets until the resource's
+    time-out, so a missing permission shows as a 403, or as the time-out alone.
+    """
+    texts = [text for text in errors if WRITE_FAILURE.search(text)]
+    if any(REFUSED.search(text) for text in texts):
+        return (
+            f"Microsoft Graph refused to save the provisioning credentials of {app_name} "
+            f"(HTTP 403): the identity running `pulumi up` lacks permission. It needs {PERMISSIONS}"
+        )
+    if any(TIMED_OUT.search(text) for text in texts):
+        return (
+            f"saving the provisioning credentials of {app_name} did not finish within the "
+            "time-out. azuread retries Graph's 403 until then, so the identity running "
+            f"`pulumi up` most likely lacks permission: it needs {PERMISSIONS}. If it has it, "
+            "check the network path to Microsoft Graph and run again"
+        )
+    return None
+
+
 def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:
     """`: <code>: <message> (request-id ...)` from Graph's error body, scrubbed of `secrets`."""
     body = answer.json_or_none()

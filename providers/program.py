@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 
-from providers import lifecycle, okta_api, settings, targets
+from providers import graph, lifecycle, okta_api, settings, targets
 from providers.handoff import OktaManualHandoff, OktaManualHandoffArgs
 from providers.scim_token import ScimToken, ScimTokenArgs
 from providers.verification import (
@@ -26,6 +27,8 @@ from providers.verification import (
 )
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
+WRITE_TIMEOUT = "1m"
+"""How long azuread may keep retrying a write of provisioning credentials."""
 KNOWN_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
 
 
@@ -295,7 +298,25 @@ def _azure_app(
         f"azure-{app.name}",
         service_principal_id=app.service_principal_id,
         credentials=credentials,
-        opts=_after(token, provider=provider, additional_secret_outputs=["credentials"]),
+        opts=_after(
+            token,
+            provider=provider,
+            additional_secret_outputs=["credentials"],
+            # azuread deletes by writing every key back empty on the same service
+            # principal, and the engine deletes after it creates: a rename, a move to
+            # another tenant entry or a replacement would blank what was just written.
+            # So the program never deletes credentials; removing an app leaves them.
+            retain_on_delete=True,
+            # azuread retries a 403 until its timeout (5 minutes by default): a missing
+            # Graph permission should fail in about a minute, with the permission named.
+            custom_timeouts=pulumi.CustomTimeouts(
+                create=WRITE_TIMEOUT, update=WRITE_TIMEOUT, delete=WRITE_TIMEOUT
+            ),
+            hooks=_error_hooks(
+                f"druva-scim-azure-write-{app.name}",
+                lambda errors: graph.write_refusal_message(errors, app.name),
+            ),
+        ),
     )
     # Azure's own Test Connection, once the secret is saved and whenever the token changes.
     check = AzureProvisioningCheck(
@@ -341,7 +362,12 @@ def _okta_api_app(
             token,
             provider=provider,
             additional_secret_outputs=["profile"],
-            hooks=_unsupported_integration_hooks(app),
+            hooks=_error_hooks(
+                f"druva-scim-okta-unsupported-{app.name}",
+                lambda errors: okta_api.refusal_message(
+                    errors, index=app.index, app_name=app.name, app_id=app.app_id
+                ),
+            ),
         ),
     )
     # Okta's side of "Test API Credentials": the connection read back, enabled with a token.
@@ -371,11 +397,13 @@ def _confirmed(checked: pulumi.Output[str], fingerprint: str) -> pulumi.Output[s
     return checked.apply(lambda found: "verified" if found == fingerprint else "unverified")
 
 
-def _unsupported_integration_hooks(app: targets.OktaApp) -> pulumi.ResourceHookBinding | None:
-    """When Okta refuses the token connection, say to switch the app to manual mode.
+def _error_hooks(
+    name: str, explain: Callable[[Sequence[str]], str | None]
+) -> pulumi.ResourceHookBinding | None:
+    """Say what a vendor provider's error means for us, in our words, when it fails.
 
     Error hooks need a Pulumi CLI that supports them; with an older one the
-    okta provider's own error stands alone, and README's error table explains it.
+    provider's own error stands alone, and README's error table explains it.
     """
     if not runtime_settings.monitor_supports_feature(
         resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
@@ -383,23 +411,22 @@ def _unsupported_integration_hooks(app: targets.OktaApp) -> pulumi.ResourceHookB
         return None
 
     def on_error(args: pulumi.ErrorHookArgs) -> bool:
-        message = okta_api.refusal_message(
-            args.errors, index=app.index, app_name=app.name, app_id=app.app_id
-        )
+        message = explain(args.errors)
         if message:
             pulumi.log.error(message)
-        return False  # a refusal does not go away by trying again
+        return False  # neither a refusal nor a missing permission goes away by retrying
 
-    return pulumi.ResourceHookBinding(
-        on_error=[pulumi.ErrorHook(f"druva-scim-okta-unsupported-{app.name}", on_error)]
-    )
+    return pulumi.ResourceHookBinding(on_error=[pulumi.ErrorHook(name, on_error)])
 
 
 def _okta_manual_app(
     app: targets.OktaApp, token: ScimToken, fingerprint: str, org_url: str | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     handoff = OktaManualHandoff(
-        f"okta-handoff-{app.name}",
+        # Named after the app id, not the app's name in config: renaming the entry must
+        # not restart the clock of a hand-off that is still pending. The alias takes over
+        # the state of stacks made when the name was the app's.
+        f"okta-handoff-{app.app_id}",
         OktaManualHandoffArgs(
             app_name=app.name,
             app_id=app.app_id,
@@ -407,7 +434,7 @@ def _okta_manual_app(
             expected_fingerprint=token.fingerprint,
             confirmed_fingerprint=app.confirmed_fingerprint,
         ),
-        opts=_after(token),
+        opts=_after(token, aliases=[pulumi.Alias(name=f"okta-handoff-{app.name}")]),
     )
     is_pending = app.confirmed_fingerprint != fingerprint
     entry = {

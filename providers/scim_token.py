@@ -17,7 +17,6 @@ import pulumi
 from pulumi import dynamic
 
 from providers import druva, lifecycle, settings
-from providers.errors import TokenRejectedError
 from providers.host import UNKNOWN, StatelessProvider, changed, say
 from providers.http import new_session
 
@@ -28,6 +27,12 @@ REPLACE_KEYS = ("scimToken", "tenantUrl")
 UPDATE_KEYS = ("issuedAt", "lifetimeDays", "rotateBeforeDays")
 """Only the dates move: recomputed in place, no network."""
 OUTPUT_KEYS = ("expiresAt", "rotateAfter", "fingerprint", "lastCheckedAt")
+ISSUED_AT_UNKNOWN = (
+    "is not set, and the stack holds no record of when this token was generated, so its "
+    "expiry cannot be known; copy the creation time from the Druva console (Cloud Settings > "
+    "API Credentials, in UTC) with `pulumi config set druva-scim:issuedAt <time>`, then run "
+    "again (the rotation helper sets it for you)"
+)
 
 
 class ScimTokenProvider(StatelessProvider):
@@ -45,7 +50,11 @@ class ScimTokenProvider(StatelessProvider):
                 failures.append(_failure(settings.Problem("scimToken", reason)))
 
         if news.get("issuedAt") is None:
-            inputs["issuedAt"] = _carried_issued_at(olds, news, now)
+            carried = _carried_issued_at(olds, news)
+            if carried is None and token != UNKNOWN:
+                failures.append(_failure(settings.Problem("issuedAt", ISSUED_AT_UNKNOWN)))
+            elif carried is not None:
+                inputs["issuedAt"] = carried
 
         raw: dict[str, object] = {
             key: inputs[key]
@@ -94,13 +103,14 @@ class ScimTokenProvider(StatelessProvider):
         return dynamic.CreateResult(id_=outs["fingerprint"], outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        """A refresh that cannot confirm the token fails and leaves the state as it was.
+
+        Never drop the resource: its state is the only record of when the token was
+        generated, and a later `up` could not know it again (issue 9).
+        """
         now = self.now()
-        try:
-            with new_session(self.http_policy) as session:
-                druva.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
-        except TokenRejectedError as rejected:
-            say(f"{rejected} The token {id_} is gone; the next `pulumi up` needs a valid token.")
-            return dynamic.ReadResult("", {})
+        with new_session(self.http_policy) as session:
+            druva.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
         return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now, now=now))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
@@ -122,8 +132,7 @@ def token_outputs(
     props: Mapping[str, Any], *, last_checked_at: datetime | None, now: datetime
 ) -> dict[str, Any]:
     """The resource's state: its inputs, normalised, plus the computed dates."""
-    issued_text = props.get("issuedAt")
-    issued = lifecycle.parse_time(issued_text) if isinstance(issued_text, str) else now
+    issued = lifecycle.parse_time(props["issuedAt"])  # Check made sure it is known
     life = lifecycle.lifecycle(issued, int(props["lifetimeDays"]), int(props["rotateBeforeDays"]))
     return {
         "scimToken": props["scimToken"],
@@ -138,12 +147,16 @@ def token_outputs(
     }
 
 
-def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str:
-    """Keep the creation time of an unchanged token; a new token was made just now."""
+def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+    """The creation time the stack recorded for this very token, if it recorded one.
+
+    A token the stack has no record of may be days or months old: taking "now" would
+    give it false life, and every warning would come that much too late.
+    """
     previous = olds.get("issuedAt")
     if isinstance(previous, str) and olds.get("scimToken") == news.get("scimToken"):
         return previous
-    return lifecycle.format_time(now)
+    return None
 
 
 def _failure(problem: settings.Problem) -> dynamic.CheckFailure:
@@ -157,7 +170,7 @@ class ScimTokenArgs:
     tenant_url: pulumi.Input[str]
     """The SCIM base URL, e.g. https://apis.druva.com/insync/scim."""
     issued_at: pulumi.Input[str] | None = None
-    """RFC 3339 creation time; when absent, carried over or taken as now."""
+    """RFC 3339 creation time; when absent, carried over from the state of the same token."""
     lifetime_days: pulumi.Input[int] = lifecycle.DEFAULT_LIFETIME_DAYS
     rotate_before_days: pulumi.Input[int] = lifecycle.DEFAULT_ROTATE_BEFORE_DAYS
 

@@ -294,7 +294,9 @@ def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
             "app's Admin Console URL)",
         )
         org = _reference(reader, path, entry, "org", orgs, "oktaOrgs")
-        mode = entry.get("mode", "api")
+        # Okta takes tokens through its API only for Org2Org and Zscaler 2.0; Druva's OIN
+        # app "Druva 2.0" is not one of them, so the hand-off is the normal path.
+        mode = entry.get("mode", "manual")
         if mode not in OKTA_MODES:
             reader.problems.append(
                 Problem(

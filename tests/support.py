@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import pickle
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+from providers import lifecycle
 from providers.http import HttpPolicy
 from providers.scim_token import ScimTokenProvider
 
 # Recognisable, so that a scan of everything observable can look for it.
 TOKEN = "dRuVa-TeSt-ToKeN-7f3a9c1e5b2d4f60a8e7c9b1d3f5a7c9"
 OTHER_TOKEN = "dRuVa-NeW-ToKeN-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
+# For providers on the real clock (the provider host): a creation time of yesterday is
+# always valid, whatever day the suite runs.
+ISSUED_YESTERDAY = lifecycle.format_time(datetime.now(UTC) - timedelta(days=1))
 
 FAST = HttpPolicy(
     connect_timeout=0.5,

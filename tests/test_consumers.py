@@ -9,7 +9,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import program, targets
+from providers import program
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
 
@@ -40,6 +40,8 @@ def azure_apps(count, **extra):
 
 
 def okta_apps(count, **extra):
+    """API-mode apps unless `mode` says otherwise (manual is the configuration's default)."""
+    extra = {"mode": "api", **extra}
     return [{"name": f"okta-{i}", "appId": APP_IDS[i], **extra} for i in range(count)]
 
 
@@ -108,7 +110,10 @@ def test_named_tenants_and_orgs_get_explicit_providers():
                 *azure_apps(1),
                 {"name": "gov", "servicePrincipalId": SP[1], "tenant": "contoso"},
             ],
-            oktaApps=[*okta_apps(1), {"name": "corp-app", "appId": APP_IDS[1], "org": "corp"}],
+            oktaApps=[
+                *okta_apps(1),
+                {"name": "corp-app", "appId": APP_IDS[1], "org": "corp", "mode": "api"},
+            ],
         )
     )
     assert run.error is None
@@ -142,7 +147,7 @@ def test_providers_carry_no_credentials_they_come_from_the_environment():
             azureTenants=[{"name": "contoso", "tenantId": TENANT}],
             oktaOrgs=[{"name": "corp", "orgName": "acme"}],
             azureApps=[{"name": "a", "servicePrincipalId": SP[0], "tenant": "contoso"}],
-            oktaApps=[{"name": "o", "appId": APP_IDS[0], "org": "corp"}],
+            oktaApps=[{"name": "o", "appId": APP_IDS[0], "org": "corp", "mode": "api"}],
         )
     )
     for name in ("azure-tenant-contoso", "okta-org-corp"):
@@ -314,7 +319,10 @@ def test_each_api_mode_okta_app_is_read_back_after_its_connection_is_set():
     run = run_program(
         config(
             oktaOrgs=[{"name": "corp", "orgName": "widgets", "baseUrl": "oktapreview.com"}],
-            oktaApps=[*okta_apps(1), {"name": "c", "appId": APP_IDS[3], "org": "corp"}],
+            oktaApps=[
+                *okta_apps(1),
+                {"name": "c", "appId": APP_IDS[3], "org": "corp", "mode": "api"},
+            ],
         )
     )
     default_check = run.named("okta-check-okta-0")
@@ -404,10 +412,24 @@ def test_without_error_hooks_in_the_cli_the_connection_is_registered_plainly():
     run_program(config())  # leaves the mocks' settings in place
     features = runtime_settings.SETTINGS.monitor_features
     feature = resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
-    app = targets.OktaApp("o", APP_IDS[0], None, "api", None, 0)
-    assert program._unsupported_integration_hooks(app) is not None
+    assert program._error_hooks("hook", lambda errors: None) is not None
     features.discard(feature)
     try:
-        assert program._unsupported_integration_hooks(app) is None
+        assert program._error_hooks("hook", lambda errors: None) is None
     finally:
         features.add(feature)
+
+
+def test_the_synchronization_secret_carries_an_error_hook_that_names_the_permission():
+    run = run_program(config(azureApps=azure_apps(1)))
+    [secret] = run.of_type(SYNC_SECRET)
+    assert secret.error_hooks == ["druva-scim-azure-write-azure-0"]
+
+
+def test_okta_apps_without_a_mode_get_a_tracked_hand_off_named_after_the_app_id():
+    run = run_program(config(oktaApps=[{"name": "druva-okta", "appId": APP_IDS[0]}]))
+    assert run.of_type(CONNECTION) == []
+    [handoff] = run.of_type(HANDOFF)
+    assert handoff.name == f"okta-handoff-{APP_IDS[0]}"
+    [pending] = run.exports["pendingManualSteps"]
+    assert pending["name"] == "druva-okta"

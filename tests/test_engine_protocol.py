@@ -10,7 +10,7 @@ from pulumi.runtime.proto import provider_pb2
 from providers.scim_token import ScimTokenProvider
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.stand_ins.druva import DruvaScim
-from tests.support import OTHER_TOKEN, TOKEN, FastProvider
+from tests.support import ISSUED_YESTERDAY, OTHER_TOKEN, TOKEN, FastProvider
 
 URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 
@@ -28,16 +28,21 @@ def host() -> Iterator[ProviderHost]:
         yield process
 
 
+ISSUED_AT = ISSUED_YESTERDAY
+
+
 def news(url: str, provider: str, **changes):
+    """The inputs the program registers; issuedAt=None leaves it out."""
     inputs = {
         "scimToken": TOKEN,
         "tenantUrl": url,
+        "issuedAt": ISSUED_AT,
         "lifetimeDays": 365,
         "rotateBeforeDays": 30,
         "__provider": provider,
     }
     inputs.update(changes)
-    return inputs
+    return {key: value for key, value in inputs.items() if value is not None}
 
 
 def test_configure_declines_secrets_so_the_engine_strips_them(host):
@@ -62,7 +67,7 @@ def test_the_whole_lifecycle_through_the_real_host(host, stand_in):
     assert len(stand_in.requests) == before + 1
 
     # A second run: check carries issuedAt over, diff sees nothing, Druva hears nothing.
-    again = from_struct(host.check(URN, inputs, news(stand_in.url, provider)).inputs)
+    again = from_struct(host.check(URN, inputs, news(stand_in.url, provider, issuedAt=None)).inputs)
     assert again["issuedAt"] == inputs["issuedAt"]
     unchanged = host.diff(URN, created.id, state, again)
     assert unchanged.changes == provider_pb2.DiffResponse.DIFF_NONE
@@ -122,7 +127,7 @@ def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
         assert rogue not in details and rogue not in host.stderr()
 
 
-def test_refresh_of_a_superseded_token_reports_it_gone(stand_in):
+def test_refresh_of_a_superseded_token_fails_and_the_state_keeps_its_dates(stand_in):
     with ProviderHost() as host:
         host.configure()
         provider = serialized(FastProvider())
@@ -131,11 +136,25 @@ def test_refresh_of_a_superseded_token_reports_it_gone(stand_in):
         state = from_struct(created.properties)
         stand_in.accepted.discard(TOKEN)
         try:
-            read = host.read(URN, created.id, state)
+            with pytest.raises(grpc.RpcError) as raised:
+                host.read(URN, created.id, state)
         finally:
             stand_in.accepted.add(TOKEN)
-        assert read.id == ""
-        assert "rejected the token" in host.stderr()
+        details = raised.value.details()
+        assert "rejected the token" in details and TOKEN not in details
+        # The engine keeps the old state when Read fails; the next check still carries
+        # the creation time over, so no `up` can restart the token's clock.
+        again = from_struct(
+            host.check(URN, inputs, news(stand_in.url, provider, issuedAt=None)).inputs
+        )
+        assert again["issuedAt"] == state["issuedAt"] == ISSUED_AT
+
+
+def test_a_token_without_any_record_of_its_creation_stops_the_run(host, stand_in):
+    provider = serialized(ScimTokenProvider())
+    checked = host.check(URN, {}, news(stand_in.url, provider, issuedAt=None))
+    assert [failure.property for failure in checked.failures] == ["issuedAt"]
+    assert "pulumi config set druva-scim:issuedAt" in checked.failures[0].reason
 
 
 def test_nothing_the_host_prints_carries_the_token(host, stand_in):

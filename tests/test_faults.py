@@ -62,12 +62,20 @@ def test_401_is_not_retried(step):
     assert result.row.state_changed is False
 
 
-def test_a_refresh_of_a_rejected_token_reports_it_gone_and_the_next_run_creates_it():
+def test_a_refresh_of_a_rejected_token_fails_and_keeps_the_state():
     result = by("Druva answers 401", "read (refresh)")
-    assert result.row.outcome.startswith("gone: ") and "rejected the token" in result.row.outcome
+    assert result.row.outcome.startswith("failed: ") and "rejected the token" in result.row.outcome
     assert result.row.attempts == 1
-    assert result.row.state_changed is True
+    assert result.row.state_changed is False
     assert result.row.converged is True
+
+
+@pytest.mark.parametrize("step", ["create", "read (refresh)"])
+def test_a_firewalls_403_is_no_verdict_on_the_token(step):
+    result = by("Druva answers 403 with a firewall's HTML page", step)
+    assert "could not be checked" in result.row.outcome
+    assert "Generate a new" not in result.row.outcome
+    assert result.row.state_changed is False and result.row.passed
 
 
 def test_exact_attempt_counts():

@@ -81,11 +81,21 @@ def test_the_token_output_is_secret_as_the_engine_would_mark_it():
     assert not is_secret(token.outputs["fingerprint"])
 
 
-def test_without_issued_at_the_creation_time_is_the_run_time():
+def test_without_issued_at_a_token_the_stack_has_no_record_of_stops_the_run():
     run = run_program({"druva-scim:scimToken": TOKEN})
-    assert run.error is None
-    assert run.exports["issuedAt"] == "2026-11-22T12:00:00Z"
-    assert "issuedAt" not in run.registrations[0].inputs
+    assert run.error is not None
+    assert "druva-scim:issuedAt: is not set" in str(run.error)
+    assert "issuedAt" not in run.exports
+
+
+def test_without_issued_at_the_recorded_creation_time_is_carried_over():
+    first = run_program(CONFIG)
+    [token] = first.registrations
+    prior = {token.name: {key: unwrap(value) for key, value in token.inputs.items()}}
+    later = run_program({"druva-scim:scimToken": TOKEN}, prior=prior)
+    assert later.error is None
+    assert later.exports["issuedAt"] == "2026-11-01T09:30:00Z"
+    assert "issuedAt" not in later.registrations[0].inputs
 
 
 @pytest.mark.parametrize(

@@ -4,18 +4,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from providers.errors import ProviderError, TokenRejectedError
+from providers.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.host import UNKNOWN
 from tests.stand_ins.druva import scim_error
+from tests.stand_ins.server import Reply
 from tests.support import OTHER_TOKEN, TOKEN, ClockProvider
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def inputs(url: str, **changes):
+    """The resource's inputs; issuedAt=None leaves it out, as a stack without it does."""
     base = {
         "scimToken": TOKEN,
         "tenantUrl": url,
+        "issuedAt": "2026-11-22T12:00:00Z",
         "lifetimeDays": 365,
         "rotateBeforeDays": 30,
     }
@@ -32,24 +35,37 @@ def checked(provider, olds, news):
 # --- check ---------------------------------------------------------------
 
 
-def test_a_new_token_without_issued_at_is_taken_as_made_now():
-    news = checked(ClockProvider(NOW), {}, inputs("https://apis.druva.com/insync/scim/"))
-    assert news["issuedAt"] == "2026-11-22T12:00:00Z"
-    assert news["tenantUrl"] == "https://apis.druva.com/insync/scim"
+def test_a_token_the_stack_has_no_record_of_needs_issued_at_and_is_not_dated_now():
+    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", issuedAt=None))
+    [failure] = result.failures
+    assert failure.property == "issuedAt"
+    assert "no record of when this token was generated" in failure.reason
+    assert "pulumi config set druva-scim:issuedAt" in failure.reason
+    assert "issuedAt" not in result.inputs
 
 
 def test_an_unchanged_token_keeps_its_issued_at_on_every_later_run():
     first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
     later = ClockProvider(NOW + timedelta(days=200))
-    again = checked(later, first, inputs("https://a.example/scim"))
-    assert again["issuedAt"] == first["issuedAt"]
+    again = checked(later, first, inputs("https://a.example/scim", issuedAt=None))
+    assert again["issuedAt"] == first["issuedAt"] == "2026-11-22T12:00:00Z"
 
 
-def test_a_changed_token_gets_a_new_issued_at():
+def test_a_changed_token_without_issued_at_is_refused_not_dated_now():
     first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
     later = ClockProvider(NOW + timedelta(days=340))
-    rotated = checked(later, first, inputs("https://a.example/scim", scimToken=OTHER_TOKEN))
-    assert rotated["issuedAt"] == "2027-10-28T12:00:00Z"
+    result = later.check(
+        first, inputs("https://a.example/scim", scimToken=OTHER_TOKEN, issuedAt=None)
+    )
+    assert [failure.property for failure in result.failures] == ["issuedAt"]
+
+
+def test_a_state_that_lost_the_token_cannot_restart_its_clock():
+    """After the resource left state (an older version dropped it on a 401), olds are empty."""
+    result = ClockProvider(NOW + timedelta(days=200)).check(
+        {}, inputs("https://a.example/scim", issuedAt=None)
+    )
+    assert [failure.property for failure in result.failures] == ["issuedAt"]
 
 
 def test_an_explicit_issued_at_wins_and_is_normalised_to_utc():
@@ -74,7 +90,7 @@ def test_engine_floats_become_whole_numbers():
 def test_a_token_past_expiry_is_refused_with_its_date_and_the_steps():
     first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
     year_later = ClockProvider(NOW + timedelta(days=365))
-    result = year_later.check(first, inputs("https://a.example/scim"))
+    result = year_later.check(first, inputs("https://a.example/scim", issuedAt=None))
     [failure] = result.failures
     assert failure.property == "issuedAt"
     assert "expired on 2027-11-22" in failure.reason and "New Token" in failure.reason
@@ -219,20 +235,57 @@ def test_refresh_of_an_accepted_token_moves_the_last_check(druva):
     assert read.outs["expiresAt"] == created.outs["expiresAt"]
 
 
-def test_refresh_of_a_rejected_token_reports_it_gone(druva, capsys):
+def test_refresh_of_a_token_druva_rejects_fails_and_keeps_the_state(druva):
     _, created = state_after_create(druva)
+    before = dict(created.outs)
     druva.accepted.clear()
-    read = ClockProvider(NOW).read(created.id, created.outs)
-    assert read.id == ""
-    err = capsys.readouterr().err
-    assert "rejected the token" in err and TOKEN not in err
+    with pytest.raises(TokenRejectedError, match="rejected the token") as raised:
+        ClockProvider(NOW + timedelta(days=200)).read(created.id, created.outs)
+    assert TOKEN not in str(raised.value)
+    assert created.outs == before
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(401, {"message": "Unauthorized"}),
+        Reply(
+            403,
+            b"<html><body>Request blocked by the web application firewall</body></html>",
+            content_type="text/html",
+        ),
+        Reply(403, {"error": "ip_not_allowed"}),
+    ],
+    ids=["401 JSON of a gateway", "403 HTML of a WAF", "403 JSON of an allow-list"],
+)
+def test_a_refusal_without_a_scim_error_body_is_no_verdict_on_the_token(druva, reply):
+    """Only Druva's SCIM endpoint speaks for the token; nobody is told to make a new one."""
+    news, created = state_after_create(druva)
+    before = dict(created.outs)
+    druva.fail_next(reply)
+    with pytest.raises(CouldNotCheckError, match="could not be checked") as raised:
+        ClockProvider(NOW).read(created.id, created.outs)
+    assert not isinstance(raised.value, TokenRejectedError)
+    assert "Generate a new" not in str(raised.value)
+    assert "do not generate a new token" in str(raised.value)
+    assert created.outs == before
+    druva.fail_next(reply)
+    with pytest.raises(CouldNotCheckError, match="could not be checked"):
+        ClockProvider(NOW).create(news)
+
+
+def test_a_403_in_scims_error_shape_is_druvas_verdict(druva):
+    _, created = state_after_create(druva)
+    druva.fail_next(scim_error(403, "Token revoked"))
+    with pytest.raises(TokenRejectedError, match="HTTP 403: Token revoked"):
+        ClockProvider(NOW).read(created.id, created.outs)
 
 
 def test_refresh_during_an_outage_fails_and_leaves_state_alone(druva):
     _, created = state_after_create(druva)
     before = dict(created.outs)
     druva.fail_next(*[scim_error(500, "oops")] * 3)
-    with pytest.raises(ProviderError, match="HTTP 500"):
+    with pytest.raises(CouldNotCheckError, match="HTTP 500"):
         ClockProvider(NOW).read(created.id, created.outs)
     assert created.outs == before
 

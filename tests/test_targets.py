@@ -51,7 +51,8 @@ def test_a_full_configuration_is_parsed():
         ("NotificationEmail", "ops@example.com"),
         ("SyncAll", "false"),
     )
-    assert found.okta_apps[0] == targets.OktaApp("okta-a", APP, None, "api", None, 0)
+    # No mode: manual, since Okta's API refuses tokens for Druva's OIN app.
+    assert found.okta_apps[0] == targets.OktaApp("okta-a", APP, None, "manual", None, 0)
     assert found.okta_apps[1] == targets.OktaApp("okta-b", APP, "corp", "manual", FP, 1)
     assert found.azure_tenants["contoso"].graph_url == "https://graph.microsoft.us"
     assert found.okta_orgs["corp"].org_url == "https://dev-123456.oktapreview.com"
@@ -160,7 +161,7 @@ def test_an_okta_org_defaults_to_okta_com():
             "12 hex digits",
         ),
         (
-            {"oktaApps": [{"name": "o", "appId": APP, "confirmedFingerprint": FP}]},
+            {"oktaApps": [{"name": "o", "appId": APP, "mode": "api", "confirmedFingerprint": FP}]},
             "oktaApps[0].confirmedFingerprint",
             "applies only to mode `manual`",
         ),

@@ -316,7 +316,7 @@ PROGRAM_CASES: tuple[Case, ...] = (
     Case(
         "confirmedFingerprint on an api-mode app",
         "oktaApps[0].confirmedFingerprint",
-        {"oktaApps": okta(confirmedFingerprint=FP)},
+        {"oktaApps": okta(mode="api", confirmedFingerprint=FP)},
     ),
     Case("okta app naming an unknown org", "oktaApps[0].org", {"oktaApps": okta(org="ghost")}),
     Case(
@@ -332,7 +332,7 @@ PROGRAM_CASES: tuple[Case, ...] = (
     Case(
         "api-mode okta app with no okta org configured",
         "oktaApps[0]",
-        {"oktaApps": okta()},
+        {"oktaApps": okta(mode="api")},
         drop=("okta:orgName",),
     ),
     # --- tenants and orgs --------------------------------------------------------------

@@ -92,12 +92,10 @@ class Step:
     before: dict[str, Any] | None = None
     """The engine's state of the resource before the step (None: nothing recorded)."""
     after: dict[str, Any] | None = None
-    """What the engine records after it: the outputs, the old state when the step
-    raised, nothing when a read reports the resource gone."""
+    """What the engine records after it: the outputs, or the old state when the step
+    raised."""
     outputs: dict[str, Any] | None = None
     """What the provider returned (None when it raised)."""
-    gone: bool = False
-    """A read reported the resource gone."""
     stderr: str = ""
     inputs_intact: bool = True
     """What was handed in (inputs, old state) is unchanged afterwards."""
@@ -259,8 +257,7 @@ class DruvaRead(_Druva):
         result = _call(step, lambda: TokenProvider().read(state["fingerprint"], state))
         if result is not None:
             step.outputs = dict(result.outs or {})
-            step.gone = not result.id
-            step.after = None if step.gone else step.outputs
+            step.after = step.outputs
         step.inputs_intact = state == handed
         return step
 
@@ -434,14 +431,20 @@ class Fault:
     texts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Parts the message must contain, by vendor; `*` for every vendor."""
     min_seconds: float = 0.0
-    gone_on_read: bool = False
-    """A refresh reports the token gone instead of failing (Druva rejected it)."""
+    rejects_token: bool = False
+    """Druva's own verdict that the token is dead: only then is a new token advised."""
 
     def title(self, target: Target) -> str:
         return self.name.format(vendor=target.vendor, wrong=target.wrong)
 
     def expected_texts(self, target: Target) -> tuple[str, ...]:
         return self.texts.get(target.vendor, self.texts.get("*", ()))
+
+
+def _firewall_page() -> Reply:
+    """What a WAF or an IP allow-list in front of Druva sends: not Druva's verdict."""
+    page = b"<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>"
+    return Reply(403, page, content_type="text/html")
 
 
 def _answers_once(status: int) -> Fault:
@@ -467,7 +470,7 @@ FAULTS: tuple[Fault, ...] = (
             "Graph": ("did not accept the Azure access token", "(HTTP 401"),
             "Okta": ("did not accept the credentials from OKTA_API_TOKEN (HTTP 401",),
         },
-        gone_on_read=True,
+        rejects_token=True,
     ),
     Fault(
         "{vendor} answers 403 to every attempt",
@@ -477,7 +480,16 @@ FAULTS: tuple[Fault, ...] = (
             "Graph": ("(HTTP 403", "lacks permission"),
             "Okta": ("(HTTP 403", "lacks permission"),
         },
-        gone_on_read=True,
+        rejects_token=True,
+    ),
+    Fault(
+        "{vendor} answers 403 with a firewall's HTML page, every attempt",
+        _every_attempt(lambda s: _firewall_page()),
+        texts={
+            "Druva": ("HTTP 403 without a SCIM error body", "do not generate a new token"),
+            "Graph": ("(HTTP 403", "lacks permission"),
+            "Okta": ("(HTTP 403", "lacks permission"),
+        },
     ),
     Fault(
         "{vendor} answers 404: {wrong}",
@@ -738,8 +750,6 @@ def _shorten(text: str, limit: int = 220) -> str:
 
 
 def _outcome(step: Step) -> str:
-    if step.gone:
-        return "gone: " + _shorten(step.stderr.removeprefix("druva-scim: "))
     if step.failed:
         return ("crashed: " if step.crashed else "failed: ") + _shorten(step.error or "")
     return "ok"
@@ -782,8 +792,7 @@ def run_scenario(fault: Fault, target: Target, certificates: Certificates) -> Ch
         _clear_faults(stand_in)
         if tls is not None:
             tls.load_cert_chain(certificates.right)
-        after_clean = DruvaCreate() if faulted.gone else target
-        converge = after_clean.run(base_url)
+        converge = target.run(base_url)
         requests_elsewhere = len(elsewhere.requests)
 
     state_changed = faulted.after != faulted.before
@@ -825,10 +834,10 @@ def run_scenario(fault: Fault, target: Target, certificates: Certificates) -> Ch
 
 
 def _state_should_change(fault: Fault, target: Target) -> bool:
-    """A created token, a newly confirmed fingerprint and a token gone are changes; a
-    failed step changes nothing, and a refresh that Druva answered the same way neither."""
+    """A created token and a newly confirmed fingerprint are changes; a failed step changes
+    nothing, and a refresh neither: whatever Druva answers, the token's dates stay."""
     if isinstance(target, DruvaRead):
-        return fault.gone_on_read
+        return False
     return fault.ok
 
 
@@ -848,10 +857,10 @@ def _judge(
         problems.append(f"{seconds:.2f} s: the wait the server asked for was not honoured")
     if seconds > BOUND_SECONDS:
         problems.append(f"{seconds:.2f} s, beyond the policy's bound of {BOUND_SECONDS:.0f} s")
-    if fault.gone_on_read and isinstance(target, DruvaRead):
-        if not step.gone or "rejected the token" not in step.stderr:
-            problems.append("a refresh of a rejected token must report it gone, saying why")
-        return problems
+    if isinstance(target, _Druva) and ("Generate a new" in (step.error or "")) != (
+        fault.rejects_token
+    ):
+        problems.append("a new token must be advised on Druva's own rejection, and only then")
     if fault.ok:
         if step.failed:
             problems.append("failed where a retry should have succeeded")

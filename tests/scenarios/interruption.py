@@ -278,7 +278,7 @@ def killed_during_azure_verification(held: str) -> Row:
 CONNECTION = "okta:app/connection:Connection"
 SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 AZURE_APP = {"name": "druva-azure", "servicePrincipalId": SERVICE_PRINCIPAL}
-OKTA_APP = {"name": "druva-okta", "appId": "0oa1druvascim0001"}
+OKTA_APP = {"name": "druva-okta", "appId": "0oa1druvascim0001", "mode": "api"}
 OKTA_APP_INDEX = 0
 REFUSALS = {
     "okta provider (status line)": (

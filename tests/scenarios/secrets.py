@@ -46,7 +46,15 @@ from tests.stand_ins.druva import DruvaScim, scim_error
 from tests.stand_ins.graph import Graph, graph_error, job, quarantine
 from tests.stand_ins.okta import Okta, okta_error
 from tests.stand_ins.server import Reply
-from tests.support import FAST, OTHER_TOKEN, TOKEN, ClockProvider, FastProvider, pickler_restored
+from tests.support import (
+    FAST,
+    ISSUED_YESTERDAY,
+    OTHER_TOKEN,
+    TOKEN,
+    ClockProvider,
+    FastProvider,
+    pickler_restored,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = (TOKEN, OTHER_TOKEN)
@@ -392,6 +400,7 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
         return {
             "scimToken": TOKEN,
             "tenantUrl": url,
+            "issuedAt": ISSUED_YESTERDAY,
             "lifetimeDays": 365,
             "rotateBeforeDays": 30,
             "__provider": blob,
@@ -431,9 +440,11 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
         except grpc.RpcError as error:
             texts["failing create (503 x3 echoing the token): gRPC error"] = str(error.details())
         stand_in.fail_next(scim_error(403, echo))
-        gone = host.read(URN, created.id, updated)
-        if gone.id:
-            problems.append("a refresh Druva refused kept the resource")
+        try:
+            host.read(URN, created.id, updated)
+            problems.append("a refresh Druva refused succeeded")
+        except grpc.RpcError as error:
+            texts["failing refresh (403 echoing the token): gRPC error"] = str(error.details())
         host.delete(URN, created.id, updated)
         texts["stderr"] = host.stderr()
         texts.update({f"file {name}": data for name, data in files_in(folder).items()})
@@ -519,9 +530,12 @@ def druva_echo_rows() -> list[Row]:
             replies = echo.reply(echo.secret)
             stand_in.fail_next(*(replies if isinstance(replies, list) else [replies]))
             provider = ClockProvider(NOW)
-            inputs = provider.check({}, {"scimToken": TOKEN, "tenantUrl": stand_in.url}).inputs
+            inputs = provider.check(
+                {},
+                {"scimToken": TOKEN, "tenantUrl": stand_in.url, "issuedAt": "2026-11-20T00:00:00Z"},
+            ).inputs
             text = raised(partial(provider.create, inputs))
-            ok = text.startswith("ProviderError") or text.startswith("TokenRejectedError")
+            ok = text.startswith(("ProviderError", "TokenRejectedError", "CouldNotCheckError"))
             rows.append(
                 row(echo.scenario, "create (Druva client)", {"exception": text}, extra_ok=ok)
             )

@@ -263,22 +263,30 @@ def moved(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
 
 
 def carried_row(druva: DruvaScim) -> Row:
-    """Without issuedAt in config, the first run's time is carried over every day."""
-    year = Year(druva, news_for(druva.url, issued=None))
-    failures, requests = year.create(0)
-    tally = year.daily(1, EXPIRY_DAY - 1)
+    """issuedAt from config once, then left out: the recorded time is carried every day;
+    a stack that has no record of the token stops and asks instead of dating it today."""
+    first = Year(druva, news_for(druva.url))
+    failures, requests = first.create(0)
+    first.news = news_for(druva.url, issued=None)
+    tally = first.daily(1, EXPIRY_DAY - 1)
+    no_record = Year(druva, news_for(druva.url, issued=None))
+    refused, refused_requests = no_record.create(200)
     return Row(
-        "no issuedAt configured: the first run's time is kept as issuedAt all year",
+        "issuedAt removed from config after day 0; and a stack with no record of the token",
         "check + diff",
         tally.summary(1, EXPIRY_DAY - 1)
-        + f"; issuedAt every day: {', '.join(sorted(tally.issued_at))}",
-        attempts=requests + tally.requests,
+        + f"; issuedAt every day: {', '.join(sorted(tally.issued_at))}; with no record: "
+        + ("stopped, asking for issuedAt" if refused else "dated today"),
+        attempts=requests + tally.requests + refused_requests,
         state_changed=bool(tally.changes),
         passed=not failures
         and requests == 1
-        and tally.issued_at == {"2026-11-22T12:00:00Z"}
+        and tally.issued_at == {lifecycle.format_time(ISSUED)}
         and tally.changes == tally.requests == tally.failures == 0
-        and tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY)),
+        and tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY))
+        and len(refused) == 1
+        and "no record of when this token was generated" in refused[0]
+        and refused_requests == 0,
     )
 
 
@@ -358,7 +366,7 @@ def program_config(token: str, issued: datetime, confirmed: str) -> dict[str, st
             {"name": "druva-emea", "servicePrincipalId": SP[1], "tenant": "emea"},
         ],
         "oktaApps": [
-            {"name": "druva-okta", "appId": OKTA_APP},
+            {"name": "druva-okta", "appId": OKTA_APP, "mode": "api"},
             {
                 "name": "druva-by-hand",
                 "appId": MANUAL_APP,
@@ -573,7 +581,7 @@ def program_rotation(calendar: Calendar, old_fp: str, new_fp: str) -> list[Row]:
             f"{len(run.messages('warning'))}",
             state_changed=True,
             passed=run.error is None
-            and changes == ["okta-handoff-druva-by-hand"]
+            and changes == [f"okta-handoff-{MANUAL_APP}"]
             and run.exports.get("pendingManualSteps") == []
             and run.messages("warning") == [],
         )
