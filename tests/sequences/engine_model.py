@@ -150,7 +150,8 @@ class Engine:
         quiet.setLevel(logging.CRITICAL)
         try:
             run = run_program(config, now=now, mock=_Mocks(self, now))
-            gc.collect()  # the futures left behind are reported when collected: now
+            if run.error is not None:
+                gc.collect()  # the futures left behind are reported when collected: now
         finally:
             quiet.setLevel(level)
         outcome = self._outcome
