@@ -28,6 +28,7 @@ SECTIONS = (
     ("secrets", "3. Secrets"),
     ("interruption", "4. Interruption"),
     ("time_travel", "5. Time"),
+    ("sequences", "6. Sequences across runs"),
 )
 
 
@@ -50,7 +51,7 @@ def scenario_section(module: str, title: str) -> tuple[str, int, int]:
 
 
 def figures_section() -> str:
-    parts = ["## 6. Performance\n", "Ratios measured in one run on this machine; not assertions.\n"]
+    parts = ["## 7. Performance\n", "Ratios measured in one run on this machine; not assertions.\n"]
     for title, figures in (
         ("The ScimToken resource", token.figures()),
         ("The identity-provider consumers", consumers.figures()),

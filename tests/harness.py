@@ -29,6 +29,17 @@ PROJECT = "druva-scim"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Alias:
+    """One alias as the SDK sent it: an old URN, or the parts that differ from the new one."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    parent_urn: str = ""
+    no_parent: bool = False
+
+
 @dataclass
 class Registration:
     type: str
@@ -41,6 +52,14 @@ class Registration:
     error_hooks: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     urn: str = ""
+    custom: bool = True
+    parent: str = ""
+    retain_on_delete: bool | None = None
+    """None: not set by the program (the engine keeps its default, False)."""
+    aliases: list[Alias] = field(default_factory=list)
+    delete_before_replace: bool = False
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """create/update/delete/read as the program set them; empty ones left out."""
 
     def plain(self, key: str) -> Any:
         return unwrap(self.inputs.get(key))
@@ -85,6 +104,9 @@ class EngineLikeMocks(mocks.Mocks):
         self.prior = prior or {}
         """Previous outputs by resource name, as the engine's state would hold them."""
         self.pending_secret_outputs: list[str] = []
+        self.registering: dict[tuple[str, str], Registration] = {}
+        """Registrations being served, by type and name, with the options that
+        mocks.MockResourceArgs leaves out (the SDK registers from several threads)."""
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = args.inputs
@@ -134,13 +156,35 @@ class RecordingMonitor(mocks.MockMonitor):
             provider=request.provider,
             additional_secret_outputs=list(request.additionalSecretOutputs),
             error_hooks=list(request.hooks.on_error),
+            urn=self.make_urn(request.parent, request.type, request.name),
+            custom=bool(request.custom),
+            parent=request.parent,
+            retain_on_delete=(
+                request.retainOnDelete if request.HasField("retainOnDelete") else None
+            ),
+            aliases=[_alias(alias) for alias in request.aliases]
+            + [Alias(urn=urn) for urn in request.aliasURNs],
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            custom_timeouts={
+                name: value
+                for name in ("create", "update", "delete", "read")
+                if (value := getattr(request.customTimeouts, name))
+            },
         )
         self.engine_mocks.pending_secret_outputs = registration.additional_secret_outputs
+        self.engine_mocks.registering[(request.type, request.name)] = registration
         response = super().RegisterResource(request)
         registration.urn = response.urn
         registration.outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
         self.registrations.append(registration)
         return response
+
+
+def _alias(alias: Any) -> Alias:
+    if alias.urn:
+        return Alias(urn=alias.urn)
+    spec = alias.spec
+    return Alias(name=spec.name, type=spec.type, parent_urn=spec.parentUrn, no_parent=spec.noParent)
 
 
 def _run_path(main: Path) -> None:
@@ -164,6 +208,7 @@ def run_program(
     preview: bool = False,
     prior: dict[str, dict[str, Any]] | None = None,
     main: Path = MAIN,
+    mock: EngineLikeMocks | None = None,
 ) -> Run:
     """Run __main__.py once with this stack config; never raises, returns what happened."""
     settings.reset_options(project=PROJECT, stack="test", preview=preview)
@@ -175,7 +220,7 @@ def run_program(
     logger.handlers = [collector]
     logger.setLevel(logging.DEBUG)
 
-    mock = EngineLikeMocks(now, prior)
+    mock = mock or EngineLikeMocks(now, prior)
     monitor = RecordingMonitor(mock)
     mocks.set_mocks(
         mock, project=PROJECT, stack="test", preview=preview, logger=logger, monitor=monitor

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from tests.stand_ins.server import Reply, Request, StandIn
 
 JOBS = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/jobs/?$")
+SECRETS = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/secrets$")
 JOB_ACTION = re.compile(
     r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/jobs/([^/]+)/(validateCredentials|restart)$"
 )
@@ -113,6 +115,12 @@ class Graph(StandIn):
         """True: Azure's test call to Druva fails, as with a stale SecretToken."""
         self.validations: list[tuple[str, str]] = []
         self.restarts: list[tuple[str, str, Any]] = []
+        self.secrets: dict[str, dict[str, str]] = {}
+        """Synchronization secrets by service principal, as last PUT; absent: never written."""
+        self.secret_writes: list[tuple[str, dict[str, str]]] = []
+        self.scim_accepts: Callable[[str, str], bool] | None = None
+        """(BaseAddress, SecretToken) -> whether Druva accepts them: Azure's test call to Druva.
+        Consulted for service principals whose secrets were written here."""
 
     @property
     def url(self) -> str:
@@ -135,6 +143,9 @@ class Graph(StandIn):
         listing = JOBS.match(request.path)
         if listing and request.method == "GET":
             return self._list(listing.group(1))
+        secrets = SECRETS.match(request.path)
+        if secrets and request.method == "PUT":
+            return self._put_secrets(secrets.group(1), request)
         action = JOB_ACTION.match(request.path)
         if action and request.method == "POST":
             sp_id, job_id, verb = action.groups()
@@ -166,7 +177,7 @@ class Graph(StandIn):
             if body != {"useSavedCredentials": True}:
                 return graph_error(400, "BadRequest", "Credentials are required.")
             self.validations.append((sp_id, job_id))
-            if self.reject_secret_token:
+            if self.reject_secret_token or not self._saved_credentials_work(sp_id):
                 return graph_error(400, "BadRequest", SECRET_TOKEN_REJECTED)
             return Reply(204)
         scope = (body or {}).get("criteria", {}).get("resetScope", "")
@@ -178,6 +189,27 @@ class Graph(StandIn):
             found[0]["status"]["quarantine"] = None
             found[0]["status"]["code"] = "Active"
         return Reply(204)
+
+    def _put_secrets(self, sp_id: str, request: Request) -> Reply:
+        """Setting secrets replaces the whole set (Graph: PUT .../synchronization/secrets)."""
+        if sp_id not in self.jobs:
+            return _missing(sp_id)
+        body = request.json()
+        pairs = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(pairs, list) or not all(
+            isinstance(pair, dict) and isinstance(pair.get("key"), str) for pair in pairs
+        ):
+            return graph_error(400, "BadRequest", "Invalid synchronization secrets.")
+        written = {pair["key"]: str(pair.get("value") or "") for pair in pairs}
+        self.secrets[sp_id] = written
+        self.secret_writes.append((sp_id, written))
+        return Reply(204)
+
+    def _saved_credentials_work(self, sp_id: str) -> bool:
+        saved = self.secrets.get(sp_id)
+        if saved is None or self.scim_accepts is None:
+            return True  # never written here: the credentials an admin saved in the portal
+        return self.scim_accepts(saved.get("BaseAddress", ""), saved.get("SecretToken", ""))
 
 
 def _missing(object_id: str) -> Reply:
