@@ -7,15 +7,19 @@ blob is a reference to the class and no more.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pulumi import dynamic
 
-from providers.http import HttpPolicy
+from providers.http import HttpPolicy, deadline
+
+BOUNDED_OPERATIONS = ("check", "create", "read", "update", "delete")
+"""Each runs under the policy's deadline; diff sends nothing."""
 
 # The engine's placeholder for a value not known until apply, as the SDK spells it.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -38,6 +42,13 @@ class StatelessProvider(dynamic.ResourceProvider):
     serialize_as_secret_always = False
     http_policy: ClassVar[HttpPolicy] = HttpPolicy()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every provider's operations are bounded, including ones written later.
+        for name in BOUNDED_OPERATIONS:
+            if name in cls.__dict__:
+                setattr(cls, name, _within_deadline(cls.__dict__[name]))
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -46,3 +57,12 @@ class StatelessProvider(dynamic.ResourceProvider):
         # written for people, so show only their text unless debugging.
         if not os.environ.get("DRUVA_SCIM_DEBUG"):
             sys.tracebacklimit = 0
+
+
+def _within_deadline(operation: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(operation)
+    def bounded(self: StatelessProvider, *args: Any, **kwargs: Any) -> Any:
+        with deadline(self.http_policy.deadline_seconds):
+            return operation(self, *args, **kwargs)
+
+    return bounded
