@@ -1,4 +1,5 @@
 """Issue 6, item 4: a provider host killed mid-step, and one identity provider refusing.
+Issue 10: a server that trickles its answer, which the operation's deadline ends.
 
 The kills use the SDK's real dynamic-provider host (`python -m pulumi.dynamic`)
 over gRPC, as the engine runs it. A stand-in holds its answer back; once it has
@@ -41,16 +42,18 @@ from tests.scenarios.fast_providers import (
     AzureCheck,
     TokenProvider,
 )
-from tests.scenarios.faults import leaked
+from tests.scenarios.faults import _shorten, leaked
 from tests.scenarios.record import Row
-from tests.stand_ins.druva import DruvaScim
+from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim
 from tests.stand_ins.graph import Graph, job, quarantine
 from tests.stand_ins.server import Reply, Request
-from tests.support import OTHER_TOKEN, TOKEN
+from tests.support import OTHER_TOKEN, SHORT_DEADLINE, TOKEN, ShortDeadlineProvider
 
 TOKEN_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 AZURE_URN = f"urn:pulumi:test::druva-scim::{AZURE_TYPE}::azure-check-druva"
 KILL_WITHIN_SECONDS = 10.0
+DEADLINE_SLACK_SECONDS = 2.0
+"""How far past its deadline a trickled operation may end (a busy machine's scheduling)."""
 
 
 # --- killing the host mid-request ----------------------------------------------------------
@@ -469,6 +472,79 @@ def refusal_advice() -> Row:
     )
 
 
+# --- a server that trickles its answer ----------------------------------------------------
+
+
+TRICKLES = {
+    "trickle": ("its status line and headers", "create"),
+    "trickle-body": ("its body, after the headers", "read (refresh)"),
+}
+
+
+def trickled(action: str) -> Row:
+    """Druva sends `action`'s part one byte every 0.1 s, each far within the read timeout,
+    while the real host runs the step; the step must end at the operation's deadline
+    (SHORT_DEADLINE, 2 s), saying so, and the same step with the fault gone must succeed."""
+    part, step = TRICKLES[action]
+    problems: list[str] = []
+    listing = {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}
+    trickle = Reply(200, listing, content_type=SCIM_JSON, action=action)
+    with DruvaScim(TOKEN) as druva:
+        news = {
+            "scimToken": TOKEN,
+            "tenantUrl": druva.url,
+            "issuedAt": ISSUED_AT,
+            "lifetimeDays": 365,
+            "rotateBeforeDays": 30,
+            "__provider": serialized(ShortDeadlineProvider()),
+        }
+        with ProviderHost() as host:
+            host.configure()
+            inputs = from_struct(host.check(TOKEN_URN, {}, news).inputs)
+            if step == "create":
+                run: Callable[[], Any] = functools.partial(host.create, TOKEN_URN, inputs)
+            else:
+                created = host.create(TOKEN_URN, inputs)
+                state = from_struct(created.properties)
+                run = functools.partial(host.read, TOKEN_URN, created.id, state)
+            before = len(druva.requests)
+            druva.fail_next(trickle)
+            started = time.monotonic()
+            error = _rpc_failure(run)
+            seconds = time.monotonic() - started
+            attempts = len(druva.requests) - before
+            converged = _rpc_failure(run) is None
+            stderr = host.stderr()
+    details = str(error.details()) if error is not None else ""
+    wanted = f"did not finish within {SHORT_DEADLINE.deadline_seconds:g} s"
+    if error is None:
+        problems.append("the step succeeded although the answer never finished")
+    elif wanted not in details:
+        problems.append(f"the message lacks {wanted!r}: {details}")
+    if "Traceback" in details:
+        problems.append("a traceback reached the user")
+    if seconds > SHORT_DEADLINE.deadline_seconds + DEADLINE_SLACK_SECONDS:
+        problems.append(
+            f"{seconds:.2f} s, past the deadline of {SHORT_DEADLINE.deadline_seconds} s"
+        )
+    if attempts != 1:
+        problems.append(f"{attempts} requests: nothing may be sent after the deadline")
+    if not converged:
+        problems.append("the same step failed with the fault gone")
+    token_safe = not leaked("\n".join([details, stderr]), [TOKEN])
+    return Row(
+        scenario=f"Druva trickles {part}, one byte every 0.1 s (deadline 2 s)",
+        step=step,
+        outcome="failed: " + _shorten(details) if error else "ok",
+        attempts=attempts,
+        seconds=round(seconds, 2),
+        state_changed=False,
+        converged=converged,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Row]] = {
     "host killed during create": killed_during_create,
     "host killed during validateCredentials": functools.partial(
@@ -479,6 +555,8 @@ SCENARIOS: dict[str, Callable[[], Row]] = {
     ),
     "Okta refuses one app": okta_refusal,
     "refusal advice": refusal_advice,
+    "Druva trickles its headers": functools.partial(trickled, "trickle"),
+    "Druva trickles its body": functools.partial(trickled, "trickle-body"),
 }
 
 
