@@ -22,14 +22,15 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from types import TracebackType
+from typing import Any, Self, cast
 
 import requests
 import requests.auth
 import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
@@ -92,10 +93,21 @@ class HttpPolicy:
 
 
 def new_session(
-    policy: HttpPolicy, retry_class: type[Retry] = Retry, *, resend: bool = True
+    policy: HttpPolicy,
+    retry_class: type[Retry] = Retry,
+    *,
+    resend: bool = True,
+    retries: bool = True,
 ) -> requests.Session:
+    """`retries=False`: one attempt per request, for a client that retries on its own
+    (azure-core); the deadline still holds."""
     session = requests.Session()
-    adapter = DeadlineAdapter(max_retries=policy.retry(retry_class, resend=resend))
+    retry = (
+        policy.retry(retry_class, resend=resend)
+        if retries
+        else Retry(total=False, redirect=False, raise_on_status=False)
+    )
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -167,6 +179,14 @@ class Deadline:
 
 
 _active: ContextVar[Deadline | None] = ContextVar("druva_scim_deadline", default=None)
+
+
+def within_deadline(pause: float) -> None:
+    """Raise DeadlineError if a pause of `pause` seconds would reach the deadline: waiting
+    only to give up would hold the stack lock for nothing."""
+    bound = _active.get()
+    if bound is not None and pause >= bound.remaining():
+        raise overrun(bound.seconds)
 
 
 @contextlib.contextmanager
@@ -277,9 +297,21 @@ class BoundedRetry(Retry):
     date (`soon`, `-5`) means the policy's backoff instead of an exception.
     """
 
-    def is_exhausted(self) -> bool:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         bound = _active.get()
-        return super().is_exhausted() or (bound is not None and bound.passed())
+        if bound is not None and bound.passed():
+            if response is not None:
+                response.close()  # half read, perhaps: not one for the pool
+            raise overrun(bound.seconds)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         try:
@@ -294,9 +326,7 @@ class BoundedRetry(Retry):
             pause = self.get_retry_after(response)
         if not pause:
             pause = self.get_backoff_time()
-        bound = _active.get()
-        if bound is not None and pause >= bound.remaining():
-            raise overrun(bound.seconds)
+        within_deadline(pause)
         if pause > 0:
             time.sleep(pause)
 

@@ -11,9 +11,10 @@ import threading
 import time
 
 import pytest
+from azure.identity import ClientSecretCredential
 
 from providers import druva as client
-from providers import okta_api
+from providers import graph, okta_api
 from providers.errors import ProviderError, TokenRejectedError
 from providers.http import (
     OPERATION_SECONDS,
@@ -23,7 +24,7 @@ from providers.http import (
     deadline,
     new_session,
 )
-from tests.scenarios import interruption
+from tests.scenarios import faults, interruption
 from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, scim_error
 from tests.stand_ins.server import Reply, StandIn
 from tests.support import FAST, SHORT_DEADLINE, TOKEN
@@ -156,3 +157,52 @@ def test_the_bound_is_two_minutes_and_the_policy_states_it():
     assert policy.deadline_seconds == OPERATION_SECONDS == 120
     assert policy.worst_case_seconds() == 120
     assert SHORT_DEADLINE.worst_case_seconds() == SHORT_DEADLINE.deadline_seconds
+
+
+def test_azure_sign_in_keeps_to_the_operation_deadline(tmp_path, monkeypatch):
+    """azure-identity's own requests go over our connections (graph.sign_in_options): a
+    sign-in host that trickles its answer is cut at the deadline like any other call."""
+    certificates = faults.make_certificates(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates.ca))
+    with StandIn(tls=certificates.context([])) as login:
+        login.fail_next(Reply(200, {"token_endpoint": "x"}, action="trickle"))
+        credential = ClientSecretCredential(
+            "contoso.example",
+            "00000000-0000-0000-0000-000000000001",
+            "a-client-secret-never-shown",
+            disable_instance_discovery=True,
+            **graph.sign_in_options(login.origin, SHORT_DEADLINE),
+        )
+        started = time.monotonic()
+        with (
+            deadline(SHORT_DEADLINE.deadline_seconds),
+            pytest.raises(ProviderError, match="did not finish within 2 s") as raised,
+        ):
+            graph.access_token(credential, graph.DEFAULT_GRAPH_URL)
+        elapsed = time.monotonic() - started
+    assert elapsed < SHORT_DEADLINE.deadline_seconds + SLACK
+    assert "a-client-secret-never-shown" not in str(raised.value)
+    assert len(login.requests) == 1
+    assert watchdogs() == []
+
+
+def test_every_azure_credential_is_built_on_the_bounded_transport(monkeypatch):
+    built: list[dict] = []
+
+    def recording(name):
+        return lambda *args, **kwargs: built.append({"credential": name, **kwargs})
+
+    for name in ("ClientSecretCredential", "ClientAssertionCredential", "DefaultAzureCredential"):
+        monkeypatch.setattr(graph, name, recording(name))
+    environ = {"ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c"}
+    graph.azure_credential({**environ, "ARM_CLIENT_SECRET": "s"}, graph.DEFAULT_GRAPH_URL)
+    graph.azure_credential(
+        {**environ, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": "o"}, graph.DEFAULT_GRAPH_URL
+    )
+    graph.azure_credential({}, graph.DEFAULT_GRAPH_URL)
+    assert [entry["credential"] for entry in built] == [
+        "ClientSecretCredential",
+        "ClientAssertionCredential",
+        "DefaultAzureCredential",
+    ]
+    assert all(isinstance(entry["transport"], graph.BoundedTransport) for entry in built)
