@@ -187,7 +187,7 @@ def test_azure_sign_in_keeps_to_the_operation_deadline(tmp_path, monkeypatch):
 
 
 def test_every_azure_credential_is_built_on_the_bounded_transport(monkeypatch):
-    built: list[dict] = []
+    built: list[dict[str, object]] = []
 
     def recording(name):
         return lambda *args, **kwargs: built.append({"credential": name, **kwargs})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from providers import lifecycle, rotate
+from providers import lifecycle, rotate, status
 from tests.scenarios import interruption
 from tests.stand_ins import pulumi_cli
 from tests.support import OTHER_TOKEN, TOKEN
@@ -413,7 +413,7 @@ def test_an_unexpected_error_still_says_where_things_stand(stand_in, monkeypatch
     def broken(*args, **kwargs):
         raise ValueError(f"something quoting {TOKEN}")
 
-    monkeypatch.setattr(rotate.status, "evaluate", broken)
+    monkeypatch.setattr(status, "evaluate", broken)
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 0
     err = capsys.readouterr().err
     assert "stopped by an unexpected error (ValueError)" in err
