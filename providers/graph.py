@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
@@ -32,7 +33,7 @@ from azure.identity import (
 
 from providers import redaction, targets
 from providers.errors import ProviderError
-from providers.http import Answer, HttpPolicy, call, excerpt, new_session
+from providers.http import Answer, HttpPolicy, call, excerpt, new_session, within_deadline
 
 WHAT = "Microsoft Graph"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
@@ -115,6 +116,34 @@ def scope(graph_url: str) -> str:
 def login_host(graph_url: str) -> str:
     """Entra ID's sign-in host for the cloud this Graph belongs to."""
     return LOGIN_HOSTS.get(urlsplit(graph_url).hostname or "", LOGIN_HOSTS["graph.microsoft.com"])
+
+
+class BoundedTransport(RequestsTransport):  # type: ignore[misc]  # azure-core exports it lazily
+    """azure-identity's requests on our connections, so the operation's deadline holds for
+    sign-in too: it cuts a read in progress, and azure-core's own retries (the only ones
+    here) wait only as long as it leaves."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        response = super().send(request, **kwargs)
+        # An answer that ends after the deadline may be one the watchdog cut short.
+        within_deadline(0.0)
+        return response
+
+    def sleep(self, duration: float) -> None:
+        within_deadline(duration)
+        super().sleep(duration)
+
+
+def sign_in_options(authority: str, policy: HttpPolicy) -> dict[str, Any]:
+    """What every azure-identity credential here is built with."""
+    return {
+        "authority": authority,
+        "transport": BoundedTransport(
+            session=new_session(policy, retries=False),
+            connection_timeout=policy.connect_timeout,
+            read_timeout=policy.read_timeout,
+        ),
+    }
 
 
 def jobs_url(graph_url: str, service_principal_id: str) -> str:
@@ -421,16 +450,16 @@ def azure_credential(
 ) -> TokenCredential:
     """The azure-identity credential `credential_plan` chose, for the cloud of `graph_url`."""
     plan = credential_plan(environ, tenant_id, client_id)
-    authority = login_host(graph_url)
+    sign_in = sign_in_options(login_host(graph_url), policy or HttpPolicy())
     tenant, client = plan.tenant_id or "", plan.client_id or ""
     if plan.kind == "client-secret":
         secret = _credential(environ, "ARM_CLIENT_SECRET") or _read_secret_file(
             plan.source, "ARM_CLIENT_SECRET_FILE_PATH"
         )
-        return ClientSecretCredential(tenant, client, secret, authority=authority)
+        return ClientSecretCredential(tenant, client, secret, **sign_in)
     if plan.kind == "oidc-token":
         token = _credential(environ, "ARM_OIDC_TOKEN") or ""
-        return ClientAssertionCredential(tenant, client, lambda: token, authority=authority)
+        return ClientAssertionCredential(tenant, client, lambda: token, **sign_in)
     if plan.kind == "oidc-token-file":
         path = plan.source
         # Read on every sign-in: a CI system may refresh the file during a long run.
@@ -438,7 +467,7 @@ def azure_credential(
             tenant,
             client,
             lambda: _read_secret_file(path, "ARM_OIDC_TOKEN_FILE_PATH"),
-            authority=authority,
+            **sign_in,
         )
     if plan.kind == "oidc-request":
         url = _env(environ, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL") or ""
@@ -450,7 +479,7 @@ def azure_credential(
             tenant,
             client,
             lambda: request_id_token(url, request_token, chosen),
-            authority=authority,
+            **sign_in,
         )
     if plan.kind == "workload-identity":
         federated = plan.source
@@ -460,10 +489,10 @@ def azure_credential(
             tenant,
             client,
             lambda: _read_secret_file(federated, "AZURE_FEDERATED_TOKEN_FILE"),
-            authority=authority,
+            **sign_in,
         )
     default = DefaultAzureCredential(
-        authority=authority,
+        **sign_in,
         managed_identity_client_id=client if _true(environ, "ARM_USE_MSI") and client else None,
         additionally_allowed_tenants=[plan.tenant_id] if plan.tenant_id else [],
     )

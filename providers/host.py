@@ -25,7 +25,10 @@ from pulumi import dynamic
 
 from providers import redaction
 from providers.errors import ProviderError
-from providers.http import HttpPolicy
+from providers.http import HttpPolicy, deadline
+
+BOUNDED_OPERATIONS = ("check", "create", "read", "update", "delete")
+"""Each runs under the policy's deadline; diff sends nothing."""
 
 # The engine's placeholder for a value not known until apply, as the SDK spells it.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -121,10 +124,15 @@ class StatelessProvider(dynamic.ResourceProvider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # Every provider's own operations, including ones written later: bounded in time,
+        # and redacted on the way out (the redaction outermost, so it sees every error).
         for name in OPERATIONS:
             own = cls.__dict__.get(name)
-            if own is not None and not getattr(own, "__wrapped__", None):
-                setattr(cls, name, _redacting(own))
+            if own is None or getattr(own, "__wrapped__", None):
+                continue
+            if name in BOUNDED_OPERATIONS:
+                own = _within_deadline(own)
+            setattr(cls, name, _redacting(own))
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -138,3 +146,12 @@ class StatelessProvider(dynamic.ResourceProvider):
         # written for people, so show only their text unless debugging.
         if not os.environ.get("DRUVA_SCIM_DEBUG"):
             sys.tracebacklimit = 0
+
+
+def _within_deadline(operation: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(operation)
+    def bounded(self: StatelessProvider, *args: Any, **kwargs: Any) -> Any:
+        with deadline(self.http_policy.deadline_seconds):
+            return operation(self, *args, **kwargs)
+
+    return bounded

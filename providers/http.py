@@ -3,25 +3,45 @@
 Retries, backoff and `Retry-After` are urllib3's `Retry` behind a requests
 `HTTPAdapter`; this module only chooses the numbers and turns what is left
 after the retries into messages a person can act on.
+
+Timeouts bound each wait for a byte, not a call: a server that trickles its
+answer a byte at a time would hold a call forever. So every provider operation
+runs under one deadline (`deadline`), which every request, retry and pause in it
+shares: pauses never reach past it, no retry starts after it, and at the deadline
+a watchdog shuts down the operation's sockets, so that a blocked read returns at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
-from collections.abc import Collection, Mapping
+import threading
+import time
+from collections.abc import Collection, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self, cast
 
 import requests
 import requests.auth
+import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from providers import redaction
 from providers.errors import ProviderError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+OPERATION_SECONDS = 120.0
+"""The bound on one provider operation (create, read, update, check), every call in it included."""
+WATCHDOG_NAME = "druva-scim-deadline"
 
 
 @dataclass(frozen=True)
@@ -42,17 +62,24 @@ class HttpPolicy:
     """A server's Retry-After is honoured up to this many seconds."""
     max_body_bytes: int = 1024 * 1024
     """Answers larger than this are refused rather than read."""
+    deadline_seconds: float = OPERATION_SECONDS
+    """One operation, every request, retry and pause in it, ends within this many seconds."""
 
     def worst_case_seconds(self) -> float:
-        """An upper bound on the time one call can take, every retry included."""
-        pause = max(self.backoff_max, float(self.retry_after_max))
-        per_try = self.connect_timeout + self.read_timeout
-        return self.attempts * per_try + (self.attempts - 1) * pause
+        """An upper bound on the time one operation's calls take, every retry included.
+
+        The timeouts alone bound no call (they reset with every byte received): the
+        deadline does, whatever the server sends or withholds.
+        """
+        return self.deadline_seconds
 
     def retry(self, retry_class: type[Retry] = Retry, *, resend: bool = True) -> Retry:
         """`resend=False`: a request the server may have received is never sent again
-        (only connection failures, which never reach it, are retried)."""
-        return retry_class(
+        (only connection failures, which never reach it, are retried).
+
+        Whatever `retry_class` is given, the Retry made keeps to the operation's deadline.
+        """
+        return bounded(retry_class)(
             total=self.attempts - 1,
             status_forcelist=RETRY_STATUSES,
             # By default every method is retried: GETs, and POSTs that only validate.
@@ -67,13 +94,256 @@ class HttpPolicy:
 
 
 def new_session(
-    policy: HttpPolicy, retry_class: type[Retry] = Retry, *, resend: bool = True
+    policy: HttpPolicy,
+    retry_class: type[Retry] = Retry,
+    *,
+    resend: bool = True,
+    retries: bool = True,
 ) -> requests.Session:
+    """`retries=False`: one attempt per request, for a client that retries on its own
+    (azure-core); the deadline still holds."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=policy.retry(retry_class, resend=resend))
+    retry = (
+        policy.retry(retry_class, resend=resend)
+        if retries
+        else Retry(total=False, redirect=False, raise_on_status=False)
+    )
+    adapter = DeadlineAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+# --- the deadline --------------------------------------------------------------------------
+
+
+class DeadlineError(ProviderError):
+    """The operation's deadline passed, or would pass during the next pause."""
+
+
+def overrun(seconds: float, what: str = "The service") -> DeadlineError:
+    return DeadlineError(
+        f"{what} did not finish within {seconds:g} s, every attempt and pause included "
+        "(the bound on one operation); it may be overloaded, or something between may be "
+        "holding the connection open: run again"
+    )
+
+
+class Deadline:
+    """The end of one operation and the connections to cut when it comes.
+
+    The watchdog thread starts with the first connection watched, so an operation
+    that sends nothing costs no thread.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._watched: set[WatchedConnection] = set()
+        self._watchdog: threading.Timer | None = None
+        self.expired = False
+        """Set by the watchdog: the operation's sockets were shut down, answers may be cut."""
+
+    def remaining(self) -> float:
+        return self._ends - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, connection: WatchedConnection) -> None:
+        with self._lock:
+            if not self.expired:
+                self._watched.add(connection)
+                if self._watchdog is None:
+                    self._watchdog = threading.Timer(max(self.remaining(), 0.0), self._expire)
+                    self._watchdog.name = WATCHDOG_NAME
+                    self._watchdog.daemon = True
+                    self._watchdog.start()
+                return
+        connection.abort()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            watched, self._watched = self._watched, set()
+        for connection in watched:
+            connection.abort()
+
+    def close(self) -> None:
+        """Stop the watchdog and wait for it: no thread outlives the operation."""
+        with self._lock:
+            watchdog, self._watched = self._watchdog, set()
+        if watchdog is not None:
+            watchdog.cancel()
+            watchdog.join()
+
+
+_active: ContextVar[Deadline | None] = ContextVar("druva_scim_deadline", default=None)
+
+
+def within_deadline(pause: float) -> None:
+    """Raise DeadlineError if a pause of `pause` seconds would reach the deadline: waiting
+    only to give up would hold the stack lock for nothing."""
+    bound = _active.get()
+    if bound is not None and pause >= bound.remaining():
+        raise overrun(bound.seconds)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Run the block under a deadline `seconds` from now; inside one already running,
+    the outer one holds (one operation has one bound)."""
+    current = _active.get()
+    if current is not None:
+        yield current
+        return
+    bound = Deadline(seconds)
+    reset = _active.set(bound)
+    try:
+        yield bound
+    finally:
+        _active.reset(reset)
+        bound.close()
+
+
+class WatchedConnection(HTTPConnection):
+    """A connection the deadline can cut from the watchdog's thread.
+
+    It keeps a duplicate of its socket's descriptor: shutting that down ends a read
+    blocked on the socket at once, and it survives TLS wrapping, which detaches the
+    socket object that `_new_conn` returns (even during the handshake).
+    """
+
+    _handle: socket.socket | None = None
+
+    def _new_conn(self) -> socket.socket:
+        bound = _active.get()
+        if bound is not None:
+            left = bound.remaining()
+            if left <= 0:
+                raise ConnectTimeoutError(self, "not connected: the deadline has passed")
+            if isinstance(self.timeout, int | float):
+                self.timeout = min(self.timeout, left)
+        sock = super()._new_conn()
+        self._drop_handle()
+        self._handle = sock.dup()
+        if bound is not None:
+            bound.watch(self)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # A pooled connection serves the next call too: it joins that call's deadline.
+        bound = _active.get()
+        if bound is not None:
+            bound.watch(self)
+        super().request(*args, **kwargs)
+
+    def abort(self) -> None:
+        handle = self._handle
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._drop_handle()
+
+    def _drop_handle(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()
+
+
+class WatchedHTTPSConnection(WatchedConnection, HTTPSConnection):
+    pass
+
+
+class WatchedPool(HTTPConnectionPool):
+    ConnectionCls = WatchedConnection
+
+
+class WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
+WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": WatchedPool,
+    "https": WatchedHTTPSPool,
+}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with connections the deadline can cut, direct or through a proxy."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # A SOCKS manager brings pool classes of its own: only urllib3's plain ones are swapped.
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = WATCHED_POOLS
+        return manager
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry, within the operation's deadline.
+
+    No pause reaches past the deadline (if it would, the call gives up at once), no
+    attempt starts after it, and a Retry-After that is not a number of seconds or a
+    date (`soon`, `-5`) means the policy's backoff instead of an exception.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        bound = _active.get()
+        if bound is not None and bound.passed():
+            if response is not None:
+                response.close()  # half read, perhaps: not one for the pool
+            raise overrun(bound.seconds)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        # urllib3's order: the server's Retry-After when it gives one, else the backoff.
+        pause = None
+        if self.respect_retry_after_header and response is not None:
+            pause = self.get_retry_after(response)
+        if not pause:
+            pause = self.get_backoff_time()
+        within_deadline(pause)
+        if pause > 0:
+            time.sleep(pause)
+
+
+_BOUNDED: dict[type[Retry], type[BoundedRetry]] = {}
+
+
+def bounded(retry_class: type[Retry]) -> type[BoundedRetry]:
+    """`retry_class` that also keeps to the deadline; a vendor's own Retry (OktaRetry)
+    keeps what it adds."""
+    if issubclass(retry_class, BoundedRetry):
+        return retry_class
+    if retry_class not in _BOUNDED:
+        made = type(f"Bounded{retry_class.__name__}", (BoundedRetry, retry_class), {})
+        _BOUNDED[retry_class] = cast(type[BoundedRetry], made)
+    return _BOUNDED[retry_class]
 
 
 class HeaderAuth(requests.auth.AuthBase):
@@ -112,7 +382,8 @@ class Answer:
     def json_or_none(self) -> Any:
         try:
             return self.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # Nested thousands deep is no answer of any service here: unusable, like bad JSON.
             return None
 
 
@@ -135,8 +406,49 @@ def call(
     `what` names the service for messages ("Druva's SCIM endpoint"). Every
     string in `redact` is removed from any message this raises. `authorization`
     None sends no Authorization header (an OAuth token request authenticates in
-    its form body instead).
+    its form body instead). The call keeps to the operation's deadline, or to one
+    of its own (`policy.deadline_seconds`) outside an operation.
     """
+    where = f"{what} at {_origin(url)}"
+    with deadline(policy.deadline_seconds) as bound:
+        try:
+            answer = _exchange(
+                session,
+                method,
+                url,
+                policy=policy,
+                what=what,
+                authorization=authorization,
+                headers=headers,
+                json_body=json_body,
+                form_body=form_body,
+                params=params,
+                redact=redact,
+            )
+        except ProviderError as error:
+            if isinstance(error, DeadlineError) or bound.passed():
+                raise overrun(bound.seconds, redaction.redact(where, redact)) from None
+            raise
+        if bound.expired:
+            # The watchdog shut the socket: a body without Content-Length may look whole.
+            raise overrun(bound.seconds, redaction.redact(where, redact))
+        return answer
+
+
+def _exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    policy: HttpPolicy,
+    what: str,
+    authorization: str | None,
+    headers: dict[str, str] | None,
+    json_body: Any,
+    form_body: Mapping[str, str] | None,
+    params: dict[str, str] | None,
+    redact: Collection[str],
+) -> Answer:
     try:
         response = session.request(
             method,

@@ -16,22 +16,28 @@ into every identity provider. The helper keeps that window to the time of one
 6. runs `pulumi up` at once (with --yes: `pulumi up --yes`, which still previews first);
 7. prints the fingerprint old -> new and the stack's dates.
 
-Exit codes: 0 done; 1 stopped before anything changed; 2 the config changed but
-`pulumi up` did not complete (the message says what to run next).
+Exit codes: 0 done; 1 stopped before anything changed; 2 the config changed, or
+may have changed, but `pulumi up` did not complete (the message says what is
+stored and what to run next). Every way out, an interruption, a stalled or
+failed child included, ends with one of them and a sentence saying where things
+stand; a Ctrl-C during `pulumi up` is the CLI's to handle: the helper waits for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import enum
 import getpass
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import FrameType
 from typing import NoReturn
 
 from providers import lifecycle, redaction, settings, status
@@ -46,6 +52,15 @@ INSTALL_HINT = (
     "this helper again"
 )
 PROMPT = "Paste the new Druva SCIM token (input hidden), then Enter: "
+NO_TOKEN = (
+    "no token was given ({why}); copy it from the Druva console (Users > User Provisioning > "  # noqa: S105  (a message)
+    "New Token) and paste it at the prompt, or pipe it on stdin"
+)
+LOCKED_HINT = (
+    'If `pulumi up` then says the stack is locked ("the stack is currently locked" with a '
+    'self-managed backend, "Another update is currently in progress" with Pulumi Cloud) and '
+    "no other update of this stack is running, run `pulumi cancel` first, then `pulumi up`."
+)
 
 log = logging.getLogger("druva_scim.rotate")
 
@@ -56,6 +71,20 @@ class RotationError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ChildError(Exception):
+    """A pulumi command could not be started, or did not finish in time and was stopped;
+    what that leaves depends on the step (`standing`)."""
+
+
+@dataclass(frozen=True)
+class Attached:
+    """How `pulumi up` ended."""
+
+    code: int
+    interrupted: bool
+    """A Ctrl-C (SIGINT) reached us, and so the CLI, while it ran."""
 
 
 @dataclass(frozen=True)
@@ -72,21 +101,55 @@ class Pulumi:
     def capture(
         self, *arguments: str, stdin_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603  (fixed argv, no shell)
-            self.command(*arguments),
-            input=stdin_text if stdin_text is not None else "",
-            capture_output=True,
-            text=True,
-            timeout=CONFIG_TIMEOUT_SECONDS,
-            check=False,
-            env=dict(self.environment),
-        )
+        """Run a short command; one that stalls is killed (these only read or write config)."""
+        try:
+            return subprocess.run(  # noqa: S603  (fixed argv, no shell)
+                self.command(*arguments),
+                input=stdin_text if stdin_text is not None else "",
+                capture_output=True,
+                text=True,
+                timeout=CONFIG_TIMEOUT_SECONDS,
+                check=False,
+                env=dict(self.environment),
+            )
+        except subprocess.TimeoutExpired:
+            raise ChildError(
+                f"`pulumi {' '.join(arguments)}` did not finish within "
+                f"{CONFIG_TIMEOUT_SECONDS} s and was stopped"
+            ) from None
+        except OSError as error:
+            raise ChildError(
+                f"`pulumi {' '.join(arguments)}` could not be started ({error.strerror})"
+            ) from None
 
-    def run_attached(self, *arguments: str) -> int:
-        """Run with the user's terminal, so that `pulumi up` shows progress and can ask."""
-        return subprocess.run(  # noqa: S603  (fixed argv, no shell)
-            self.command(*arguments), check=False, env=dict(self.environment)
-        ).returncode
+    def run_attached(self, *arguments: str) -> Attached:
+        """Run with the user's terminal, so that `pulumi up` shows progress and can ask.
+
+        A Ctrl-C at the terminal reaches the CLI as well (one process group): it then
+        cancels what is in flight and releases the stack lock, which takes a while. So
+        SIGINT only notes the interruption here and we wait, however many come: a
+        second one reaches the CLI too, which then stops at once, the user's choice.
+        The CLI is never killed from here.
+        """
+        interrupts: list[int] = []
+
+        def note(number: int, frame: FrameType | None) -> None:
+            interrupts.append(number)
+
+        previous = signal.signal(signal.SIGINT, note)
+        try:
+            try:
+                child = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
+                    self.command(*arguments), env=dict(self.environment)
+                )
+            except OSError as error:
+                raise ChildError(
+                    f"`pulumi {' '.join(arguments)}` could not be started ({error.strerror})"
+                ) from None
+            code = child.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return Attached(code, interrupted=bool(interrupts))
 
 
 def child_environment(token: str, base: Mapping[str, str]) -> dict[str, str]:
@@ -103,9 +166,21 @@ def child_environment(token: str, base: Mapping[str, str]) -> dict[str, str]:
 
 def read_token(stdin_is_terminal: bool) -> str:
     """The pasted token: hidden input at a terminal, else one line from stdin."""
-    if stdin_is_terminal:
-        return getpass.getpass(PROMPT)
-    text = sys.stdin.read()
+    try:
+        if stdin_is_terminal:
+            return getpass.getpass(PROMPT)
+        text = sys.stdin.read()
+    except EOFError:  # Ctrl-D at the prompt
+        raise RotationError(
+            f"{TOKEN_KEY}: {NO_TOKEN.format(why='the input ended')}. Nothing was changed.",
+            NOTHING_CHANGED,
+        ) from None
+    except UnicodeDecodeError:
+        raise RotationError(
+            f"{TOKEN_KEY}: the piped input is not text in this terminal's encoding; pipe the "
+            "token alone, as copied from the Druva console. Nothing was changed.",
+            NOTHING_CHANGED,
+        ) from None
     # A pipe ends the line with a line break; that is the line's end, not part of the token.
     if text.endswith("\r\n"):
         return text[:-2]
@@ -116,11 +191,7 @@ def read_token(stdin_is_terminal: bool) -> str:
 
 def token_refusal(token: str) -> str | None:
     if token == "":
-        return (
-            "no token was given (the input was empty); copy it from the Druva console "
-            "(Users > User Provisioning > New Token) and paste it at the prompt, or pipe it "
-            "on stdin"
-        )
+        return NO_TOKEN.format(why="the input was empty")
     reason = settings.token_problem(token)
     return f"the pasted token {reason}" if reason else None
 
@@ -145,10 +216,63 @@ def current_fingerprint(pulumi: Pulumi) -> str | None:
     return value if completed.returncode == 0 and value else None
 
 
+class Stage(enum.Enum):
+    """How far a rotation got: what an interruption or a stalled child leaves."""
+
+    NOTHING_CHANGED = enum.auto()
+    WRITING_TOKEN = enum.auto()
+    """`pulumi config set --secret` started: the config may or may not hold the token."""
+    TOKEN_STORED = enum.auto()
+    """The token is stored; issuedAt may or may not be recorded yet."""
+    CONFIG_STORED = enum.auto()
+    """Token and issuedAt stored; `pulumi up` has not completed."""
+    DEPLOYED = enum.auto()
+
+
 @dataclass
 class Progress:
-    config_changed: bool = False
-    """From the first `pulumi config set` on, an interruption leaves work half done."""
+    stage: Stage = Stage.NOTHING_CHANGED
+    fingerprint: str = ""
+    """The new token's fingerprint, once read."""
+    issued_at: str = ""
+    """The issuedAt being recorded, once known."""
+
+
+def standing(progress: Progress) -> tuple[str, int]:
+    """Where things stand after a rotation stopped at `progress`, and the exit code."""
+    new, issued = progress.fingerprint, progress.issued_at
+    if progress.stage is Stage.NOTHING_CHANGED:
+        return "Nothing was changed.", NOTHING_CHANGED
+    if progress.stage is Stage.WRITING_TOKEN:
+        return (
+            f"The stack config may or may not hold the new token (fingerprint {new}): its "
+            "write was cut short, and provisioning is down until `pulumi up` has run with "
+            "it. Run this helper again with the same token (it stores it again, then runs "
+            "`pulumi up`); do not generate another. Without the token at hand, run `pulumi "
+            f"up`: if it completes and `pulumi stack output tokenFingerprint` prints {new}, "
+            "the new token was stored; if Druva rejects the token, the config still holds "
+            "the old one: run this helper with the new token (generate another only if it is "
+            "lost).",
+            HALF_DONE,
+        )
+    if progress.stage is Stage.TOKEN_STORED:
+        return (
+            f"The new token (fingerprint {new}) is stored in the stack config; {ISSUED_AT_KEY} "
+            f"may not be. Run `pulumi config set {ISSUED_AT_KEY} {issued}` and then `pulumi up` "
+            "now: provisioning is down until it has run.",
+            HALF_DONE,
+        )
+    if progress.stage is Stage.CONFIG_STORED:
+        return (
+            f"The new token (fingerprint {new}) and {ISSUED_AT_KEY}={issued} are stored in "
+            "the stack config, but `pulumi up` has not completed: provisioning is down until "
+            "it has. Run `pulumi up` now (no need to generate another token).",
+            HALF_DONE,
+        )
+    return (
+        "`pulumi up` completed: the new token is in place; see `pulumi stack output`.",
+        DONE,
+    )
 
 
 def rotate(
@@ -172,11 +296,13 @@ def rotate(
     if refusal:
         raise RotationError(f"{TOKEN_KEY}: {refusal}. Nothing was changed.", NOTHING_CHANGED)
     new_fingerprint = lifecycle.fingerprint(token)
+    issued_text = lifecycle.format_time(issued)
+    progress.fingerprint, progress.issued_at = new_fingerprint, issued_text
     log.info("token read, fingerprint %s", new_fingerprint)
     pulumi = Pulumi(executable, arguments.stack, child_environment(token, os.environ))
     old_fingerprint = current_fingerprint(pulumi)
 
-    progress.config_changed = True
+    progress.stage = Stage.WRITING_TOKEN
     # With no value in argv, the CLI reads a secret from stdin up to the line break.
     stored = pulumi.capture("config", "set", "--secret", TOKEN_KEY, stdin_text=token + "\n")
     if stored.returncode != 0:
@@ -187,9 +313,9 @@ def rotate(
             "project folder?) and run the helper again with the same token.",
             NOTHING_CHANGED,
         )
+    progress.stage = Stage.TOKEN_STORED
     log.info("token stored in %s", TOKEN_KEY)
 
-    issued_text = lifecycle.format_time(issued)
     recorded = pulumi.capture("config", "set", ISSUED_AT_KEY, issued_text)
     if recorded.returncode != 0:
         raise RotationError(
@@ -199,6 +325,7 @@ def rotate(
             "and then `pulumi up` now: provisioning is down until it has run.",
             HALF_DONE,
         )
+    progress.stage = Stage.CONFIG_STORED
     log.info("%s recorded as %s", ISSUED_AT_KEY, issued_text)
 
     print(
@@ -207,34 +334,46 @@ def rotate(
         flush=True,
     )
     # One identity provider refusing must not keep the token from the others.
-    up_code = pulumi.run_attached(
-        "up", "--continue-on-error", *(["--yes"] if arguments.yes else [])
-    )
-    if up_code != 0:
+    up = pulumi.run_attached("up", "--continue-on-error", *(["--yes"] if arguments.yes else []))
+    if up.code != 0 and up.interrupted:
         raise RotationError(
-            f"`pulumi up` did not complete (exit code {up_code}). The new token is in the "
+            f"`pulumi up` was interrupted (exit code {up.code}). {standing(progress)[0]} "
+            f"{LOCKED_HINT}",
+            HALF_DONE,
+        )
+    if up.code != 0:
+        raise RotationError(
+            f"`pulumi up` did not complete (exit code {up.code}). The new token is in the "
             "stack config; provisioning stays down until `pulumi up` succeeds: fix what it "
             "reported and run `pulumi up` again (no need to generate another token).",
             HALF_DONE,
         )
-    report(pulumi, old_fingerprint, new_fingerprint, now)
-    return DONE
+    progress.stage = Stage.DEPLOYED
+    return report(pulumi, old_fingerprint, new_fingerprint, now)
 
 
-def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> None:
+def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> int:
     """Print what changed: the fingerprint old -> new and the stack's dates."""
     print(f"Token fingerprint: {old or '(none)'} -> {new}")
-    outputs = pulumi.capture("stack", "output", "--json")
+    try:
+        outputs = pulumi.capture("stack", "output", "--json")
+    except ChildError as failed:
+        print(f"{failed}. `pulumi up` completed; check the outputs with `pulumi stack output`.")
+        return DONE
     document, not_json = status.parse_document(outputs.stdout)
     if outputs.returncode != 0 or not_json or not isinstance(document, Mapping):
         print("Could not read the stack outputs; check them with `pulumi stack output`.")
-        return
+        return DONE
     stack_fingerprint = document.get("tokenFingerprint")
     if stack_fingerprint != new:
         print(
-            f"Warning: the stack reports fingerprint {stack_fingerprint!r}, not {new}; "
-            "check `pulumi stack output` and the update's log."
+            f"`pulumi up` completed, but the stack reports token fingerprint "
+            f"{stack_fingerprint!r}, not {new}: it did not deploy the new token (another "
+            "--stack? a config file outside stacks/?). Check `pulumi stack output` and the "
+            "update's log, then run `pulumi up` for the right stack.",
+            file=sys.stderr,
         )
+        return HALF_DONE
     for key in ("issuedAt", "expiresAt", "rotateAfter"):
         if key in document:
             print(f"  {key}: {document[key]}")
@@ -251,6 +390,7 @@ def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> None:
         f"Next: commit {stack} (only ciphertext and issuedAt change) through a pull request; "
         "its preview should show no changes (README.md#gitops)."
     )
+    return DONE
 
 
 def _last_lines(text: str, count: int = 3) -> str:
@@ -292,17 +432,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RotationError as error:
         print(f"druva-scim rotate: {error}", file=sys.stderr)
         return error.exit_code
+    except ChildError as failed:
+        happened = str(failed)
     except KeyboardInterrupt:
-        if not progress.config_changed:
-            print("druva-scim rotate: interrupted. Nothing was changed.", file=sys.stderr)
-            return NOTHING_CHANGED
-        print(
-            "druva-scim rotate: interrupted while changing the stack. Check "
-            f"`pulumi config get {ISSUED_AT_KEY}`, then run `pulumi up`: provisioning is down "
-            "until it has run.",
-            file=sys.stderr,
-        )
-        return HALF_DONE
+        happened = "interrupted"
+    except Exception as error:  # whatever it was, say where things stand
+        # Its type only: a message could quote what a child printed, the token included.
+        happened = f"stopped by an unexpected error ({type(error).__name__})"
+    sentence, code = standing(progress)
+    print(f"druva-scim rotate: {happened}. {sentence}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import pickle
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,13 +28,23 @@ FAST = HttpPolicy(
     backoff_max=0.05,
     retry_after_max=1,
     max_body_bytes=1024 * 1024,
+    # The old per-call sum of every timeout and pause, now a real bound on each operation.
+    deadline_seconds=5.0,
 )
+SHORT_DEADLINE = dataclasses.replace(FAST, deadline_seconds=2.0)
+"""FAST, with a deadline a test can wait for: one operation ends within 2 s."""
 
 
 class FastProvider(ScimTokenProvider):
     """The real provider with test-sized timeouts; importable, so dill pickles it by name."""
 
     http_policy: ClassVar[HttpPolicy] = FAST
+
+
+class ShortDeadlineProvider(ScimTokenProvider):
+    """The real provider whose operations end within SHORT_DEADLINE's 2 s."""
+
+    http_policy: ClassVar[HttpPolicy] = SHORT_DEADLINE
 
 
 class ClockProvider(FastProvider):

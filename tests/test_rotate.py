@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from providers import lifecycle, rotate
+from providers import lifecycle, rotate, status
+from tests.scenarios import interruption
 from tests.stand_ins import pulumi_cli
 from tests.support import OTHER_TOKEN, TOKEN
 
@@ -256,16 +257,169 @@ def test_an_interrupt_at_the_prompt_changes_nothing(stand_in, monkeypatch, capsy
     assert stand_in.calls() == []
 
 
-def test_an_interrupt_during_up_says_to_run_up(stand_in, monkeypatch, capsys):
-    def interrupted(self: rotate.Pulumi, *arguments: str) -> int:
-        raise KeyboardInterrupt
+@pytest.mark.parametrize(
+    ("interrupted_at", "code", "says"),
+    [
+        ("config set --secret", 2, "may or may not hold the new token"),
+        ("config set druva-scim:issuedAt", 2, "Run `pulumi config set druva-scim:issuedAt "),
+    ],
+    ids=["token-write", "issued-at-write"],
+)
+def test_an_interrupt_at_each_step_says_where_things_stand(
+    stand_in, monkeypatch, capsys, interrupted_at, code, says
+):
+    capture = rotate.Pulumi.capture
 
-    monkeypatch.setattr(rotate.Pulumi, "run_attached", interrupted)
+    def interrupted(self, *arguments, **kwargs):
+        if " ".join(arguments).startswith(interrupted_at):
+            raise KeyboardInterrupt
+        return capture(self, *arguments, **kwargs)
+
+    monkeypatch.setattr(rotate.Pulumi, "capture", interrupted)
+    assert run_helper(monkeypatch, TOKEN + "\n", "--yes", "--issued-at", ISSUED) == code
+    err = capsys.readouterr().err
+    assert err.startswith("druva-scim rotate: interrupted. ")
+    assert says in err
+    assert "up --continue-on-error --yes" not in stand_in.commands()
+
+
+def test_ctrl_c_during_up_lets_the_cli_cancel_and_says_what_to_run():
+    run = interruption.ctrl_c_during_up()
+    assert run.cancelled == {"interrupts": 2}, "the CLI finished its cancellation, not killed"
+    assert run.code == rotate.HALF_DONE
+    assert "`pulumi up` was interrupted (exit code 255)" in run.output
+    new = lifecycle.fingerprint(TOKEN)
+    assert f"The new token (fingerprint {new}) and druva-scim:issuedAt=" in run.output
+    assert "are stored in the stack config" in run.output
+    assert "the stack is currently locked" in run.output
+    assert "run `pulumi cancel` first, then `pulumi up`" in run.output
+    assert "Traceback" not in run.output
+    assert TOKEN not in run.output
+    assert run.state["config"]["druva-scim:scimToken"] == TOKEN
+    assert run.state["deployed"]["token"] == OTHER_TOKEN, "the cancelled up deployed nothing"
+
+
+def test_ctrl_d_at_the_hidden_prompt_changes_nothing(stand_in, monkeypatch, capsys):
+    def ctrl_d(prompt: str = "") -> str:
+        raise EOFError  # what getpass raises on Ctrl-D at an empty line
+
+    monkeypatch.setattr("getpass.getpass", ctrl_d)
+    assert run_helper(monkeypatch, "", terminal=True) == 1
+    err = capsys.readouterr().err
+    assert "druva-scim:scimToken: no token was given (the input ended)" in err
+    assert err.rstrip().endswith("Nothing was changed.")
+    assert stand_in.calls() == []
+
+
+def test_ctrl_d_on_a_real_terminal():
+    run = interruption.ctrl_d_at_the_prompt()
+    assert run.code == 1
+    assert rotate.PROMPT in run.output
+    assert "no token was given (the input ended)" in run.output
+    assert "Nothing was changed." in run.output
+    assert "Traceback" not in run.output
+    assert run.commands == []
+
+
+def test_piped_input_that_is_not_text_changes_nothing(stand_in, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xff\xfe\n"), "utf-8"))
+    assert rotate.main(["--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "the piped input is not text" in err
+    assert "Nothing was changed." in err
+    assert stand_in.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("stalls", "code", "says"),
+    [
+        ("stack output tokenFingerprint", 1, "Nothing was changed."),
+        ("config set --secret", 2, "may or may not hold the new token"),
+        (
+            "config set druva-scim:issuedAt",
+            2,
+            f"Run `pulumi config set druva-scim:issuedAt {ISSUED}`",
+        ),
+        ("stack output --json", 0, "`pulumi up` completed; check the outputs"),
+    ],
+    ids=["fingerprint", "token-write", "issued-at-write", "report"],
+)
+def test_a_stalled_pulumi_command_is_stopped_and_the_message_says_where_things_stand(
+    stand_in, monkeypatch, capsys, stalls, code, says
+):
+    monkeypatch.setattr(rotate, "CONFIG_TIMEOUT_SECONDS", 1)
+    state = stand_in.state()
+    state["stall"] = {stalls: 20}
+    stand_in.set_state(state)
+    assert run_helper(monkeypatch, TOKEN + "\n", "--yes", "--issued-at", ISSUED) == code
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert f"`pulumi {stalls}" in shown
+    assert "did not finish within 1 s and was stopped" in shown
+    assert says in shown
+    assert TOKEN not in shown
+    [stalled] = [call for call in stand_in.calls() if call["command"].startswith(stalls)]
+    with pytest.raises(ProcessLookupError):
+        os.kill(stalled["pid"], 0)  # killed: a config read or write, not an update
+
+
+def test_a_stalled_token_write_is_evidenced_as_a_process():
+    run = interruption.config_set_stalls()
+    assert run.code == rotate.HALF_DONE
+    assert "Traceback" not in run.output
+    assert "may or may not hold the new token" in run.output
+    assert "pulumi stack output tokenFingerprint" in run.output
+    assert not any(command.startswith("up") for command in run.commands)
+
+
+def test_pulumi_that_cannot_start_changes_nothing(tmp_path, monkeypatch, capsys):
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    (broken / "pulumi").write_text("#!/nonexistent/interpreter\n")
+    (broken / "pulumi").chmod(0o755)
+    monkeypatch.setenv("PATH", str(broken))
+    assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 1
+    err = capsys.readouterr().err
+    assert "`pulumi stack output tokenFingerprint` could not be started" in err
+    assert err.rstrip().endswith("Nothing was changed.")
+
+
+def test_up_that_cannot_start_says_the_config_is_stored(stand_in, monkeypatch, capsys):
+    command = rotate.Pulumi.command
+
+    def missing_for_up(self, *arguments):
+        argv = command(self, *arguments)
+        return ["/nonexistent/pulumi", *argv[1:]] if arguments[0] == "up" else argv
+
+    monkeypatch.setattr(rotate.Pulumi, "command", missing_for_up)
+    assert run_helper(monkeypatch, TOKEN + "\n", "--yes", "--issued-at", ISSUED) == 2
+    err = capsys.readouterr().err
+    assert "`pulumi up --continue-on-error --yes` could not be started" in err
+    assert f"druva-scim:issuedAt={ISSUED} are stored in the stack config" in err
+    assert "Run `pulumi up` now" in err
+
+
+def test_a_stack_that_reports_another_token_after_up_is_half_done(stand_in, monkeypatch, capsys):
+    state = stand_in.state()
+    state["outputs"] = {"tokenFingerprint": lifecycle.fingerprint(OTHER_TOKEN)}
+    stand_in.set_state(state)
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 2
     err = capsys.readouterr().err
-    assert "interrupted while changing the stack" in err
-    assert "run `pulumi up`" in err
-    assert stand_in.state()["config"]["druva-scim:scimToken"] == TOKEN
+    assert "it did not deploy the new token" in err
+    assert "run `pulumi up` for the right stack" in err
+
+
+def test_an_unexpected_error_still_says_where_things_stand(stand_in, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ValueError(f"something quoting {TOKEN}")
+
+    monkeypatch.setattr(status, "evaluate", broken)
+    assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 0
+    err = capsys.readouterr().err
+    assert "stopped by an unexpected error (ValueError)" in err
+    assert "`pulumi up` completed" in err
+    assert TOKEN not in err
+    assert "Traceback" not in err
 
 
 def test_the_module_end_to_end_as_a_subprocess(tmp_path):

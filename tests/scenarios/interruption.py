@@ -1,4 +1,7 @@
 """Issue 6, item 4: a provider host killed mid-step, and one identity provider refusing.
+Issue 10: a server that trickles its answer, which the operation's deadline ends; the
+rotation helper interrupted (Ctrl-C during `pulumi up`, Ctrl-D at its prompt) and a
+`pulumi config set` that stalls, against the stand-in CLI (tests/stand_ins/pulumi_cli.py).
 
 The kills use the SDK's real dynamic-provider host (`python -m pulumi.dynamic`)
 over gRPC, as the engine runs it. A stand-in holds its answer back; once it has
@@ -17,15 +20,24 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import grpc
 import pulumi
 
-from providers import lifecycle, okta_api
+from providers import lifecycle, okta_api, rotate
 from providers.scim_token import token_outputs
 from providers.verification import AZURE_TYPE
 from tests import harness
@@ -41,16 +53,19 @@ from tests.scenarios.fast_providers import (
     AzureCheck,
     TokenProvider,
 )
-from tests.scenarios.faults import leaked
+from tests.scenarios.faults import _shorten, leaked
 from tests.scenarios.record import Row
-from tests.stand_ins.druva import DruvaScim
+from tests.stand_ins import pulumi_cli
+from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim
 from tests.stand_ins.graph import Graph, job, quarantine
 from tests.stand_ins.server import Reply, Request
-from tests.support import OTHER_TOKEN, TOKEN
+from tests.support import OTHER_TOKEN, SHORT_DEADLINE, TOKEN, ShortDeadlineProvider
 
 TOKEN_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 AZURE_URN = f"urn:pulumi:test::druva-scim::{AZURE_TYPE}::azure-check-druva"
 KILL_WITHIN_SECONDS = 10.0
+DEADLINE_SLACK_SECONDS = 2.0
+"""How far past its deadline a trickled operation may end (a busy machine's scheduling)."""
 
 
 # --- killing the host mid-request ----------------------------------------------------------
@@ -469,6 +484,317 @@ def refusal_advice() -> Row:
     )
 
 
+# --- a server that trickles its answer ----------------------------------------------------
+
+
+TRICKLES = {
+    "trickle": ("its status line and headers", "create"),
+    "trickle-body": ("its body, after the headers", "read (refresh)"),
+}
+
+
+def trickled(action: str) -> Row:
+    """Druva sends `action`'s part one byte every 0.1 s, each far within the read timeout,
+    while the real host runs the step; the step must end at the operation's deadline
+    (SHORT_DEADLINE, 2 s), saying so, and the same step with the fault gone must succeed."""
+    part, step = TRICKLES[action]
+    problems: list[str] = []
+    listing = {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}
+    trickle = Reply(200, listing, content_type=SCIM_JSON, action=action)
+    with DruvaScim(TOKEN) as druva:
+        news = {
+            "scimToken": TOKEN,
+            "tenantUrl": druva.url,
+            "issuedAt": ISSUED_AT,
+            "lifetimeDays": 365,
+            "rotateBeforeDays": 30,
+            "__provider": serialized(ShortDeadlineProvider()),
+        }
+        with ProviderHost() as host:
+            host.configure()
+            inputs = from_struct(host.check(TOKEN_URN, {}, news).inputs)
+            if step == "create":
+                run: Callable[[], Any] = functools.partial(host.create, TOKEN_URN, inputs)
+            else:
+                created = host.create(TOKEN_URN, inputs)
+                state = from_struct(created.properties)
+                run = functools.partial(host.read, TOKEN_URN, created.id, state)
+            before = len(druva.requests)
+            druva.fail_next(trickle)
+            started = time.monotonic()
+            error = _rpc_failure(run)
+            seconds = time.monotonic() - started
+            attempts = len(druva.requests) - before
+            converged = _rpc_failure(run) is None
+            stderr = host.stderr()
+    details = str(error.details()) if error is not None else ""
+    wanted = f"did not finish within {SHORT_DEADLINE.deadline_seconds:g} s"
+    if error is None:
+        problems.append("the step succeeded although the answer never finished")
+    elif wanted not in details:
+        problems.append(f"the message lacks {wanted!r}: {details}")
+    if "Traceback" in details:
+        problems.append("a traceback reached the user")
+    if seconds > SHORT_DEADLINE.deadline_seconds + DEADLINE_SLACK_SECONDS:
+        problems.append(
+            f"{seconds:.2f} s, past the deadline of {SHORT_DEADLINE.deadline_seconds} s"
+        )
+    if attempts != 1:
+        problems.append(f"{attempts} requests: nothing may be sent after the deadline")
+    if not converged:
+        problems.append("the same step failed with the fault gone")
+    token_safe = not leaked("\n".join([details, stderr]), [TOKEN])
+    return Row(
+        scenario=f"Druva trickles {part}, one byte every 0.1 s (deadline 2 s)",
+        step=step,
+        outcome="failed: " + _shorten(details) if error else "ok",
+        attempts=attempts,
+        seconds=round(seconds, 2),
+        state_changed=False,
+        converged=converged,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
+# --- the rotation helper interrupted ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HELPER = [sys.executable, "-m", "providers.rotate"]
+HELPER_SECONDS = 30.0
+"""Longest a helper run may take before the scenario gives up on it."""
+DEPLOYED_BEFORE = {"deployed": {"token": OTHER_TOKEN, "issuedAt": "2025-12-01T08:00:00Z"}}
+NEW_FINGERPRINT = lifecycle.fingerprint(TOKEN)
+
+
+@dataclass(frozen=True)
+class HelperRun:
+    """One run of the helper as a process, and what the stand-in CLI saw."""
+
+    code: int
+    output: str
+    """stdout and stderr (one stream when the helper ran on a terminal)."""
+    seconds: float
+    commands: list[str]
+    pids: dict[str, int]
+    """The process id of each command the stand-in ran."""
+    state: dict[str, Any]
+    cancelled: dict[str, Any] | None
+    """What the stand-in's `up` recorded when it finished cancelling."""
+
+
+def _finish(
+    stand_in: pulumi_cli.PulumiStandIn, code: int, output: str, started: float
+) -> HelperRun:
+    return HelperRun(
+        code=code,
+        output=output,
+        seconds=round(time.monotonic() - started, 2),
+        commands=stand_in.commands(),
+        pids={call["command"]: call["pid"] for call in stand_in.calls()},
+        state=stand_in.state(),
+        cancelled=stand_in.cancelled(),
+    )
+
+
+def _stand_in(directory: str, **state: Any) -> pulumi_cli.PulumiStandIn:
+    return pulumi_cli.install(
+        Path(directory) / "bin", {**json.loads(json.dumps(DEPLOYED_BEFORE)), **state}
+    )
+
+
+@functools.cache
+def ctrl_c_during_up() -> HelperRun:
+    """The helper at `pulumi up`, then Ctrl-C twice, 0.3 s apart, as a terminal sends it:
+    SIGINT to the whole foreground process group, the helper and the CLI alike."""
+    with (
+        tempfile.TemporaryDirectory(prefix="druva-scim-rotate-") as directory,
+        tempfile.TemporaryFile("w+") as shown,
+    ):
+        stand_in = _stand_in(directory, up_cancels_on_interrupt=True)
+        started = time.monotonic()
+        helper = subprocess.Popen(
+            [*HELPER, "--yes", "--stack", "prod"],
+            stdin=subprocess.PIPE,
+            stdout=shown,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PATH": stand_in.path_first()},
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+        assert helper.stdin is not None
+        helper.stdin.write(TOKEN + "\n")
+        helper.stdin.close()
+        waited = time.monotonic() + HELPER_SECONDS
+        while not stand_in.up_started() and helper.poll() is None and time.monotonic() < waited:
+            time.sleep(0.02)
+        for _ in range(2):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(helper.pid, signal.SIGINT)
+            time.sleep(0.3)
+        code = helper.wait(timeout=HELPER_SECONDS)
+        shown.seek(0)
+        return _finish(stand_in, code, shown.read(), started)
+
+
+@functools.cache
+def config_set_stalls() -> HelperRun:
+    """`pulumi config set --secret` hangs (a backend that never answers); the helper's
+    timeout, shortened to 1 s here, stops it."""
+    with tempfile.TemporaryDirectory(prefix="druva-scim-rotate-") as directory:
+        stand_in = _stand_in(directory, stall={"config set --secret": HELPER_SECONDS})
+        shortened = (
+            "import sys; from providers import rotate; rotate.CONFIG_TIMEOUT_SECONDS = 1; "
+            "sys.exit(rotate.main())"
+        )
+        started = time.monotonic()
+        completed = subprocess.run(
+            [sys.executable, "-c", shortened, "--yes"],
+            input=TOKEN + "\n",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PATH": stand_in.path_first()},
+            timeout=HELPER_SECONDS,
+            check=False,
+        )
+        return _finish(stand_in, completed.returncode, completed.stdout + completed.stderr, started)
+
+
+@functools.cache
+def ctrl_d_at_the_prompt() -> HelperRun:
+    """The helper on a terminal (a pseudo-terminal): at its hidden prompt, Ctrl-D."""
+    with tempfile.TemporaryDirectory(prefix="druva-scim-rotate-") as directory:
+        stand_in = _stand_in(directory)
+        environment = {**os.environ, "PATH": stand_in.path_first()}
+        started = time.monotonic()
+        pid, terminal = pty.fork()
+        if pid == 0:  # the child: the helper, with the pseudo-terminal as its terminal
+            try:
+                os.chdir(ROOT)
+                os.execve(sys.executable, HELPER, environment)  # noqa: S606  (fixed argv)
+            finally:
+                os._exit(127)
+        output = _read_terminal(terminal, until=rotate.PROMPT)
+        os.write(terminal, b"\x04")
+        output += _read_terminal(terminal)
+        os.close(terminal)
+        _, status = os.waitpid(pid, 0)
+        return _finish(stand_in, os.waitstatus_to_exitcode(status), output, started)
+
+
+def _read_terminal(terminal: int, until: str | None = None) -> str:
+    """What the terminal shows, up to `until`, or until the helper closes it."""
+    seen = b""
+    ends = time.monotonic() + HELPER_SECONDS
+    while time.monotonic() < ends:
+        if until is not None and until.encode() in seen:
+            break
+        ready, _, _ = select.select([terminal], [], [], 0.1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the helper ended and closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen.decode(errors="replace")
+
+
+def _helper_row(scenario: str, run: HelperRun, problems: list[str], changed: bool) -> Row:
+    last = [line for line in run.output.splitlines() if line.startswith("druva-scim rotate:")]
+    token_safe = not leaked(run.output, [TOKEN]) and all(
+        TOKEN not in command for command in run.commands
+    )
+    return Row(
+        scenario=scenario,
+        step="rotation helper",
+        outcome=f"exit {run.code}: " + _shorten(last[-1] if last else run.output, 300),
+        seconds=run.seconds,
+        state_changed=changed,
+        token_safe=token_safe,
+        passed=not problems and token_safe,
+    )
+
+
+def helper_ctrl_c() -> Row:
+    run = ctrl_c_during_up()
+    problems = []
+    if run.code != rotate.HALF_DONE:
+        problems.append(f"exit {run.code}, not {rotate.HALF_DONE}")
+    if run.cancelled is None:
+        problems.append("the CLI did not finish its cancellation: it was killed")
+    elif run.cancelled.get("interrupts") != 2:
+        problems.append(f"the CLI saw {run.cancelled.get('interrupts')} Ctrl-C, not 2")
+    for text in (
+        "`pulumi up` was interrupted (exit code 255)",
+        f"fingerprint {NEW_FINGERPRINT}",
+        "are stored in the stack config",
+        "`pulumi cancel`",
+    ):
+        if text not in run.output:
+            problems.append(f"the message lacks {text!r}")
+    if run.state.get("config", {}).get(rotate.TOKEN_KEY) != TOKEN:
+        problems.append("the new token is not in the stack config")
+    return _helper_row(
+        "Ctrl-C twice during the rotation helper's `pulumi up`: the CLI cancels, the helper waits",
+        run,
+        problems,
+        changed=True,
+    )
+
+
+def helper_config_set_stalls() -> Row:
+    run = config_set_stalls()
+    problems = []
+    if run.code != rotate.HALF_DONE:
+        problems.append(f"exit {run.code}, not {rotate.HALF_DONE}: the write may have started")
+    for text in ("did not finish within 1 s and was stopped", "may or may not hold the new token"):
+        if text not in run.output:
+            problems.append(f"the message lacks {text!r}")
+    if "Traceback" in run.output:
+        problems.append("a traceback reached the user")
+    stalled = run.pids.get(f"config set --secret {rotate.TOKEN_KEY}")
+    if stalled is None or _alive(stalled):
+        problems.append("the stalled `pulumi config set` was not stopped")
+    if any(command.startswith("up") for command in run.commands):
+        problems.append("`pulumi up` ran after a write that did not finish")
+    return _helper_row(
+        "`pulumi config set --secret` stalls in the rotation helper (timeout 1 s here)",
+        run,
+        problems,
+        changed=False,
+    )
+
+
+def helper_ctrl_d() -> Row:
+    run = ctrl_d_at_the_prompt()
+    problems = []
+    if run.code != rotate.NOTHING_CHANGED:
+        problems.append(f"exit {run.code}, not {rotate.NOTHING_CHANGED}")
+    for text in ("no token was given (the input ended)", "Nothing was changed."):
+        if text not in run.output:
+            problems.append(f"the message lacks {text!r}")
+    if "Traceback" in run.output:
+        problems.append("a traceback reached the user")
+    if run.commands:
+        problems.append(f"pulumi ran: {run.commands}")
+    return _helper_row(
+        "Ctrl-D at the rotation helper's hidden prompt", run, problems, changed=False
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 SCENARIOS: dict[str, Callable[[], Row]] = {
     "host killed during create": killed_during_create,
     "host killed during validateCredentials": functools.partial(
@@ -479,6 +805,11 @@ SCENARIOS: dict[str, Callable[[], Row]] = {
     ),
     "Okta refuses one app": okta_refusal,
     "refusal advice": refusal_advice,
+    "Druva trickles its headers": functools.partial(trickled, "trickle"),
+    "Druva trickles its body": functools.partial(trickled, "trickle-body"),
+    "Ctrl-C during the helper's pulumi up": helper_ctrl_c,
+    "the helper's pulumi config set stalls": helper_config_set_stalls,
+    "Ctrl-D at the helper's prompt": helper_ctrl_d,
 }
 
 

@@ -15,7 +15,14 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
 - `stack select --create NAME` selects (or makes) a stack.
 
 state.json holds the stand-in's config and deployment; `fail` maps a command
-prefix (e.g. "config set --secret") to an exit code and message.
+prefix (e.g. "config set --secret") to an exit code and message; `stall` maps a
+command prefix to seconds it waits before doing anything (a hung backend).
+
+With `up_cancels_on_interrupt`, `up` behaves as the CLI does on Ctrl-C: it writes
+up-started once its SIGINT handler is in place and waits; the first SIGINT starts
+its cancellation, which takes CANCEL_SECONDS; then it writes up-cancelled.json
+(every SIGINT it saw) and exits 255 without deploying. A CLI killed before that
+leaves no up-cancelled.json.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ SCRIPT = r"""#!{python}
 import hashlib
 import json
 import os
+import signal
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,7 +73,7 @@ if reads_value:
 with open(CALLS, "a") as handle:
     handle.write(json.dumps({{
         "argv": sys.argv, "command": command, "stack": stack, "stdin": stdin,
-        "env": dict(os.environ), "cwd": os.getcwd(),
+        "env": dict(os.environ), "cwd": os.getcwd(), "pid": os.getpid(),
     }}) + "\n")
 
 
@@ -98,6 +107,10 @@ def outputs():
     }}
 
 
+for prefix, seconds in state.get("stall", {{}}).items():
+    if command.startswith(prefix):
+        time.sleep(seconds)
+
 for prefix, failure in state.get("fail", {{}}).items():
     if command.startswith(prefix):
         sys.stderr.write(failure["message"] + "\n")
@@ -114,6 +127,23 @@ if reads_value:
 elif arguments[:2] == ["config", "set"] and len(arguments) == 4:
     config[arguments[2]] = arguments[3]
     save()
+elif arguments[:1] == ["up"] and state.get("up_cancels_on_interrupt"):
+    interrupts = []
+    signal.signal(signal.SIGINT, lambda number, frame: interrupts.append(time.time()))
+    open(os.path.join(HERE, "up-started"), "w").close()
+    waited = time.time() + 20
+    while not interrupts and time.time() < waited:
+        time.sleep(0.02)
+    if not interrupts:
+        sys.exit(70)
+    sys.stderr.write("^C received; cancelling the update\n")
+    cancelled = interrupts[0] + {cancel_seconds}
+    while time.time() < cancelled:
+        time.sleep(0.02)
+    with open(os.path.join(HERE, "up-cancelled.json"), "w") as handle:
+        json.dump({{"interrupts": len(interrupts)}}, handle)
+    sys.stderr.write("error: update canceled\n")
+    sys.exit(255)
 elif arguments[:1] == ["up"]:
     token = config.get("druva-scim:scimToken")
     if token is None:
@@ -145,6 +175,10 @@ else:
 """
 
 
+CANCEL_SECONDS = 1.0
+"""How long the stand-in's `up` takes to cancel after a Ctrl-C."""
+
+
 @dataclass(frozen=True)
 class PulumiStandIn:
     directory: Path
@@ -169,6 +203,17 @@ class PulumiStandIn:
     def commands(self) -> list[str]:
         return [call["command"] for call in self.calls()]
 
+    def cancelled(self) -> dict[str, Any] | None:
+        """What `up` recorded when it finished cancelling; None if it never did."""
+        done = self.directory / "up-cancelled.json"
+        if not done.exists():
+            return None
+        recorded: dict[str, Any] = json.loads(done.read_text())
+        return recorded
+
+    def up_started(self) -> bool:
+        return (self.directory / "up-started").exists()
+
     def path_first(self) -> str:
         """A PATH with this stand-in first."""
         return f"{self.directory}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -177,7 +222,7 @@ class PulumiStandIn:
 def install(directory: Path, state: dict[str, Any] | None = None) -> PulumiStandIn:
     directory.mkdir(parents=True, exist_ok=True)
     executable = directory / "pulumi"
-    executable.write_text(SCRIPT.format(python=sys.executable))
+    executable.write_text(SCRIPT.format(python=sys.executable, cancel_seconds=CANCEL_SECONDS))
     executable.chmod(executable.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     stand_in = PulumiStandIn(directory)
     stand_in.set_state(state or {})

@@ -7,6 +7,7 @@ one per request, before normal service resumes. Every request is recorded.
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import ssl
@@ -21,6 +22,13 @@ from urllib.parse import parse_qs, urlsplit
 
 # A hung request is held at most this long, so a stopped test never waits on it.
 HANG_SECONDS = 5.0
+TRICKLE_INTERVAL = 0.1
+"""A trickled answer sends one byte this often: far sooner than any read timeout."""
+TRICKLE_SECONDS = 30.0
+"""A trickle stops after this long, or as soon as the client goes away."""
+TRICKLE_PADDING = 1000
+"""White space after a trickled JSON body (still the same JSON), so that the trickle
+outlasts any deadline a test sets."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,9 @@ class Reply:
     """Seconds to wait before answering (a distant or slow API)."""
     action: str | None = None
     """`hang` (never answer), `reset` (RST before answering), `cut` (RST mid-body),
-    `oversized` (a body larger than any client should read)."""
+    `oversized` (a body larger than any client should read), `trickle` (the whole answer,
+    status line first, one byte every TRICKLE_INTERVAL), `trickle-body` (the status line
+    and headers at once, then the body one byte at a time)."""
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -132,13 +142,21 @@ class StandIn:
                 payload = reply.encoded()
                 if reply.action == "oversized":
                     payload = b"x" * (4 * 1024 * 1024)
-                self.send_response(reply.status)
-                if payload or reply.status not in (204, 304):
-                    self.send_header("Content-Type", reply.content_type)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
+                if reply.action in ("trickle", "trickle-body"):
+                    payload += b" " * TRICKLE_PADDING
+                if reply.action == "trickle":
+                    # The head is buffered by send_header; collect it instead of sending it.
+                    buffer = io.BytesIO()
+                    sent, self.wfile = self.wfile, buffer
+                    self._head(reply, payload)
+                    self.wfile = sent
+                    self._trickle(buffer.getvalue() + payload)
+                    return
+                self._head(reply, payload)
+                if reply.action == "trickle-body":
+                    self.wfile.flush()
+                    self._trickle(payload)
+                    return
                 if reply.action == "cut":
                     self.wfile.write(payload[: max(1, len(payload) // 2)])
                     self.wfile.flush()
@@ -146,6 +164,28 @@ class StandIn:
                     self.close_connection = True
                     return
                 self.wfile.write(payload)
+
+            def _head(self, reply: Reply, payload: bytes) -> None:
+                self.send_response(reply.status)
+                if payload or reply.status not in (204, 304):
+                    self.send_header("Content-Type", reply.content_type)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+
+            def _trickle(self, data: bytes) -> None:
+                self.close_connection = True
+                ends = time.monotonic() + TRICKLE_SECONDS
+                for offset in range(len(data)):
+                    if time.monotonic() > ends:
+                        return
+                    try:
+                        self.wfile.write(data[offset : offset + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the client went away
+                    time.sleep(TRICKLE_INTERVAL)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
 
