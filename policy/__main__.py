@@ -1,19 +1,16 @@
-"""The druva-scim policy pack, as `pulumi preview --policy-pack policy` starts it.
+"""Policy pack: the druva-scim pack, as `pulumi preview --policy-pack policy` starts it.
 
-The engine runs `python policy/` from the pack's own virtualenv (policy/venv),
-which puts only this folder on sys.path. The rules reuse the project's date
-logic (providers.lifecycle, standard library only), so the project root is
-added first.
+The engine runs `python -u -m pulumi.policy <engine> .` in this folder, from the
+pack's own virtualenv (policy/venv), so only this folder is on sys.path: this
+file imports its neighbour `pack` as a top-level module. The rules are the
+project's pure core (`providers.core.policy_rules`, standard library only):
+`policy/providers` is a link to the project's `providers` package, through which
+the pack imports `providers.core` and nothing else of it (tests/policy/test_pack.py
+starts the pack so and checks both).
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+import pack
 from pulumi_policy import EnforcementLevel, PolicyPack
-
-from policy import pack
 
 PolicyPack(
     name=pack.PACK_NAME,

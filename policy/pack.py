@@ -1,4 +1,4 @@
-"""The rules of `policy.rules` as pulumi-policy policies.
+"""Policy pack: the rules of `providers.core.policy_rules` as pulumi-policy policies.
 
 Thin adapters: pick the resources a rule is about, turn the SDK's proxies into
 plain data, read the policy's config, ask the rule, report what it says. The
@@ -7,8 +7,7 @@ clock is a parameter so that tests can pin it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -22,23 +21,19 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policy import rules
+from providers.core import policy_rules as rules
+from providers.core.clock import SYSTEM, Clock
+from providers.core.texts import GITOPS_ANCHOR, NAMESPACE, ROTATION_ANCHOR
 
-PACK_NAME = "druva-scim"
-ROTATE_STEPS = "Run the rotation helper: python -m providers.rotate (README.md#rotation)."
+PACK_NAME = NAMESPACE
+ROTATE_STEPS = f"Run the rotation helper: python -m providers.rotate ({ROTATION_ANCHOR})."
 ROTATION_DUE = "druva-scim-token-rotation-due"
 EXPIRED = "druva-scim-token-expired"
 TOKEN_SECRET = "druva-scim-token-secret"  # noqa: S105  (a policy name)
 HANDOFF_OVERDUE = "druva-scim-okta-handoff-overdue"
 
-Clock = Callable[[], datetime]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def policies(clock: Clock = utc_now) -> list[Policy]:
+def policies(clock: Clock = SYSTEM) -> list[Policy]:
     return [
         rotation_due_policy(clock),
         expired_policy(clock),
@@ -52,7 +47,7 @@ def rotation_due_policy(clock: Clock) -> ResourceValidationPolicy:
         if args.resource_type != rules.SCIM_TOKEN_TYPE:
             return
         warning_days, problem = rules.days_setting(args.get_config(), "rotationWarningDays", None)
-        message = problem or rules.rotation_due(props_of(args.props), clock(), warning_days)
+        message = problem or rules.rotation_due(props_of(args.props), clock.now(), warning_days)
         if message:
             report_violation(message, None)
 
@@ -82,7 +77,7 @@ def expired_policy(clock: Clock) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type != rules.SCIM_TOKEN_TYPE:
             return
-        message = rules.expired(props_of(args.props), clock())
+        message = rules.expired(props_of(args.props), clock.now())
         if message:
             report_violation(message, None)
 
@@ -115,7 +110,7 @@ def token_secret_policy() -> ResourceValidationPolicy:
         validate=validate,
         enforcement_level=EnforcementLevel.MANDATORY,
         remediation_steps=(
-            "Declare the token's output in additional_secret_outputs (README.md#gitops)."
+            f"Declare the token's output in additional_secret_outputs ({GITOPS_ANCHOR})."
         ),
     )
 
@@ -128,7 +123,7 @@ def handoff_overdue_policy(clock: Clock) -> StackValidationPolicy:
         if problem or max_days is None:
             report_violation(problem or "maxPendingHandoffDays is not set", None)
             return
-        now = clock()
+        now = clock.now()
         for resource in args.resources:
             if resource.resource_type != rules.HANDOFF_TYPE:
                 continue
@@ -154,7 +149,7 @@ def handoff_overdue_policy(clock: Clock) -> StackValidationPolicy:
         ),
         remediation_steps=(
             "Finish the steps of `pulumi stack output pendingManualSteps` in the Okta Admin "
-            "Console, then confirm the hand-off (README.md#rotation)."
+            f"Console, then confirm the hand-off ({ROTATION_ANCHOR})."
         ),
     )
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from providers.errors import CouldNotCheckError, ProviderError, TokenRejectedError
+from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.http import Answer, HttpPolicy, call, excerpt
 
 WHAT = "Druva's SCIM endpoint"

@@ -31,8 +31,8 @@ from azure.identity import (
     DefaultAzureCredential,
 )
 
-from providers import redaction, targets
-from providers.errors import ProviderError
+from providers.core import microsoft, redaction
+from providers.core.errors import ProviderError
 from providers.http import Answer, HttpPolicy, call, excerpt, new_session, within_deadline
 
 WHAT = "Microsoft Graph"
@@ -70,10 +70,10 @@ LOGIN_HOSTS = {
     "dod-graph.microsoft.us": "login.microsoftonline.us",
     "microsoftgraph.chinacloudapi.cn": "login.chinacloudapi.cn",
 }
-# Clouds whose Graph does not document the synchronization APIs used here (targets.py says why).
+# Clouds whose Graph does not document the synchronization APIs used here (apps.py says why).
 UNDOCUMENTED_GRAPH_HOSTS = frozenset(
-    urlsplit(targets.AZURE_ENVIRONMENTS[name]).hostname
-    for name in targets.UNDOCUMENTED_ENVIRONMENTS
+    urlsplit(microsoft.AZURE_ENVIRONMENTS[name]).hostname
+    for name in microsoft.UNDOCUMENTED_ENVIRONMENTS
 )
 # The audience Entra ID expects on a federated token (its documented default).
 FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
@@ -169,7 +169,7 @@ def list_jobs(
     """Every synchronization job of the service principal."""
     if urlsplit(graph_url).hostname in UNDOCUMENTED_GRAPH_HOSTS:
         # Stacks registered before the program refused these still reach here on refresh.
-        raise ProviderError(f"{app_name} is in a cloud where {targets.UNDOCUMENTED_CLOUD}")
+        raise ProviderError(f"{app_name} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}")
     url: str | None = jobs_url(graph_url, service_principal_id)
     jobs: list[Job] = []
     for _ in range(MAX_JOB_PAGES):

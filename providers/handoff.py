@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from providers import lifecycle
+from providers.core import lifecycle
 from providers.host import StatelessProvider
 
 TYPE_TOKEN = "pulumi-python:dynamic/druva:OktaManualHandoff"  # noqa: S105  (a type token)

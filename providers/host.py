@@ -23,8 +23,8 @@ from typing import Any, ClassVar, TypeVar
 
 from pulumi import dynamic
 
-from providers import redaction
-from providers.errors import ProviderError
+from providers.core import redaction
+from providers.core.errors import ProviderError
 from providers.http import HttpPolicy, deadline
 
 BOUNDED_OPERATIONS = ("check", "create", "read", "update", "delete")

@@ -35,8 +35,8 @@ from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from providers import redaction
-from providers.errors import ProviderError
+from providers.core import redaction
+from providers.core.errors import ProviderError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OPERATION_SECONDS = 120.0

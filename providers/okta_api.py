@@ -33,8 +33,8 @@ import requests
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from providers import redaction
-from providers.errors import ProviderError
+from providers.core import redaction
+from providers.core.errors import ProviderError
 from providers.http import Answer, HttpPolicy, call, excerpt, new_session
 
 WHAT = "Okta"

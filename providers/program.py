@@ -16,7 +16,8 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 
-from providers import graph, lifecycle, okta_api, redaction, settings, targets
+from providers import graph, okta_api
+from providers.core import apps, lifecycle, microsoft, redaction, settings, texts
 from providers.handoff import OktaManualHandoff, OktaManualHandoffArgs
 from providers.scim_token import ScimToken, ScimTokenArgs
 from providers.verification import (
@@ -29,7 +30,7 @@ from providers.verification import (
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
 WRITE_TIMEOUT = "1m"
 """How long azuread may keep retrying a write of provisioning credentials."""
-KNOWN_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
+KNOWN_KEYS = settings.TOKEN_KEYS + apps.APP_KEYS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Config:
     scim_token: pulumi.Output[str]
     fingerprint: str
     """Of the configured token: known while planning, so previews can say what is pending."""
-    targets: targets.Targets
+    targets: apps.Apps
     default_graph_url: str
     """Microsoft Graph of the default azuread provider's cloud."""
     default_azure_ids: tuple[str | None, str | None]
@@ -51,7 +52,7 @@ class Config:
 
 def raw_config() -> dict[str, object]:
     """Every `druva-scim:*` value of the stack, structured values decoded from JSON."""
-    prefix = f"{settings.NAMESPACE}:"
+    prefix = f"{texts.NAMESPACE}:"
     # The language host puts the stack's config in PULUMI_CONFIG and loads it into
     # CONFIG before the program runs; reading both covers either way of being run.
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
@@ -91,7 +92,7 @@ def load_config() -> Config:
     problems = [
         settings.Problem(
             key,
-            f"is not a setting of {settings.NAMESPACE}; known settings: " + ", ".join(KNOWN_KEYS),
+            f"is not a setting of {texts.NAMESPACE}; known settings: " + ", ".join(KNOWN_KEYS),
         )
         for key in sorted(raw)
         if key not in KNOWN_KEYS
@@ -99,16 +100,16 @@ def load_config() -> Config:
     reason = settings.token_problem(raw.get("scimToken"))
     if reason:
         problems.append(settings.Problem("scimToken", reason))
-    elif not _is_secret(f"{settings.NAMESPACE}:scimToken"):
+    elif not _is_secret(f"{texts.NAMESPACE}:scimToken"):
         problems.append(
             settings.Problem(
                 "scimToken",
                 "is stored in plain text in the stack file; remove that line and set it again "
-                f"with `pulumi config set --secret {settings.NAMESPACE}:scimToken`",
+                f"with `pulumi config set --secret {texts.NAMESPACE}:scimToken`",
             )
         )
     token_settings, token_problems = settings.token_settings(raw, current_time())
-    found, target_problems = targets.parse_targets(raw)
+    found, target_problems = apps.parse_apps(raw)
     problems.extend(token_problems + target_problems)
     azuread_config = pulumi.Config("azuread")
     graph_url, okta_org_url, default_problems = _default_providers(found)
@@ -129,29 +130,29 @@ def load_config() -> Config:
 
 
 def _default_providers(
-    found: targets.Targets,
+    found: apps.Apps,
 ) -> tuple[str, str | None, list[settings.Problem]]:
     """Where the default azuread and okta providers point, as the verification needs it."""
     problems: list[settings.Problem] = []
     environment = (
         pulumi.Config("azuread").get("environment") or os.environ.get("ARM_ENVIRONMENT") or "global"
     )
-    graph_url = targets.AZURE_ENVIRONMENTS.get(environment, "")
+    graph_url = microsoft.AZURE_ENVIRONMENTS.get(environment, "")
     if not graph_url and any(app.tenant is None for app in found.azure_apps):
         problems.append(
             settings.Problem(
                 "azureApps",
                 f"use the default azuread provider, whose environment {environment!r} "
                 "(azuread:environment or ARM_ENVIRONMENT) is not one of "
-                + ", ".join(targets.AZURE_ENVIRONMENTS),
+                + ", ".join(microsoft.AZURE_ENVIRONMENTS),
             )
         )
-    if environment in targets.UNDOCUMENTED_ENVIRONMENTS:
+    if environment in microsoft.UNDOCUMENTED_ENVIRONMENTS:
         problems.extend(
             settings.Problem(
                 f"azureApps[{index}]",
                 f"uses the default azuread provider, whose environment is {environment} "
-                f"(azuread:environment or ARM_ENVIRONMENT): {targets.UNDOCUMENTED_CLOUD}",
+                f"(azuread:environment or ARM_ENVIRONMENT): {microsoft.UNDOCUMENTED_CLOUD}",
             )
             for index, app in enumerate(found.azure_apps)
             if app.tenant is None
@@ -181,7 +182,7 @@ def stop(problems: list[settings.Problem], token: object = None) -> None:
     count = len(problems)
     raise pulumi.RunError(
         redaction.redact(
-            f"{count} setting{'s' if count != 1 else ''} of {settings.NAMESPACE} "
+            f"{count} setting{'s' if count != 1 else ''} of {texts.NAMESPACE} "
             f"need{'s' if count == 1 else ''} fixing; nothing was changed",
             secrets,
         )
@@ -296,7 +297,7 @@ def _after(token: ScimToken, **options: Any) -> pulumi.ResourceOptions:
 
 
 def _azure_app(
-    app: targets.AzureApp,
+    app: apps.AzureApp,
     token: ScimToken,
     fingerprint: str,
     provider: azuread.Provider | None,
@@ -365,7 +366,7 @@ def _azure_app(
 
 
 def _okta_api_app(
-    app: targets.OktaApp,
+    app: apps.OktaApp,
     token: ScimToken,
     fingerprint: str,
     provider: okta.Provider | None,
@@ -472,7 +473,7 @@ def _error_hooks(
 
 
 def _okta_manual_app(
-    app: targets.OktaApp, token: ScimToken, fingerprint: str, org_url: str | None
+    app: apps.OktaApp, token: ScimToken, fingerprint: str, org_url: str | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     handoff = OktaManualHandoff(
         # Named after the app id, not the app's name in config: renaming the entry must
@@ -500,7 +501,7 @@ def _okta_manual_app(
     }
     if not is_pending:
         return entry, []
-    steps = targets.manual_steps(app, org_url, fingerprint)
+    steps = texts.manual_steps(app.name, app.app_id, org_url, fingerprint, app.index)
     pulumi.log.warn(
         f"Okta app {app.name} ({app.app_id}) is set by hand and does not have the current "
         f"token (fingerprint {fingerprint}) yet: " + "; ".join(steps)

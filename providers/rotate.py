@@ -1,4 +1,4 @@
-"""The rotation helper: from the token on the clipboard to every identity provider updated.
+"""Command line: the rotation helper, from the token on the clipboard to every app updated.
 
     python -m providers.rotate [--stack S] [--issued-at T] [--yes]
 
@@ -9,7 +9,7 @@ into every identity provider. The helper keeps that window to the time of one
 
 1. checks everything it can before asking for the token (pulumi on PATH, --issued-at);
 2. reads the token without echo (getpass), or from stdin when that is not a terminal;
-3. validates it (providers.settings.token_problem);
+3. validates it (providers.core.settings.token_problem);
 4. stores it with `pulumi config set --secret druva-scim:scimToken`, the token on the
    child's stdin, never in its argv or environment;
 5. records `druva-scim:issuedAt` (now, or --issued-at);
@@ -30,24 +30,30 @@ import enum
 import getpass
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
-from typing import NoReturn
 
-from providers import lifecycle, redaction, settings, status
+from providers import cli
+from providers.core import gate, lifecycle, settings, texts
+from providers.core.clock import SYSTEM, Clock
 
 DONE, NOTHING_CHANGED, HALF_DONE = 0, 1, 2
-TOKEN_KEY = f"{settings.NAMESPACE}:scimToken"
-ISSUED_AT_KEY = f"{settings.NAMESPACE}:issuedAt"
-CONFIG_TIMEOUT_SECONDS = 120
+EXIT_CODES = {
+    DONE: "done",
+    NOTHING_CHANGED: "stopped before anything changed",
+    HALF_DONE: "the stack config changed, or may have",
+}
+"""What each exit code means: the README's table of the helper starts each row so."""
+TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
+ISSUED_AT_KEY = f"{texts.NAMESPACE}:issuedAt"
+CONFIG_TIMEOUT_SECONDS = cli.PULUMI_TIMEOUT_SECONDS
 INSTALL_HINT = (
-    "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, e.g. "
+    f"install the Pulumi CLI ({cli.PULUMI_INSTALL_URL}, e.g. "
     "`curl -fsSL https://get.pulumi.com | sh`), log in to the stack's backend, then run "
     "this helper again"
 )
@@ -207,7 +213,7 @@ def issued_at_from(text: str | None, now: datetime) -> datetime:
 
 def child_message(text: str, token: str) -> str:
     """A child's last lines as we may show them: without the token or a credential of ours."""
-    return _last_lines(redaction.redact(text, [token, *redaction.environment_secrets(os.environ)]))
+    return cli.child_message(text, [token])
 
 
 def current_fingerprint(pulumi: Pulumi) -> str | None:
@@ -278,7 +284,7 @@ def standing(progress: Progress) -> tuple[str, int]:
 def rotate(
     arguments: argparse.Namespace, stdin_is_terminal: bool, now: datetime, progress: Progress
 ) -> int:
-    executable = shutil.which("pulumi")
+    executable = cli.pulumi_executable()
     if executable is None:
         raise RotationError(
             f"pulumi is not on PATH: {INSTALL_HINT}. Nothing was changed.", NOTHING_CHANGED
@@ -360,7 +366,7 @@ def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> int:
     except ChildError as failed:
         print(f"{failed}. `pulumi up` completed; check the outputs with `pulumi stack output`.")
         return DONE
-    document, not_json = status.parse_document(outputs.stdout)
+    document, not_json = gate.parse_document(outputs.stdout)
     if outputs.returncode != 0 or not_json or not isinstance(document, Mapping):
         print("Could not read the stack outputs; check them with `pulumi stack output`.")
         return DONE
@@ -377,7 +383,7 @@ def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> int:
     for key in ("issuedAt", "expiresAt", "rotateAfter"):
         if key in document:
             print(f"  {key}: {document[key]}")
-    verdict = status.evaluate(document, now)
+    verdict = gate.evaluate(document, now)
     print(verdict.message)
     for handoff in verdict.handoffs:
         print(f"Manual hand-off pending for {handoff.name}:")
@@ -393,19 +399,10 @@ def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> int:
     return DONE
 
 
-def _last_lines(text: str, count: int = 3) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " ".join(lines[-count:]) or "no message"
-
-
-class HelperParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(NOTHING_CHANGED, f"{self.prog}: error: {message}. Nothing was changed.\n")
-
-
 def parser() -> argparse.ArgumentParser:
-    helper = HelperParser(
+    helper = cli.Parser(
+        usage_exit=NOTHING_CHANGED,
+        after_error=". Nothing was changed.",
         prog="python -m providers.rotate",
         description="Store a new Druva SCIM token in the stack and run `pulumi up` at once.",
     )
@@ -424,11 +421,11 @@ def parser() -> argparse.ArgumentParser:
     return helper
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
     arguments = parser().parse_args(argv)
     progress = Progress()
     try:
-        return rotate(arguments, sys.stdin.isatty(), datetime.now(UTC), progress)
+        return rotate(arguments, sys.stdin.isatty(), clock.now(), progress)
     except RotationError as error:
         print(f"druva-scim rotate: {error}", file=sys.stderr)
         return error.exit_code

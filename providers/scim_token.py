@@ -16,7 +16,8 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from providers import druva, lifecycle, settings
+from providers import druva
+from providers.core import lifecycle, settings
 from providers.host import UNKNOWN, StatelessProvider, changed, say
 from providers.http import new_session
 

@@ -26,7 +26,8 @@ import pulumi
 from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
-from providers import graph, lifecycle, okta_api, settings, targets
+from providers import graph, okta_api
+from providers.core import apps, lifecycle, settings
 from providers.host import UNKNOWN, StatelessProvider, changed, redacted, say
 from providers.http import new_session
 
@@ -49,8 +50,8 @@ OKTA_INPUT_KEYS = ("appName", "appId", "orgUrl", "tokenFingerprint")
 OKTA_VERIFY_KEYS = OKTA_INPUT_KEYS[1:]
 OKTA_OUTPUT_KEYS = ("lastVerifiedAt", "status")
 
-GUID = targets.GUID
-FINGERPRINT = targets.FINGERPRINT
+GUID = apps.GUID
+FINGERPRINT = apps.FINGERPRINT
 
 
 class _CheckProvider(StatelessProvider):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from providers import lifecycle
+from providers.core import lifecycle
 from providers.http import HttpPolicy
 from providers.scim_token import ScimTokenProvider
 

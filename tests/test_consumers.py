@@ -10,7 +10,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import program, targets
+from providers import program
+from providers.core.microsoft import UNDOCUMENTED_CLOUD
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
 
@@ -495,7 +496,7 @@ def test_an_azure_app_on_a_china_default_provider_is_refused_before_registering(
     for index in (0, 1):
         assert any(
             m.startswith(f"druva-scim:azureApps[{index}]: uses the default azuread provider")
-            and targets.UNDOCUMENTED_CLOUD in m
+            and UNDOCUMENTED_CLOUD in m
             for m in errors
         ), errors
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from providers import lifecycle
+from providers.core import lifecycle
 from providers.handoff import OktaManualHandoffProvider
 from providers.scim_token import ScimTokenProvider
 from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider

@@ -12,8 +12,9 @@ from azure.identity import (
     DefaultAzureCredential,
 )
 
-from providers import graph, targets
-from providers.errors import ProviderError
+from providers import graph
+from providers.core import microsoft
+from providers.core.errors import ProviderError
 from providers.http import new_session
 from tests.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
 from tests.stand_ins.server import Reply, Request, StandIn
@@ -88,7 +89,7 @@ def test_the_china_cloud_is_refused_before_any_request():
         graph.list_jobs(
             session, "https://microsoftgraph.chinacloudapi.cn", SP, BEARER, FAST, app_name=APP
         )
-    assert str(raised.value) == f"{APP} is in a cloud where {targets.UNDOCUMENTED_CLOUD}"
+    assert str(raised.value) == f"{APP} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}"
 
 
 def test_a_gallery_template_named_after_druva_is_chosen():

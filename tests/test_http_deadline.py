@@ -15,7 +15,7 @@ from azure.identity import ClientSecretCredential
 
 from providers import druva as client
 from providers import graph, okta_api
-from providers.errors import CouldNotCheckError, ProviderError
+from providers.core.errors import CouldNotCheckError, ProviderError
 from providers.http import (
     OPERATION_SECONDS,
     WATCHDOG_NAME,

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from providers import lifecycle
-from providers.lifecycle import Phase
+from providers.core import lifecycle
+from providers.core.lifecycle import Phase
 
 
 def utc(

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from providers import okta_api
-from providers.errors import ProviderError
+from providers.core.errors import ProviderError
 from providers.http import new_session
 from tests.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
 from tests.support import FAST

@@ -30,8 +30,10 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policy import pack, rules
-from providers import lifecycle
+from policy import pack
+from providers.core import lifecycle
+from providers.core import policy_rules as rules
+from providers.core.clock import FixedClock
 from tests.support import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +270,7 @@ def resource_args(
 
 
 def policy_named(name: str, at: datetime = NOW) -> ResourceValidationPolicy | StackValidationPolicy:
-    found = [policy for policy in pack.policies(clock=lambda: at) if policy.name == name]
+    found = [policy for policy in pack.policies(clock=FixedClock(at)) if policy.name == name]
     assert len(found) == 1
     policy = found[0]
     assert isinstance(policy, ResourceValidationPolicy | StackValidationPolicy)

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from providers import redaction
-from providers import settings as token_settings
-from providers.errors import ProviderError
+from providers.core import redaction
+from providers.core import settings as token_settings
+from providers.core.errors import ProviderError
+from providers.core.redaction import PLACEHOLDER, RUN
 from providers.host import StatelessProvider, say
-from providers.redaction import PLACEHOLDER, RUN
 from providers.verification import AzureProvisioningCheckProvider
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.harness import NOW, run_program

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from providers import lifecycle, rotate, status
+from providers import rotate
+from providers.core import gate, lifecycle
 from tests.scenarios import interruption
 from tests.stand_ins import pulumi_cli
 from tests.support import OTHER_TOKEN, TOKEN
@@ -413,7 +414,7 @@ def test_an_unexpected_error_still_says_where_things_stand(stand_in, monkeypatch
     def broken(*args, **kwargs):
         raise ValueError(f"something quoting {TOKEN}")
 
-    monkeypatch.setattr(status, "evaluate", broken)
+    monkeypatch.setattr(gate, "evaluate", broken)
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 0
     err = capsys.readouterr().err
     assert "stopped by an unexpected error (ValueError)" in err

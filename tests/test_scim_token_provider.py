@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from providers.errors import CouldNotCheckError, ProviderError, TokenRejectedError
+from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.host import UNKNOWN
 from tests.stand_ins.druva import scim_error
 from tests.stand_ins.server import Reply

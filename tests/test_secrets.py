@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from providers import lifecycle, redaction
+from providers.core import lifecycle, redaction
 from tests.scenarios import secrets
 from tests.scenarios.record import Row
 from tests.support import TOKEN

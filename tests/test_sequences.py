@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from providers import lifecycle
+from providers.core import lifecycle
 from providers.handoff import TYPE_TOKEN as HANDOFF
 from providers.scim_token import TYPE_TOKEN as SCIM_TOKEN
 from tests.scenarios import sequences

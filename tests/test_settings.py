@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from providers import settings, targets
+from providers.core import apps, settings
 from tests.support import TOKEN
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -271,7 +271,7 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-SETTING_KEYS = settings.TOKEN_KEYS + targets.TARGET_KEYS
+SETTING_KEYS = settings.TOKEN_KEYS + apps.APP_KEYS
 entry_keys = st.sampled_from(
     [
         "name",
@@ -300,7 +300,7 @@ configs = st.dictionaries(
 def test_the_pure_validators_return_problems_or_values_for_any_json(raw):
     checked, problems = settings.token_settings(raw, NOW)
     assert (checked is None) == bool(problems)
-    found, target_problems = targets.parse_targets(raw)
-    assert isinstance(found, targets.Targets)
+    found, target_problems = apps.parse_apps(raw)
+    assert isinstance(found, apps.Apps)
     for problem in [*problems, *target_problems]:
         assert str(problem).startswith("druva-scim:") and len(problem.message) < 2000

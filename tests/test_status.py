@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers import lifecycle, status
+from providers import status
+from providers.core import gate, lifecycle
 from tests.stand_ins import pulumi_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ EXPIRED = datetime(2027, 11, 25, tzinfo=UTC)
 
 
 def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
-    verdict = status.evaluate(OUTPUTS, FINE)
+    verdict = gate.evaluate(OUTPUTS, FINE)
     assert verdict.exit_code == 0
     assert verdict.status == "ok"
     assert verdict.message == (
@@ -51,7 +52,7 @@ def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
 
 
 def test_rotation_due_says_when_it_expires_and_where_to_read():
-    verdict = status.evaluate(OUTPUTS, DUE)
+    verdict = gate.evaluate(OUTPUTS, DUE)
     assert verdict.exit_code == 1
     assert verdict.status == "rotation-due"
     assert verdict.message == (
@@ -61,13 +62,13 @@ def test_rotation_due_says_when_it_expires_and_where_to_read():
 
 
 def test_rotation_is_due_from_rotate_after_to_the_second():
-    assert status.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 29, 59, tzinfo=UTC)).exit_code == 0
-    assert status.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC)).exit_code == 1
+    assert gate.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 29, 59, tzinfo=UTC)).exit_code == 0
+    assert gate.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC)).exit_code == 1
 
 
 def test_pending_handoffs_fail_the_gate_while_the_token_is_valid():
     outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
-    verdict = status.evaluate(outputs, FINE)
+    verdict = gate.evaluate(outputs, FINE)
     assert verdict.exit_code == 1
     assert verdict.status == "handoffs-pending"
     assert "valid until 2027-11-22" in verdict.message
@@ -78,7 +79,7 @@ def test_pending_handoffs_fail_the_gate_while_the_token_is_valid():
 
 def test_due_and_pending_are_said_in_one_line():
     second = {**HANDOFF, "name": "okta-eu"}
-    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF, second]}, DUE)
+    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF, second]}, DUE)
     assert verdict.exit_code == 1
     assert "rotate now, and 2 manual Okta hand-offs are pending (druva-okta, okta-eu)" in (
         verdict.message
@@ -86,7 +87,7 @@ def test_due_and_pending_are_said_in_one_line():
 
 
 def test_an_expired_token_exits_2_even_with_handoffs_pending():
-    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, EXPIRED)
+    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, EXPIRED)
     assert verdict.exit_code == 2
     assert verdict.status == "expired"
     assert verdict.message.startswith(
@@ -96,15 +97,15 @@ def test_an_expired_token_exits_2_even_with_handoffs_pending():
 
 
 def test_expiry_is_at_the_exact_instant():
-    assert status.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 29, 59, tzinfo=UTC)).exit_code == 1
-    verdict = status.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 30, tzinfo=UTC))
+    assert gate.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 29, 59, tzinfo=UTC)).exit_code == 1
+    verdict = gate.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 30, tzinfo=UTC))
     assert verdict.exit_code == 2
     assert "(today)" in verdict.message
 
 
 def test_the_fingerprint_is_optional():
     outputs = {key: value for key, value in OUTPUTS.items() if key != "tokenFingerprint"}
-    verdict = status.evaluate(outputs, DUE)
+    verdict = gate.evaluate(outputs, DUE)
     assert verdict.message == (
         "Druva SCIM token expires 2027-11-22 (11 days): rotate now — see README.md#rotation"
     )
@@ -113,7 +114,7 @@ def test_the_fingerprint_is_optional():
 @pytest.mark.parametrize("key", ["expiresAt", "rotateAfter", "pendingManualSteps"])
 def test_a_missing_output_is_named(key):
     outputs = {name: value for name, value in OUTPUTS.items() if name != key}
-    verdict = status.evaluate(outputs, FINE)
+    verdict = gate.evaluate(outputs, FINE)
     assert verdict.exit_code == 3
     assert verdict.problems == (f"output {key} is missing",)
     assert f"output {key} is missing" in verdict.message
@@ -143,14 +144,14 @@ def test_a_missing_output_is_named(key):
     ids=lambda value: value if isinstance(value, str) else "",
 )
 def test_malformed_outputs_are_named(changes, problem):
-    verdict = status.evaluate({**OUTPUTS, **changes}, FINE)
+    verdict = gate.evaluate({**OUTPUTS, **changes}, FINE)
     assert verdict.exit_code == 3
     assert verdict.status == "unusable"
     assert any(found.startswith(problem) for found in verdict.problems), verdict.problems
 
 
 def test_every_problem_is_listed_at_once():
-    verdict = status.evaluate({"expiresAt": "soon"}, FINE)
+    verdict = gate.evaluate({"expiresAt": "soon"}, FINE)
     assert set(verdict.problems) == {
         "output rotateAfter is missing",
         "output pendingManualSteps is missing",
@@ -163,7 +164,7 @@ def test_every_problem_is_listed_at_once():
     [([OUTPUTS], "list"), ("outputs", "string"), (None, "null"), (3, "number")],
 )
 def test_a_document_that_is_not_an_object_is_refused(document, kind):
-    verdict = status.evaluate(document, FINE)
+    verdict = gate.evaluate(document, FINE)
     assert verdict.exit_code == 3
     assert verdict.problems == (f"the stack outputs are a JSON {kind}, not an object",)
 
@@ -173,14 +174,14 @@ def test_a_document_that_is_not_an_object_is_refused(document, kind):
     [("", "empty"), ("  \n", "empty"), ('{"expiresAt": ', "not JSON"), ("[secret]", "not JSON")],
 )
 def test_text_that_is_not_json_is_named(text, reason):
-    document, problem = status.parse_document(text)
+    document, problem = gate.parse_document(text)
     assert document is None
     assert problem is not None
     assert reason in problem
 
 
 def test_json_verdict_carries_the_dates_and_handoffs():
-    verdict = status.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, DUE)
+    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, DUE)
     rendered = verdict.as_json(DUE)
     assert rendered == {
         "status": "rotation-due",
@@ -207,7 +208,7 @@ def test_json_verdict_carries_the_dates_and_handoffs():
 # ---- the module as pipelines run it --------------------------------------------------------
 
 
-def gate(
+def run_gate(
     *arguments: str, stdin: str | None = None, path: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PATH": path if path is not None else os.environ["PATH"]}
@@ -233,7 +234,7 @@ def gate(
     ],
 )
 def test_exit_codes_from_piped_outputs(now, code, start):
-    completed = gate("-", "--now", now, stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--now", now, stdin=json.dumps(OUTPUTS))
     assert completed.returncode == code
     assert completed.stdout.startswith(start)
     assert completed.stdout.count("\n") == 1
@@ -241,13 +242,13 @@ def test_exit_codes_from_piped_outputs(now, code, start):
 
 
 def test_piped_stdin_is_read_without_the_dash():
-    completed = gate("--now", "2027-11-10T12:00:00Z", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("--now", "2027-11-10T12:00:00Z", stdin=json.dumps(OUTPUTS))
     assert completed.returncode == 1
 
 
 def test_pending_handoffs_exit_1():
     outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
-    completed = gate("-", "--now", "2027-01-01T00:00:00Z", stdin=json.dumps(outputs))
+    completed = run_gate("-", "--now", "2027-01-01T00:00:00Z", stdin=json.dumps(outputs))
     assert completed.returncode == 1
     assert "hand-off is pending (druva-okta)" in completed.stdout
 
@@ -263,14 +264,14 @@ def test_pending_handoffs_exit_1():
     ids=["malformed", "not-an-object", "bad-date", "empty"],
 )
 def test_unusable_outputs_exit_3_with_the_reason_on_stderr(document, says):
-    completed = gate("-", stdin=document)
+    completed = run_gate("-", stdin=document)
     assert completed.returncode == 3
     assert completed.stdout == ""
     assert says in completed.stderr
 
 
 def test_json_mode_prints_one_object_and_keeps_the_exit_code():
-    completed = gate("-", "--json", "--now", "2027-11-25T00:00:00Z", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--json", "--now", "2027-11-25T00:00:00Z", stdin=json.dumps(OUTPUTS))
     assert completed.returncode == 2
     rendered = json.loads(completed.stdout)
     assert rendered["status"] == "expired"
@@ -278,7 +279,7 @@ def test_json_mode_prints_one_object_and_keeps_the_exit_code():
     assert rendered["daysLeft"] == -3
     assert "[secret]" not in completed.stdout
 
-    missing = gate("-", "--json", stdin=json.dumps({"expiresAt": "2027-11-22T09:30:00Z"}))
+    missing = run_gate("-", "--json", stdin=json.dumps({"expiresAt": "2027-11-22T09:30:00Z"}))
     assert missing.returncode == 3
     assert json.loads(missing.stdout)["problems"] == [
         "output rotateAfter is missing",
@@ -287,21 +288,23 @@ def test_json_mode_prints_one_object_and_keeps_the_exit_code():
 
 
 def test_a_bad_now_is_a_usage_error_that_never_exits_2():
-    completed = gate("-", "--now", "tomorrow", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--now", "tomorrow", stdin=json.dumps(OUTPUTS))
     assert completed.returncode == 3
     assert "--now" in completed.stderr
     assert "RFC 3339" in completed.stderr
 
 
 def test_dash_and_stack_together_are_a_usage_error():
-    completed = gate("-", "--stack", "prod", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--stack", "prod", stdin=json.dumps(OUTPUTS))
     assert completed.returncode == 3
     assert "either - (outputs on stdin) or --stack" in completed.stderr
 
 
 def test_without_input_the_gate_asks_pulumi_for_the_stacks_outputs(tmp_path):
     stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
-    completed = gate("--stack", "prod", "--now", "2027-01-01T00:00:00Z", path=stand_in.path_first())
+    completed = run_gate(
+        "--stack", "prod", "--now", "2027-01-01T00:00:00Z", path=stand_in.path_first()
+    )
     assert completed.returncode == 0, completed.stderr
     [call] = stand_in.calls()
     assert call["argv"][1:] == ["stack", "output", "--json", "--stack", "prod"]
@@ -310,7 +313,7 @@ def test_without_input_the_gate_asks_pulumi_for_the_stacks_outputs(tmp_path):
 
 def test_a_ci_runners_empty_stdin_falls_back_to_asking_pulumi(tmp_path):
     stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
-    completed = gate("--now", "2027-11-25T00:00:00Z", stdin="", path=stand_in.path_first())
+    completed = run_gate("--now", "2027-11-25T00:00:00Z", stdin="", path=stand_in.path_first())
     assert completed.returncode == 2
     assert [call["command"] for call in stand_in.calls()] == ["stack output --json"]
 
@@ -318,7 +321,7 @@ def test_a_ci_runners_empty_stdin_falls_back_to_asking_pulumi(tmp_path):
 def test_a_failing_pulumi_is_reported_with_its_message(tmp_path):
     failure = {"stack output": {"code": 255, "message": "error: no stack named 'prod' found"}}
     stand_in = pulumi_cli.install(tmp_path / "bin", {"fail": failure})
-    completed = gate("--stack", "prod", path=stand_in.path_first())
+    completed = run_gate("--stack", "prod", path=stand_in.path_first())
     assert completed.returncode == 3
     assert "failed with exit code 255: error: no stack named 'prod' found" in completed.stderr
 
@@ -326,7 +329,7 @@ def test_a_failing_pulumi_is_reported_with_its_message(tmp_path):
 def test_a_missing_pulumi_says_how_to_install_it_or_pipe_instead(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    completed = gate("--stack", "prod", path=str(empty))
+    completed = run_gate("--stack", "prod", path=str(empty))
     assert completed.returncode == 3
     assert "pulumi CLI is not on PATH" in completed.stderr
     assert "pulumi stack output --json | python -m providers.status -" in completed.stderr
@@ -349,19 +352,19 @@ EDGE_EXPIRY = json.dumps({**OUTPUTS, "expiresAt": "9999-12-31T23:30:00-01:00"})
     ids=["deep", "deep-value", "now-before-year-1", "expiry-after-9999"],
 )
 def test_unusable_input_exits_3_without_a_traceback(arguments, document, says):
-    completed = gate(*arguments, stdin=document)
+    completed = run_gate(*arguments, stdin=document)
     assert completed.returncode == 3, completed.stderr
     assert says in completed.stderr
     assert "Traceback" not in completed.stderr and completed.stdout == ""
 
 
 def test_a_crash_of_the_gate_itself_is_exit_3_in_one_sentence(monkeypatch, capsys):
-    def crash(document: object, now: datetime) -> status.Verdict:
+    def crash(document: object, now: datetime) -> gate.Verdict:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(status, "evaluate", crash)
+    monkeypatch.setattr(gate, "evaluate", crash)
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(OUTPUTS)))
-    assert status.main(["-"]) == status.UNUSABLE
+    assert status.main(["-"]) == gate.UNUSABLE
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == status.CRASHED.format(kind="RuntimeError")
@@ -373,8 +376,8 @@ def test_in_process_the_calendar_edges_are_unusable_not_due():
         {"expiresAt": "9999-12-31T23:30:00-01:00"},
         {"rotateAfter": "0001-01-01T00:00:00+01:00"},
     ):
-        verdict = status.evaluate({**OUTPUTS, **changes}, FINE)
-        assert verdict.exit_code == status.UNUSABLE
+        verdict = gate.evaluate({**OUTPUTS, **changes}, FINE)
+        assert verdict.exit_code == gate.UNUSABLE
 
 
 times = st.datetimes(

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from providers import targets
-from providers.settings import Problem
+from providers.core import apps, microsoft, texts
+from providers.core.settings import Problem
 
 SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 APP = "0oa1b2c3d4e5f6g7h8i9"
@@ -15,12 +15,12 @@ NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled
 
 
 def parse(**raw):
-    return targets.parse_targets(raw)
+    return apps.parse_apps(raw)
 
 
 def test_nothing_configured_is_fine():
     found, problems = parse()
-    assert problems == [] and found == targets.Targets()
+    assert problems == [] and found == apps.Apps()
 
 
 def test_a_full_configuration_is_parsed():
@@ -50,15 +50,15 @@ def test_a_full_configuration_is_parsed():
         ],
     )
     assert problems == []
-    assert found.azure_apps[0] == targets.AzureApp("druva", SP, None, ())
+    assert found.azure_apps[0] == apps.AzureApp("druva", SP, None, ())
     assert found.azure_apps[1].tenant == "contoso"
     assert found.azure_apps[1].extra_secrets == (
         ("SyncAll", "false"),
         ("SyncNotificationSettings", NOTIFY),
     )
     # No mode: manual, since Okta's API refuses tokens for Druva's OIN app.
-    assert found.okta_apps[0] == targets.OktaApp("okta-a", APP, None, "manual", None, 0)
-    assert found.okta_apps[1] == targets.OktaApp("okta-b", APP, "corp", "manual", FP, 1)
+    assert found.okta_apps[0] == apps.OktaApp("okta-a", APP, None, "manual", None, 0)
+    assert found.okta_apps[1] == apps.OktaApp("okta-b", APP, "corp", "manual", FP, 1)
     assert found.azure_tenants["contoso"].graph_url == "https://graph.microsoft.us"
     assert found.okta_orgs["corp"].org_url == "https://dev-123456.oktapreview.com"
 
@@ -215,8 +215,8 @@ def test_an_okta_org_defaults_to_okta_com():
     ],
 )
 def test_each_malformed_setting_names_its_key_path(raw, key, text):
-    found, problems = targets.parse_targets(raw)
-    assert found == targets.Targets(), "nothing half-parsed is returned"
+    found, problems = apps.parse_apps(raw)
+    assert found == apps.Apps(), "nothing half-parsed is returned"
     assert [problem.key for problem in problems] == [key], problems
     assert text in problems[0].message
     assert str(problems[0]).startswith(f"druva-scim:{key}: ")
@@ -239,7 +239,7 @@ def test_duplicate_names_are_refused_case_insensitively(section):
             {"name": "druva", **entry(3)},
         ]
     }
-    _, problems = targets.parse_targets(raw)
+    _, problems = apps.parse_apps(raw)
     assert [p.key for p in problems] == [f"{section}[2].name"]
     assert f"already used by {section}[0]" in problems[0].message
 
@@ -293,15 +293,18 @@ def test_problems_in_several_entries_are_all_reported():
 
 
 def test_manual_steps_name_the_console_the_app_and_the_exact_key():
-    app = targets.OktaApp("druva", APP, None, "manual", None, 3)
-    steps = targets.manual_steps(app, "https://acme.okta.com", FP)
+    app = apps.OktaApp("druva", APP, None, "manual", None, 3)
+    steps = texts.manual_steps(app.name, app.app_id, "https://acme.okta.com", FP, app.index)
     assert "pulumi stack output scimToken --show-secrets" in steps[0]
     assert "https://acme.okta.com/admin" in steps[1] and APP in steps[1]
     assert "Test API Credentials" in steps[3]
     assert steps[-1].endswith(
         f"'druva-scim:oktaApps[3].confirmedFingerprint' {FP} (commit it for review)"
     )
-    assert "your Okta org's Admin Console" in targets.manual_steps(app, None, FP)[1]
+    assert (
+        "your Okta org's Admin Console"
+        in texts.manual_steps(app.name, app.app_id, None, FP, app.index)[1]
+    )
 
 
 @pytest.mark.parametrize(
@@ -327,7 +330,7 @@ def test_every_azuread_environment_alias_finds_its_graph(environment, graph):
 
 def extra(secrets: object) -> list[Problem]:
     app = {"name": "a", "servicePrincipalId": SP, "extraSecrets": secrets}
-    return targets.parse_targets({"azureApps": [app]})[1]
+    return apps.parse_apps({"azureApps": [app]})[1]
 
 
 def test_notification_email_is_not_a_graph_key_and_the_message_says_where_it_lives():
@@ -347,11 +350,11 @@ def test_an_unknown_key_lists_the_valid_ones_and_a_wrong_case_gets_the_spelling(
 
 
 def test_every_key_of_graphs_enum_but_the_managed_ones_is_accepted():
-    secrets = {key: "x" for key in targets.SYNCHRONIZATION_SECRET_KEYS}
+    secrets = {key: "x" for key in microsoft.SYNCHRONIZATION_SECRET_KEYS}
     secrets["SyncNotificationSettings"] = NOTIFY
     assert extra(secrets) == []
-    assert "None" not in targets.SYNCHRONIZATION_SECRET_KEYS
-    assert not set(targets.MANAGED_SECRET_KEYS) & set(targets.SYNCHRONIZATION_SECRET_KEYS)
+    assert "None" not in microsoft.SYNCHRONIZATION_SECRET_KEYS
+    assert not set(microsoft.MANAGED_SECRET_KEYS) & set(microsoft.SYNCHRONIZATION_SECRET_KEYS)
 
 
 @pytest.mark.parametrize("value", ["ops@example.com", "[1]", "{" * 5000, '"on"'])
@@ -382,7 +385,7 @@ def test_an_app_in_a_china_tenant_is_refused_before_anything_is_registered():
         azureApps=[{"name": "a", "servicePrincipalId": SP, "tenant": "cn"}],
     )
     assert [problem.key for problem in problems] == ["azureApps[0].tenant"]
-    assert targets.UNDOCUMENTED_CLOUD in problems[0].message
+    assert microsoft.UNDOCUMENTED_CLOUD in problems[0].message
     assert found.azure_apps == ()
 
 
@@ -392,6 +395,6 @@ def test_the_readmes_example_configuration_is_valid():
     block = section[section.index("```yaml") + len("```yaml") : section.index("```\n", 10)]
     config = yaml.safe_load(block)["config"]
     raw = {key.removeprefix("druva-scim:"): value for key, value in config.items()}
-    found, problems = targets.parse_targets(raw)
+    found, problems = apps.parse_apps(raw)
     assert problems == []
     assert dict(found.azure_apps[0].extra_secrets)["SyncAll"] == "false"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers import lifecycle
-from providers.lifecycle import Phase
+from providers.core import lifecycle
+from providers.core.lifecycle import Phase
 from tests.scenarios import time_travel
 from tests.scenarios.record import Row
 from tests.support import ClockProvider

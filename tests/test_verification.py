@@ -14,8 +14,9 @@ from azure.core.credentials import AccessToken
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from providers import lifecycle, verification
-from providers.errors import ProviderError
+from providers import verification
+from providers.core import lifecycle
+from providers.core.errors import ProviderError
 from providers.host import UNKNOWN
 from providers.verification import (
     AzureProvisioningCheck,

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from azure.core.credentials import AccessToken, TokenCredential
 
-from providers.errors import ProviderError
+from providers.core.errors import ProviderError
 from providers.http import HttpPolicy
 from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
 from tests.support import FAST, FastProvider

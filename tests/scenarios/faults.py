@@ -45,8 +45,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from providers import lifecycle
-from providers.errors import ProviderError
+from providers.core import lifecycle
+from providers.core.errors import ProviderError
 from providers.scim_token import token_outputs
 from tests.scenarios.fast_providers import (
     GRAPH_BEARER,

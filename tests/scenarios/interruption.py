@@ -37,7 +37,8 @@ from typing import Any, ClassVar
 import grpc
 import pulumi
 
-from providers import lifecycle, okta_api, rotate
+from providers import okta_api, rotate
+from providers.core import lifecycle
 from providers.scim_token import token_outputs
 from providers.verification import AZURE_TYPE
 from tests import harness

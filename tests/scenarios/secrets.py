@@ -34,8 +34,9 @@ import dill
 import grpc
 from azure.core.credentials import AccessToken
 
-from providers import druva, lifecycle
-from providers.errors import ProviderError
+from providers import druva
+from providers.core import lifecycle
+from providers.core.errors import ProviderError
 from providers.http import new_session
 from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
 from tests.engine import ProviderHost, from_struct, serialized

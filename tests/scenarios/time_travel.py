@@ -26,7 +26,8 @@ from typing import Any
 
 import pulumi
 
-from providers import lifecycle, scim_token
+from providers import scim_token
+from providers.core import lifecycle
 from tests.harness import Run, run_program, unwrap
 from tests.scenarios.record import Row
 from tests.stand_ins.druva import DruvaScim

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from azure.core.credentials import TokenCredential
 
-from providers.errors import ProviderError
+from providers.core.errors import ProviderError
 from providers.handoff import OktaManualHandoffProvider
 from providers.http import HttpPolicy
 from providers.scim_token import ScimTokenProvider

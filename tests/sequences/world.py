@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from providers import lifecycle
+from providers.core import lifecycle
 from providers.handoff import TYPE_TOKEN as HANDOFF
 from providers.scim_token import TYPE_TOKEN as SCIM_TOKEN
 from providers.verification import AZURE_TYPE, OKTA_TYPE

@@ -1,6 +1,6 @@
-"""What the policy pack checks, as pure functions of plain data and `now`.
+"""Any process: what the policy pack checks, as pure functions of plain data and `now`.
 
-No pulumi-policy, no clock, no I/O: `policy.pack` turns the SDK's arguments into
+No pulumi-policy, no clock, no I/O: `policy/pack.py` turns the SDK's arguments into
 plain mappings (engine unknowns become `UNKNOWN`) and reports what these return.
 Every message names the resource, says what is wrong and what to do; none quotes
 the token.
@@ -12,17 +12,16 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from providers import lifecycle, settings
+from providers.core import lifecycle, resource_types, settings, texts
+from providers.core.texts import GITOPS_ANCHOR, ROTATION_ANCHOR, ROTATION_STEPS
 
-SCIM_TOKEN_TYPE = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
-# A type token, not a password.
-SYNCHRONIZATION_SECRET_TYPE = "azuread:index/synchronizationSecret:SynchronizationSecret"  # noqa: S105
-OKTA_CONNECTION_TYPE = "okta:app/connection:Connection"
-HANDOFF_TYPE = "pulumi-python:dynamic/druva:OktaManualHandoff"
+SCIM_TOKEN_TYPE = resource_types.SCIM_TOKEN
+SYNCHRONIZATION_SECRET_TYPE = resource_types.SYNCHRONIZATION_SECRET
+OKTA_CONNECTION_TYPE = resource_types.OKTA_CONNECTION
+HANDOFF_TYPE = resource_types.OKTA_HANDOFF
 
 DEFAULT_MAX_PENDING_HANDOFF_DAYS = 7
 MAX_SETTING_DAYS = lifecycle.MAX_LIFETIME_DAYS
-ROTATION_ANCHOR = "README.md#rotation"
 
 
 class Unknown:
@@ -59,11 +58,11 @@ def token_lifecycle(props: Props) -> lifecycle.Lifecycle | None:
     None when they cannot be known yet or are not readable; the provider's own
     check refuses unreadable dates, so a policy has nothing to add then.
     """
-    issued = _time(props.get("issuedAt"))
+    issued = lifecycle.parse_time_or_none(props.get("issuedAt"))
     if issued is None:
         return None
-    expires = _time(props.get("expiresAt"))
-    rotate_after = _time(props.get("rotateAfter"))
+    expires = lifecycle.parse_time_or_none(props.get("expiresAt"))
+    rotate_after = lifecycle.parse_time_or_none(props.get("rotateAfter"))
     if expires is not None and rotate_after is not None:
         return lifecycle.Lifecycle(issued, expires, rotate_after)
     lifetime = _whole(props.get("lifetimeDays", lifecycle.DEFAULT_LIFETIME_DAYS))
@@ -89,12 +88,10 @@ def rotation_due(props: Props, now: datetime, warning_days: int | None = None) -
     if warning_days is not None:
         with contextlib.suppress(OverflowError):  # an expiry in year 1: rotate_after says it
             since = min(since, life.expires_at - timedelta(days=warning_days))
-    return (
-        f"The Druva SCIM token{_fingerprint_note(props)} expires "
-        f"{lifecycle.format_date(life.expires_at)} ({_days(days_left)} left); rotation has "
-        f"been due since {lifecycle.format_date(since)}: {lifecycle.ROTATION_STEPS}. "
-        f"See {ROTATION_ANCHOR}."
+    due = lifecycle.rotation_due(
+        lifecycle.format_date(life.expires_at), days_left, since, _fingerprint(props)
     )
+    return f"{due} See {ROTATION_ANCHOR}."
 
 
 def expired(props: Props, now: datetime) -> str | None:
@@ -102,12 +99,12 @@ def expired(props: Props, now: datetime) -> str | None:
     life = token_lifecycle(props)
     if life is None or life.phase(now) is not lifecycle.Phase.EXPIRED:
         return None
-    ago = (now - life.expires_at) // timedelta(days=1)
-    when = "today" if ago == 0 else f"{_days(ago)} ago"
+    fingerprint = _fingerprint(props)
     return (
-        f"The Druva SCIM token{_fingerprint_note(props)} expired on "
-        f"{lifecycle.format_date(life.expires_at)} ({when}); Druva rejects it, so no user is "
-        f"provisioned until it is replaced: {lifecycle.ROTATION_STEPS}. See {ROTATION_ANCHOR}."
+        f"The Druva SCIM token{' ' + fingerprint if fingerprint else ''} expired on "
+        f"{lifecycle.format_date(life.expires_at)} ({lifecycle.ago(life.expires_at, now)}); "
+        "Druva rejects it, so no user is provisioned until it is replaced: "
+        f"{ROTATION_STEPS}. See {ROTATION_ANCHOR}."
     )
 
 
@@ -127,7 +124,7 @@ def secret_declaration(
         return (
             f"ScimToken {name!r} does not declare `scimToken` in additional_secret_outputs, so "
             "the token could be stored in plain text in the stack's state. Register it through "
-            "providers.scim_token.ScimToken, which declares it; see README.md#gitops."
+            f"providers.scim_token.ScimToken, which declares it; see {GITOPS_ANCHOR}."
         )
     if (
         resource_type == SYNCHRONIZATION_SECRET_TYPE
@@ -138,7 +135,7 @@ def secret_declaration(
             f"SynchronizationSecret {name!r} carries the Druva token (credential SecretToken) "
             "but does not declare `credentials` in additional_secret_outputs. Register it with "
             'pulumi.ResourceOptions(additional_secret_outputs=["credentials"]) and pass the '
-            "token as the ScimToken's secret output; see README.md#gitops."
+            f"token as the ScimToken's secret output; see {GITOPS_ANCHOR}."
         )
     if (
         resource_type == OKTA_CONNECTION_TYPE
@@ -149,7 +146,7 @@ def secret_declaration(
             f"Okta app Connection {name!r} carries the Druva token (profile.token) but does "
             "not declare `profile` in additional_secret_outputs. Register it with "
             'pulumi.ResourceOptions(additional_secret_outputs=["profile"]) and pass the token '
-            "as the ScimToken's secret output; see README.md#gitops."
+            f"as the ScimToken's secret output; see {GITOPS_ANCHOR}."
         )
     return None
 
@@ -162,7 +159,7 @@ def handoff_overdue(props: Props, now: datetime, max_days: int) -> str | None:
     since_text = props.get("pendingSince")
     if isinstance(since_text, Unknown):
         return None
-    since = _time(since_text)
+    since = lifecycle.parse_time_or_none(since_text)
     if since is None:
         return (
             f"The manual token hand-off to Okta app {app} is pending, but its pendingSince "
@@ -174,22 +171,32 @@ def handoff_overdue(props: Props, now: datetime, max_days: int) -> str | None:
         return None
     return (
         f"The manual token hand-off to Okta app {app} has been pending since "
-        f"{lifecycle.format_date(since)} ({_days(waited // timedelta(days=1))}, more than "
+        f"{lifecycle.format_date(since)} ({lifecycle.days(waited // timedelta(days=1))}, more than "
         f"maxPendingHandoffDays = {max_days}); until it is done Okta provisions nothing to "
         f"Druva. {_handoff_steps(props)}. See {ROTATION_ANCHOR}."
     )
 
 
 def _handoff_steps(props: Props) -> str:
+    """The manual hand-off's steps, as far as the state tells them (not the app's place in
+    oktaApps, which `pendingManualSteps` gives)."""
     expected = props.get("expectedFingerprint")
-    fingerprint = expected if isinstance(expected, str) else "<fingerprint>"
-    return (
-        "In the Okta Admin Console open Applications > the app > Provisioning > Integration > "
-        "Edit, paste the current token (`pulumi stack output scimToken --show-secrets`), Test "
-        "API Credentials, Save; then run `pulumi config set --path "
-        f"'druva-scim:oktaApps[N].confirmedFingerprint' {fingerprint}` for this app and commit "
-        "it (`pulumi stack output pendingManualSteps` lists the exact steps)"
+    org_url = props.get("orgUrl")
+    steps = texts.manual_steps(
+        _text(props.get("appName"), "the app"),
+        _text(props.get("appId"), "its app id"),
+        org_url if isinstance(org_url, str) else None,
+        _text(expected, "<fingerprint>"),
+        None,
     )
+    return (
+        f"{'; '.join(steps)} (`pulumi stack output pendingManualSteps` lists them with the "
+        "app's exact key)"
+    )
+
+
+def _text(value: object, otherwise: str) -> str:
+    return value if isinstance(value, str) else otherwise
 
 
 def _app_label(props: Props) -> str:
@@ -219,27 +226,14 @@ def _carries_profile_token(profile: object) -> bool:
     return profile.get("token") is not None or profile.get("authScheme") == "TOKEN"
 
 
-def _fingerprint_note(props: Props) -> str:
+def _fingerprint(props: Props) -> str | None:
     fingerprint = props.get("fingerprint")
-    if not isinstance(fingerprint, str):
-        token = props.get("scimToken")
-        fingerprint = lifecycle.fingerprint(token) if isinstance(token, str) and token else None
-    return f" {fingerprint}" if fingerprint else ""
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return lifecycle.parse_time(value)
-    except ValueError:
-        return None
+    if isinstance(fingerprint, str):
+        return fingerprint
+    token = props.get("scimToken")
+    return lifecycle.fingerprint(token) if isinstance(token, str) and token else None
 
 
 def _whole(value: object) -> int | None:
     number, reason = settings.whole_number(value, 0, lifecycle.MAX_LIFETIME_DAYS)
     return None if reason else number
-
-
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"

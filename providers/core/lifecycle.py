@@ -1,6 +1,8 @@
-"""The token's life as pure functions of a few timestamps.
+"""Any process: the token's life as pure functions of a few timestamps.
 
-No Pulumi, no HTTP, no clock: every function that needs "now" takes it.
+No Pulumi, no HTTP, no clock: every function that needs "now" takes it. The
+sentences about it that the program, the policy pack and the gate share are here
+too (`days`, `ago`, `rotation_due`).
 """
 
 from __future__ import annotations
@@ -10,17 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
+from providers.core.texts import ROTATION_STEPS
+
 DEFAULT_LIFETIME_DAYS = 365
 DEFAULT_ROTATE_BEFORE_DAYS = 30
 MAX_LIFETIME_DAYS = 365
 FINGERPRINT_HEX_DIGITS = 12
-# What to do once rotation is due or the token has expired; every message says it so.
-ROTATION_STEPS = (
-    "generate a new token in the Druva console (Users > User Provisioning > three-dot menu > "
-    "New Token), then at once run `python -m providers.rotate --stack <stack>` (or `pulumi "
-    "config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC "
-    "time>`, `pulumi up`); README, section Rotation"
-)
 # A console clock and a runner clock may disagree a little; more than this is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
 # Python's datetime covers these years; an instant outside them is refused, never an overflow.
@@ -130,13 +127,40 @@ def fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:FINGERPRINT_HEX_DIGITS]
 
 
+def parse_time_or_none(value: object) -> datetime | None:
+    """`parse_time` for a value that may be anything; None where it is not such a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
+def days(count: int) -> str:
+    """`1 day`, `11 days`."""
+    return f"{count} day{'' if count == 1 else 's'}"
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """How long ago `moment` was, in whole days: `today`, `2 days ago`."""
+    count = (now - moment) // timedelta(days=1)
+    return "today" if count == 0 else f"{days(count)} ago"
+
+
+def rotation_due(expiry: str, days_left: int, since: datetime, fingerprint: str | None) -> str:
+    """The one sentence that says rotation is due: `expiry` as the reader needs it (a time for
+    the program's warning, a date for the policy), `since` the day it became due."""
+    left = "less than a day" if days_left < 1 else days(days_left)
+    token = f"The Druva SCIM token {fingerprint}" if fingerprint else "The Druva SCIM token"
+    return (
+        f"{token} expires {expiry} ({left} left); rotation has been due since "
+        f"{format_date(since)}: {ROTATION_STEPS}."
+    )
+
+
 def rotation_warning(life: Lifecycle, now: datetime) -> str | None:
     """What `pulumi preview` and `pulumi up` say once rotation is due; None before that."""
     if life.phase(now) is not Phase.ROTATION_DUE:
         return None
-    days = life.days_left(now)
-    left = "less than a day" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
-    return (
-        f"The Druva SCIM token expires {format_time(life.expires_at)} ({left} left); rotation "
-        f"has been due since {format_date(life.rotate_after)}: {ROTATION_STEPS}."
-    )
+    return rotation_due(format_time(life.expires_at), life.days_left(now), life.rotate_after, None)

@@ -1,105 +1,36 @@
-"""The identity-provider apps that consume the token, validated from stack config.
+"""Any process: the apps (Azure and Okta) that receive the token, validated from stack config.
 
-Pure: no Pulumi, no HTTP. Every problem names its key path
+Pure: no Pulumi, no HTTP. "Apps" are the entries of `azureApps` and `oktaApps`,
+with the `azureTenants` and `oktaOrgs` they name. Every problem names its key path
 (`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix it.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.settings import Problem, shown, structure_problem
+from providers.core import microsoft
+from providers.core.microsoft import (
+    AZURE_ENVIRONMENTS,
+    UNDOCUMENTED_CLOUD,
+    UNDOCUMENTED_ENVIRONMENTS,
+)
+from providers.core.settings import Problem, kind, shown, structure_problem
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 OKTA_APP_ID = re.compile(r"^0oa[0-9A-Za-z]{10,30}$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-SECRET_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 OKTA_ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 FINGERPRINT = re.compile(r"^[0-9a-f]{12}$")
 HOST = re.compile(
     r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 
-# Written by this program from the token resource; an extra secret may not override them.
-MANAGED_SECRET_KEYS = ("BaseAddress", "SecretToken")
-# Graph's `synchronizationSecret` enum: the only keys the secrets API takes. Source: Microsoft
-# Graph v1.0 documentation, "synchronizationSecretKeyStringValuePair resource type" and the
-# synchronization enum values (learn.microsoft.com/graph/api/resources/
-# synchronization-synchronizationsecretkeystringvaluepair). Without the two written from the
-# token, and `None`, which names no secret.
-SYNCHRONIZATION_SECRET_KEYS = (
-    "UserName",
-    "Password",
-    "AppKey",
-    "ClientIdentifier",
-    "ClientSecret",
-    "SingleSignOnType",
-    "Sandbox",
-    "Url",
-    "Domain",
-    "ConsumerKey",
-    "ConsumerSecret",
-    "TokenKey",
-    "TokenExpiration",
-    "Oauth2AccessToken",
-    "Oauth2AccessTokenCreationTime",
-    "Oauth2RefreshToken",
-    "SyncAll",
-    "InstanceName",
-    "Oauth2ClientId",
-    "Oauth2ClientSecret",
-    "CompanyId",
-    "UpdateKeyOnSoftDelete",
-    "SynchronizationSchedule",
-    "SystemOfRecord",
-    "SandboxName",
-    "EnforceDomain",
-    "SyncNotificationSettings",
-    "SkipOutOfScopeDeletions",
-    "Oauth2AuthorizationCode",
-    "Oauth2RedirectUri",
-    "ApplicationTemplateIdentifier",
-    "Oauth2TokenExchangeUri",
-    "Oauth2AuthorizationUri",
-    "AuthenticationType",
-    "Server",
-    "PerformInboundEntitlementGrants",
-    "HardDeletesEnabled",
-    "SyncAgentCompatibilityKey",
-    "SyncAgentADContainer",
-    "ValidateDomain",
-    "TestReferences",
-    "ConnectionString",
-)
-NOTIFICATION_SETTINGS = (
-    "notification e-mails are set in SyncNotificationSettings, a JSON text such as "
-    '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
-)
-AZURE_ENVIRONMENTS = {
-    # azuread's `environment` setting (with its documented aliases) -> that cloud's Graph.
-    "global": "https://graph.microsoft.com",
-    "public": "https://graph.microsoft.com",
-    "usgovernment": "https://graph.microsoft.us",
-    "usgovernmentl4": "https://graph.microsoft.us",
-    "usgovernmentl5": "https://dod-graph.microsoft.us",
-    "dod": "https://dod-graph.microsoft.us",
-    "china": "https://microsoftgraph.chinacloudapi.cn",
-}
-# Graph documents validateCredentials and the synchronization secrets API for the global and
-# US government clouds only: in these the verification cannot be trusted to work.
-UNDOCUMENTED_ENVIRONMENTS = ("china",)
-UNDOCUMENTED_CLOUD = (
-    "Microsoft Graph does not document the synchronization secrets API or "
-    "validateCredentials for the China cloud (21Vianet), so druva-scim cannot write or verify "
-    "the token there; set the token in the Entra admin center by hand (README, section Azure "
-    "AD) and remove this app from druva-scim:azureApps"
-)
 OKTA_MODES = ("api", "manual")
-TARGET_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
+APP_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
 
 
 @dataclass(frozen=True)
@@ -147,7 +78,7 @@ class OktaApp:
 
 
 @dataclass(frozen=True)
-class Targets:
+class Apps:
     azure_apps: tuple[AzureApp, ...] = ()
     okta_apps: tuple[OktaApp, ...] = ()
     azure_tenants: Mapping[str, AzureTenant] = field(default_factory=dict)
@@ -166,14 +97,14 @@ class _Reader:
         if not isinstance(raw, list):
             problems.append(
                 Problem(
-                    key, f"must be a list of objects (YAML list or JSON array), not {_kind(raw)}"
+                    key, f"must be a list of objects (YAML list or JSON array), not {kind(raw)}"
                 )
             )
             return
         for index, entry in enumerate(raw):
             path = f"{key}[{index}]"
             if not isinstance(entry, dict):
-                problems.append(Problem(path, f"must be an object with keys, not {_kind(entry)}"))
+                problems.append(Problem(path, f"must be an object with keys, not {kind(entry)}"))
                 continue
             self.entries.append((path, entry, index))
 
@@ -203,9 +134,7 @@ class _Reader:
             return None
         return value.strip()
 
-    def unique_targets(
-        self, entries: list[tuple[str, str | None, str]], key: str, scope: str
-    ) -> None:
+    def unique_apps(self, entries: list[tuple[str, str | None, str]], key: str, scope: str) -> None:
         """Two entries for one app would overwrite each other's credentials on every run."""
         seen: dict[tuple[str | None, str], str] = {}
         for path, where, value in entries:
@@ -237,10 +166,10 @@ class _Reader:
                 seen[folded] = path
 
 
-def parse_targets(raw: Mapping[str, object]) -> tuple[Targets, list[Problem]]:
+def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
     """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
     problems: list[Problem] = []
-    deep = {key for key in TARGET_KEYS if structure_problem(raw.get(key))}
+    deep = {key for key in APP_KEYS if structure_problem(raw.get(key))}
     problems.extend(Problem(key, str(structure_problem(raw.get(key)))) for key in sorted(deep))
     raw = {key: value for key, value in raw.items() if key not in deep}
     tenants = _azure_tenants(_Reader("azureTenants", raw.get("azureTenants"), problems))
@@ -248,8 +177,8 @@ def parse_targets(raw: Mapping[str, object]) -> tuple[Targets, list[Problem]]:
     azure = _azure_apps(_Reader("azureApps", raw.get("azureApps"), problems), tenants)
     okta = _okta_apps(_Reader("oktaApps", raw.get("oktaApps"), problems), orgs)
     if problems:
-        return Targets(), problems
-    return Targets(tuple(azure), tuple(okta), tenants, orgs), []
+        return Apps(), problems
+    return Apps(tuple(azure), tuple(okta), tenants, orgs), []
 
 
 def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
@@ -347,7 +276,7 @@ def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[Azu
             apps.append(AzureApp(name, sp_id.lower(), tenant, extra))
             placed.append((path, apps[-1]))
     reader.unique_names(names)
-    reader.unique_targets(
+    reader.unique_apps(
         [(path, app.tenant, app.service_principal_id) for path, app in placed],
         "servicePrincipalId",
         "tenant",
@@ -403,7 +332,7 @@ def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
             apps.append(OktaApp(name, app_id, org, str(mode), confirmed, index))
             placed.append((path, apps[-1]))
     reader.unique_names(names)
-    reader.unique_targets([(path, app.org, app.app_id) for path, app in placed], "appId", "org")
+    reader.unique_apps([(path, app.org, app.app_id) for path, app in placed], "appId", "org")
     return apps
 
 
@@ -438,14 +367,12 @@ def _extra_secrets(reader: _Reader, path: str, value: object) -> tuple[tuple[str
     if value is None:
         return ()
     if not isinstance(value, dict):
-        reader.problems.append(
-            Problem(path, f"must be an object of key: value, not {_kind(value)}")
-        )
+        reader.problems.append(Problem(path, f"must be an object of key: value, not {kind(value)}"))
         return None
     pairs: list[tuple[str, str]] = []
     ok = True
     for key, item in sorted(value.items(), key=lambda pair: str(pair[0])):
-        problem = _extra_secret_problem(str(key), item)
+        problem = microsoft.extra_secret_problem(str(key), item)
         if problem:
             name = str(key)
             where = f"{path}.{name}" if len(name) <= 64 and name.isprintable() else shown(name)
@@ -454,60 +381,3 @@ def _extra_secrets(reader: _Reader, path: str, value: object) -> tuple[tuple[str
         else:
             pairs.append((key, item))
     return tuple(pairs) if ok else None
-
-
-def _extra_secret_problem(key: str, item: object) -> str | None:
-    if key in MANAGED_SECRET_KEYS:
-        return "is written by druva-scim from the token; remove it here"
-    if key not in SYNCHRONIZATION_SECRET_KEYS:
-        spelled = [known for known in SYNCHRONIZATION_SECRET_KEYS if known.lower() == key.lower()]
-        hint = (
-            f"spell it {spelled[0]}; "
-            if spelled
-            else f"{NOTIFICATION_SETTINGS}; "
-            if "notification" in key.lower()
-            else ""
-        )
-        return f"is not a key of Graph's synchronization secrets; {hint}the keys are " + ", ".join(
-            SYNCHRONIZATION_SECRET_KEYS
-        )
-    if not isinstance(item, str):
-        quoted = json.dumps(item) if isinstance(item, bool | int | float) else "its value"
-        return f"must be a string, not {_kind(item)}; quote it in the stack file ({quoted!r})"
-    if key == "SyncNotificationSettings" and not isinstance(_json_object(item), dict):
-        return f"must be a JSON object in a string: {NOTIFICATION_SETTINGS}"
-    return None
-
-
-def _json_object(text: str) -> object:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-_KINDS: dict[type, str] = {
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true/false",
-    list: "a list",
-    dict: "an object",
-}
-
-
-def _kind(value: object) -> str:
-    return _KINDS.get(type(value), type(value).__name__)
-
-
-def manual_steps(app: OktaApp, org_url: str | None, fingerprint: str) -> list[str]:
-    """What an admin does by hand for one manual Okta app, in order."""
-    console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
-    key = f"druva-scim:oktaApps[{app.index}].confirmedFingerprint"
-    return [
-        "Read the current token: pulumi stack output scimToken --show-secrets",
-        f"Open {console} > Applications > Applications > {app.name} ({app.app_id})",
-        "Provisioning > Integration > Edit",
-        "Paste the token into API Token, click Test API Credentials, then Save",
-        f"Confirm: pulumi config set --path '{key}' {fingerprint} (commit it for review)",
-    ]

@@ -1,4 +1,4 @@
-"""Validation of the token's settings, shared by the program and the provider's check.
+"""Any process: validation of the token's settings, shared by the program and the provider's check.
 
 Pure: no Pulumi, no HTTP. Values arrive as Pulumi gives them, strings from stack
 config or numbers from the engine, and leave typed and normalised, or as
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from providers import lifecycle, redaction
+from providers.core import lifecycle, redaction
+from providers.core.texts import NAMESPACE, ROTATION_STEPS
 
-NAMESPACE = "druva-scim"
 CLOUD_TENANT_URLS = {
     "standard": "https://apis.druva.com/insync/scim",
     # Documented by Druva (help.druva.com articles 8806987 and 8807071).
@@ -246,8 +246,7 @@ def expired_problem(issued: datetime, lifetime_days: int, now: datetime) -> str 
         return None
     return (
         f"the token issued {lifecycle.format_time(issued)} expired on "
-        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: "
-        + lifecycle.ROTATION_STEPS
+        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: " + ROTATION_STEPS
     )
 
 
@@ -305,3 +304,18 @@ def token_settings(
     if problems or url is None or lifetime is None or rotate_before is None:
         return None, problems
     return TokenSettings(url, issued, lifetime, rotate_before), []
+
+
+_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def kind(value: object) -> str:
+    """What a value from stack config is, in words: `a string`, `a list`, ..."""
+    return _KINDS.get(type(value), type(value).__name__)

@@ -1,0 +1,61 @@
+"""Any process: the sentences a user reads in more than one place, written once here.
+
+Messages are built where they are raised; what two of them share (the rotation
+steps, a manual hand-off's steps, the Graph permissions, how to sign in, where
+the README explains it) comes from here, so that the words cannot drift apart.
+"""
+
+from __future__ import annotations
+
+NAMESPACE = "druva-scim"
+"""The stack config namespace: `pulumi config set druva-scim:KEY VALUE`."""
+
+ROTATION_ANCHOR = "README.md#rotation"
+GITOPS_ANCHOR = "README.md#gitops"
+
+ROTATION_STEPS = (
+    "generate a new token in the Druva console (Users > User Provisioning > three-dot menu > "
+    "New Token), then at once run `python -m providers.rotate --stack <stack>` (or `pulumi "
+    "config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC "
+    "time>`, `pulumi up`); README, section Rotation"
+)
+"""What to do once rotation is due or the token has expired; every such message says it so."""
+
+GRAPH_PERMISSIONS = (
+    "the application permission Application.ReadWrite.OwnedBy with the identity running "
+    "`pulumi up` added as an owner of the enterprise app, or Synchronization.ReadWrite.All; "
+    "either needs admin consent (README, section Verification)"
+)
+"""What the identity running `pulumi up` needs in Microsoft Graph, for writing and checking."""
+
+AZURE_SIGN_IN = (
+    "ARM_TENANT_ID and ARM_CLIENT_ID with ARM_CLIENT_SECRET, or ARM_USE_OIDC=true with an "
+    "OIDC token (README, section Verification)"
+)
+OKTA_SIGN_IN = (
+    "OKTA_API_TOKEN, or OKTA_API_CLIENT_ID with OKTA_API_PRIVATE_KEY, OKTA_API_PRIVATE_KEY_ID "
+    "and OKTA_API_SCOPES (README, section Verification)"
+)
+
+LATER = "run `pulumi up` again later"
+"""The advice when a service is down or throttling after every retry: nothing changed."""
+
+
+def confirm_key(index: int | None) -> str:
+    """The setting that records a manual hand-off; `N` where the app's place is unknown."""
+    return f"{NAMESPACE}:oktaApps[{'N' if index is None else index}].confirmedFingerprint"
+
+
+def manual_steps(
+    app_name: str, app_id: str, org_url: str | None, fingerprint: str, index: int | None
+) -> list[str]:
+    """What an admin does by hand for one manual Okta app, in order."""
+    console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
+    return [
+        "Read the current token: pulumi stack output scimToken --show-secrets",
+        f"Open {console} > Applications > Applications > {app_name} ({app_id})",
+        "Provisioning > Integration > Edit",
+        "Paste the token into API Token, click Test API Credentials, then Save",
+        f"Confirm: pulumi config set --path '{confirm_key(index)}' {fingerprint} "
+        "(commit it for review)",
+    ]
