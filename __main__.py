@@ -1,4 +1,4 @@
-"""druva-scim: the Druva SCIM token, checked, wired into the identity providers, watched.
+"""Program: the Druva SCIM token, checked, wired into every Azure and Okta app, watched.
 
 A table of contents; each step lives in providers/program.py.
 """
@@ -9,5 +9,5 @@ config = program.load_config()
 token = program.scim_token(config)
 program.warn_when_rotation_is_due(token)
 program.export_token(token)
-apps = program.consumers(config, token)
-program.export_consumers(apps)
+apps = program.wire_apps(config, token)
+program.export_apps(apps)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pulumi.runtime.proto import provider_pb2
 
 from bench.report import Figure
-from providers.scim_token import ScimTokenProvider
+from providers.druva.token import ScimTokenProvider
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.stand_ins.druva import DruvaScim
 from tests.stand_ins.server import Reply

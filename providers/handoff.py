@@ -1,89 +1,12 @@
-"""A manual Okta hand-off, tracked in the stack: which token an admin still has to paste.
+"""Provider host: frozen. The address existing stacks' state names for the hand-off's provider.
 
-Okta's connection API accepts tokens only for the integrations it lists, so a
-custom SCIM app gets its token by hand in the Admin Console. This resource
-remembers since when the current token has been waiting for that, so warnings,
-the gate and the policy pack can say how long. It calls nothing: no network.
+Every stack with a manual Okta app holds, in its OktaManualHandoff's `__provider`,
+a pickle of `providers.handoff.OktaManualHandoffProvider` by reference; the
+provider host imports this module to unpickle it on `pulumi refresh` and `pulumi
+destroy`. Keep this module importable, with this name, forever
+(tests/test_existing_stacks.py). The class lives in `providers.okta.handoff`.
 """
 
-from __future__ import annotations
+from providers.okta.handoff import OktaManualHandoffProvider
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-import pulumi
-from pulumi import dynamic
-
-from providers.core import lifecycle
-from providers.host import StatelessProvider
-
-TYPE_TOKEN = "pulumi-python:dynamic/druva:OktaManualHandoff"  # noqa: S105  (a type token)
-INPUT_KEYS = ("appName", "appId", "orgUrl", "expectedFingerprint", "confirmedFingerprint")
-
-
-class OktaManualHandoffProvider(StatelessProvider):
-    """Pure bookkeeping: no network in any step."""
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = any(olds.get(key) != news.get(key) for key in INPUT_KEYS)
-        return dynamic.DiffResult(changes=changed, replaces=[], delete_before_replace=False)
-
-    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(
-            id_=f"{props['appId']}-handoff", outs=handoff_state({}, props, self.now())
-        )
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        return dynamic.UpdateResult(handoff_state(olds, news, self.now()))
-
-
-def handoff_state(
-    olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """Pending while the confirmed fingerprint differs; the clock starts when the token changes."""
-    pending = news.get("confirmedFingerprint") != news.get("expectedFingerprint")
-    same_wait = (
-        olds.get("pending") is True
-        and olds.get("expectedFingerprint") == news.get("expectedFingerprint")
-        and isinstance(olds.get("pendingSince"), str)
-    )
-    since = olds["pendingSince"] if same_wait else lifecycle.format_time(now)
-    return {
-        **{key: news.get(key) for key in INPUT_KEYS},
-        "pending": pending,
-        "pendingSince": since if pending else None,
-    }
-
-
-@dataclass(frozen=True)
-class OktaManualHandoffArgs:
-    app_name: str
-    app_id: str
-    org_url: str | None
-    expected_fingerprint: pulumi.Input[str]
-    """The fingerprint of the token the stack holds now."""
-    confirmed_fingerprint: str | None
-    """The fingerprint an admin confirmed pasting (config `confirmedFingerprint`)."""
-
-
-class OktaManualHandoff(dynamic.Resource, module="druva", name="OktaManualHandoff"):
-    """One Okta app whose token is pasted by hand; pending until its fingerprint is confirmed."""
-
-    pending: pulumi.Output[bool]
-    pendingSince: pulumi.Output[str | None]
-
-    def __init__(
-        self, name: str, args: OktaManualHandoffArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        props = {
-            "appName": args.app_name,
-            "appId": args.app_id,
-            "orgUrl": args.org_url,
-            "expectedFingerprint": args.expected_fingerprint,
-            "confirmedFingerprint": args.confirmed_fingerprint,
-            "pending": None,
-            "pendingSince": None,
-        }
-        super().__init__(OktaManualHandoffProvider(), name, props, opts)
+__all__ = ["OktaManualHandoffProvider"]

@@ -1,47 +1,31 @@
-"""One HTTP policy for every vendor: bounded retries, bounded waits, no redirects.
+"""Provider host: one HTTP policy for every vendor, one call, and one client base with the ladder.
 
 Retries, backoff and `Retry-After` are urllib3's `Retry` behind a requests
-`HTTPAdapter`; this module only chooses the numbers and turns what is left
-after the retries into messages a person can act on.
-
-Timeouts bound each wait for a byte, not a call: a server that trickles its
-answer a byte at a time would hold a call forever. So every provider operation
-runs under one deadline (`deadline`), which every request, retry and pause in it
-shares: pauses never reach past it, no retry starts after it, and at the deadline
-a watchdog shuts down the operation's sockets, so that a blocked read returns at once.
+`HTTPAdapter` (bounded by the operation's deadline, `providers.deadline`); this
+module only chooses the numbers and turns what is left after the retries into
+messages a person can act on. `Client` is what each vendor's client builds on:
+the one ladder from an unwanted answer's status to its cause
+(`providers.core.errors.cause`), each vendor supplying its own words for each.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import ssl
-import threading
-import time
-from collections.abc import Collection, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
-import urllib3.poolmanager
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
-from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from providers.core import redaction
-from providers.core.errors import ProviderError
+from providers.core.errors import Cause, DeadlineError, ProviderError, cause
+from providers.deadline import OPERATION_SECONDS, DeadlineAdapter, bounded, deadline, overrun
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-OPERATION_SECONDS = 120.0
-"""The bound on one provider operation (create, read, update, check), every call in it included."""
-WATCHDOG_NAME = "druva-scim-deadline"
 
 
 @dataclass(frozen=True)
@@ -114,238 +98,6 @@ def new_session(
     return session
 
 
-# --- the deadline --------------------------------------------------------------------------
-
-
-class DeadlineError(ProviderError):
-    """The operation's deadline passed, or would pass during the next pause."""
-
-
-def overrun(seconds: float, what: str = "The service") -> DeadlineError:
-    return DeadlineError(
-        f"{what} did not finish within {seconds:g} s, every attempt and pause included "
-        "(the bound on one operation); it may be overloaded, or something between may be "
-        "holding the connection open: run again"
-    )
-
-
-class Deadline:
-    """The end of one operation and the connections to cut when it comes.
-
-    The watchdog thread starts with the first connection watched, so an operation
-    that sends nothing costs no thread.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._ends = time.monotonic() + seconds
-        self._lock = threading.Lock()
-        self._watched: set[WatchedConnection] = set()
-        self._watchdog: threading.Timer | None = None
-        self.expired = False
-        """Set by the watchdog: the operation's sockets were shut down, answers may be cut."""
-
-    def remaining(self) -> float:
-        return self._ends - time.monotonic()
-
-    def passed(self) -> bool:
-        return self.expired or self.remaining() <= 0
-
-    def watch(self, connection: WatchedConnection) -> None:
-        with self._lock:
-            if not self.expired:
-                self._watched.add(connection)
-                if self._watchdog is None:
-                    self._watchdog = threading.Timer(max(self.remaining(), 0.0), self._expire)
-                    self._watchdog.name = WATCHDOG_NAME
-                    self._watchdog.daemon = True
-                    self._watchdog.start()
-                return
-        connection.abort()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            watched, self._watched = self._watched, set()
-        for connection in watched:
-            connection.abort()
-
-    def close(self) -> None:
-        """Stop the watchdog and wait for it: no thread outlives the operation."""
-        with self._lock:
-            watchdog, self._watched = self._watchdog, set()
-        if watchdog is not None:
-            watchdog.cancel()
-            watchdog.join()
-
-
-_active: ContextVar[Deadline | None] = ContextVar("druva_scim_deadline", default=None)
-
-
-def within_deadline(pause: float) -> None:
-    """Raise DeadlineError if a pause of `pause` seconds would reach the deadline: waiting
-    only to give up would hold the stack lock for nothing."""
-    bound = _active.get()
-    if bound is not None and pause >= bound.remaining():
-        raise overrun(bound.seconds)
-
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
-    """Run the block under a deadline `seconds` from now; inside one already running,
-    the outer one holds (one operation has one bound)."""
-    current = _active.get()
-    if current is not None:
-        yield current
-        return
-    bound = Deadline(seconds)
-    reset = _active.set(bound)
-    try:
-        yield bound
-    finally:
-        _active.reset(reset)
-        bound.close()
-
-
-class WatchedConnection(HTTPConnection):
-    """A connection the deadline can cut from the watchdog's thread.
-
-    It keeps a duplicate of its socket's descriptor: shutting that down ends a read
-    blocked on the socket at once, and it survives TLS wrapping, which detaches the
-    socket object that `_new_conn` returns (even during the handshake).
-    """
-
-    _handle: socket.socket | None = None
-
-    def _new_conn(self) -> socket.socket:
-        bound = _active.get()
-        if bound is not None:
-            left = bound.remaining()
-            if left <= 0:
-                raise ConnectTimeoutError(self, "not connected: the deadline has passed")
-            if isinstance(self.timeout, int | float):
-                self.timeout = min(self.timeout, left)
-        sock = super()._new_conn()
-        self._drop_handle()
-        self._handle = sock.dup()
-        if bound is not None:
-            bound.watch(self)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        # A pooled connection serves the next call too: it joins that call's deadline.
-        bound = _active.get()
-        if bound is not None:
-            bound.watch(self)
-        super().request(*args, **kwargs)
-
-    def abort(self) -> None:
-        handle = self._handle
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                handle.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._drop_handle()
-
-    def _drop_handle(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            handle.close()
-
-
-class WatchedHTTPSConnection(WatchedConnection, HTTPSConnection):
-    pass
-
-
-class WatchedPool(HTTPConnectionPool):
-    ConnectionCls = WatchedConnection
-
-
-class WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = WatchedHTTPSConnection
-
-
-WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {
-    "http": WatchedPool,
-    "https": WatchedHTTPSPool,
-}
-
-
-class DeadlineAdapter(HTTPAdapter):
-    """requests' adapter with connections the deadline can cut, direct or through a proxy."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        # A SOCKS manager brings pool classes of its own: only urllib3's plain ones are swapped.
-        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
-            manager.pool_classes_by_scheme = WATCHED_POOLS
-        return manager
-
-
-class BoundedRetry(Retry):
-    """urllib3's Retry, within the operation's deadline.
-
-    No pause reaches past the deadline (if it would, the call gives up at once), no
-    attempt starts after it, and a Retry-After that is not a number of seconds or a
-    date (`soon`, `-5`) means the policy's backoff instead of an exception.
-    """
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: ConnectionPool | None = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Self:
-        bound = _active.get()
-        if bound is not None and bound.passed():
-            if response is not None:
-                response.close()  # half read, perhaps: not one for the pool
-            raise overrun(bound.seconds)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:
-            return None
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        # urllib3's order: the server's Retry-After when it gives one, else the backoff.
-        pause = None
-        if self.respect_retry_after_header and response is not None:
-            pause = self.get_retry_after(response)
-        if not pause:
-            pause = self.get_backoff_time()
-        within_deadline(pause)
-        if pause > 0:
-            time.sleep(pause)
-
-
-_BOUNDED: dict[type[Retry], type[BoundedRetry]] = {}
-
-
-def bounded(retry_class: type[Retry]) -> type[BoundedRetry]:
-    """`retry_class` that also keeps to the deadline; a vendor's own Retry (OktaRetry)
-    keeps what it adds."""
-    if issubclass(retry_class, BoundedRetry):
-        return retry_class
-    if retry_class not in _BOUNDED:
-        made = type(f"Bounded{retry_class.__name__}", (BoundedRetry, retry_class), {})
-        _BOUNDED[retry_class] = cast(type[BoundedRetry], made)
-    return _BOUNDED[retry_class]
-
-
 class HeaderAuth(requests.auth.AuthBase):
     """Sets the Authorization header; passing it as `auth` also keeps ~/.netrc out."""
 
@@ -409,7 +161,7 @@ def call(
     its form body instead). The call keeps to the operation's deadline, or to one
     of its own (`policy.deadline_seconds`) outside an operation.
     """
-    where = f"{what} at {_origin(url)}"
+    where = f"{what} at {origin(url)}"
     with deadline(policy.deadline_seconds) as bound:
         try:
             answer = _exchange(
@@ -465,7 +217,7 @@ def _exchange(
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             redaction.redact(
-                f"{what} at {_origin(url)} presented a TLS certificate this machine does "
+                f"{what} at {origin(url)} presented a TLS certificate this machine does "
                 f"not trust or that does not match the host ({_reason(error)}); check the URL",
                 redact,
             )
@@ -478,7 +230,7 @@ def _exchange(
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
         raise ProviderError(
             redaction.redact(
-                f"{what} at {_origin(url)} could not be reached after {policy.attempts} "
+                f"{what} at {origin(url)} could not be reached after {policy.attempts} "
                 f"attempts within {policy.worst_case_seconds():.0f} s ({_kind(error)}); "
                 "check the URL and the network, then run again",
                 redact,
@@ -498,7 +250,7 @@ def _exchange(
         except (requests.exceptions.RequestException, ConnectionError) as error:
             raise ProviderError(
                 redaction.redact(
-                    f"{what} at {_origin(url)} broke off its answer ({_kind(error)}); run again",
+                    f"{what} at {origin(url)} broke off its answer ({_kind(error)}); run again",
                     redact,
                 )
             ) from None
@@ -523,9 +275,10 @@ def _history(response: requests.Response) -> tuple[Any, ...]:
     return tuple(getattr(retries, "history", ()) or ())
 
 
-def _origin(url: str) -> str:
-    head, _, rest = url.partition("://")
-    return f"{head}://{rest.split('/', 1)[0]}"
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL: where a credential goes, as messages name it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _kind(error: BaseException) -> str:
@@ -557,14 +310,86 @@ def _first_arg(error: BaseException) -> BaseException | None:
     return None
 
 
-def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:
-    """A vendor's text on one line, without `secrets`, cut between words to `limit` characters.
+class Client:
+    """One vendor's API as druva-scim calls it: a session under a policy, the credential it
+    sends, the secrets kept out of every message, and the one ladder (`failure`) that says
+    what an unwanted answer means in the vendor's words (`unauthorized`, ...)."""
 
-    Redacted before it is cut: a cut secret is harder to recognise than a whole one.
-    """
-    line = redaction.redact(" ".join(text.split()), secrets)
-    if len(line) <= limit:
-        return line
-    cut = line[: limit + 1]
-    kept = cut.rsplit(" ", 1)[0] if " " in cut else ""
-    return f"{kept} …" if kept else "…"
+    what: ClassVar[str]
+    """The service as messages name it, e.g. "Microsoft Graph"."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        policy: HttpPolicy,
+        authorization: str | None,
+        secrets: Collection[str] = (),
+    ) -> None:
+        self.session = session
+        self.policy = policy
+        self._authorization = authorization
+        self.secrets = tuple(secrets)
+        """Removed from every message: the credential sent, the token the vendor may echo."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}([redacted])"
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Answer:
+        return call(
+            self.session,
+            method,
+            url,
+            policy=self.policy,
+            what=self.what,
+            authorization=self._authorization,
+            headers=headers,
+            json_body=json_body,
+            params=params,
+            redact=self.secrets,
+        )
+
+    def failure(self, answer: Answer, doing: str) -> ProviderError:
+        """The one ladder: the cause of `answer`'s status, in this vendor's words.
+        `doing` says what was asked ("list the provisioning jobs"), for those words."""
+        words: dict[Cause, Callable[[Answer, str, str], ProviderError]] = {
+            Cause.UNAUTHORIZED: self.unauthorized,
+            Cause.FORBIDDEN: self.forbidden,
+            Cause.NOT_FOUND: self.not_found,
+            Cause.REDIRECTED: self.redirected,
+            Cause.UNAVAILABLE: self.unavailable,
+            Cause.UNEXPECTED: self.unexpected,
+        }
+        return words[cause(answer.status)](answer, self.detail(answer), doing)
+
+    def detail(self, answer: Answer) -> str:
+        """`: <the vendor's own error text>`, scrubbed of `secrets`; "" when it sent none."""
+        return ""
+
+    # Each vendor's words, one method per cause; `detail` is what `detail()` made of the body.
+
+    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        raise NotImplementedError
+
+    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        raise NotImplementedError
+
+    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        raise NotImplementedError
+
+    def redirected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        """No credential follows a redirect: by default, an answer like any unexpected one."""
+        return self.unexpected(answer, detail, doing)
+
+    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        raise NotImplementedError
+
+    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
+        raise NotImplementedError

@@ -20,7 +20,10 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import handoff, program, scim_token
+from providers import program
+from providers.core.clock import FixedClock
+from providers.druva import token as scim_token
+from providers.okta import handoff
 from tests.support import ClockProvider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,14 +230,14 @@ def run_program(
     )
 
     error: BaseException | None = None
-    real_clock = program.current_time
-    program.current_time = lambda: now
+    real_clock = program.clock
+    program.clock = FixedClock(now)
     try:
         _sync_await(run_pulumi_func(lambda: _run_path(main)))
     except Exception as raised:  # the run's outcome is the result, whatever it is
         error = raised
     finally:
-        program.current_time = real_clock
+        program.clock = real_clock
 
     exports: dict[str, Any] = {}
     secret_exports: set[str] = set()

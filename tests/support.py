@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from providers.core import lifecycle
+from providers.core.clock import FixedClock
+from providers.druva.token import ScimTokenProvider
 from providers.http import HttpPolicy
-from providers.scim_token import ScimTokenProvider
 
 # Recognisable, so that a scan of everything observable can look for it.
 TOKEN = "dRuVa-TeSt-ToKeN-7f3a9c1e5b2d4f60a8e7c9b1d3f5a7c9"
@@ -52,10 +53,7 @@ class ClockProvider(FastProvider):
 
     def __init__(self, now: datetime | None = None) -> None:
         super().__init__()
-        self.moment = now or datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
+        self.clock = FixedClock(now or datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
 
 
 PICKLER_PATCHES = ("_batch_setitems", "save_dict")

@@ -10,7 +10,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from providers import program
+from providers import wiring
 from providers.core.microsoft import UNDOCUMENTED_CLOUD
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.support import OTHER_TOKEN, TOKEN
@@ -414,7 +414,7 @@ def test_a_target_is_verified_only_once_its_check_confirmed_this_token():
     assert states == {"azure": "verified", "okta-api": "connection-enabled"}
 
     def state(recorded: str) -> str:
-        output = program._confirmed(pulumi.Output.from_input(recorded), "0123456789ab")
+        output = wiring.confirmed(pulumi.Output.from_input(recorded), "0123456789ab")
         return str(_sync_await(output.future()))
 
     assert state("0123456789ab") == "verified"
@@ -425,10 +425,10 @@ def test_without_error_hooks_in_the_cli_the_connection_is_registered_plainly():
     run_program(config())  # leaves the mocks' settings in place
     features = runtime_settings.SETTINGS.monitor_features
     feature = resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS
-    assert program._error_hooks("hook", lambda errors: None) is not None
+    assert wiring.error_hooks("hook", lambda errors: None) is not None
     features.discard(feature)
     try:
-        assert program._error_hooks("hook", lambda errors: None) is None
+        assert wiring.error_hooks("hook", lambda errors: None) is None
     finally:
         features.add(feature)
 
@@ -476,8 +476,8 @@ def test_the_okta_refusal_hook_is_registered_only_for_a_cli_from_3_244(satisfied
     real = runtime_settings.SETTINGS.engine
     runtime_settings.SETTINGS.engine = engine
     try:
-        assert program.error_hooks_supported() is hooked
-        assert (program._error_hooks("hook", lambda errors: None) is not None) is hooked
+        assert wiring.error_hooks_supported() is hooked
+        assert (wiring.error_hooks("hook", lambda errors: None) is not None) is hooked
     finally:
         runtime_settings.SETTINGS.engine = real
     assert engine.ranges and set(engine.ranges) == {">=3.244.0"}
@@ -486,7 +486,7 @@ def test_the_okta_refusal_hook_is_registered_only_for_a_cli_from_3_244(satisfied
 def test_under_mocks_without_a_cli_the_monitor_feature_decides():
     run_program(config())
     assert not hasattr(runtime_settings.SETTINGS.engine, "RequirePulumiVersion")
-    assert program.error_hooks_supported() is True
+    assert wiring.error_hooks_supported() is True
 
 
 def test_an_azure_app_on_a_china_default_provider_is_refused_before_registering():

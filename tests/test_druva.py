@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from providers import druva as client
 from providers.core.errors import ProviderError, TokenRejectedError
+from providers.druva import client
 from providers.http import new_session
 from tests.stand_ins.druva import DruvaScim, scim_error
 from tests.stand_ins.server import Reply, StandIn, closed_port

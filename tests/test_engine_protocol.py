@@ -7,7 +7,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from providers.scim_token import ScimTokenProvider
+from providers.druva.token import ScimTokenProvider
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.stand_ins.druva import DruvaScim
 from tests.support import ISSUED_YESTERDAY, OTHER_TOKEN, TOKEN, FastProvider

@@ -12,7 +12,8 @@ from azure.identity import (
     DefaultAzureCredential,
 )
 
-from providers import graph
+from providers.azure import graph, sign_in
+from providers.azure import wiring as azure_wiring
 from providers.core import microsoft
 from providers.core.errors import ProviderError
 from providers.http import new_session
@@ -275,8 +276,8 @@ def test_next_links_to_another_host_are_not_followed(azure):
     ],
 )
 def test_scope_and_sign_in_host_follow_the_graph_url(url, scope, login):
-    assert graph.scope(url) == scope
-    assert graph.login_host(url) == login
+    assert sign_in.scope(url) == scope
+    assert sign_in.login_host(url) == login
 
 
 # --- Azure sign-in -------------------------------------------------------------------------
@@ -290,10 +291,10 @@ REQUEST_TOKEN = "rEqUeSt-ToKeN-of-the-ci-runner"
 
 
 def test_a_client_secret_in_the_environment_signs_in_as_the_service_principal():
-    plan = graph.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET})
+    plan = sign_in.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET})
     assert (plan.kind, plan.tenant_id, plan.client_id) == ("client-secret", TENANT, CLIENT)
     assert SECRET not in repr(plan)
-    credential = graph.azure_credential(
+    credential = sign_in.azure_credential(
         {**IDS, "ARM_CLIENT_SECRET": SECRET}, graph.DEFAULT_GRAPH_URL
     )
     assert isinstance(credential, ClientSecretCredential)
@@ -301,10 +302,10 @@ def test_a_client_secret_in_the_environment_signs_in_as_the_service_principal():
 
 def test_oidc_with_a_token_uses_a_client_assertion():
     environ = {**IDS, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": OIDC, "ARM_CLIENT_SECRET": SECRET}
-    plan = graph.credential_plan(environ)
+    plan = sign_in.credential_plan(environ)
     assert plan.kind == "oidc-token" and OIDC not in repr(plan)
     assert isinstance(
-        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
+        sign_in.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
     )
 
 
@@ -312,10 +313,10 @@ def test_oidc_with_a_token_file(tmp_path):
     token_file = tmp_path / "oidc"
     token_file.write_text(OIDC + "\n")
     environ = {**IDS, "ARM_USE_OIDC": "1", "ARM_OIDC_TOKEN_FILE_PATH": str(token_file)}
-    plan = graph.credential_plan(environ)
+    plan = sign_in.credential_plan(environ)
     assert (plan.kind, plan.source) == ("oidc-token-file", str(token_file))
     assert isinstance(
-        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
+        sign_in.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
     )
 
 
@@ -326,15 +327,15 @@ def test_oidc_in_github_actions_uses_the_runners_token_request_variables():
         "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.example/token?api-version=2.0",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
     }
-    assert graph.credential_plan(environ).kind == "oidc-request"
+    assert sign_in.credential_plan(environ).kind == "oidc-request"
 
 
 def test_oidc_on_aks_falls_back_to_the_federated_token_file():
     environ = {**IDS, "ARM_USE_OIDC": "true", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}
-    assert graph.credential_plan(environ).kind == "workload-identity"
+    assert sign_in.credential_plan(environ).kind == "workload-identity"
     # The federated token file is read, and validated, at each sign-in.
     assert isinstance(
-        graph.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
+        sign_in.azure_credential(environ, graph.DEFAULT_GRAPH_URL), ClientAssertionCredential
     )
 
 
@@ -344,33 +345,33 @@ def test_aks_workload_identity_without_arm_use_oidc():
         "AZURE_CLIENT_ID": CLIENT,
         "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token",
     }
-    assert graph.credential_plan(environ).kind == "workload-identity"
+    assert sign_in.credential_plan(environ).kind == "workload-identity"
 
 
 def test_oidc_without_any_token_says_what_to_set():
     with pytest.raises(ProviderError, match="id-token: write"):
-        graph.credential_plan({**IDS, "ARM_USE_OIDC": "true"})
+        sign_in.credential_plan({**IDS, "ARM_USE_OIDC": "true"})
 
 
 def test_a_secret_without_tenant_names_the_missing_variable():
     with pytest.raises(ProviderError, match="needs ARM_TENANT_ID") as raised:
-        graph.credential_plan({"ARM_CLIENT_ID": CLIENT, "ARM_CLIENT_SECRET": SECRET})
+        sign_in.credential_plan({"ARM_CLIENT_ID": CLIENT, "ARM_CLIENT_SECRET": SECRET})
     assert SECRET not in str(raised.value)
 
 
 def test_nothing_set_means_default_azure_credential():
-    plan = graph.credential_plan({})
+    plan = sign_in.credential_plan({})
     assert plan.kind == "default"
-    assert isinstance(graph.azure_credential({}, graph.DEFAULT_GRAPH_URL), DefaultAzureCredential)
+    assert isinstance(sign_in.azure_credential({}, graph.DEFAULT_GRAPH_URL), DefaultAzureCredential)
 
 
 def test_a_tenant_from_the_stack_wins_over_the_environment():
     other = "22222222-3333-4444-8555-666666666666"
-    plan = graph.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET}, other, "client-x")
+    plan = sign_in.credential_plan({**IDS, "ARM_CLIENT_SECRET": SECRET}, other, "client-x")
     assert (plan.tenant_id, plan.client_id) == (other, "client-x")
     # DefaultAzureCredential takes no tenant, so each token is asked for in it.
-    credential = graph.azure_credential({}, graph.DEFAULT_GRAPH_URL, other)
-    assert isinstance(credential, graph.InTenant)
+    credential = sign_in.azure_credential({}, graph.DEFAULT_GRAPH_URL, other)
+    assert isinstance(credential, sign_in.InTenant)
 
 
 class Recording:
@@ -387,7 +388,7 @@ class Recording:
 
 def test_in_tenant_asks_for_every_token_in_its_tenant():
     inner = Recording()
-    token = graph.access_token(graph.InTenant(inner, TENANT), "https://graph.microsoft.us")
+    token = sign_in.access_token(sign_in.InTenant(inner, TENANT), "https://graph.microsoft.us")
     assert token == BEARER
     [(scopes, kwargs)] = inner.calls
     assert scopes == ("https://graph.microsoft.us/.default",) and kwargs["tenant_id"] == TENANT
@@ -396,7 +397,7 @@ def test_in_tenant_asks_for_every_token_in_its_tenant():
 def test_a_failed_sign_in_becomes_a_message_naming_the_variables():
     failing = Recording(ClientAuthenticationError("AADSTS7000215: Invalid client secret provided."))
     with pytest.raises(ProviderError) as raised:
-        graph.access_token(failing, graph.DEFAULT_GRAPH_URL)
+        sign_in.access_token(failing, graph.DEFAULT_GRAPH_URL)
     message = str(raised.value)
     assert (
         "AADSTS7000215" in message and "ARM_CLIENT_SECRET" in message and "ARM_USE_OIDC" in message
@@ -414,7 +415,9 @@ class GitHubOidc(StandIn):
 
 def test_the_id_token_is_fetched_for_entra_ids_audience():
     with GitHubOidc() as oidc:
-        token = graph.request_id_token(f"{oidc.origin}/token?api-version=2.0", REQUEST_TOKEN, FAST)
+        token = sign_in.request_id_token(
+            f"{oidc.origin}/token?api-version=2.0", REQUEST_TOKEN, FAST
+        )
         [request] = oidc.requests
     assert token == f"{OIDC}.api://AzureADTokenExchange"
     assert request.query == {"api-version": "2.0", "audience": "api://AzureADTokenExchange"}
@@ -422,7 +425,7 @@ def test_the_id_token_is_fetched_for_entra_ids_audience():
 
 def test_a_refused_id_token_request_explains_the_github_permission():
     with GitHubOidc() as oidc, pytest.raises(ProviderError) as raised:
-        graph.request_id_token(f"{oidc.origin}/token", "wRoNg-ReQuEsT", FAST)
+        sign_in.request_id_token(f"{oidc.origin}/token", "wRoNg-ReQuEsT", FAST)
     assert "id-token: write" in str(raised.value)
     assert "wRoNg-ReQuEsT" not in str(raised.value)
 
@@ -434,7 +437,7 @@ def test_an_unreachable_sign_in_service_becomes_a_message_about_the_network():
         )
     )
     with pytest.raises(ProviderError) as raised:
-        graph.access_token(failing, "https://graph.microsoft.us")
+        sign_in.access_token(failing, "https://graph.microsoft.us")
     message = str(raised.value)
     assert "could not reach its sign-in service" in message and "HTTPS_PROXY" in message
     assert "https://graph.microsoft.us" in message
@@ -487,7 +490,7 @@ SP_ID = "00000000-1111-4222-8333-444444444444"
     ],
 )
 def test_a_refused_write_names_the_permission(error):
-    message = graph.write_refusal_message([error], "druva-prod")
+    message = azure_wiring.write_refusal_message([error], "druva-prod")
     assert message is not None
     assert "druva-prod" in message and "(HTTP 403)" in message
     assert "Application.ReadWrite.OwnedBy" in message
@@ -495,7 +498,7 @@ def test_a_refused_write_names_the_permission(error):
 
 
 def test_a_write_that_ran_out_of_time_points_at_the_permission_first():
-    message = graph.write_refusal_message(
+    message = azure_wiring.write_refusal_message(
         [f"Creating synchronization secret for {SP_ID}: context deadline exceeded"], "druva-prod"
     )
     assert message is not None
@@ -512,4 +515,4 @@ def test_a_write_that_ran_out_of_time_points_at_the_permission_first():
     ],
 )
 def test_other_errors_are_left_to_speak_for_themselves(errors):
-    assert graph.write_refusal_message(errors, "druva-prod") is None
+    assert azure_wiring.write_refusal_message(errors, "druva-prod") is None

@@ -13,17 +13,12 @@ import time
 import pytest
 from azure.identity import ClientSecretCredential
 
-from providers import druva as client
-from providers import graph, okta_api
+from providers.azure import graph, sign_in
 from providers.core.errors import CouldNotCheckError, ProviderError
-from providers.http import (
-    OPERATION_SECONDS,
-    WATCHDOG_NAME,
-    HttpPolicy,
-    call,
-    deadline,
-    new_session,
-)
+from providers.deadline import OPERATION_SECONDS, WATCHDOG_NAME, deadline
+from providers.druva import client
+from providers.http import HttpPolicy, call, new_session
+from providers.okta import client as okta_client
 from tests.scenarios import faults, interruption
 from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, scim_error
 from tests.stand_ins.server import Reply, StandIn
@@ -96,7 +91,7 @@ def test_okta_rate_limit_wait_keeps_to_the_deadline_too():
     started = time.monotonic()
     with (
         Throttling() as okta,
-        new_session(policy, retry_class=okta_api.OktaRetry) as session,
+        new_session(policy, retry_class=okta_client.OktaRetry) as session,
         pytest.raises(ProviderError, match="did not finish within 2 s"),
     ):
         call(
@@ -161,7 +156,7 @@ def test_the_bound_is_two_minutes_and_the_policy_states_it():
 
 
 def test_azure_sign_in_keeps_to_the_operation_deadline(tmp_path, monkeypatch):
-    """azure-identity's own requests go over our connections (graph.sign_in_options): a
+    """azure-identity's own requests go over our connections (sign_in.sign_in_options): a
     sign-in host that trickles its answer is cut at the deadline like any other call."""
     certificates = faults.make_certificates(tmp_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates.ca))
@@ -172,14 +167,14 @@ def test_azure_sign_in_keeps_to_the_operation_deadline(tmp_path, monkeypatch):
             "00000000-0000-0000-0000-000000000001",
             "a-client-secret-never-shown",
             disable_instance_discovery=True,
-            **graph.sign_in_options(login.origin, SHORT_DEADLINE),
+            **sign_in.sign_in_options(login.origin, SHORT_DEADLINE),
         )
         started = time.monotonic()
         with (
             deadline(SHORT_DEADLINE.deadline_seconds),
             pytest.raises(ProviderError, match="did not finish within 2 s") as raised,
         ):
-            graph.access_token(credential, graph.DEFAULT_GRAPH_URL)
+            sign_in.access_token(credential, graph.DEFAULT_GRAPH_URL)
         elapsed = time.monotonic() - started
     assert elapsed < SHORT_DEADLINE.deadline_seconds + SLACK
     assert "a-client-secret-never-shown" not in str(raised.value)
@@ -194,17 +189,17 @@ def test_every_azure_credential_is_built_on_the_bounded_transport(monkeypatch):
         return lambda *args, **kwargs: built.append({"credential": name, **kwargs})
 
     for name in ("ClientSecretCredential", "ClientAssertionCredential", "DefaultAzureCredential"):
-        monkeypatch.setattr(graph, name, recording(name))
+        monkeypatch.setattr(sign_in, name, recording(name))
     environ = {"ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c"}
     secret, oidc = "client-secret-0123456789", "oidc-token-0123456789"
-    graph.azure_credential({**environ, "ARM_CLIENT_SECRET": secret}, graph.DEFAULT_GRAPH_URL)
-    graph.azure_credential(
+    sign_in.azure_credential({**environ, "ARM_CLIENT_SECRET": secret}, graph.DEFAULT_GRAPH_URL)
+    sign_in.azure_credential(
         {**environ, "ARM_USE_OIDC": "true", "ARM_OIDC_TOKEN": oidc}, graph.DEFAULT_GRAPH_URL
     )
-    graph.azure_credential({}, graph.DEFAULT_GRAPH_URL)
+    sign_in.azure_credential({}, graph.DEFAULT_GRAPH_URL)
     assert [entry["credential"] for entry in built] == [
         "ClientSecretCredential",
         "ClientAssertionCredential",
         "DefaultAzureCredential",
     ]
-    assert all(isinstance(entry["transport"], graph.BoundedTransport) for entry in built)
+    assert all(isinstance(entry["transport"], sign_in.BoundedTransport) for entry in built)

@@ -5,7 +5,7 @@ Each scenario (tests/scenarios/interruption.py) runs once per session.
 
 import pytest
 
-from providers import okta_api
+from providers.okta import wiring as okta_api
 from tests.scenarios import interruption
 
 SCENARIOS = interruption.SCENARIOS

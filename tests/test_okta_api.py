@@ -8,9 +8,12 @@ from email.utils import formatdate
 import jwt
 import pytest
 
-from providers import okta_api
 from providers.core.errors import ProviderError
 from providers.http import new_session
+from providers.okta import client as okta_client
+from providers.okta import connections
+from providers.okta import sign_in as okta_sign_in
+from providers.okta import wiring as okta_wiring
 from tests.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
 from tests.support import FAST
 
@@ -33,14 +36,14 @@ def okta() -> Iterator[Okta]:
         yield stand_in
 
 
-def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_api.OktaAuthorization:
-    return okta_api.okta_authorization(environ, stand_in.url, FAST, datetime.now(UTC))
+def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_sign_in.OktaAuthorization:
+    return okta_sign_in.okta_authorization(environ, stand_in.url, FAST, datetime.now(UTC))
 
 
 def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
     authorization = sign_in(stand_in, environ or {"OKTA_API_TOKEN": API_TOKEN})
-    with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
-        return okta_api.verify_connection(
+    with new_session(FAST, retry_class=okta_client.OktaRetry) as session:
+        return connections.verify_connection(
             session, stand_in.url, app_id, authorization, FAST, app_name=APP
         )
 
@@ -50,7 +53,7 @@ def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = 
 
 def test_an_enabled_token_connection_passes_with_an_api_token(okta):
     connection = verify(okta)
-    assert connection == okta_api.Connection(
+    assert connection == connections.Connection(
         "ENABLED", "TOKEN", "https://apis.druva.com/insync/scim"
     )
     [request] = okta.requests
@@ -81,9 +84,9 @@ def test_an_app_without_api_connection_points_at_manual_mode(okta):
 def test_the_scheme_is_read_from_the_profile_of_newer_answers_and_the_top_of_older_ones():
     newer = {"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "OAUTH2"}}
     older = {"authScheme": "TOKEN", "status": "ENABLED"}
-    assert okta_api.parse_connection(newer).auth_scheme == "OAUTH2"
-    assert okta_api.parse_connection(older).auth_scheme == "TOKEN"
-    assert okta_api.parse_connection({}).status == "UNKNOWN"
+    assert connections.parse_connection(newer).auth_scheme == "OAUTH2"
+    assert connections.parse_connection(older).auth_scheme == "TOKEN"
+    assert connections.parse_connection({}).status == "UNKNOWN"
 
 
 def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
@@ -156,10 +159,10 @@ def test_the_wait_uses_oktas_clock_from_the_date_header():
         "X-Rate-Limit-Reset": str(int(okta_clock) + 3),
         "Date": formatdate(okta_clock, usegmt=True),
     }
-    assert okta_api.rate_limit_wait(headers, 30, now) == 3.0
-    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
-    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
-    assert okta_api.rate_limit_wait({}, 30, now) is None
+    assert okta_client.rate_limit_wait(headers, 30, now) == 3.0
+    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
+    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
+    assert okta_client.rate_limit_wait({}, 30, now) is None
 
 
 # --- OAuth service app ---------------------------------------------------------------------
@@ -228,7 +231,7 @@ def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys)
     private, public = keys
     okta.add_service_app(CLIENT_ID, public, KEY_ID, scopes=frozenset({"okta.users.read"}))
     with new_session(FAST) as session:
-        authorization = okta_api.service_app_token(
+        authorization = okta_sign_in.service_app_token(
             okta.url,
             client_id=CLIENT_ID,
             private_key=private,
@@ -238,11 +241,13 @@ def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys)
             now=datetime.now(UTC),
         )
         with pytest.raises(ProviderError) as raised:
-            okta_api.get_connection(
+            connections.get_connection(
                 session,
                 okta.url,
                 APP_ID,
-                okta_api.OktaAuthorization(f"Bearer {authorization}", authorization, "service app"),
+                okta_sign_in.OktaAuthorization(
+                    f"Bearer {authorization}", authorization, "service app"
+                ),
                 FAST,
                 app_name=APP,
             )
@@ -254,7 +259,7 @@ def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys)
 def test_a_broken_private_key_is_refused_without_quoting_it():
     broken = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"
     with pytest.raises(ProviderError) as raised:
-        okta_api.client_assertion(
+        okta_sign_in.client_assertion(
             CLIENT_ID, broken, KEY_ID, "https://x/oauth2/v1/token", datetime.now(UTC)
         )
     assert "bm90IGEga2V5" not in str(raised.value)
@@ -262,7 +267,7 @@ def test_a_broken_private_key_is_refused_without_quoting_it():
 
 def test_the_assertion_carries_the_key_id(keys):
     private, public = keys
-    assertion = okta_api.client_assertion(
+    assertion = okta_sign_in.client_assertion(
         CLIENT_ID, private, KEY_ID, "https://acme.okta.com/oauth2/v1/token", datetime.now(UTC)
     )
     assert jwt.get_unverified_header(assertion)["kid"] == KEY_ID
@@ -273,7 +278,9 @@ def test_the_assertion_carries_the_key_id(keys):
 
 
 def test_the_repr_of_an_authorization_hides_it():
-    assert API_TOKEN not in repr(okta_api.OktaAuthorization(f"SSWS {API_TOKEN}", API_TOKEN, "x"))
+    assert API_TOKEN not in repr(
+        okta_sign_in.OktaAuthorization(f"SSWS {API_TOKEN}", API_TOKEN, "x")
+    )
 
 
 # --- the okta provider's refusal, turned into advice ---------------------------------------
@@ -284,7 +291,7 @@ def test_an_okta_provider_error_with_e0000001_becomes_the_manual_mode_advice():
         "creating urn:...::okta-druva: 1 error occurred: * the API returned an error: "
         "Api validation failed: connection. Error code: E0000001"
     ]
-    message = okta_api.refusal_message(errors, index=2, app_name="druva", app_id="0oaabc")
+    message = okta_wiring.refusal_message(errors, index=2, app_name="druva", app_id="0oaabc")
     assert message is not None
     assert message.startswith("Okta refused the token connection of druva (0oaabc)")
     assert "switch druva-scim:oktaApps[2].mode to manual" in message
@@ -292,7 +299,7 @@ def test_an_okta_provider_error_with_e0000001_becomes_the_manual_mode_advice():
 
 def test_other_okta_provider_errors_are_left_alone():
     errors = ["the API returned an error: Not found: Resource not found: 0oaabc (App). E0000007"]
-    assert okta_api.refusal_message(errors, index=0, app_name="druva", app_id="0oaabc") is None
+    assert okta_wiring.refusal_message(errors, index=0, app_name="druva", app_id="0oaabc") is None
 
 
 def test_a_token_request_okta_may_have_received_is_never_sent_again(okta, keys):
@@ -307,7 +314,7 @@ def test_a_token_request_okta_may_have_received_is_never_sent_again(okta, keys):
 
 
 def test_a_token_request_that_never_reached_okta_is_retried():
-    retry = FAST.retry(okta_api.OktaRetry, resend=False)
-    assert isinstance(retry, okta_api.OktaRetry)
+    retry = FAST.retry(okta_client.OktaRetry, resend=False)
+    assert isinstance(retry, okta_client.OktaRetry)
     assert retry.new().allowed_methods == frozenset({"GET"})
     assert not retry._is_method_retryable("POST") and retry._is_method_retryable("GET")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dill
 import pytest
 
-from providers.scim_token import TYPE_TOKEN, ScimTokenProvider
+from providers.druva.token import TYPE_TOKEN, ScimTokenProvider
 from tests.harness import is_secret, run_program, unwrap
 from tests.support import TOKEN
 

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from providers.azure.check import AzureProvisioningCheckProvider
 from providers.core import redaction
 from providers.core import settings as token_settings
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER, RUN
-from providers.host import StatelessProvider, say
-from providers.verification import AzureProvisioningCheckProvider
+from providers.dynamic import StatelessProvider, say
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.harness import NOW, run_program
 from tests.scenarios import secrets as scanner

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
-from providers.host import UNKNOWN
+from providers.dynamic import UNKNOWN
 from tests.stand_ins.druva import scim_error
 from tests.stand_ins.server import Reply
 from tests.support import OTHER_TOKEN, TOKEN, ClockProvider

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from providers.core import lifecycle
-from providers.handoff import TYPE_TOKEN as HANDOFF
-from providers.scim_token import TYPE_TOKEN as SCIM_TOKEN
+from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
+from providers.core.resource_types import SCIM_TOKEN
 from tests.scenarios import sequences
 from tests.sequences.engine_model import Outcome
 from tests.sequences.vendors import CONNECTION, SYNC_SECRET

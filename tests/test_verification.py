@@ -14,14 +14,17 @@ from azure.core.credentials import AccessToken
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from providers import verification
-from providers.core import lifecycle
-from providers.core.errors import ProviderError
-from providers.host import UNKNOWN
-from providers.verification import (
+from providers.azure.check import (
     AzureProvisioningCheck,
     AzureProvisioningCheckArgs,
     AzureProvisioningCheckProvider,
+)
+from providers.checks import CheckProvider
+from providers.core import lifecycle, resource_types
+from providers.core.clock import FixedClock
+from providers.core.errors import ProviderError
+from providers.dynamic import UNKNOWN
+from providers.okta.check import (
     OktaConnectionCheck,
     OktaConnectionCheckArgs,
     OktaConnectionCheckProvider,
@@ -60,14 +63,12 @@ class AzureCheck(AzureProvisioningCheckProvider):
     """The real provider with test-sized timeouts, a fixed clock and a test credential."""
 
     http_policy = FAST
+    clock = FixedClock(NOW)
 
     def __init__(self, bearer: str = BEARER) -> None:
         super().__init__()
         self.test_credential = TestCredential(bearer)
         self.credential_asked: list[tuple[str, str | None, str | None]] = []
-
-    def now(self) -> datetime:
-        return NOW
 
     def credential(self, graph_url, tenant_id, client_id):
         self.credential_asked.append((graph_url, tenant_id, client_id))
@@ -78,13 +79,11 @@ class OktaCheck(OktaConnectionCheckProvider):
     """The real provider with test-sized timeouts and an environment the test sets."""
 
     http_policy = FAST
+    clock = FixedClock(NOW)
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         super().__init__()
         self.environ = environ if environ is not None else {"OKTA_API_TOKEN": OKTA_TOKEN}
-
-    def now(self) -> datetime:
-        return NOW
 
     def environment(self):
         return self.environ
@@ -137,15 +136,13 @@ def everything_observable(*values) -> str:
     return repr(values)
 
 
-def created(provider: verification._CheckProvider, inputs: dict[str, Any]) -> dict[str, Any]:
+def created(provider: CheckProvider, inputs: dict[str, Any]) -> dict[str, Any]:
     outs = provider.create(inputs).outs
     assert outs is not None
     return outs
 
 
-def updated(
-    provider: verification._CheckProvider, olds: dict[str, Any], news: dict[str, Any]
-) -> dict[str, Any]:
+def updated(provider: CheckProvider, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     outs = provider.update("id", olds, news).outs
     assert outs is not None
     return outs
@@ -422,8 +419,8 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
     def registered(_):
         by_name = {args.name: args for args in mocks.resources}
         azure_args, okta_args = by_name["druva-azure-contoso"], by_name["druva-okta-acme"]
-        assert azure_args.typ == verification.AZURE_TYPE
-        assert okta_args.typ == verification.OKTA_TYPE
+        assert azure_args.typ == resource_types.AZURE_CHECK
+        assert okta_args.typ == resource_types.OKTA_CHECK
         assert azure_args.inputs["graphUrl"] == "https://graph.microsoft.us"
         assert azure_args.inputs["tenantId"] == "t-1"
         assert azure_args.inputs["tokenFingerprint"] == FINGERPRINT
@@ -439,8 +436,8 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
 
 # --- through the SDK's provider host over gRPC, as the engine runs it ----------------------
 
-AZURE_URN = f"urn:pulumi:test::druva-scim::{verification.AZURE_TYPE}::druva-azure-contoso"
-OKTA_URN = f"urn:pulumi:test::druva-scim::{verification.OKTA_TYPE}::druva-okta-acme"
+AZURE_URN = f"urn:pulumi:test::druva-scim::{resource_types.AZURE_CHECK}::druva-azure-contoso"
+OKTA_URN = f"urn:pulumi:test::druva-scim::{resource_types.OKTA_CHECK}::druva-okta-acme"
 
 
 class FastOkta(OktaConnectionCheckProvider):

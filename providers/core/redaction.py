@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 PLACEHOLDER = "[redacted]"
@@ -167,6 +167,19 @@ def environment_secrets(
             if text and not text.startswith("-----"):
                 values.append(text)
     return sorted(set(values))
+
+
+def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:
+    """A vendor's text on one line, without `secrets`, cut between words to `limit` characters.
+
+    Redacted before it is cut: a cut secret is harder to recognise than a whole one.
+    """
+    line = redact(" ".join(text.split()), secrets)
+    if len(line) <= limit:
+        return line
+    cut = line[: limit + 1]
+    kept = cut.rsplit(" ", 1)[0] if " " in cut else ""
+    return f"{kept} …" if kept else "…"
 
 
 # --- how secrets are looked for --------------------------------------------------------------

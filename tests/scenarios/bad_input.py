@@ -22,7 +22,7 @@ from typing import Any
 
 import pulumi
 
-from providers.scim_token import ScimTokenProvider
+from providers.druva.token import ScimTokenProvider
 from tests.engine import ProviderHost, serialized
 from tests.harness import NOW, run_program
 from tests.scenarios.record import Row

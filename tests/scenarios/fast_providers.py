@@ -17,9 +17,11 @@ from typing import Any, ClassVar
 
 from azure.core.credentials import AccessToken, TokenCredential
 
+from providers.azure.check import AzureProvisioningCheckProvider
+from providers.core.clock import FixedClock
 from providers.core.errors import ProviderError
 from providers.http import HttpPolicy
-from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
+from providers.okta.check import OktaConnectionCheckProvider
 from tests.support import FAST, FastProvider
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -59,8 +61,7 @@ class FixedCredential:
 class TokenProvider(FastProvider):
     """ScimTokenProvider with test-sized timeouts at a fixed moment."""
 
-    def now(self) -> datetime:
-        return NOW
+    clock = FixedClock(NOW)
 
 
 class AzureCheck(AzureProvisioningCheckProvider):
@@ -68,14 +69,12 @@ class AzureCheck(AzureProvisioningCheckProvider):
     access token from GRAPH_BEARER_VARIABLE instead of an Entra ID sign-in."""
 
     http_policy: ClassVar[HttpPolicy] = FAST
+    clock = FixedClock(NOW)
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.environ = dict(environ) if environ is not None else None
         """None: the host's own environment, as in production."""
-
-    def now(self) -> datetime:
-        return NOW
 
     def environment(self) -> Mapping[str, str]:
         return self.environ if self.environ is not None else os.environ
@@ -93,13 +92,11 @@ class OktaCheck(OktaConnectionCheckProvider):
     """OktaConnectionCheckProvider with test-sized timeouts and a fixed clock."""
 
     http_policy: ClassVar[HttpPolicy] = FAST
+    clock = FixedClock(NOW)
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.environ = dict(environ) if environ is not None else None
-
-    def now(self) -> datetime:
-        return NOW
 
     def environment(self) -> Mapping[str, str]:
         return self.environ if self.environ is not None else os.environ

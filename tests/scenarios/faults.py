@@ -47,7 +47,7 @@ from cryptography.x509.oid import NameOID
 
 from providers.core import lifecycle
 from providers.core.errors import ProviderError
-from providers.scim_token import token_outputs
+from providers.druva.token import token_outputs
 from tests.scenarios.fast_providers import (
     GRAPH_BEARER,
     GRAPH_BEARER_VARIABLE,

@@ -37,10 +37,11 @@ from typing import Any, ClassVar
 import grpc
 import pulumi
 
-from providers import okta_api, rotate
+from providers import rotate
 from providers.core import lifecycle
-from providers.scim_token import token_outputs
-from providers.verification import AZURE_TYPE
+from providers.core.resource_types import AZURE_CHECK as AZURE_TYPE
+from providers.druva.token import token_outputs
+from providers.okta import wiring as okta_api
 from tests import harness
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.harness import Run, run_program, unwrap

@@ -34,11 +34,12 @@ import dill
 import grpc
 from azure.core.credentials import AccessToken
 
-from providers import druva
+from providers.azure.check import AzureProvisioningCheckProvider
 from providers.core import lifecycle
 from providers.core.errors import ProviderError
+from providers.druva import client as druva
 from providers.http import new_session
-from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
+from providers.okta.check import OktaConnectionCheckProvider
 from tests.engine import ProviderHost, from_struct, serialized
 from tests.harness import NOW, Run, is_secret, run_program, unwrap
 from tests.scenarios import bad_input

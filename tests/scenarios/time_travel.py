@@ -26,8 +26,8 @@ from typing import Any
 
 import pulumi
 
-from providers import scim_token
 from providers.core import lifecycle
+from providers.druva import token as scim_token
 from tests.harness import Run, run_program, unwrap
 from tests.scenarios.record import Row
 from tests.stand_ins.druva import DruvaScim

@@ -17,11 +17,13 @@ from typing import Any, ClassVar
 
 from azure.core.credentials import TokenCredential
 
+from providers.azure.check import AzureProvisioningCheckProvider
+from providers.core.clock import Clock
 from providers.core.errors import ProviderError
-from providers.handoff import OktaManualHandoffProvider
+from providers.druva.token import ScimTokenProvider
 from providers.http import HttpPolicy
-from providers.scim_token import ScimTokenProvider
-from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
+from providers.okta.check import OktaConnectionCheckProvider
+from providers.okta.handoff import OktaManualHandoffProvider
 from tests.scenarios.fast_providers import GRAPH_BEARER_VARIABLE, FixedCredential
 
 CLOCK_VARIABLE = "DRUVA_SCIM_TEST_CLOCK"
@@ -40,9 +42,15 @@ SHORT = HttpPolicy(
 """Two tries, 0.3 s each: a refresh that meets a timeout ends within about a second."""
 
 
-def clock() -> datetime:
-    text = Path(os.environ[CLOCK_VARIABLE]).read_text().strip()
-    return datetime.fromisoformat(text).astimezone(UTC)
+class FileClock(Clock):
+    """The moment the test wrote into the file CLOCK_VARIABLE names, read on every call."""
+
+    def now(self) -> datetime:
+        text = Path(os.environ[CLOCK_VARIABLE]).read_text().strip()
+        return datetime.fromisoformat(text).astimezone(UTC)
+
+
+FILE_CLOCK = FileClock()
 
 
 def set_clock(path: Path, moment: datetime) -> None:
@@ -52,20 +60,17 @@ def set_clock(path: Path, moment: datetime) -> None:
 class SequenceToken(ScimTokenProvider):
     http_policy: ClassVar[HttpPolicy] = SHORT
 
-    def now(self) -> datetime:
-        return clock()
+    clock = FILE_CLOCK
 
 
 class SequenceHandoff(OktaManualHandoffProvider):
-    def now(self) -> datetime:
-        return clock()
+    clock = FILE_CLOCK
 
 
 class SequenceAzureCheck(AzureProvisioningCheckProvider):
     http_policy: ClassVar[HttpPolicy] = SHORT
 
-    def now(self) -> datetime:
-        return clock()
+    clock = FILE_CLOCK
 
     def credential(
         self, graph_url: str, tenant_id: str | None, client_id: str | None
@@ -83,8 +88,7 @@ class SequenceAzureCheck(AzureProvisioningCheckProvider):
 class SequenceOktaCheck(OktaConnectionCheckProvider):
     http_policy: ClassVar[HttpPolicy] = SHORT
 
-    def now(self) -> datetime:
-        return clock()
+    clock = FILE_CLOCK
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
         outputs = super().verify({**props, "orgUrl": os.environ[OKTA_URL_VARIABLE]})

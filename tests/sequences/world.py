@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from providers.core import lifecycle
-from providers.handoff import TYPE_TOKEN as HANDOFF
-from providers.scim_token import TYPE_TOKEN as SCIM_TOKEN
-from providers.verification import AZURE_TYPE, OKTA_TYPE
+from providers.core.resource_types import AZURE_CHECK as AZURE_TYPE
+from providers.core.resource_types import OKTA_CHECK as OKTA_TYPE
+from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
+from providers.core.resource_types import SCIM_TOKEN
 from tests.engine import ProviderHost, serialized
 from tests.scenarios.fast_providers import GRAPH_BEARER, GRAPH_BEARER_VARIABLE, OKTA_API_TOKEN
 from tests.sequences import providers

@@ -1,8 +1,10 @@
-"""What every dynamic provider here shares: it runs in the SDK's provider host.
+"""Provider host: what every dynamic provider here shares, the stateless base and its clock.
 
 The engine starts `python -m pulumi.dynamic` and unpickles the provider object
 from each resource's `__provider` input; these providers hold nothing, so that
-blob is a reference to the class and no more.
+blob is a reference to the class and no more. What they need to know arrives as
+inputs; what time it is, from their `clock` (the system's; tests give a
+FixedClock); credentials, from `environment()`.
 
 Every text that leaves a provider passes through `providers.redaction` here, at
 the root: the exceptions and CheckFailures of each operation, and `say()`,
@@ -17,15 +19,16 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from pulumi import dynamic
 
 from providers.core import redaction
+from providers.core.clock import SYSTEM, Clock
 from providers.core.errors import ProviderError
-from providers.http import HttpPolicy, deadline
+from providers.deadline import deadline
+from providers.http import HttpPolicy
 
 BOUNDED_OPERATIONS = ("check", "create", "read", "update", "delete")
 """Each runs under the policy's deadline; diff sends nothing."""
@@ -121,6 +124,9 @@ class StatelessProvider(dynamic.ResourceProvider):
     # Nothing secret is captured, so the blob can stay readable: tests prove it.
     serialize_as_secret_always = False
     http_policy: ClassVar[HttpPolicy] = HttpPolicy()
+    clock: Clock = SYSTEM
+    """What time it is for the operations (never an instance attribute in production: the
+    blob in state must stay a bare reference to the class)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -133,9 +139,6 @@ class StatelessProvider(dynamic.ResourceProvider):
             if name in BOUNDED_OPERATIONS:
                 own = _within_deadline(own)
             setattr(cls, name, _redacting(own))
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
     def environment(self) -> Mapping[str, str]:
         """Where credentials come from: the provider host's environment."""

@@ -1,0 +1,202 @@
+"""Program and provider host: Azure's own confirmation that an enterprise app's provisioning
+works with the token.
+
+`AzureProvisioningCheck` has Azure test the saved provisioning credentials of an
+enterprise app (Graph's validateCredentials, the portal's Test Connection) and
+restarts a quarantined job, in the order inputs, resource, provider. What every
+check shares is `providers.checks`; signing in, `providers.azure.sign_in`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from azure.core.credentials import TokenCredential
+from pulumi import dynamic
+
+from providers.azure import graph, sign_in
+from providers.checks import CheckProvider, app_label, common_failures, inputs_of, token_secret
+from providers.core import apps, lifecycle, resource_types, settings
+from providers.dynamic import UNKNOWN, redacted, say
+from providers.http import new_session
+
+TYPE_TOKEN = resource_types.AZURE_CHECK
+INPUT_KEYS = (
+    "appName",
+    "servicePrincipalId",
+    "tokenFingerprint",
+    "graphUrl",
+    "tenantId",
+    "clientId",
+)
+VERIFY_KEYS = INPUT_KEYS[1:]
+"""A change to any of these means Azure is asked again; appName only renames."""
+OUTPUT_KEYS = ("lastValidatedAt", "jobId", "restartedFromQuarantine", "actions")
+
+
+@dataclass(frozen=True)
+class AzureProvisioningCheckArgs:
+    app_name: pulumi.Input[str]
+    """The app's name as the stack calls it; used in messages only."""
+    service_principal_id: pulumi.Input[str]
+    """The enterprise app's Object ID (its service principal)."""
+    token_fingerprint: pulumi.Input[str]
+    """ScimToken.fingerprint: a new token means a new check."""
+    scim_token: pulumi.Input[str]
+    """ScimToken.scimToken, a secret: only to keep it, even in part, out of messages."""
+    graph_url: pulumi.Input[str] = graph.DEFAULT_GRAPH_URL
+    """Microsoft Graph's base URL; https://graph.microsoft.us in US Government clouds."""
+    tenant_id: pulumi.Input[str] | None = None
+    """The app's tenant when it is not the environment's (druva-scim:azureTenants)."""
+    client_id: pulumi.Input[str] | None = None
+    """The application to sign in as in that tenant; its secret comes from the environment."""
+
+
+class AzureProvisioningCheck(
+    dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="AzureProvisioningCheck"
+):
+    """Azure's own confirmation that an enterprise app's provisioning works with the token."""
+
+    appName: pulumi.Output[str]
+    servicePrincipalId: pulumi.Output[str]
+    tokenFingerprint: pulumi.Output[str]
+    """The token Azure confirmed, by fingerprint."""
+    graphUrl: pulumi.Output[str]
+    tenantId: pulumi.Output[str | None]
+    clientId: pulumi.Output[str | None]
+    lastValidatedAt: pulumi.Output[str]
+    """When Azure last accepted the saved credentials (RFC 3339, UTC)."""
+    jobId: pulumi.Output[str]
+    """The provisioning job that was validated."""
+    restartedFromQuarantine: pulumi.Output[bool]
+    """Whether the job was in quarantine and was restarted out of it."""
+    actions: pulumi.Output[list[str]]
+    """What was done, in words."""
+
+    def __init__(
+        self,
+        name: str,
+        args: AzureProvisioningCheckArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: AzureProvisioningCheckProvider | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "appName": args.app_name,
+            "servicePrincipalId": args.service_principal_id,
+            "tokenFingerprint": args.token_fingerprint,
+            "scimToken": pulumi.Output.secret(args.scim_token),
+            "graphUrl": args.graph_url,
+            "tenantId": args.tenant_id,
+            "clientId": args.client_id,
+            **dict.fromkeys(OUTPUT_KEYS),
+        }
+        super().__init__(
+            provider or AzureProvisioningCheckProvider(), name, props, token_secret(opts)
+        )
+
+
+class AzureProvisioningCheckProvider(CheckProvider):
+    """Azure's Test Connection for one enterprise app, and a restart out of quarantine."""
+
+    # Existing stacks' state names the class here: providers/verification.py re-exports it.
+    __module__ = resource_types.state_module(TYPE_TOKEN)
+
+    input_keys = INPUT_KEYS
+    verify_keys = VERIFY_KEYS
+    output_keys = OUTPUT_KEYS
+
+    def credential(
+        self, graph_url: str, tenant_id: str | None, client_id: str | None
+    ) -> TokenCredential:
+        """The Azure credential for one check, from the environment (tests supply their own)."""
+        return sign_in.azure_credential(
+            self.environment(), graph_url, tenant_id, client_id, self.http_policy
+        )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        inputs = dict(news)
+        app = app_label(news, "druva-scim:azureApps")
+        failures = common_failures(news, app)
+        sp_id = news.get("servicePrincipalId")
+        if sp_id != UNKNOWN and not (isinstance(sp_id, str) and apps.GUID.match(sp_id.strip())):
+            failures.append(
+                dynamic.CheckFailure(
+                    "servicePrincipalId",
+                    f"the servicePrincipalId of {app} must be the enterprise app's Object ID, a "
+                    f"GUID from Enterprise applications > the app > Overview, not {sp_id!r}",
+                )
+            )
+        elif isinstance(sp_id, str):
+            inputs["servicePrincipalId"] = sp_id.strip()
+        url = news.get("graphUrl") or graph.DEFAULT_GRAPH_URL
+        if url != UNKNOWN:
+            normalised, reason = settings.base_url(url, graph.DEFAULT_GRAPH_URL, "the access token")
+            if reason:
+                failures.append(dynamic.CheckFailure("graphUrl", f"graphUrl of {app} {reason}"))
+            elif normalised and normalised.lower().endswith(f"/{graph.API_VERSION}"):
+                failures.append(
+                    dynamic.CheckFailure(
+                        "graphUrl",
+                        f"graphUrl of {app} must be Graph's base URL without /{graph.API_VERSION}, "
+                        f"like {graph.DEFAULT_GRAPH_URL}",
+                    )
+                )
+            else:
+                inputs["graphUrl"] = normalised
+        for key in ("tenantId", "clientId"):
+            value = news.get(key)
+            if value in (None, UNKNOWN):
+                continue
+            if not isinstance(value, str) or not value.strip():
+                failures.append(
+                    dynamic.CheckFailure(
+                        key,
+                        f"{key} for {app} in druva-scim:azureTenants must be a tenant or "
+                        "application id, or left out to use the environment's",
+                    )
+                )
+            else:
+                inputs[key] = value.strip()
+        return dynamic.CheckResult(inputs, failures)
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verify(props))
+
+    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.clock.now()
+        app = str(props["appName"])
+        sp_id = str(props["servicePrincipalId"])
+        graph_url = str(props.get("graphUrl") or graph.DEFAULT_GRAPH_URL)
+        credential = self.credential(graph_url, props.get("tenantId"), props.get("clientId"))
+        bearer = sign_in.access_token(credential, graph_url)
+        policy = self.http_policy
+        with new_session(policy) as session:
+            jobs = graph.list_jobs(session, graph_url, sp_id, bearer, policy, app_name=app)
+            job = graph.provisioning_job(jobs, app_name=app, service_principal_id=sp_id)
+            graph.validate_credentials(session, graph_url, sp_id, job, bearer, policy, app_name=app)
+            actions = [
+                f"Azure tested the saved credentials of provisioning job {job.id} "
+                f"(template {job.template_id}) against Druva: accepted"
+            ]
+            if job.quarantined:
+                reason = job.quarantine_reason()
+                graph.restart_from_quarantine(
+                    session, graph_url, sp_id, job, bearer, policy, app_name=app
+                )
+                actions.append(
+                    f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
+                    "QuarantineState"
+                )
+        # Azure relays Druva's and its own texts, which may carry the token or the bearer.
+        actions = [redacted(action, bearer) for action in actions]
+        say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
+        return {
+            **inputs_of(props, INPUT_KEYS),
+            "lastValidatedAt": lifecycle.format_time(now),
+            "jobId": job.id,
+            "restartedFromQuarantine": job.quarantined,
+            "actions": actions,
+        }

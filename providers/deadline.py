@@ -1,0 +1,258 @@
+"""Provider host: one deadline per operation, which every request, retry and pause in it shares.
+
+Timeouts bound each wait for a byte, not a call: a server that trickles its
+answer a byte at a time would hold a call forever. So every provider operation
+runs under one deadline (`deadline`): pauses never reach past it, no retry starts
+after it, and at the deadline a watchdog shuts down the operation's sockets, so
+that a blocked read returns at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from types import TracebackType
+from typing import Any, Self, cast
+
+import urllib3.poolmanager
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from providers.core.errors import DeadlineError
+
+OPERATION_SECONDS = 120.0
+"""The bound on one provider operation (create, read, update, check), every call in it included."""
+WATCHDOG_NAME = "druva-scim-deadline"
+
+
+def overrun(seconds: float, what: str = "The service") -> DeadlineError:
+    return DeadlineError(
+        f"{what} did not finish within {seconds:g} s, every attempt and pause included "
+        "(the bound on one operation); it may be overloaded, or something between may be "
+        "holding the connection open: run again"
+    )
+
+
+class Deadline:
+    """The end of one operation and the connections to cut when it comes.
+
+    The watchdog thread starts with the first connection watched, so an operation
+    that sends nothing costs no thread.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._watched: set[WatchedConnection] = set()
+        self._watchdog: threading.Timer | None = None
+        self.expired = False
+        """Set by the watchdog: the operation's sockets were shut down, answers may be cut."""
+
+    def remaining(self) -> float:
+        return self._ends - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, connection: WatchedConnection) -> None:
+        with self._lock:
+            if not self.expired:
+                self._watched.add(connection)
+                if self._watchdog is None:
+                    self._watchdog = threading.Timer(max(self.remaining(), 0.0), self._expire)
+                    self._watchdog.name = WATCHDOG_NAME
+                    self._watchdog.daemon = True
+                    self._watchdog.start()
+                return
+        connection.abort()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            watched, self._watched = self._watched, set()
+        for connection in watched:
+            connection.abort()
+
+    def close(self) -> None:
+        """Stop the watchdog and wait for it: no thread outlives the operation."""
+        with self._lock:
+            watchdog, self._watched = self._watchdog, set()
+        if watchdog is not None:
+            watchdog.cancel()
+            watchdog.join()
+
+
+_active: ContextVar[Deadline | None] = ContextVar("druva_scim_deadline", default=None)
+
+
+def within_deadline(pause: float) -> None:
+    """Raise DeadlineError if a pause of `pause` seconds would reach the deadline: waiting
+    only to give up would hold the stack lock for nothing."""
+    bound = _active.get()
+    if bound is not None and pause >= bound.remaining():
+        raise overrun(bound.seconds)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Run the block under a deadline `seconds` from now; inside one already running,
+    the outer one holds (one operation has one bound)."""
+    current = _active.get()
+    if current is not None:
+        yield current
+        return
+    bound = Deadline(seconds)
+    reset = _active.set(bound)
+    try:
+        yield bound
+    finally:
+        _active.reset(reset)
+        bound.close()
+
+
+class WatchedConnection(HTTPConnection):
+    """A connection the deadline can cut from the watchdog's thread.
+
+    It keeps a duplicate of its socket's descriptor: shutting that down ends a read
+    blocked on the socket at once, and it survives TLS wrapping, which detaches the
+    socket object that `_new_conn` returns (even during the handshake).
+    """
+
+    _handle: socket.socket | None = None
+
+    def _new_conn(self) -> socket.socket:
+        bound = _active.get()
+        if bound is not None:
+            left = bound.remaining()
+            if left <= 0:
+                raise ConnectTimeoutError(self, "not connected: the deadline has passed")
+            if isinstance(self.timeout, int | float):
+                self.timeout = min(self.timeout, left)
+        sock = super()._new_conn()
+        self._drop_handle()
+        self._handle = sock.dup()
+        if bound is not None:
+            bound.watch(self)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # A pooled connection serves the next call too: it joins that call's deadline.
+        bound = _active.get()
+        if bound is not None:
+            bound.watch(self)
+        super().request(*args, **kwargs)
+
+    def abort(self) -> None:
+        handle = self._handle
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._drop_handle()
+
+    def _drop_handle(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()
+
+
+class WatchedHTTPSConnection(WatchedConnection, HTTPSConnection):
+    pass
+
+
+class WatchedPool(HTTPConnectionPool):
+    ConnectionCls = WatchedConnection
+
+
+class WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
+WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": WatchedPool,
+    "https": WatchedHTTPSPool,
+}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with connections the deadline can cut, direct or through a proxy."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # A SOCKS manager brings pool classes of its own: only urllib3's plain ones are swapped.
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = WATCHED_POOLS
+        return manager
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry, within the operation's deadline.
+
+    No pause reaches past the deadline (if it would, the call gives up at once), no
+    attempt starts after it, and a Retry-After that is not a number of seconds or a
+    date (`soon`, `-5`) means the policy's backoff instead of an exception.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        bound = _active.get()
+        if bound is not None and bound.passed():
+            if response is not None:
+                response.close()  # half read, perhaps: not one for the pool
+            raise overrun(bound.seconds)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        # urllib3's order: the server's Retry-After when it gives one, else the backoff.
+        pause = None
+        if self.respect_retry_after_header and response is not None:
+            pause = self.get_retry_after(response)
+        if not pause:
+            pause = self.get_backoff_time()
+        within_deadline(pause)
+        if pause > 0:
+            time.sleep(pause)
+
+
+_BOUNDED: dict[type[Retry], type[BoundedRetry]] = {}
+
+
+def bounded(retry_class: type[Retry]) -> type[BoundedRetry]:
+    """`retry_class` that also keeps to the deadline; a vendor's own Retry (OktaRetry)
+    keeps what it adds."""
+    if issubclass(retry_class, BoundedRetry):
+        return retry_class
+    if retry_class not in _BOUNDED:
+        made = type(f"Bounded{retry_class.__name__}", (BoundedRetry, retry_class), {})
+        _BOUNDED[retry_class] = cast(type[BoundedRetry], made)
+    return _BOUNDED[retry_class]

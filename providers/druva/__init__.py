@@ -1,0 +1,1 @@
+"""Druva: its SCIM endpoint (`client`) and the token as a resource (`token`)."""
