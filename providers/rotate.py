@@ -30,13 +30,10 @@ import enum
 import getpass
 import logging
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from types import FrameType
 
 from providers import cli
 from providers.core import gate, lifecycle, settings, texts
@@ -77,85 +74,6 @@ class RotationError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-class ChildError(Exception):
-    """A pulumi command could not be started, or did not finish in time and was stopped;
-    what that leaves depends on the step (`standing`)."""
-
-
-@dataclass(frozen=True)
-class Attached:
-    """How `pulumi up` ended."""
-
-    code: int
-    interrupted: bool
-    """A Ctrl-C (SIGINT) reached us, and so the CLI, while it ran."""
-
-
-@dataclass(frozen=True)
-class Pulumi:
-    """Runs the pulumi CLI for one stack, with an environment that never holds the token."""
-
-    executable: str
-    stack: str | None
-    environment: dict[str, str] = field(repr=False)
-
-    def command(self, *arguments: str) -> list[str]:
-        return [self.executable, *arguments, *(["--stack", self.stack] if self.stack else [])]
-
-    def capture(
-        self, *arguments: str, stdin_text: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        """Run a short command; one that stalls is killed (these only read or write config)."""
-        try:
-            return subprocess.run(  # noqa: S603  (fixed argv, no shell)
-                self.command(*arguments),
-                input=stdin_text if stdin_text is not None else "",
-                capture_output=True,
-                text=True,
-                timeout=CONFIG_TIMEOUT_SECONDS,
-                check=False,
-                env=dict(self.environment),
-            )
-        except subprocess.TimeoutExpired:
-            raise ChildError(
-                f"`pulumi {' '.join(arguments)}` did not finish within "
-                f"{CONFIG_TIMEOUT_SECONDS} s and was stopped"
-            ) from None
-        except OSError as error:
-            raise ChildError(
-                f"`pulumi {' '.join(arguments)}` could not be started ({error.strerror})"
-            ) from None
-
-    def run_attached(self, *arguments: str) -> Attached:
-        """Run with the user's terminal, so that `pulumi up` shows progress and can ask.
-
-        A Ctrl-C at the terminal reaches the CLI as well (one process group): it then
-        cancels what is in flight and releases the stack lock, which takes a while. So
-        SIGINT only notes the interruption here and we wait, however many come: a
-        second one reaches the CLI too, which then stops at once, the user's choice.
-        The CLI is never killed from here.
-        """
-        interrupts: list[int] = []
-
-        def note(number: int, frame: FrameType | None) -> None:
-            interrupts.append(number)
-
-        previous = signal.signal(signal.SIGINT, note)
-        try:
-            try:
-                child = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-                    self.command(*arguments), env=dict(self.environment)
-                )
-            except OSError as error:
-                raise ChildError(
-                    f"`pulumi {' '.join(arguments)}` could not be started ({error.strerror})"
-                ) from None
-            code = child.wait()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        return Attached(code, interrupted=bool(interrupts))
 
 
 def child_environment(token: str, base: Mapping[str, str]) -> dict[str, str]:
@@ -216,7 +134,7 @@ def child_message(text: str, token: str) -> str:
     return cli.child_message(text, [token])
 
 
-def current_fingerprint(pulumi: Pulumi) -> str | None:
+def current_fingerprint(pulumi: cli.Pulumi) -> str | None:
     completed = pulumi.capture("stack", "output", "tokenFingerprint")
     value = completed.stdout.strip()
     return value if completed.returncode == 0 and value else None
@@ -305,7 +223,9 @@ def rotate(
     issued_text = lifecycle.format_time(issued)
     progress.fingerprint, progress.issued_at = new_fingerprint, issued_text
     log.info("token read, fingerprint %s", new_fingerprint)
-    pulumi = Pulumi(executable, arguments.stack, child_environment(token, os.environ))
+    pulumi = cli.Pulumi(
+        executable, arguments.stack, child_environment(token, os.environ), CONFIG_TIMEOUT_SECONDS
+    )
     old_fingerprint = current_fingerprint(pulumi)
 
     progress.stage = Stage.WRITING_TOKEN
@@ -358,12 +278,12 @@ def rotate(
     return report(pulumi, old_fingerprint, new_fingerprint, now)
 
 
-def report(pulumi: Pulumi, old: str | None, new: str, now: datetime) -> int:
+def report(pulumi: cli.Pulumi, old: str | None, new: str, now: datetime) -> int:
     """Print what changed: the fingerprint old -> new and the stack's dates."""
     print(f"Token fingerprint: {old or '(none)'} -> {new}")
     try:
         outputs = pulumi.capture("stack", "output", "--json")
-    except ChildError as failed:
+    except cli.ChildError as failed:
         print(f"{failed}. `pulumi up` completed; check the outputs with `pulumi stack output`.")
         return DONE
     document, not_json = gate.parse_document(outputs.stdout)
@@ -429,7 +349,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
     except RotationError as error:
         print(f"druva-scim rotate: {error}", file=sys.stderr)
         return error.exit_code
-    except ChildError as failed:
+    except cli.ChildError as failed:
         happened = str(failed)
     except KeyboardInterrupt:
         happened = "interrupted"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from providers import rotate
+from providers import cli, rotate
 from providers.core import gate, lifecycle
 from tests.scenarios import interruption
 from tests.stand_ins import pulumi_cli
@@ -269,14 +269,14 @@ def test_an_interrupt_at_the_prompt_changes_nothing(stand_in, monkeypatch, capsy
 def test_an_interrupt_at_each_step_says_where_things_stand(
     stand_in, monkeypatch, capsys, interrupted_at, code, says
 ):
-    capture = rotate.Pulumi.capture
+    capture = cli.Pulumi.capture
 
     def interrupted(self, *arguments, **kwargs):
         if " ".join(arguments).startswith(interrupted_at):
             raise KeyboardInterrupt
         return capture(self, *arguments, **kwargs)
 
-    monkeypatch.setattr(rotate.Pulumi, "capture", interrupted)
+    monkeypatch.setattr(cli.Pulumi, "capture", interrupted)
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes", "--issued-at", ISSUED) == code
     err = capsys.readouterr().err
     assert err.startswith("druva-scim rotate: interrupted. ")
@@ -386,13 +386,13 @@ def test_pulumi_that_cannot_start_changes_nothing(tmp_path, monkeypatch, capsys)
 
 
 def test_up_that_cannot_start_says_the_config_is_stored(stand_in, monkeypatch, capsys):
-    command = rotate.Pulumi.command
+    command = cli.Pulumi.command
 
     def missing_for_up(self, *arguments):
         argv = command(self, *arguments)
         return ["/nonexistent/pulumi", *argv[1:]] if arguments[0] == "up" else argv
 
-    monkeypatch.setattr(rotate.Pulumi, "command", missing_for_up)
+    monkeypatch.setattr(cli.Pulumi, "command", missing_for_up)
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes", "--issued-at", ISSUED) == 2
     err = capsys.readouterr().err
     assert "`pulumi up --continue-on-error --yes` could not be started" in err
