@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from bench.report import Figure
-from tests.harness import run_program
-from tests.support import TOKEN
+from testbed.harness import run_program
+from tests.doubles import TOKEN
 
 BARE = Path(__file__).with_name("bare_program.py")
 COUNTS = (1, 50, 200)

@@ -2,8 +2,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.stand_ins.druva import DruvaScim
-from tests.support import TOKEN, pickler_restored
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import TOKEN, pickler_restored
 
 
 @pytest.fixture

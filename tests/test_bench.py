@@ -4,7 +4,7 @@ import pytest
 
 from bench import consumers
 from bench.token import provider_size
-from tests.harness import run_program
+from testbed.harness import run_program
 
 
 @pytest.mark.parametrize("count", [1, 9])

@@ -12,8 +12,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from providers import wiring
 from providers.core.microsoft import UNDOCUMENTED_CLOUD
-from tests.harness import NOW, Run, is_secret, run_program, unwrap
-from tests.support import OTHER_TOKEN, TOKEN
+from testbed.harness import Run, is_secret, run_program, unwrap
+from tests.doubles import NOW, OTHER_TOKEN, TOKEN
 
 SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(256)]
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"

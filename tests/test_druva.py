@@ -7,9 +7,9 @@ import pytest
 from providers.core.errors import ProviderError, TokenRejectedError
 from providers.druva import client
 from providers.http import new_session
-from tests.stand_ins.druva import DruvaScim, scim_error
-from tests.stand_ins.server import Reply, StandIn, closed_port
-from tests.support import FAST, OTHER_TOKEN, TOKEN
+from testbed.stand_ins.druva import DruvaScim, scim_error
+from testbed.stand_ins.server import Reply, StandIn, closed_port
+from tests.doubles import FAST, OTHER_TOKEN, TOKEN
 
 
 def check(url: str, token: str = TOKEN):

@@ -2,15 +2,18 @@
 
 import base64
 from collections.abc import Iterator
+from datetime import timedelta
 
 import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
+from providers.core import lifecycle
+from providers.core.clock import SYSTEM
 from providers.druva.token import ScimTokenProvider
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.stand_ins.druva import DruvaScim
-from tests.support import ISSUED_YESTERDAY, OTHER_TOKEN, TOKEN, FastProvider
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import OTHER_TOKEN, TOKEN
 
 URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 
@@ -28,7 +31,8 @@ def host() -> Iterator[ProviderHost]:
         yield process
 
 
-ISSUED_AT = ISSUED_YESTERDAY
+# The real provider, in the host on the system clock: a token generated yesterday.
+ISSUED_AT = lifecycle.format_time(SYSTEM.now() - timedelta(days=1))
 
 
 def news(url: str, provider: str, **changes):
@@ -114,7 +118,7 @@ def test_check_failures_come_back_as_failures_not_errors(host, stand_in):
 def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
     with ProviderHost() as host:
         host.configure()
-        provider = serialized(FastProvider())
+        provider = serialized(ScimTokenProvider())
         rogue = "dRuVa-ReVoKeD-ToKeN-1234567890abcdef"
         inputs = from_struct(
             host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
@@ -130,7 +134,7 @@ def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
 def test_refresh_of_a_superseded_token_fails_and_the_state_keeps_its_dates(stand_in):
     with ProviderHost() as host:
         host.configure()
-        provider = serialized(FastProvider())
+        provider = serialized(ScimTokenProvider())
         inputs = from_struct(host.check(URN, {}, news(stand_in.url, provider)).inputs)
         created = host.create(URN, inputs)
         state = from_struct(created.properties)
@@ -166,7 +170,7 @@ def test_nothing_the_host_prints_carries_the_token(host, stand_in):
 def test_druva_scim_debug_brings_the_traceback_back(stand_in):
     with ProviderHost(env={"DRUVA_SCIM_DEBUG": "1"}) as host:
         host.configure()
-        provider = serialized(FastProvider())
+        provider = serialized(ScimTokenProvider())
         rogue = "dRuVa-ReVoKeD-ToKeN-debug-1234567890"
         inputs = from_struct(
             host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs

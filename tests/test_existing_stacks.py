@@ -20,9 +20,9 @@ from providers.core import lifecycle
 from providers.handoff import OktaManualHandoffProvider
 from providers.scim_token import ScimTokenProvider
 from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.stand_ins.druva import DruvaScim
-from tests.support import TOKEN
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import TOKEN
 
 RECORDED = Path(__file__).parent / "data" / "state-41dcb28.json"
 CLASSES = {

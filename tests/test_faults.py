@@ -6,9 +6,9 @@ asserted here, and a few rows are looked at more closely.
 
 import pytest
 
+from tests.doubles import FAST
 from tests.scenarios import faults
 from tests.scenarios.faults import FAULTS, TARGETS, Checked
-from tests.support import FAST
 
 
 def by(scenario_start: str, step: str) -> Checked:

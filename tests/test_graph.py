@@ -17,9 +17,9 @@ from providers.azure import wiring as azure_wiring
 from providers.core import microsoft
 from providers.core.errors import ProviderError
 from providers.http import new_session
-from tests.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
-from tests.stand_ins.server import Reply, Request, StandIn
-from tests.support import FAST
+from testbed.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
+from testbed.stand_ins.server import Reply, Request, StandIn
+from tests.doubles import FAST
 
 BEARER = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.GrApH-BeArEr-7c1e.sig"
 SP = "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"

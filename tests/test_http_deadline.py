@@ -19,10 +19,10 @@ from providers.deadline import OPERATION_SECONDS, WATCHDOG_NAME, deadline
 from providers.druva import client
 from providers.http import HttpPolicy, call, new_session
 from providers.okta import client as okta_client
+from testbed.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, scim_error
+from testbed.stand_ins.server import Reply, StandIn
+from tests.doubles import FAST, SHORT_DEADLINE, TOKEN
 from tests.scenarios import faults, interruption
-from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, scim_error
-from tests.stand_ins.server import Reply, StandIn
-from tests.support import FAST, SHORT_DEADLINE, TOKEN
 
 SLACK = interruption.DEADLINE_SLACK_SECONDS
 LISTING = {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}

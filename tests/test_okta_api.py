@@ -14,8 +14,8 @@ from providers.okta import client as okta_client
 from providers.okta import connections
 from providers.okta import sign_in as okta_sign_in
 from providers.okta import wiring as okta_wiring
-from tests.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
-from tests.support import FAST
+from testbed.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
+from tests.doubles import FAST
 
 API_TOKEN = "00OkTa-ApI-ToKeN-3f9a1c7e5b2d4f60a8e7"
 APP_ID = "0oa1druvascim0001"

@@ -34,10 +34,10 @@ from policy import pack
 from providers.core import lifecycle
 from providers.core import policy_rules as rules
 from providers.core.clock import FixedClock
-from tests.support import TOKEN
+from tests.doubles import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
+WHILE_DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
 ISSUED = "2026-11-22T09:30:00Z"  # expires 2027-11-22T09:30Z, rotation due from 2027-10-23
 TOKEN_OUTPUTS = {
     "scimToken": TOKEN,
@@ -77,7 +77,7 @@ def secret(value: object) -> dict[str, object]:
 
 
 def test_rotation_due_names_the_expiry_the_days_left_and_the_fix():
-    message = rules.rotation_due(TOKEN_OUTPUTS, NOW)
+    message = rules.rotation_due(TOKEN_OUTPUTS, WHILE_DUE)
     assert message is not None
     assert "expires 2027-11-22 (11 days left)" in message
     assert "due since 2027-10-23" in message
@@ -96,9 +96,9 @@ def test_rotation_is_not_due_before_rotate_after_nor_reported_once_expired():
 
 
 def test_rotation_due_is_computed_from_inputs_when_outputs_do_not_exist_yet():
-    assert rules.rotation_due(TOKEN_INPUTS, NOW)
+    assert rules.rotation_due(TOKEN_INPUTS, WHILE_DUE)
     early = {**TOKEN_INPUTS, "rotateBeforeDays": 5}
-    assert rules.rotation_due(early, NOW) is None
+    assert rules.rotation_due(early, WHILE_DUE) is None
 
 
 def test_rotation_warning_days_warn_earlier_than_rotate_after():
@@ -183,15 +183,15 @@ def test_a_carrier_whose_token_is_unknown_in_preview_still_needs_the_declaration
 
 
 def test_a_handoff_pending_longer_than_the_limit_is_reported_with_the_steps():
-    message = rules.handoff_overdue(HANDOFF, NOW, max_days=7)
+    message = rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=7)
     assert message is not None
     assert "'druva-okta' (0oa1b2c3d4)" in message
     assert "pending since 2027-11-01 (9 days" in message
     assert "maxPendingHandoffDays = 7" in message
     assert "confirmedFingerprint' 3f2a9c1e5b2d" in message
     assert "pendingManualSteps" in message
-    assert rules.handoff_overdue(HANDOFF, NOW, max_days=9) is None
-    assert rules.handoff_overdue(HANDOFF, NOW, max_days=8)
+    assert rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=9) is None
+    assert rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=8)
 
 
 @pytest.mark.parametrize(
@@ -204,11 +204,11 @@ def test_a_handoff_pending_longer_than_the_limit_is_reported_with_the_steps():
     ids=["confirmed", "pending-unknown", "since-unknown"],
 )
 def test_no_violation_for_a_confirmed_or_not_yet_known_handoff(changes):
-    assert rules.handoff_overdue({**HANDOFF, **changes}, NOW, max_days=0) is None
+    assert rules.handoff_overdue({**HANDOFF, **changes}, WHILE_DUE, max_days=0) is None
 
 
 def test_a_pending_handoff_without_a_readable_start_is_reported():
-    message = rules.handoff_overdue({**HANDOFF, "pendingSince": None}, NOW, max_days=7)
+    message = rules.handoff_overdue({**HANDOFF, "pendingSince": None}, WHILE_DUE, max_days=7)
     assert message is not None
     assert "not an RFC 3339 time" in message
 
@@ -269,7 +269,9 @@ def resource_args(
     )
 
 
-def policy_named(name: str, at: datetime = NOW) -> ResourceValidationPolicy | StackValidationPolicy:
+def policy_named(
+    name: str, at: datetime = WHILE_DUE
+) -> ResourceValidationPolicy | StackValidationPolicy:
     found = [policy for policy in pack.policies(clock=FixedClock(at)) if policy.name == name]
     assert len(found) == 1
     policy = found[0]
@@ -277,7 +279,9 @@ def policy_named(name: str, at: datetime = NOW) -> ResourceValidationPolicy | St
     return policy
 
 
-def validate(policy_name: str, args: object, at: datetime = NOW) -> list[tuple[str, str | None]]:
+def validate(
+    policy_name: str, args: object, at: datetime = WHILE_DUE
+) -> list[tuple[str, str | None]]:
     reports = Reports()
     policy_named(policy_name, at).validate(args, reports)  # type: ignore[arg-type]
     return reports.violations
@@ -537,6 +541,6 @@ def test_the_pack_pins_the_projects_pulumi_and_pulumi_policy():
 )
 def test_the_policies_never_raise_on_dates_at_the_calendars_edges(props):
     early = datetime(1, 1, 1, 18, 0, tzinfo=UTC)
-    for now in (NOW, early):
+    for now in (WHILE_DUE, early):
         rules.rotation_due(props, now, warning_days=30)
         rules.expired(props, now)

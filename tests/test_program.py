@@ -8,8 +8,8 @@ import dill
 import pytest
 
 from providers.druva.token import TYPE_TOKEN, ScimTokenProvider
-from tests.harness import is_secret, run_program, unwrap
-from tests.support import TOKEN
+from testbed.harness import is_secret, run_program, unwrap
+from tests.doubles import TOKEN
 
 CONFIG = {
     "druva-scim:scimToken": TOKEN,

@@ -15,32 +15,35 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from providers.azure.check import AzureProvisioningCheckProvider
-from providers.core import redaction
+from providers.core import redaction, resource_types
 from providers.core import settings as token_settings
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER, RUN
 from providers.dynamic import StatelessProvider, say
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.harness import NOW, run_program
-from tests.scenarios import secrets as scanner
-from tests.stand_ins.druva import DruvaScim, scim_error
-from tests.stand_ins.graph import Graph, job, quarantine
-from tests.stand_ins.okta import Okta
-from tests.stand_ins.server import Reply
-from tests.support import FAST, OTHER_TOKEN, TOKEN, ClockProvider
-from tests.test_verification import (
-    BEARER,
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.harness import run_program
+from testbed.stand_ins.druva import DruvaScim, scim_error
+from testbed.stand_ins.graph import Graph, job, quarantine
+from testbed.stand_ins.okta import Okta
+from testbed.stand_ins.server import Reply
+from tests.doubles import GRAPH_BEARER as BEARER
+from tests.doubles import (
     JOB,
+    NOW,
     OKTA_APP,
-    OKTA_URN,
-    SP,
+    OTHER_TOKEN,
+    TOKEN,
     AzureCheck,
-    FastOkta,
     OktaCheck,
-    azure_inputs,
-    okta_inputs,
+    TokenProvider,
+    urn,
 )
+from tests.doubles import SERVICE_PRINCIPAL as SP
+from tests.doubles import azure_check_inputs as azure_inputs
+from tests.doubles import okta_check_inputs as okta_inputs
+from tests.scenarios import secrets as scanner
+
+OKTA_URN = urn(resource_types.OKTA_CHECK, "druva-okta-acme")
 
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VISIBLE = "".join(chr(code) for code in range(0x21, 0x7F))
@@ -218,7 +221,7 @@ def test_part_of_the_token_in_a_quarantine_reason_never_reaches_actions(capfd):
             f"next={quote(TOKEN[20:], safe='')}%26page=2)"
         )
         stand_in.jobs[SP] = [job(JOB, "scim", record)]
-        outs = AzureCheck().create(azure_inputs(stand_in.url, scimToken=TOKEN)).outs
+        outs = AzureCheck(bearer=BEARER).create(azure_inputs(stand_in.url, scimToken=TOKEN)).outs
     assert outs is not None and outs["restartedFromQuarantine"] is True
     actions = " ".join(outs["actions"])
     assert (
@@ -230,13 +233,13 @@ def test_part_of_the_token_in_a_quarantine_reason_never_reaches_actions(capfd):
     # Given only to be recognised: never returned, never compared.
     assert "scimToken" not in outs
     news = {**azure_inputs(outs["graphUrl"]), "scimToken": OTHER_TOKEN}
-    assert AzureCheck().diff(SP, outs, news).changes is False
+    assert AzureCheck(bearer=BEARER).diff(SP, outs, news).changes is False
 
 
 def _druva_failure(reply: Reply) -> str:
     with DruvaScim(SPECIAL) as stand_in:
         stand_in.fail_next(reply)
-        provider = ClockProvider(NOW)
+        provider = TokenProvider(NOW)
         inputs = provider.check({}, {"scimToken": SPECIAL, "tenantUrl": stand_in.url}).inputs
         with pytest.raises(ProviderError) as raised:
             provider.create(inputs)
@@ -264,7 +267,7 @@ def test_a_url_encoded_token_in_a_redirect_location_is_redacted():
 @pytest.mark.parametrize("key", ["tenantUrl", "lifetimeDays", "issuedAt"])
 def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_check_failures(key):
     news = {"scimToken": SPECIAL, "tenantUrl": "https://apis.druva.com/insync/scim", key: SPECIAL}
-    failures = ClockProvider(NOW).check({}, news).failures
+    failures = TokenProvider(NOW).check({}, news).failures
     [failure] = [f for f in failures if f.property == key]
     # Quoted and redacted, or (a long value) described without being quoted at all.
     assert PLACEHOLDER in failure.reason or "a text of" in failure.reason
@@ -341,7 +344,7 @@ def test_a_damaged_okta_api_token_through_the_host_gives_a_message_not_a_traceba
     with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
         host.configure()
         news = {**okta_inputs(okta_stand_in.url), "scimToken": TOKEN}
-        news["__provider"] = serialized(FastOkta())
+        news["__provider"] = serialized(OktaCheck())
         inputs = from_struct(host.check(OKTA_URN, {}, news).inputs)
         with pytest.raises(grpc.RpcError) as raised:
             host.create(OKTA_URN, inputs)
@@ -350,19 +353,6 @@ def test_a_damaged_okta_api_token_through_the_host_gives_a_message_not_a_traceba
         _no_value(details)
         _no_value(host.stderr())
     assert okta_stand_in.requests == []
-
-
-class AzureFromEnvironment(AzureProvisioningCheckProvider):
-    """The real check, its credential built from an environment the test gives."""
-
-    http_policy = FAST
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        super().__init__()
-        self.environ = environ
-
-    def environment(self):
-        return self.environ
 
 
 IDS = {"ARM_TENANT_ID": "11111111-2222-4333-8444-555555555555", "ARM_CLIENT_ID": "c-1"}
@@ -408,7 +398,7 @@ def test_a_damaged_azure_credential_is_named_never_shown(tmp_path, monkeypatch, 
     monkeypatch.setenv("NO_PROXY", "")
     with Graph(BEARER) as stand_in:
         stand_in.jobs[SP] = [job(JOB, "scim")]
-        provider = AzureFromEnvironment({**IDS, **environ(tmp_path)})
+        provider = AzureCheck({**IDS, **environ(tmp_path)})
         with pytest.raises(ProviderError) as raised:
             provider.create(azure_inputs(stand_in.url, scimToken=TOKEN))
         assert stand_in.requests == []

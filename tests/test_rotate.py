@@ -19,9 +19,9 @@ import pytest
 
 from providers import cli, rotate
 from providers.core import gate, lifecycle
+from testbed.stand_ins import pulumi_cli
+from tests.doubles import OTHER_TOKEN, TOKEN
 from tests.scenarios import interruption
-from tests.stand_ins import pulumi_cli
-from tests.support import OTHER_TOKEN, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUED = "2026-11-22T09:30:00Z"

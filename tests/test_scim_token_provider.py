@@ -1,16 +1,14 @@
 """The provider's methods in-process, against the Druva stand-in over real sockets."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.dynamic import UNKNOWN
-from tests.stand_ins.druva import scim_error
-from tests.stand_ins.server import Reply
-from tests.support import OTHER_TOKEN, TOKEN, ClockProvider
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+from testbed.stand_ins.druva import scim_error
+from testbed.stand_ins.server import Reply
+from tests.doubles import NOW, OTHER_TOKEN, TOKEN, TokenProvider
 
 
 def inputs(url: str, **changes):
@@ -36,7 +34,7 @@ def checked(provider, olds, news):
 
 
 def test_a_token_the_stack_has_no_record_of_needs_issued_at_and_is_not_dated_now():
-    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", issuedAt=None))
+    result = TokenProvider(NOW).check({}, inputs("https://a.example/scim", issuedAt=None))
     [failure] = result.failures
     assert failure.property == "issuedAt"
     assert "no record of when this token was generated" in failure.reason
@@ -45,15 +43,15 @@ def test_a_token_the_stack_has_no_record_of_needs_issued_at_and_is_not_dated_now
 
 
 def test_an_unchanged_token_keeps_its_issued_at_on_every_later_run():
-    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
-    later = ClockProvider(NOW + timedelta(days=200))
+    first = checked(TokenProvider(NOW), {}, inputs("https://a.example/scim"))
+    later = TokenProvider(NOW + timedelta(days=200))
     again = checked(later, first, inputs("https://a.example/scim", issuedAt=None))
     assert again["issuedAt"] == first["issuedAt"] == "2026-11-22T12:00:00Z"
 
 
 def test_a_changed_token_without_issued_at_is_refused_not_dated_now():
-    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
-    later = ClockProvider(NOW + timedelta(days=340))
+    first = checked(TokenProvider(NOW), {}, inputs("https://a.example/scim"))
+    later = TokenProvider(NOW + timedelta(days=340))
     result = later.check(
         first, inputs("https://a.example/scim", scimToken=OTHER_TOKEN, issuedAt=None)
     )
@@ -62,7 +60,7 @@ def test_a_changed_token_without_issued_at_is_refused_not_dated_now():
 
 def test_a_state_that_lost_the_token_cannot_restart_its_clock():
     """After the resource left state (an older version dropped it on a 401), olds are empty."""
-    result = ClockProvider(NOW + timedelta(days=200)).check(
+    result = TokenProvider(NOW + timedelta(days=200)).check(
         {}, inputs("https://a.example/scim", issuedAt=None)
     )
     assert [failure.property for failure in result.failures] == ["issuedAt"]
@@ -70,7 +68,7 @@ def test_a_state_that_lost_the_token_cannot_restart_its_clock():
 
 def test_an_explicit_issued_at_wins_and_is_normalised_to_utc():
     news = checked(
-        ClockProvider(NOW),
+        TokenProvider(NOW),
         {},
         inputs("https://a.example/scim", issuedAt="2026-11-01T10:00:00+02:00"),
     )
@@ -79,7 +77,7 @@ def test_an_explicit_issued_at_wins_and_is_normalised_to_utc():
 
 def test_engine_floats_become_whole_numbers():
     news = checked(
-        ClockProvider(NOW),
+        TokenProvider(NOW),
         {},
         inputs("https://a.example/scim", lifetimeDays=365.0, rotateBeforeDays=30.0),
     )
@@ -88,8 +86,8 @@ def test_engine_floats_become_whole_numbers():
 
 
 def test_a_token_past_expiry_is_refused_with_its_date_and_the_steps():
-    first = checked(ClockProvider(NOW), {}, inputs("https://a.example/scim"))
-    year_later = ClockProvider(NOW + timedelta(days=365))
+    first = checked(TokenProvider(NOW), {}, inputs("https://a.example/scim"))
+    year_later = TokenProvider(NOW + timedelta(days=365))
     result = year_later.check(first, inputs("https://a.example/scim", issuedAt=None))
     [failure] = result.failures
     assert failure.property == "issuedAt"
@@ -110,7 +108,7 @@ def test_a_token_past_expiry_is_refused_with_its_date_and_the_steps():
     ],
 )
 def test_check_failures_name_the_property_and_the_fix(change, prop, text):
-    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", **change))
+    result = TokenProvider(NOW).check({}, inputs("https://a.example/scim", **change))
     assert [failure.property for failure in result.failures] == [prop]
     assert text in result.failures[0].reason
     assert TOKEN not in result.failures[0].reason
@@ -119,19 +117,19 @@ def test_check_failures_name_the_property_and_the_fix(change, prop, text):
 def test_a_missing_tenant_url_is_a_failure():
     news = inputs("x")
     del news["tenantUrl"]
-    result = ClockProvider(NOW).check({}, news)
+    result = TokenProvider(NOW).check({}, news)
     assert [failure.property for failure in result.failures] == ["tenantUrl"]
 
 
 def test_unknown_values_in_a_preview_are_not_judged():
-    result = ClockProvider(NOW).check({}, inputs(UNKNOWN, scimToken=UNKNOWN))
+    result = TokenProvider(NOW).check({}, inputs(UNKNOWN, scimToken=UNKNOWN))
     assert result.failures == []
     assert result.inputs["tenantUrl"] == UNKNOWN
 
 
 @pytest.mark.parametrize("key", ["lifetimeDays", "rotateBeforeDays", "issuedAt"])
 def test_an_unknown_number_or_time_stays_unknown(key):
-    result = ClockProvider(NOW).check({}, inputs("https://a.example/scim", **{key: UNKNOWN}))
+    result = TokenProvider(NOW).check({}, inputs("https://a.example/scim", **{key: UNKNOWN}))
     assert result.failures == []
     assert result.inputs[key] == UNKNOWN
 
@@ -139,7 +137,7 @@ def test_an_unknown_number_or_time_stays_unknown(key):
 def test_absent_numbers_get_their_defaults():
     news = inputs("https://a.example/scim")
     del news["lifetimeDays"], news["rotateBeforeDays"]
-    checked_inputs = checked(ClockProvider(NOW), {}, news)
+    checked_inputs = checked(TokenProvider(NOW), {}, news)
     assert (checked_inputs["lifetimeDays"], checked_inputs["rotateBeforeDays"]) == (365, 30)
 
 
@@ -147,7 +145,7 @@ def test_absent_numbers_get_their_defaults():
 
 
 def state_after_create(druva, provider=None):
-    provider = provider or ClockProvider(NOW)
+    provider = provider or TokenProvider(NOW)
     news = checked(provider, {}, inputs(druva.url))
     return news, provider.create(news)
 
@@ -155,7 +153,7 @@ def state_after_create(druva, provider=None):
 def test_same_inputs_give_no_change_whatever_the_date(druva):
     news, created = state_after_create(druva)
     for days in (0, 1, 200, 334, 364):
-        provider = ClockProvider(NOW + timedelta(days=days))
+        provider = TokenProvider(NOW + timedelta(days=days))
         again = checked(provider, news, inputs(druva.url))
         diff = provider.diff(created.id, created.outs, again)
         assert diff.changes is False and diff.replaces == []
@@ -171,7 +169,7 @@ def test_same_inputs_give_no_change_whatever_the_date(druva):
 )
 def test_a_new_token_or_tenant_replaces_create_before_delete(druva, change, replaces):
     news, created = state_after_create(druva)
-    provider = ClockProvider(NOW)
+    provider = TokenProvider(NOW)
     new_inputs = checked(provider, news, {**inputs(druva.url), **change})
     diff = provider.diff(created.id, created.outs, new_inputs)
     assert diff.changes is True and diff.replaces == replaces
@@ -184,14 +182,14 @@ def test_a_new_token_or_tenant_replaces_create_before_delete(druva, change, repl
 )
 def test_dates_change_in_place(druva, change):
     news, created = state_after_create(druva)
-    provider = ClockProvider(NOW)
+    provider = TokenProvider(NOW)
     new_inputs = checked(provider, news, {**inputs(druva.url), **change})
     diff = provider.diff(created.id, created.outs, new_inputs)
     assert diff.changes is True and diff.replaces == []
 
 
 def test_an_unknown_new_value_counts_as_a_change():
-    diff = ClockProvider(NOW).diff("id", {"scimToken": TOKEN}, {"scimToken": UNKNOWN})
+    diff = TokenProvider(NOW).diff("id", {"scimToken": TOKEN}, {"scimToken": UNKNOWN})
     assert diff.replaces == ["scimToken"]
 
 
@@ -228,7 +226,7 @@ def test_create_when_druva_stays_down_fails_clearly(druva):
 
 def test_refresh_of_an_accepted_token_moves_the_last_check(druva):
     _, created = state_after_create(druva)
-    later = ClockProvider(NOW + timedelta(days=3))
+    later = TokenProvider(NOW + timedelta(days=3))
     read = later.read(created.id, created.outs)
     assert read.id == created.id and read.outs is not None
     assert read.outs["lastCheckedAt"] == "2026-11-25T12:00:00Z"
@@ -240,7 +238,7 @@ def test_refresh_of_a_token_druva_rejects_fails_and_keeps_the_state(druva):
     before = dict(created.outs)
     druva.accepted.clear()
     with pytest.raises(TokenRejectedError, match="rejected the token") as raised:
-        ClockProvider(NOW + timedelta(days=200)).read(created.id, created.outs)
+        TokenProvider(NOW + timedelta(days=200)).read(created.id, created.outs)
     assert TOKEN not in str(raised.value)
     assert created.outs == before
 
@@ -264,21 +262,21 @@ def test_a_refusal_without_a_scim_error_body_is_no_verdict_on_the_token(druva, r
     before = dict(created.outs)
     druva.fail_next(reply)
     with pytest.raises(CouldNotCheckError, match="could not be checked") as raised:
-        ClockProvider(NOW).read(created.id, created.outs)
+        TokenProvider(NOW).read(created.id, created.outs)
     assert not isinstance(raised.value, TokenRejectedError)
     assert "Generate a new" not in str(raised.value)
     assert "do not generate a new token" in str(raised.value)
     assert created.outs == before
     druva.fail_next(reply)
     with pytest.raises(CouldNotCheckError, match="could not be checked"):
-        ClockProvider(NOW).create(news)
+        TokenProvider(NOW).create(news)
 
 
 def test_a_403_in_scims_error_shape_is_druvas_verdict(druva):
     _, created = state_after_create(druva)
     druva.fail_next(scim_error(403, "Token revoked"))
     with pytest.raises(TokenRejectedError, match="HTTP 403: Token revoked"):
-        ClockProvider(NOW).read(created.id, created.outs)
+        TokenProvider(NOW).read(created.id, created.outs)
 
 
 def test_refresh_during_an_outage_fails_and_leaves_state_alone(druva):
@@ -286,7 +284,7 @@ def test_refresh_during_an_outage_fails_and_leaves_state_alone(druva):
     before = dict(created.outs)
     druva.fail_next(*[scim_error(500, "oops")] * 3)
     with pytest.raises(CouldNotCheckError, match="HTTP 500"):
-        ClockProvider(NOW).read(created.id, created.outs)
+        TokenProvider(NOW).read(created.id, created.outs)
     assert created.outs == before
 
 
@@ -296,7 +294,7 @@ def test_refresh_during_an_outage_fails_and_leaves_state_alone(druva):
 def test_update_recomputes_dates_without_calling_druva(druva):
     news, created = state_after_create(druva)
     calls = len(druva.requests)
-    provider = ClockProvider(NOW + timedelta(days=1))
+    provider = TokenProvider(NOW + timedelta(days=1))
     new_inputs = checked(provider, news, inputs(druva.url, rotateBeforeDays=60))
     updated = provider.update(created.id, created.outs, new_inputs)
     assert updated.outs is not None
@@ -308,7 +306,7 @@ def test_update_recomputes_dates_without_calling_druva(druva):
 def test_delete_makes_no_call_and_says_why(druva, capsys):
     _, created = state_after_create(druva)
     calls = len(druva.requests)
-    ClockProvider(NOW).delete(created.id, created.outs)
+    TokenProvider(NOW).delete(created.id, created.outs)
     assert len(druva.requests) == calls
     err = capsys.readouterr().err
     assert "no API to revoke" in err and created.id in err and TOKEN not in err

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.stand_ins.pulumi_cli import install
-from tests.support import TOKEN
+from testbed.stand_ins.pulumi_cli import install
+from tests.doubles import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 UP = ROOT / "scripts" / "up"

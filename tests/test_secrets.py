@@ -7,9 +7,9 @@ from urllib.parse import quote
 import pytest
 
 from providers.core import lifecycle, redaction
+from tests.doubles import TOKEN
 from tests.scenarios import secrets
 from tests.scenarios.record import Row
-from tests.support import TOKEN
 
 ODD = "aB+c/d=e&f%g h?iJ-kL_mN.oP~qR"
 """A token with every character that encodes differently somewhere."""

@@ -8,9 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from providers.core import apps, settings
-from tests.support import TOKEN
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+from tests.doubles import NOW, TOKEN
 
 
 @pytest.mark.parametrize(

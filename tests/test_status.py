@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from providers import status
 from providers.core import gate, lifecycle
-from tests.stand_ins import pulumi_cli
+from testbed.stand_ins import pulumi_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = {

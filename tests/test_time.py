@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from providers.core import lifecycle
 from providers.core.lifecycle import Phase
+from tests.doubles import TokenProvider
 from tests.scenarios import time_travel
 from tests.scenarios.record import Row
-from tests.support import ClockProvider
 
 EXAMPLES = settings(max_examples=150, deadline=None)
 ORDER = {Phase.VALID: 0, Phase.ROTATION_DUE: 1, Phase.EXPIRED: 2}
@@ -155,7 +155,7 @@ def test_check_carries_issued_at_over_for_the_same_token_on_any_day(life_args, f
     now = start + min(life * fraction, life - timedelta(microseconds=1))
     state = inputs(token, lifetime, rotate_before, issued_text)
 
-    provider = ClockProvider(now)
+    provider = TokenProvider(now)
     checked = provider.check(state, inputs(token, lifetime, rotate_before))
     assert checked.failures == []
     assert checked.inputs["issuedAt"] == issued_text
@@ -176,7 +176,7 @@ def test_check_carries_issued_at_over_for_the_same_token_on_any_day(life_args, f
     aware,
 )
 def test_diff_of_identical_inputs_is_no_change_whatever_they_are_and_whenever(news, moment):
-    result = ClockProvider(moment).diff("id", dict(news), dict(news))
+    result = TokenProvider(moment).diff("id", dict(news), dict(news))
     assert result.changes is False and result.replaces == []
 
 

@@ -4,13 +4,11 @@ resources under Pulumi's mocks."""
 import base64
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 import pulumi
 import pytest
-from azure.core.credentials import AccessToken
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
@@ -20,8 +18,7 @@ from providers.azure.check import (
     AzureProvisioningCheckProvider,
 )
 from providers.checks import CheckProvider
-from providers.core import lifecycle, resource_types
-from providers.core.clock import FixedClock
+from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.dynamic import UNKNOWN
 from providers.okta.check import (
@@ -29,69 +26,29 @@ from providers.okta.check import (
     OktaConnectionCheckArgs,
     OktaConnectionCheckProvider,
 )
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.harness import is_secret, unwrap
-from tests.stand_ins.graph import Graph, job, quarantine, throttled
-from tests.stand_ins.okta import Okta, key_pair
-from tests.support import FAST, OTHER_TOKEN, TOKEN
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.harness import is_secret, unwrap
+from testbed.stand_ins.graph import Graph, job, quarantine, throttled
+from testbed.stand_ins.okta import Okta, key_pair
+from tests.doubles import (
+    FINGERPRINT,
+    JOB,
+    OKTA_APP,
+    TOKEN,
+    AzureCheck,
+    OfflineAzureCheck,
+    OktaCheck,
+    urn,
+)
+from tests.doubles import GRAPH_BEARER as BEARER
+from tests.doubles import OKTA_API_TOKEN as OKTA_TOKEN
+from tests.doubles import OTHER_FINGERPRINT as NEW_FINGERPRINT
+from tests.doubles import SERVICE_PRINCIPAL as SP
+from tests.doubles import azure_check_inputs as azure_inputs
+from tests.doubles import okta_check_inputs as okta_inputs
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-BEARER = "eyJ0eXAiOiJKV1QifQ.vErIfY-GrApH-BeArEr.sig"
-SP = "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-JOB = "scim.6a1f2b3c4d5e.0001"
-OKTA_TOKEN = "00OkTa-VeRiFy-ToKeN-9d8c7b6a5f4e"
-OKTA_APP = "0oa1druvascim0001"
-FINGERPRINT = lifecycle.fingerprint(TOKEN)
-NEW_FINGERPRINT = lifecycle.fingerprint(OTHER_TOKEN)
-
-
-class TestCredential:
-    """azure-core's TokenCredential protocol, with a fixed token; records what it was asked."""
-
-    __test__ = False
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.asked: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes, claims=None, tenant_id=None, enable_cae=False, **kwargs):
-        self.asked.append(scopes)
-        return AccessToken(self.token, int(time.time()) + 3600)
-
-
-class AzureCheck(AzureProvisioningCheckProvider):
-    """The real provider with test-sized timeouts, a fixed clock and a test credential."""
-
-    http_policy = FAST
-    clock = FixedClock(NOW)
-
-    def __init__(self, bearer: str = BEARER) -> None:
-        super().__init__()
-        self.test_credential = TestCredential(bearer)
-        self.credential_asked: list[tuple[str, str | None, str | None]] = []
-
-    def credential(self, graph_url, tenant_id, client_id):
-        self.credential_asked.append((graph_url, tenant_id, client_id))
-        return self.test_credential
-
-
-class OktaCheck(OktaConnectionCheckProvider):
-    """The real provider with test-sized timeouts and an environment the test sets."""
-
-    http_policy = FAST
-    clock = FixedClock(NOW)
-
-    def __init__(self, environ: dict[str, str] | None = None) -> None:
-        super().__init__()
-        self.environ = environ if environ is not None else {"OKTA_API_TOKEN": OKTA_TOKEN}
-
-    def environment(self):
-        return self.environ
-
-
-class NoNetwork(AzureCheck):
-    def credential(self, graph_url, tenant_id, client_id):
-        raise AssertionError("no credential may be asked for here")
+SIGNED_IN = {"OKTA_API_TOKEN": OKTA_TOKEN}
+"""The Okta check's environment in this process: an API token the stand-in accepts."""
 
 
 @pytest.fixture
@@ -106,30 +63,6 @@ def okta() -> Iterator[Okta]:
     with Okta(OKTA_TOKEN) as stand_in:
         stand_in.add_app(OKTA_APP)
         yield stand_in
-
-
-def azure_inputs(url: str, **changes):
-    base = {
-        "appName": "Druva (Contoso)",
-        "servicePrincipalId": SP,
-        "tokenFingerprint": FINGERPRINT,
-        "graphUrl": url,
-        "tenantId": None,
-        "clientId": None,
-    }
-    base.update(changes)
-    return base
-
-
-def okta_inputs(url: str, **changes):
-    base = {
-        "appName": "Druva (Okta)",
-        "appId": OKTA_APP,
-        "orgUrl": url,
-        "tokenFingerprint": FINGERPRINT,
-    }
-    base.update(changes)
-    return base
 
 
 def everything_observable(*values) -> str:
@@ -152,7 +85,7 @@ def updated(provider: CheckProvider, olds: dict[str, Any], news: dict[str, Any])
 
 
 def test_create_validates_the_saved_credentials_and_records_it(azure):
-    provider = AzureCheck()
+    provider = AzureCheck(bearer=BEARER)
     result = provider.create(azure_inputs(azure.url, tenantId="t-1", clientId="c-1"))
     outs = result.outs
     assert outs is not None
@@ -167,20 +100,23 @@ def test_create_validates_the_saved_credentials_and_records_it(azure):
     assert outs["tokenFingerprint"] == FINGERPRINT
     assert azure.validations == [(SP, JOB)] and azure.restarts == []
     assert provider.credential_asked == [(azure.url, "t-1", "c-1")]
-    assert provider.test_credential.asked == [(f"{azure.url}/.default",)]
+    assert provider.fixed_credential is not None
+    assert provider.fixed_credential.asked == [(f"{azure.url}/.default",)]
     assert BEARER not in everything_observable(outs)
 
 
 def test_a_quarantined_job_is_restarted_exactly_once(azure):
     azure.jobs[SP] = [job(JOB, "scim", quarantine())]
-    outs = created(AzureCheck(), azure_inputs(azure.url))
+    outs = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
     assert len(azure.restarts) == 1
     assert azure.restarts[0] == (SP, JOB, {"criteria": {"resetScope": "QuarantineState"}})
     assert outs["restartedFromQuarantine"] is True
     assert "out of quarantine (EncounteredQuarantineException" in outs["actions"][1]
     assert azure.jobs[SP][0]["status"]["quarantine"] is None
     # The next verification finds the job healthy and leaves it alone.
-    updated(AzureCheck(), outs, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT))
+    updated(
+        AzureCheck(bearer=BEARER), outs, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT)
+    )
     assert len(azure.restarts) == 1
 
 
@@ -188,7 +124,7 @@ def test_a_rejected_secret_token_fails_the_create_and_restarts_nothing(azure):
     azure.jobs[SP] = [job(JOB, "scim", quarantine())]
     azure.reject_secret_token = True
     with pytest.raises(ProviderError) as raised:
-        AzureCheck().create(azure_inputs(azure.url))
+        AzureCheck(bearer=BEARER).create(azure_inputs(azure.url))
     message = str(raised.value)
     assert "Druva (Contoso)" in message and "SystemForCrossDomainIdentityManagement" in message
     assert azure.restarts == []
@@ -198,14 +134,14 @@ def test_a_rejected_secret_token_fails_the_create_and_restarts_nothing(azure):
 def test_no_provisioning_job_fails_clearly(azure):
     azure.jobs[SP] = [job("AD2AAD.1", "AD2AADProvisioning"), job("API2AAD.2", "API2AAD")]
     with pytest.raises(ProviderError, match=r"no provisioning job.*set mode Automatic once"):
-        AzureCheck().create(azure_inputs(azure.url))
+        AzureCheck(bearer=BEARER).create(azure_inputs(azure.url))
     assert azure.validations == []
 
 
 def test_throttling_is_waited_out(azure):
     azure.fail_next(throttled("1"), throttled("0"))
     started = time.monotonic()
-    outs = created(AzureCheck(), azure_inputs(azure.url))
+    outs = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
     assert outs["jobId"] == JOB
     listings = [r for r in azure.requests if r.method == "GET"]
     assert len(listings) == 3  # two throttled, one answered
@@ -215,7 +151,7 @@ def test_throttling_is_waited_out(azure):
 def test_missing_permission_names_it(azure):
     azure.permitted = False
     with pytest.raises(ProviderError) as raised:
-        AzureCheck().create(azure_inputs(azure.url))
+        AzureCheck(bearer=BEARER).create(azure_inputs(azure.url))
     message = str(raised.value)
     assert "Application.ReadWrite.OwnedBy" in message and "Synchronization.ReadWrite.All" in message
     assert BEARER not in message
@@ -225,7 +161,7 @@ def test_missing_permission_names_it(azure):
 
 
 def test_diff_is_pure_and_sees_a_new_token(azure):
-    provider = NoNetwork()
+    provider = OfflineAzureCheck()
     olds = {**azure_inputs(azure.url), "jobId": JOB, "lastValidatedAt": "2026-11-01T00:00:00Z"}
     same = provider.diff(SP, olds, azure_inputs(azure.url))
     rotated = provider.diff(SP, olds, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT))
@@ -242,17 +178,17 @@ def test_diff_is_pure_and_sees_a_new_token(azure):
 
 
 def test_update_after_a_rotation_validates_again(azure):
-    first = created(AzureCheck(), azure_inputs(azure.url))
-    later = AzureCheck()
+    first = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
+    later = AzureCheck(bearer=BEARER)
     later_outs = updated(later, first, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT))
     assert len(azure.validations) == 2
     assert later_outs["tokenFingerprint"] == NEW_FINGERPRINT
 
 
 def test_update_of_the_name_alone_asks_nobody_and_keeps_the_record(azure):
-    first = created(AzureCheck(), azure_inputs(azure.url))
+    first = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
     before = len(azure.requests)
-    outs = updated(NoNetwork(), first, azure_inputs(azure.url, appName="Druva (renamed)"))
+    outs = updated(OfflineAzureCheck(), first, azure_inputs(azure.url, appName="Druva (renamed)"))
     assert len(azure.requests) == before
     assert outs["appName"] == "Druva (renamed)"
     assert (outs["jobId"], outs["lastValidatedAt"]) == (first["jobId"], first["lastValidatedAt"])
@@ -260,9 +196,9 @@ def test_update_of_the_name_alone_asks_nobody_and_keeps_the_record(azure):
 
 def test_read_and_delete_ask_nobody(azure):
     state = {**azure_inputs(azure.url), "jobId": JOB, "lastValidatedAt": "2026-11-01T00:00:00Z"}
-    read = NoNetwork().read(SP, state)
+    read = OfflineAzureCheck().read(SP, state)
     assert (read.id, read.outs) == (SP, state)
-    NoNetwork().delete(SP, state)
+    OfflineAzureCheck().delete(SP, state)
     assert azure.requests == []
 
 
@@ -271,7 +207,7 @@ def test_read_and_delete_ask_nobody(azure):
 
 def test_check_defaults_the_graph_url_and_trims():
     inputs = {"appName": "Druva", "servicePrincipalId": f" {SP} ", "tokenFingerprint": FINGERPRINT}
-    result = AzureCheck().check({}, inputs)
+    result = AzureCheck(bearer=BEARER).check({}, inputs)
     assert result.failures == []
     assert result.inputs["graphUrl"] == "https://graph.microsoft.com"
     assert result.inputs["servicePrincipalId"] == SP
@@ -289,7 +225,9 @@ def test_check_defaults_the_graph_url_and_trims():
     ],
 )
 def test_check_refuses_what_cannot_work(change, prop, text):
-    result = AzureCheck().check({}, azure_inputs("https://graph.microsoft.us", **change))
+    result = AzureCheck(bearer=BEARER).check(
+        {}, azure_inputs("https://graph.microsoft.us", **change)
+    )
     assert [f.property for f in result.failures] == [prop]
     assert text in result.failures[0].reason
     assert TOKEN not in result.failures[0].reason
@@ -298,7 +236,7 @@ def test_check_refuses_what_cannot_work(change, prop, text):
 def test_check_lets_unknown_values_through_during_preview():
     news = azure_inputs(graph_url := "https://graph.microsoft.us", tokenFingerprint=UNKNOWN)
     news["servicePrincipalId"] = UNKNOWN
-    result = AzureCheck().check({}, news)
+    result = AzureCheck(bearer=BEARER).check({}, news)
     assert result.failures == [] and result.inputs["graphUrl"] == graph_url
 
 
@@ -315,7 +253,7 @@ def test_the_real_credential_comes_from_the_environment():
 
 
 def test_okta_create_reads_back_an_enabled_token_connection(okta):
-    result = OktaCheck().create(okta_inputs(okta.url))
+    result = OktaCheck(SIGNED_IN).create(okta_inputs(okta.url))
     assert result.id == OKTA_APP and result.outs is not None
     assert result.outs["status"] == "ENABLED"
     assert result.outs["lastVerifiedAt"] == "2026-11-22T12:00:00Z"
@@ -326,13 +264,13 @@ def test_okta_create_reads_back_an_enabled_token_connection(okta):
 def test_okta_disabled_connection_fails(okta):
     okta.add_app(OKTA_APP, status="DISABLED")
     with pytest.raises(ProviderError, match=r"Druva \(Okta\).*is DISABLED"):
-        OktaCheck().create(okta_inputs(okta.url))
+        OktaCheck(SIGNED_IN).create(okta_inputs(okta.url))
 
 
 def test_okta_wrong_scheme_fails(okta):
     okta.add_app(OKTA_APP, auth_scheme="OAUTH2")
     with pytest.raises(ProviderError, match="OAUTH2"):
-        OktaCheck().create(okta_inputs(okta.url))
+        OktaCheck(SIGNED_IN).create(okta_inputs(okta.url))
 
 
 def test_okta_service_app_through_the_provider(okta):
@@ -349,15 +287,15 @@ def test_okta_service_app_through_the_provider(okta):
 
 
 def test_okta_update_verifies_only_when_the_token_or_target_changed(okta):
-    first = created(OktaCheck(), okta_inputs(okta.url))
-    updated(OktaCheck(), first, okta_inputs(okta.url, appName="renamed"))
+    first = created(OktaCheck(SIGNED_IN), okta_inputs(okta.url))
+    updated(OktaCheck(SIGNED_IN), first, okta_inputs(okta.url, appName="renamed"))
     assert len(okta.requests) == 1
-    updated(OktaCheck(), first, okta_inputs(okta.url, tokenFingerprint=NEW_FINGERPRINT))
+    updated(OktaCheck(SIGNED_IN), first, okta_inputs(okta.url, tokenFingerprint=NEW_FINGERPRINT))
     assert len(okta.requests) == 2
 
 
 def test_okta_check_refuses_a_plain_http_org_and_a_missing_app_id():
-    result = OktaCheck().check({}, okta_inputs("http://acme.okta.com", appId=""))
+    result = OktaCheck(SIGNED_IN).check({}, okta_inputs("http://acme.okta.com", appId=""))
     assert sorted(f.property for f in result.failures) == ["appId", "orgUrl"]
 
 
@@ -436,20 +374,14 @@ def test_the_resources_register_their_type_tokens_with_plain_inputs():
 
 # --- through the SDK's provider host over gRPC, as the engine runs it ----------------------
 
-AZURE_URN = f"urn:pulumi:test::druva-scim::{resource_types.AZURE_CHECK}::druva-azure-contoso"
-OKTA_URN = f"urn:pulumi:test::druva-scim::{resource_types.OKTA_CHECK}::druva-okta-acme"
-
-
-class FastOkta(OktaConnectionCheckProvider):
-    """The real provider with test-sized timeouts; credentials from the host's environment."""
-
-    http_policy = FAST
+AZURE_URN = urn(resource_types.AZURE_CHECK, "druva-azure-contoso")
+OKTA_URN = urn(resource_types.OKTA_CHECK, "druva-okta-acme")
 
 
 def test_okta_check_through_the_host_signs_in_from_its_environment(okta):
     with ProviderHost(env={"OKTA_API_TOKEN": OKTA_TOKEN}) as host:
         host.configure()
-        news = {**okta_inputs(okta.url + "/"), "__provider": serialized(FastOkta())}
+        news = {**okta_inputs(okta.url + "/"), "__provider": serialized(OktaCheck())}
         checked = host.check(OKTA_URN, {}, news)
         assert list(checked.failures) == []
         inputs = from_struct(checked.inputs)
@@ -471,7 +403,7 @@ def test_azure_check_through_the_host_restarts_once_and_fails_readably(azure):
     azure.jobs[SP] = [job(JOB, "scim", quarantine())]
     with ProviderHost() as host:
         host.configure()
-        news = {**azure_inputs(azure.url), "__provider": serialized(AzureCheck())}
+        news = {**azure_inputs(azure.url), "__provider": serialized(AzureCheck(bearer=BEARER))}
         inputs = from_struct(host.check(AZURE_URN, {}, news).inputs)
         state = from_struct(host.create(AZURE_URN, inputs).properties)
         assert state["restartedFromQuarantine"] is True and len(azure.restarts) == 1

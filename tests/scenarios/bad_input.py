@@ -23,11 +23,11 @@ from typing import Any
 import pulumi
 
 from providers.druva.token import ScimTokenProvider
-from tests.engine import ProviderHost, serialized
-from tests.harness import NOW, run_program
+from testbed.engine import ProviderHost, serialized
+from testbed.harness import run_program
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import NOW, TOKEN, TokenProvider
 from tests.scenarios.record import Row
-from tests.stand_ins.druva import DruvaScim
-from tests.support import TOKEN, ClockProvider
 
 SECRET = ("druva-scim:scimToken",)
 SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -619,7 +619,7 @@ def with_changes(inputs: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[
 
 def check_row(case: CheckCase, druva: DruvaScim) -> Row:
     before = len(druva.requests)
-    provider: ScimTokenProvider = ClockProvider(NOW)
+    provider: ScimTokenProvider = TokenProvider(NOW)
     try:
         result = provider.check({}, with_changes(good_inputs(druva.url), case.changes))
     except Exception as error:  # a crash is the finding, not the test's end

@@ -48,7 +48,12 @@ from cryptography.x509.oid import NameOID
 from providers.core import lifecycle
 from providers.core.errors import ProviderError
 from providers.druva.token import token_outputs
-from tests.scenarios.fast_providers import (
+from testbed.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim, scim_error
+from testbed.stand_ins.graph import Graph, graph_error, job
+from testbed.stand_ins.okta import Okta, okta_error
+from testbed.stand_ins.server import Reply, StandIn, closed_port
+from tests.doubles import (
+    FAST,
     GRAPH_BEARER,
     GRAPH_BEARER_VARIABLE,
     ISSUED_AT,
@@ -56,7 +61,9 @@ from tests.scenarios.fast_providers import (
     NOW,
     OKTA_API_TOKEN,
     OKTA_APP,
+    OTHER_TOKEN,
     SERVICE_PRINCIPAL,
+    TOKEN,
     WRONG_OKTA_APP,
     WRONG_SERVICE_PRINCIPAL,
     AzureCheck,
@@ -64,11 +71,6 @@ from tests.scenarios.fast_providers import (
     TokenProvider,
 )
 from tests.scenarios.record import Row
-from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim, scim_error
-from tests.stand_ins.graph import Graph, graph_error, job
-from tests.stand_ins.okta import Okta, okta_error
-from tests.stand_ins.server import Reply, StandIn, closed_port
-from tests.support import FAST, OTHER_TOKEN, TOKEN
 
 OLD_FINGERPRINT = lifecycle.fingerprint(OTHER_TOKEN)
 NEW_FINGERPRINT = lifecycle.fingerprint(TOKEN)

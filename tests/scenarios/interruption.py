@@ -1,7 +1,7 @@
 """Issue 6, item 4: a provider host killed mid-step, and one identity provider refusing.
 Issue 10: a server that trickles its answer, which the operation's deadline ends; the
 rotation helper interrupted (Ctrl-C during `pulumi up`, Ctrl-D at its prompt) and a
-`pulumi config set` that stalls, against the stand-in CLI (tests/stand_ins/pulumi_cli.py).
+`pulumi config set` that stalls, against the stand-in CLI (testbed/stand_ins/pulumi_cli.py).
 
 The kills use the SDK's real dynamic-provider host (`python -m pulumi.dynamic`)
 over gRPC, as the engine runs it. A stand-in holds its answer back; once it has
@@ -9,7 +9,7 @@ the request, another thread kills the host process. The engine would then have
 recorded nothing for the resource (a pending create is not a resource), so the
 next run is a fresh host, Check with no old inputs, and Create again.
 
-The refusal runs the whole program under Pulumi's mocks (tests/harness.py), with
+The refusal runs the whole program under Pulumi's mocks (testbed/harness.py), with
 the okta provider's Connection failing the way Okta refuses a token connection.
 Mocks register every resource whose dependencies succeeded and never stop early;
 see `okta_refusal` for what that can and cannot show about the real engine.
@@ -42,26 +42,29 @@ from providers.core import lifecycle
 from providers.core.resource_types import AZURE_CHECK as AZURE_TYPE
 from providers.druva.token import token_outputs
 from providers.okta import wiring as okta_api
-from tests import harness
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.harness import Run, run_program, unwrap
-from tests.scenarios.fast_providers import (
+from testbed import harness
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.harness import Run, run_program, unwrap
+from testbed.stand_ins import pulumi_cli
+from testbed.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim
+from testbed.stand_ins.graph import Graph, job, quarantine
+from testbed.stand_ins.server import Reply, Request
+from tests.doubles import (
     GRAPH_BEARER,
     GRAPH_BEARER_VARIABLE,
     ISSUED_AT,
     JOB,
     NOW,
+    OTHER_TOKEN,
     SERVICE_PRINCIPAL,
+    SHORT_DEADLINE,
+    TOKEN,
     AzureCheck,
+    ShortDeadlineTokenProvider,
     TokenProvider,
 )
 from tests.scenarios.faults import _shorten, leaked
 from tests.scenarios.record import Row
-from tests.stand_ins import pulumi_cli
-from tests.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, DruvaScim
-from tests.stand_ins.graph import Graph, job, quarantine
-from tests.stand_ins.server import Reply, Request
-from tests.support import OTHER_TOKEN, SHORT_DEADLINE, TOKEN, ShortDeadlineProvider
 
 TOKEN_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
 AZURE_URN = f"urn:pulumi:test::druva-scim::{AZURE_TYPE}::azure-check-druva"
@@ -510,7 +513,7 @@ def trickled(action: str) -> Row:
             "issuedAt": ISSUED_AT,
             "lifetimeDays": 365,
             "rotateBeforeDays": 30,
-            "__provider": serialized(ShortDeadlineProvider()),
+            "__provider": serialized(ShortDeadlineTokenProvider()),
         }
         with ProviderHost() as host:
             host.configure()

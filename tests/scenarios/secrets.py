@@ -21,7 +21,6 @@ import pickletools
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,31 +31,33 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 import dill
 import grpc
-from azure.core.credentials import AccessToken
 
-from providers.azure.check import AzureProvisioningCheckProvider
-from providers.core import lifecycle
+from providers.core import lifecycle, resource_types
 from providers.core.errors import ProviderError
 from providers.druva import client as druva
 from providers.http import new_session
-from providers.okta.check import OktaConnectionCheckProvider
-from tests.engine import ProviderHost, from_struct, serialized
-from tests.harness import NOW, Run, is_secret, run_program, unwrap
-from tests.scenarios import bad_input
-from tests.scenarios.record import Row
-from tests.stand_ins.druva import DruvaScim, scim_error
-from tests.stand_ins.graph import Graph, graph_error, job, quarantine
-from tests.stand_ins.okta import Okta, okta_error
-from tests.stand_ins.server import Reply
-from tests.support import (
+from testbed.engine import ProviderHost, from_struct, serialized
+from testbed.harness import Run, is_secret, run_program, unwrap
+from testbed.stand_ins.druva import DruvaScim, scim_error
+from testbed.stand_ins.graph import Graph, graph_error, job, quarantine
+from testbed.stand_ins.okta import Okta, okta_error
+from testbed.stand_ins.server import Reply
+from tests.doubles import (
     FAST,
-    ISSUED_YESTERDAY,
+    GRAPH_BEARER,
+    ISSUED_AT,
+    NOW,
+    OKTA_API_TOKEN,
     OTHER_TOKEN,
     TOKEN,
-    ClockProvider,
-    FastProvider,
+    AzureCheck,
+    OktaCheck,
+    TokenProvider,
     pickler_restored,
+    urn,
 )
+from tests.scenarios import bad_input
+from tests.scenarios.record import Row
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = (TOKEN, OTHER_TOKEN)
@@ -69,10 +70,10 @@ DAMAGED = "cReDeNtIaL-fRoM-a-DaMaGeD\npAsTe-4f2a9c7e1b3d"
 """A credential from a damaged paste: a line break inside."""
 NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
-URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:ScimToken::druva-scim-token"
-OKTA_URN = "urn:pulumi:test::druva-scim::pulumi-python:dynamic/druva:OktaConnectionCheck::okta"
-BEARER = "eyJ0eXAiOiJKV1QifQ.aZuRe-GrApH-BeArEr-5e1f.sig"
-OKTA_TOKEN = "00OkTa-SeCrEtS-ApI-ToKeN-4c3b2a19f8e7"
+URN = urn(resource_types.SCIM_TOKEN, "druva-scim-token")
+OKTA_URN = urn(resource_types.OKTA_CHECK, "okta")
+BEARER = GRAPH_BEARER
+OKTA_TOKEN = OKTA_API_TOKEN
 SP = [f"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(8)]
 APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(8)]
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -408,13 +409,13 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
     texts: dict[str, str | bytes] = {}
     state_texts: dict[str, str | bytes] = {}
     problems: list[str] = []
-    blob = serialized(FastProvider())
+    blob = serialized(TokenProvider())
 
     def news(url: str, **changes: Any) -> dict[str, Any]:
         return {
             "scimToken": TOKEN,
             "tenantUrl": url,
-            "issuedAt": ISSUED_YESTERDAY,
+            "issuedAt": ISSUED_AT,
             "lifetimeDays": 365,
             "rotateBeforeDays": 30,
             "__provider": blob,
@@ -475,25 +476,6 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
 # --- the clients, when a vendor echoes the token ---------------------------------------
 
 
-class _Credential:
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(BEARER, int(time.time()) + 3600)
-
-
-class _AzureCheck(AzureProvisioningCheckProvider):
-    http_policy = FAST
-
-    def credential(self, graph_url: str, tenant_id: str | None, client_id: str | None) -> Any:
-        return _Credential()
-
-
-class _OktaCheck(OktaConnectionCheckProvider):
-    http_policy = FAST
-
-    def environment(self) -> Mapping[str, str]:
-        return {"OKTA_API_TOKEN": OKTA_TOKEN}
-
-
 def raised(action: Callable[[], Any]) -> str:
     try:
         action()
@@ -543,7 +525,7 @@ def druva_echo_rows() -> list[Row]:
         for echo in DRUVA_ECHOES:
             replies = echo.reply(echo.secret)
             stand_in.fail_next(*(replies if isinstance(replies, list) else [replies]))
-            provider = ClockProvider(NOW)
+            provider = TokenProvider(NOW)
             inputs = provider.check(
                 {},
                 {"scimToken": TOKEN, "tenantUrl": stand_in.url, "issuedAt": "2026-11-20T00:00:00Z"},
@@ -615,7 +597,7 @@ def graph_echo_rows() -> list[Row]:
     with Graph(BEARER) as stand_in:
         stand_in.jobs[SP[0]] = [job(JOB, "scim")]
         for scenario, reply, secret, after in cases:
-            text = _graph_failure(stand_in, _AzureCheck(), reply, after)
+            text = _graph_failure(stand_in, AzureCheck(bearer=BEARER), reply, after)
             rows.append(
                 row(
                     scenario,
@@ -629,7 +611,7 @@ def graph_echo_rows() -> list[Row]:
         record["error"]["message"] = f"SCIM endpoint answered 401: invalid token {TOKEN}"
         stand_in.jobs[SP[0]] = [job(JOB, "scim", record)]
         with captured_output() as output:
-            outputs = _AzureCheck().create(azure_props(stand_in.url)).outs or {}
+            outputs = AzureCheck(bearer=BEARER).create(azure_props(stand_in.url)).outs or {}
         rows.append(
             row(
                 "Graph's quarantine record relays the token; the job is restarted",
@@ -641,7 +623,7 @@ def graph_echo_rows() -> list[Row]:
     return rows
 
 
-def _graph_failure(stand_in: Graph, provider: _AzureCheck, reply: Reply, after: int) -> str:
+def _graph_failure(stand_in: Graph, provider: AzureCheck, reply: Reply, after: int) -> str:
     original = stand_in.handle
     answered = 0
 
@@ -686,7 +668,11 @@ def okta_echo_rows() -> list[Row]:
         stand_in.add_app(APP_IDS[0])
         for scenario, reply, secret in cases:
             stand_in.fail_next(*(reply if isinstance(reply, list) else [reply]))
-            text = raised(lambda: _OktaCheck().create({**props, "orgUrl": stand_in.url}))
+            text = raised(
+                lambda: OktaCheck({"OKTA_API_TOKEN": OKTA_TOKEN}).create(
+                    {**props, "orgUrl": stand_in.url}
+                )
+            )
             rows.append(
                 row(
                     scenario,
@@ -714,7 +700,7 @@ def redaction_rows() -> list[Row]:
         )
         stand_in.jobs[SP[0]] = [job(JOB, "scim", record)]
         with captured_output() as output:
-            outputs = _AzureCheck().create(azure_props(stand_in.url)).outs or {}
+            outputs = AzureCheck(bearer=BEARER).create(azure_props(stand_in.url)).outs or {}
         rows.append(
             row(
                 "Graph's quarantine reason carries part of the token (cut with …, followed by "
@@ -736,7 +722,7 @@ def redaction_rows() -> list[Row]:
     ):
         with DruvaScim(SPECIAL) as druva_stand_in:
             druva_stand_in.fail_next(reply)
-            provider = ClockProvider(NOW)
+            provider = TokenProvider(NOW)
             inputs = provider.check({}, {"scimToken": SPECIAL, "tenantUrl": druva_stand_in.url})
             text = raised(partial(provider.create, inputs.inputs))
         rows.append(
@@ -754,7 +740,7 @@ def redaction_rows() -> list[Row]:
         "lifetimeDays": SPECIAL,
         "issuedAt": "2026-11-20T00:00:00Z",
     }
-    failures = ClockProvider(NOW).check({}, pasted).failures
+    failures = TokenProvider(NOW).check({}, pasted).failures
     reasons = {f"{failure.property}": failure.reason for failure in failures}
     rows.append(
         row(
@@ -781,7 +767,7 @@ def redaction_rows() -> list[Row]:
         )
     )
     short = TOKEN[:15]
-    failures = ClockProvider(NOW).check({}, {"scimToken": short, "tenantUrl": short}).failures
+    failures = TokenProvider(NOW).check({}, {"scimToken": short, "tenantUrl": short}).failures
     reasons = {failure.property: failure.reason for failure in failures}
     rows.append(
         row(
@@ -794,28 +780,6 @@ def redaction_rows() -> list[Row]:
     )
     rows += damaged_credential_rows()
     return rows
-
-
-class _OktaFrom(OktaConnectionCheckProvider):
-    http_policy = FAST
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        super().__init__()
-        self.environ = environ
-
-    def environment(self) -> Mapping[str, str]:
-        return self.environ
-
-
-class _AzureFrom(AzureProvisioningCheckProvider):
-    http_policy = FAST
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        super().__init__()
-        self.environ = environ
-
-    def environment(self) -> Mapping[str, str]:
-        return self.environ
 
 
 def damaged_credential_rows() -> list[Row]:
@@ -840,17 +804,17 @@ def damaged_credential_rows() -> list[Row]:
             (
                 "OKTA_ACCESS_TOKEN",
                 "verify (Okta)",
-                partial(_OktaFrom({"OKTA_ACCESS_TOKEN": DAMAGED}).create, props),
+                partial(OktaCheck({"OKTA_ACCESS_TOKEN": DAMAGED}).create, props),
             ),
             (
                 "ARM_OIDC_TOKEN",
                 "verify (Azure)",
-                partial(_AzureFrom({**ids, "ARM_OIDC_TOKEN": DAMAGED}).create, azure),
+                partial(AzureCheck({**ids, "ARM_OIDC_TOKEN": DAMAGED}).create, azure),
             ),
             (
                 "AZURE_FEDERATED_TOKEN_FILE",
                 "verify (Azure)",
-                partial(_AzureFrom(federated_environ).create, azure),
+                partial(AzureCheck(federated_environ).create, azure),
             ),
         ]
         for variable, step, action in cases:
@@ -867,7 +831,7 @@ def damaged_credential_rows() -> list[Row]:
         with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
             host.configure()
             news = dict(props)
-            news["__provider"] = serialized(FastOkta())
+            news["__provider"] = serialized(OktaCheck())
             checked = from_struct(host.check(OKTA_URN, {}, news).inputs)
             try:
                 host.create(OKTA_URN, checked)
@@ -888,12 +852,6 @@ def damaged_credential_rows() -> list[Row]:
             )
         )
     return rows
-
-
-class FastOkta(OktaConnectionCheckProvider):
-    """The real provider with test-sized timeouts; importable, so dill pickles it by name."""
-
-    http_policy = FAST
 
 
 # --- the repository --------------------------------------------------------------------

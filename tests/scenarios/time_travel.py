@@ -28,10 +28,10 @@ import pulumi
 
 from providers.core import lifecycle
 from providers.druva import token as scim_token
-from tests.harness import Run, run_program, unwrap
+from testbed.harness import Run, run_program, unwrap
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import OTHER_TOKEN, TOKEN, TokenProvider, pickler_restored
 from tests.scenarios.record import Row
-from tests.stand_ins.druva import DruvaScim
-from tests.support import OTHER_TOKEN, TOKEN, ClockProvider, pickler_restored
 
 ISSUED = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 DAY0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -106,7 +106,7 @@ class Year:
     def create(self, number: int) -> tuple[list[str], int]:
         """Check and create on this day; (check failures, Druva requests)."""
         before = len(self.druva.requests)
-        provider = ClockProvider(day(number))
+        provider = TokenProvider(day(number))
         checked = provider.check(self.state, self.news)
         if checked.failures:
             return [f.reason for f in checked.failures], len(self.druva.requests) - before
@@ -119,7 +119,7 @@ class Year:
         tally = Tally()
         for number in range(first, last + 1):
             before = len(self.druva.requests)
-            provider = ClockProvider(day(number))
+            provider = TokenProvider(day(number))
             checked = provider.check(self.state, self.news)
             tally.runs += 1
             if checked.failures:
@@ -138,7 +138,7 @@ class Year:
         return tally
 
     def refusal(self, number: int) -> list[str]:
-        checked = ClockProvider(day(number)).check(self.state, self.news)
+        checked = TokenProvider(day(number)).check(self.state, self.news)
         return [f.reason for f in checked.failures]
 
 
@@ -234,7 +234,7 @@ def update_row(druva: DruvaScim, state: dict[str, Any]) -> Row:
     year = Year(druva, {**news_for(druva.url), "rotateBeforeDays": 45})
     year.state, year.id = dict(state), lifecycle.fingerprint(TOKEN)
     before = len(druva.requests)
-    provider = ClockProvider(day(100))
+    provider = TokenProvider(day(100))
     checked = provider.check(year.state, year.news)
     diff = provider.diff(year.id, year.state, checked.inputs)
     updated = dict(provider.update(year.id, year.state, checked.inputs).outs or {})
@@ -298,7 +298,7 @@ def rotation_rows(druva: DruvaScim, old: Year) -> list[Row]:
     year = Year(druva, news_for(druva.url, OTHER_TOKEN, ROTATED_ISSUED))
     year.state, year.id = dict(old.state), old.id
     before = len(druva.requests)
-    provider = ClockProvider(day(ROTATION_DAY))
+    provider = TokenProvider(day(ROTATION_DAY))
     checked = provider.check(year.state, year.news)
     diff = provider.diff(year.id, year.state, checked.inputs)
     created = provider.create(checked.inputs)

@@ -1,6 +1,6 @@
 """What the Pulumi engine does across `pulumi up`s and `pulumi refresh`es, modelled (test process).
 
-The program runs under Pulumi's mocks (tests/harness.py); each registration is
+The program runs under Pulumi's mocks (testbed/harness.py); each registration is
 turned into the step the engine would take, in the order the program registers,
 and that step is carried out at once, as the engine's step executor does. Our
 dynamic resources go through the real provider host; the azuread and okta
@@ -47,8 +47,16 @@ import grpc
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import provider_pb2
 
-from tests.engine import ProviderHost, from_struct
-from tests.harness import Alias, EngineLikeMocks, Registration, Run, is_secret, run_program, unwrap
+from testbed.engine import ProviderHost, from_struct
+from testbed.harness import (
+    Alias,
+    EngineLikeMocks,
+    Registration,
+    Run,
+    is_secret,
+    run_program,
+    unwrap,
+)
 
 PROVIDERS = "pulumi:providers:"
 DYNAMIC = "pulumi-python:dynamic/"

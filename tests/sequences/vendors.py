@@ -23,9 +23,9 @@ from typing import Any
 
 import requests
 
+from testbed.stand_ins.graph import Graph
+from testbed.stand_ins.okta import Okta
 from tests.sequences.engine_model import Resource
-from tests.stand_ins.graph import Graph
-from tests.stand_ins.okta import Okta
 
 SYNC_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 CONNECTION = "okta:app/connection:Connection"

@@ -20,15 +20,27 @@ from providers.core.resource_types import AZURE_CHECK as AZURE_TYPE
 from providers.core.resource_types import OKTA_CHECK as OKTA_TYPE
 from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
 from providers.core.resource_types import SCIM_TOKEN
-from tests.engine import ProviderHost, serialized
-from tests.scenarios.fast_providers import GRAPH_BEARER, GRAPH_BEARER_VARIABLE, OKTA_API_TOKEN
-from tests.sequences import providers
+from testbed.engine import ProviderHost, serialized
+from testbed.stand_ins.druva import DruvaScim
+from testbed.stand_ins.graph import Graph, job
+from testbed.stand_ins.okta import Okta
+from testbed.stand_ins.server import Reply
+from tests.doubles import (
+    CLOCK_VARIABLE,
+    GRAPH_BEARER,
+    GRAPH_BEARER_VARIABLE,
+    GRAPH_URL_VARIABLE,
+    OKTA_API_TOKEN,
+    OKTA_URL_VARIABLE,
+    TWO_TRIES,
+    HandoffProvider,
+    QuickAzureCheck,
+    QuickOktaCheck,
+    QuickTokenProvider,
+    SharedClock,
+)
 from tests.sequences.engine_model import Engine, Outcome
 from tests.sequences.vendors import Vendors
-from tests.stand_ins.druva import DruvaScim
-from tests.stand_ins.graph import Graph, job
-from tests.stand_ins.okta import Okta
-from tests.stand_ins.server import Reply
 
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SERVICE_PRINCIPALS = tuple(f"6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(4))
@@ -133,7 +145,7 @@ DRUVA_ANSWERS: dict[str, Reply | None] = {
         403, b"<html><body>Request blocked by the firewall</body></html>", content_type="text/html"
     ),
     "503": Reply(503, b"Service Unavailable", content_type="text/plain"),
-    "timeout": Reply(200, b"{}", delay=3 * providers.SHORT.read_timeout),
+    "timeout": Reply(200, b"{}", delay=3 * TWO_TRIES.read_timeout),
 }
 """What Druva's address answers during a refresh, by name."""
 
@@ -166,23 +178,23 @@ class Services:
         self.druva = ScriptedDruva().start()
         self.graph = Graph(GRAPH_BEARER).start()
         self.okta = Okta(OKTA_API_TOKEN).start()
-        self.clock_file = folder / "clock"
-        providers.set_clock(self.clock_file, START)
+        self.clock = SharedClock(START, folder / "clock")
+        self.clock.set(START)
         self.host = ProviderHost(
             env={
-                providers.CLOCK_VARIABLE: str(self.clock_file),
-                providers.GRAPH_URL_VARIABLE: self.graph.url,
-                providers.OKTA_URL_VARIABLE: self.okta.url,
+                CLOCK_VARIABLE: str(self.clock.file),
+                GRAPH_URL_VARIABLE: self.graph.url,
+                OKTA_URL_VARIABLE: self.okta.url,
                 GRAPH_BEARER_VARIABLE: GRAPH_BEARER,
                 "OKTA_API_TOKEN": OKTA_API_TOKEN,
             }
         )
         self.host.configure()
         self.blobs = {
-            SCIM_TOKEN: serialized(providers.SequenceToken()),
-            HANDOFF: serialized(providers.SequenceHandoff()),
-            AZURE_TYPE: serialized(providers.SequenceAzureCheck()),
-            OKTA_TYPE: serialized(providers.SequenceOktaCheck()),
+            SCIM_TOKEN: serialized(QuickTokenProvider()),
+            HANDOFF: serialized(HandoffProvider()),
+            AZURE_TYPE: serialized(QuickAzureCheck()),
+            OKTA_TYPE: serialized(QuickOktaCheck()),
         }
 
     def stop(self) -> None:
@@ -221,7 +233,7 @@ class World:
             base == druva.url and (token in druva.accepted)
         )
         services.okta.apps = {}
-        providers.set_clock(services.clock_file, self.now)
+        services.clock.set(self.now)
         self.vendors = Vendors(services.graph, services.okta, GRAPH_BEARER)
         self.engine = Engine(services.host, services.blobs, self.vendors)
         self.expiries: dict[str, str] = {}
@@ -243,7 +255,7 @@ class World:
 
     def advance(self, days: int) -> None:
         self.now += timedelta(days=days)
-        providers.set_clock(self.services.clock_file, self.now)
+        self.services.clock.set(self.now)
 
     def rotate(self) -> None:
         """A new token from the console: the old one stops working at once."""

@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.stand_ins.server import Reply, Request, StandIn
+from testbed.stand_ins.server import Reply, Request, StandIn
 
 TOKEN_PATH = "/oauth2/v1/token"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

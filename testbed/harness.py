@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import runpy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,11 @@ from providers import program
 from providers.core.clock import FixedClock
 from providers.druva import token as scim_token
 from providers.okta import handoff
-from tests.support import ClockProvider
+from testbed import NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
 PROJECT = "druva-scim"
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,8 @@ class EngineLikeMocks(mocks.Mocks):
         inputs = args.inputs
         plain = {key: unwrap(value) for key, value in inputs.items()}
         if args.typ == scim_token.TYPE_TOKEN:
-            provider = ClockProvider(self.now)
+            provider = scim_token.ScimTokenProvider()
+            provider.clock = FixedClock(self.now)
             olds = self.prior.get(args.name, {})
             result = provider.check(olds, plain)
             if result.failures:

@@ -7,7 +7,7 @@ token gives a ListResponse; a bad token gives a SCIM Error with 401; both are
 
 from __future__ import annotations
 
-from tests.stand_ins.server import Reply, Request, StandIn
+from testbed.stand_ins.server import Reply, Request, StandIn
 
 BASE_PATH = "/insync/scim"
 SCIM_JSON = "application/scim+json"

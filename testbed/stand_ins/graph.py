@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.stand_ins.server import Reply, Request, StandIn
+from testbed.stand_ins.server import Reply, Request, StandIn
 
 JOBS = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/jobs/?$")
 SECRETS = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/synchronization/secrets$")
