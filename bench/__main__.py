@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bench import consumers, token
+from bench import apps, token
 from bench.report import table
 
 
 def main() -> None:
     print(table("The ScimToken resource (issue 2)", token.figures()))
-    print(table("The identity-provider consumers (issue 3)", consumers.figures()))
+    print(table("The identity-provider consumers (issue 3)", apps.figures()))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 from pulumi.runtime.proto import provider_pb2
 
+from bench import TOKEN
 from bench.report import Figure
 from providers.druva.token import ScimTokenProvider
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.stand_ins.druva import DruvaScim
 from testbed.stand_ins.server import Reply
-from tests.doubles import TOKEN
 
 URN = "urn:pulumi:bench::druva-scim::pulumi-python:dynamic/druva:ScimToken::t"
 DELAY = 0.05

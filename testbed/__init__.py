@@ -9,6 +9,10 @@ tests/doubles.py.
 """
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The project's root, where the engine starts the program and its plugins."""
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 """The moment tests and benchmarks run the project at, unless they say otherwise."""

@@ -21,7 +21,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-ROOT = Path(__file__).resolve().parent.parent
+from testbed import ROOT
 
 
 def serialized(provider: Any) -> str:

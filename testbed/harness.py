@@ -24,9 +24,8 @@ from providers import program
 from providers.core.clock import FixedClock
 from providers.druva import token as scim_token
 from providers.okta import handoff
-from testbed import NOW
+from testbed import NOW, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
 PROJECT = "druva-scim"
 

@@ -2,14 +2,14 @@
 
 import pytest
 
-from bench import consumers
+from bench import apps
 from bench.token import provider_size
 from testbed.harness import run_program
 
 
 @pytest.mark.parametrize("count", [1, 9])
 def test_the_consumers_benchmark_configures_a_valid_stack(count):
-    run = run_program(consumers.apps_config(count))
+    run = run_program(apps.apps_config(count))
     assert run.error is None, run.messages("error")
     kinds = {target["kind"] for target in run.exports["targets"]}
     assert kinds == ({"azure"} if count < 3 else {"azure", "okta-api", "okta-manual"})

@@ -13,17 +13,16 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from providers import cli, rotate
 from providers.core import gate, lifecycle
+from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
 from tests.doubles import OTHER_TOKEN, TOKEN
-from tests.scenarios import interruption
+from tests.evidence import interruption
 
-ROOT = Path(__file__).resolve().parent.parent
 ISSUED = "2026-11-22T09:30:00Z"
 OLD = {"deployed": {"token": OTHER_TOKEN, "issuedAt": "2025-12-01T08:00:00Z"}}
 

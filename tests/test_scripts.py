@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from testbed import ROOT
 from testbed.stand_ins.pulumi_cli import install
 from tests.doubles import TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
 UP = ROOT / "scripts" / "up"
 SYSTEM_PATH = "/usr/bin:/bin"
 

@@ -1,0 +1,736 @@
+"""A simulated year (and a bit) of daily `pulumi up`, driven by a clock the test controls.
+
+Two levels, the same calendar:
+- provider: the real `ScimTokenProvider` (check, diff, create, update, delete) at
+  12:00 UTC every day against the Druva stand-in, as the engine would call it;
+- program: `__main__.py` under Pulumi's mocks with Azure and Okta apps (one Okta
+  app by hand), the previous run's outputs as state. These runs are sampled:
+  every 7th day plus the days around each boundary (each row says which).
+
+The token is generated in the console at 09:30 UTC on 22 November 2026 and first
+applied at 12:00 that day (day 0). With 365 days' lifetime and rotation 30 days
+before expiry, rotation is due from 09:30 on day 334 + 21.5 h, so the 12:00 run of
+day 335 is the first to warn, and the token expires at 09:30 on day 365.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pulumi
+
+from providers.core import lifecycle
+from providers.druva import token as scim_token
+from testbed.harness import Run, run_program, unwrap
+from testbed.stand_ins.druva import DruvaScim
+from tests.doubles import OTHER_TOKEN, TOKEN, TokenProvider, pickler_restored
+from tests.evidence.record import Row, unmet
+
+ISSUED = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+DAY0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+FIRST_WARNING_DAY = 335
+EXPIRY_DAY = 365
+ROTATION_DAY = 340
+ROTATED_ISSUED = DAY0 + timedelta(days=ROTATION_DAY, minutes=-5)
+"""The new token is generated at 11:55 on the rotation day and applied at 12:00."""
+SECOND_WARNING_DAY = ROTATION_DAY + FIRST_WARNING_DAY
+SECOND_EXPIRY_DAY = ROTATION_DAY + EXPIRY_DAY
+CONFIRM_DAY = ROTATION_DAY + 3
+LAST_PROGRAM_DAY = 400
+SAMPLE_EVERY = 7
+ROTATION_WARNING = "The Druva SCIM token expires"
+HANDOFF_WARNING = "is set by hand"
+SP = ("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", "11111111-2222-4333-8444-555555555555")
+TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+OKTA_APP = "0oa1b2c3d4e5f6g7h8i9"
+MANUAL_APP = "0oa9z8y7x6w5v4u3t2s1"
+
+
+def day(number: int) -> datetime:
+    return DAY0 + timedelta(days=number)
+
+
+def span(first: int, last: int) -> str:
+    return f"days {first}-{last}" if first != last else f"day {first}"
+
+
+def life_of(state: Mapping[str, Any]) -> lifecycle.Lifecycle:
+    return lifecycle.lifecycle(
+        lifecycle.parse_time(state["issuedAt"]),
+        int(state["lifetimeDays"]),
+        int(state["rotateBeforeDays"]),
+    )
+
+
+# --- provider level: every day ----------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What a stretch of daily runs did."""
+
+    runs: int = 0
+    changes: int = 0
+    failures: int = 0
+    requests: int = 0
+    warnings: int = 0
+    warned_days: list[int] = field(default_factory=list)
+    issued_at: set[str] = field(default_factory=set)
+    first_warning: str = ""
+    last_warning: str = ""
+
+    def summary(self, first: int, last: int) -> str:
+        return (
+            f"{span(first, last)}: {self.runs} runs, {self.changes} changes, "
+            f"{self.failures} check failures, {self.requests} Druva requests, "
+            f"{self.warnings} warnings"
+        )
+
+
+class Year:
+    """One token's state, carried from day to day, with the Druva stand-in behind it."""
+
+    def __init__(self, druva: DruvaScim, news: dict[str, Any]) -> None:
+        self.druva = druva
+        self.news = news
+        self.state: dict[str, Any] = {}
+        self.id = ""
+
+    def create(self, number: int) -> tuple[list[str], int]:
+        """Check and create on this day; (check failures, Druva requests)."""
+        before = len(self.druva.requests)
+        provider = TokenProvider(day(number))
+        checked = provider.check(self.state, self.news)
+        if checked.failures:
+            return [f.reason for f in checked.failures], len(self.druva.requests) - before
+        created = provider.create(checked.inputs)
+        self.id, self.state = str(created.id), dict(created.outs or {})
+        return [], len(self.druva.requests) - before
+
+    def daily(self, first: int, last: int) -> Tally:
+        """Check and diff every day, as every `pulumi up` and `pulumi preview` does."""
+        tally = Tally()
+        for number in range(first, last + 1):
+            before = len(self.druva.requests)
+            provider = TokenProvider(day(number))
+            checked = provider.check(self.state, self.news)
+            tally.runs += 1
+            if checked.failures:
+                tally.failures += 1
+                continue
+            tally.issued_at.add(str(checked.inputs.get("issuedAt")))
+            diff = provider.diff(self.id, self.state, checked.inputs)
+            tally.changes += bool(diff.changes)
+            tally.requests += len(self.druva.requests) - before
+            warning = lifecycle.rotation_warning(life_of(self.state), day(number))
+            if warning:
+                tally.warnings += 1
+                tally.warned_days.append(number)
+                tally.first_warning = tally.first_warning or warning
+                tally.last_warning = warning
+        return tally
+
+    def refusal(self, number: int) -> list[str]:
+        checked = TokenProvider(day(number)).check(self.state, self.news)
+        return [f.reason for f in checked.failures]
+
+
+def news_for(url: str, token: str = TOKEN, issued: datetime | None = ISSUED) -> dict[str, Any]:
+    news: dict[str, Any] = {
+        "scimToken": token,
+        "tenantUrl": url,
+        "lifetimeDays": 365,
+        "rotateBeforeDays": 30,
+    }
+    if issued is not None:
+        news["issuedAt"] = lifecycle.format_time(issued)
+    return news
+
+
+def excerpt_of(warning: str) -> str:
+    return warning.split(";", maxsplit=1)[0]
+
+
+def provider_rows(druva: DruvaScim) -> list[Row]:
+    rows: list[Row] = []
+    year = Year(druva, news_for(druva.url))
+    failures, requests = year.create(0)
+    state = year.state
+    rows.append(
+        Row(
+            "day 0: first `pulumi up` with the token generated at 09:30",
+            "create",
+            f"created: issuedAt {state.get('issuedAt')}, rotateAfter {state.get('rotateAfter')}, "
+            f"expiresAt {state.get('expiresAt')}",
+            attempts=requests,
+            state_changed=True,
+            reason=unmet(
+                ("not failures", not failures),
+                ("requests == 1", requests == 1),
+                (
+                    'state.get("issuedAt") == "2026-11-22T09:30:00Z"',
+                    state.get("issuedAt") == "2026-11-22T09:30:00Z",
+                ),
+                (
+                    'state.get("expiresAt") == "2027-11-22T09:30:00Z"',
+                    state.get("expiresAt") == "2027-11-22T09:30:00Z",
+                ),
+                (
+                    'state.get("rotateAfter") == "2027-10-23T09:30:00Z"',
+                    state.get("rotateAfter") == "2027-10-23T09:30:00Z",
+                ),
+            ),
+        )
+    )
+    day100 = dict(year.state)
+
+    quiet = year.daily(1, FIRST_WARNING_DAY - 1)
+    rows.append(
+        Row(
+            "daily `pulumi up` before rotation is due (provider: check + diff every day)",
+            "check + diff",
+            quiet.summary(1, FIRST_WARNING_DAY - 1),
+            attempts=quiet.requests,
+            state_changed=bool(quiet.changes),
+            reason=unmet(
+                ("quiet.runs == FIRST_WARNING_DAY - 1", quiet.runs == FIRST_WARNING_DAY - 1),
+                (
+                    "quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0",
+                    quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0,
+                ),
+            ),
+        )
+    )
+    due = year.daily(FIRST_WARNING_DAY, EXPIRY_DAY - 1)
+    expected_days = list(range(FIRST_WARNING_DAY, EXPIRY_DAY))
+    rows.append(
+        Row(
+            "daily `pulumi up` while rotation is due (rotateAfter 2027-10-23T09:30:00Z)",
+            "check + diff",
+            due.summary(FIRST_WARNING_DAY, EXPIRY_DAY - 1)
+            + f" (every day); first: '{excerpt_of(due.first_warning)}', last: "
+            f"'{excerpt_of(due.last_warning)}'",
+            attempts=due.requests,
+            state_changed=bool(due.changes),
+            reason=unmet(
+                ("due.warned_days == expected_days", due.warned_days == expected_days),
+                (
+                    "due.changes == due.requests == due.failures == 0",
+                    due.changes == due.requests == due.failures == 0,
+                ),
+                ('"(29 days left)" in due.first_warning', "(29 days left)" in due.first_warning),
+                (
+                    '"(less than a day left)" in due.last_warning',
+                    "(less than a day left)" in due.last_warning,
+                ),
+            ),
+        )
+    )
+    before = len(druva.requests)
+    refused = year.refusal(EXPIRY_DAY)
+    message = next((reason for reason in refused if reason.startswith("druva-scim:issuedAt:")), "")
+    rows.append(
+        Row(
+            "day 365, 12:00: the token expired at 09:30 and was never rotated",
+            "check",
+            f"refused: {message[:150]}…" if message else f"not refused: {refused}",
+            attempts=len(druva.requests) - before,
+            state_changed=False,
+            reason=unmet(
+                ('"expired on 2027-11-22" in message', "expired on 2027-11-22" in message),
+                ("len(druva.requests) == before", len(druva.requests) == before),
+            ),
+        )
+    )
+
+    rows.append(update_row(druva, day100))
+    rows.append(carried_row(druva))
+    rows.extend(rotation_rows(druva, year))
+    return rows
+
+
+def update_row(druva: DruvaScim, state: dict[str, Any]) -> Row:
+    """Day 100: rotateBeforeDays 30 -> 45 is an update in place; day 101 changes nothing."""
+    year = Year(druva, {**news_for(druva.url), "rotateBeforeDays": 45})
+    year.state, year.id = dict(state), lifecycle.fingerprint(TOKEN)
+    before = len(druva.requests)
+    provider = TokenProvider(day(100))
+    checked = provider.check(year.state, year.news)
+    diff = provider.diff(year.id, year.state, checked.inputs)
+    updated = dict(provider.update(year.id, year.state, checked.inputs).outs or {})
+    requests = len(druva.requests) - before
+    year.state = updated
+    after = year.daily(101, 101)
+    return Row(
+        "day 100: rotateBeforeDays 30 → 45, then day 101",
+        "diff + update",
+        f"update in place of {', '.join(moved(state, checked.inputs))} "
+        f"(replaces {diff.replaces or 'nothing'}), "
+        f"rotateAfter {state['rotateAfter']} → {updated.get('rotateAfter')}, "
+        f"{requests} Druva requests; day 101: {after.changes} changes",
+        attempts=requests,
+        state_changed=True,
+        reason=unmet(
+            ("bool(diff.changes)", bool(diff.changes)),
+            ("not diff.replaces", not diff.replaces),
+            ("requests == 0", requests == 0),
+            (
+                'updated.get("rotateAfter") == "2027-10-08T09:30:00Z"',
+                updated.get("rotateAfter") == "2027-10-08T09:30:00Z",
+            ),
+            (
+                'updated.get("issuedAt") == state["issuedAt"]',
+                updated.get("issuedAt") == state["issuedAt"],
+            ),
+            ("after.changes == after.failures == 0", after.changes == after.failures == 0),
+        ),
+    )
+
+
+def moved(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    return [key for key in scim_token.UPDATE_KEYS if olds.get(key) != news.get(key)]
+
+
+def carried_row(druva: DruvaScim) -> Row:
+    """issuedAt from config once, then left out: the recorded time is carried every day;
+    a stack that has no record of the token stops and asks instead of dating it today."""
+    first = Year(druva, news_for(druva.url))
+    failures, requests = first.create(0)
+    first.news = news_for(druva.url, issued=None)
+    tally = first.daily(1, EXPIRY_DAY - 1)
+    no_record = Year(druva, news_for(druva.url, issued=None))
+    refused, refused_requests = no_record.create(200)
+    return Row(
+        "issuedAt removed from config after day 0; and a stack with no record of the token",
+        "check + diff",
+        tally.summary(1, EXPIRY_DAY - 1)
+        + f"; issuedAt every day: {', '.join(sorted(tally.issued_at))}; with no record: "
+        + ("stopped, asking for issuedAt" if refused else "dated today"),
+        attempts=requests + tally.requests + refused_requests,
+        state_changed=bool(tally.changes),
+        reason=unmet(
+            ("not failures", not failures),
+            ("requests == 1", requests == 1),
+            (
+                "tally.issued_at == {lifecycle.format_time(ISSUED)}",
+                tally.issued_at == {lifecycle.format_time(ISSUED)},
+            ),
+            (
+                "tally.changes == tally.requests == tally.failures == 0",
+                tally.changes == tally.requests == tally.failures == 0,
+            ),
+            (
+                "tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY))",
+                tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY)),
+            ),
+            ("len(refused) == 1", len(refused) == 1),
+            (
+                '"no record of when this token was generated" in refused[0]',
+                "no record of when this token was generated" in refused[0],
+            ),
+            ("refused_requests == 0", refused_requests == 0),
+        ),
+    )
+
+
+def rotation_rows(druva: DruvaScim, old: Year) -> list[Row]:
+    """Rotation on day 340, then daily runs through the new token's whole life."""
+    rows: list[Row] = []
+    druva.accepted = {OTHER_TOKEN}  # generating the new token invalidated the old one at once
+    year = Year(druva, news_for(druva.url, OTHER_TOKEN, ROTATED_ISSUED))
+    year.state, year.id = dict(old.state), old.id
+    before = len(druva.requests)
+    provider = TokenProvider(day(ROTATION_DAY))
+    checked = provider.check(year.state, year.news)
+    diff = provider.diff(year.id, year.state, checked.inputs)
+    created = provider.create(checked.inputs)
+    with contextlib.redirect_stderr(io.StringIO()) as said:
+        provider.delete(year.id, year.state)
+    requests = len(druva.requests) - before
+    year.id, year.state = str(created.id), dict(created.outs or {})
+    warning = lifecycle.rotation_warning(life_of(year.state), day(ROTATION_DAY))
+    rows.append(
+        Row(
+            f"day {ROTATION_DAY}: rotation, new token generated at 11:55",
+            "check + diff + create + delete",
+            f"replace ({', '.join(diff.replaces or [])}), new token accepted by Druva, old one "
+            f"retired from the stack only; expiresAt {year.state.get('expiresAt')}, "
+            f"{requests} Druva request; warning after: {warning is not None}",
+            attempts=requests,
+            state_changed=True,
+            reason=unmet(
+                ("not checked.failures", not checked.failures),
+                ('diff.replaces == ["scimToken"]', diff.replaces == ["scimToken"]),
+                ("requests == 1", requests == 1),
+                (
+                    'year.state.get("issuedAt") == "2027-10-28T11:55:00Z"',
+                    year.state.get("issuedAt") == "2027-10-28T11:55:00Z",
+                ),
+                (
+                    'year.state.get("expiresAt") == "2028-10-27T11:55:00Z"',
+                    year.state.get("expiresAt") == "2028-10-27T11:55:00Z",
+                ),
+                ("warning is None", warning is None),
+                ('"no API to revoke" in said.getvalue()', "no API to revoke" in said.getvalue()),
+            ),
+        )
+    )
+    quiet = year.daily(ROTATION_DAY + 1, SECOND_WARNING_DAY - 1)
+    rows.append(
+        Row(
+            "daily `pulumi up` after rotation, past the old token's expiry (day 365)",
+            "check + diff",
+            quiet.summary(ROTATION_DAY + 1, SECOND_WARNING_DAY - 1),
+            attempts=quiet.requests,
+            state_changed=bool(quiet.changes),
+            reason=unmet(
+                (
+                    "quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1",
+                    quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1,
+                ),
+                (
+                    "quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0",
+                    quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0,
+                ),
+            ),
+        )
+    )
+    due = year.daily(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY - 1)
+    refused = year.refusal(SECOND_EXPIRY_DAY)
+    message = next((r for r in refused if r.startswith("druva-scim:issuedAt:")), "")
+    rows.append(
+        Row(
+            "the new token's own year: warnings from its rotateAfter, refusal at its expiry",
+            "check + diff",
+            due.summary(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY - 1)
+            + f"; day {SECOND_EXPIRY_DAY}: refused ({message[21:90]}…)",
+            attempts=due.requests,
+            state_changed=bool(due.changes),
+            reason=unmet(
+                (
+                    "due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY))",
+                    due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY)),
+                ),
+                (
+                    "due.changes == due.requests == due.failures == 0",
+                    due.changes == due.requests == due.failures == 0,
+                ),
+                ('"expired on 2028-10-27" in message', "expired on 2028-10-27" in message),
+            ),
+        )
+    )
+    return rows
+
+
+# --- program level: sampled -------------------------------------------------------------
+
+
+def program_config(token: str, issued: datetime, confirmed: str) -> dict[str, str]:
+    structured = {
+        "azureTenants": [{"name": "emea", "tenantId": TENANT}],
+        "azureApps": [
+            {"name": "druva", "servicePrincipalId": SP[0]},
+            {"name": "druva-emea", "servicePrincipalId": SP[1], "tenant": "emea"},
+        ],
+        "oktaApps": [
+            {"name": "druva-okta", "appId": OKTA_APP, "mode": "api"},
+            {
+                "name": "druva-by-hand",
+                "appId": MANUAL_APP,
+                "mode": "manual",
+                "confirmedFingerprint": confirmed,
+            },
+        ],
+    }
+    return {
+        "druva-scim:scimToken": token,
+        "druva-scim:issuedAt": lifecycle.format_time(issued),
+        "okta:orgName": "acme",
+        **{f"druva-scim:{key}": json.dumps(value) for key, value in structured.items()},
+    }
+
+
+def changed(before: Run | None, after: Run) -> list[str]:
+    """Resources whose inputs differ from the previous run's: what the engine would update."""
+    if before is None:
+        return [r.name for r in after.registrations]
+    old = {r.name: unwrap(r.inputs) for r in before.registrations}
+    new = {r.name: unwrap(r.inputs) for r in after.registrations}
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+
+
+@dataclass
+class Stretch:
+    days: list[int] = field(default_factory=list)
+    changes: int = 0
+    errors: int = 0
+    rotation_warned: list[int] = field(default_factory=list)
+    handoff_warned: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.days)} sampled runs ({span(self.days[0], self.days[-1])}: "
+            f"{sampled(self.days)}), {self.changes} resources changed, {self.errors} errors, "
+            f"rotation warning on {len(self.rotation_warned)}, hand-off warning on "
+            f"{len(self.handoff_warned)}, hand-off pending on {len(self.pending)}"
+        )
+
+
+def sampled(days: list[int]) -> str:
+    regular = [d for d in days if d % SAMPLE_EVERY == 0]
+    others = [d for d in days if d % SAMPLE_EVERY]
+    return f"every {SAMPLE_EVERY}th day ({len(regular)}) plus days {', '.join(map(str, others))}"
+
+
+class Calendar:
+    """The program's runs in order, each on the state the previous one left."""
+
+    def __init__(self) -> None:
+        self.last: Run | None = None
+        self.prior: dict[str, dict[str, Any]] = {}
+
+    def run(self, number: int, config: dict[str, str]) -> tuple[Run, list[str]]:
+        run = run_program(config, now=day(number), prior=self.prior)
+        changes = changed(self.last, run)
+        if run.error is None:
+            self.last = run
+            self.prior = {r.name: unwrap(r.outputs) for r in run.registrations}
+        return run, changes
+
+    def stretch(self, days: Iterable[int], config: dict[str, str]) -> Stretch:
+        result = Stretch()
+        for number in days:
+            run, changes = self.run(number, config)
+            result.days.append(number)
+            result.changes += len(changes)
+            result.errors += run.error is not None
+            warnings = run.messages("warning")
+            if any(ROTATION_WARNING in w for w in warnings):
+                result.rotation_warned.append(number)
+            if any(HANDOFF_WARNING in w for w in warnings):
+                result.handoff_warned.append(number)
+            if run.exports.get("pendingManualSteps"):
+                result.pending.append(number)
+        return result
+
+
+def sample(first: int, last: int, *boundaries: int) -> list[int]:
+    days = {d for d in range(first, last + 1) if d % SAMPLE_EVERY == 0}
+    days |= {d for d in (first, last, *boundaries) if first <= d <= last}
+    return sorted(days)
+
+
+def program_rows() -> list[Row]:
+    rows: list[Row] = []
+    old_fp, new_fp = lifecycle.fingerprint(TOKEN), lifecycle.fingerprint(OTHER_TOKEN)
+    first = program_config(TOKEN, ISSUED, old_fp)
+    calendar = Calendar()
+
+    start, _ = calendar.run(0, first)
+    rows.append(
+        Row(
+            "program day 0: token, 2 Azure apps (2 tenants), an Okta API app and an Okta app "
+            "by hand (confirmed for this token)",
+            "program",
+            f"{len(start.registrations)} resources registered; warnings "
+            f"{len(start.messages('warning'))}; pendingManualSteps "
+            f"{len(start.exports.get('pendingManualSteps', []))}",
+            state_changed=True,
+            reason=unmet(
+                ("start.error is None", start.error is None),
+                ("len(start.registrations) >= 9", len(start.registrations) >= 9),
+                ('start.messages("warning") == []', start.messages("warning") == []),
+                (
+                    'start.exports.get("pendingManualSteps") == []',
+                    start.exports.get("pendingManualSteps") == [],
+                ),
+            ),
+        )
+    )
+
+    before = calendar.stretch(sample(1, FIRST_WARNING_DAY - 1, 1, 2, 333, 334), first)
+    rows.append(
+        Row(
+            "program before rotation is due",
+            "program",
+            before.summary(),
+            state_changed=bool(before.changes),
+            reason=unmet(
+                ("before.changes == before.errors == 0", before.changes == before.errors == 0),
+                (
+                    "before.rotation_warned == before.handoff_warned == before.pending == []",
+                    before.rotation_warned == before.handoff_warned == before.pending == [],
+                ),
+            ),
+        )
+    )
+    due_days = sample(FIRST_WARNING_DAY, EXPIRY_DAY - 1, 336, ROTATION_DAY - 1, 363)
+    due = calendar.stretch([d for d in due_days if d < ROTATION_DAY], first)
+    # From here two branches: one never rotates, the other rotates on ROTATION_DAY.
+    rotating = copy.copy(calendar)
+    later = calendar.stretch([d for d in due_days if d >= ROTATION_DAY], first)
+    due.days += later.days
+    due.changes += later.changes
+    due.errors += later.errors
+    due.rotation_warned += later.rotation_warned
+    due.handoff_warned += later.handoff_warned
+    due.pending += later.pending
+    rows.append(
+        Row(
+            "program while rotation is due",
+            "program",
+            due.summary(),
+            state_changed=bool(due.changes),
+            reason=unmet(
+                ("due.changes == due.errors == 0", due.changes == due.errors == 0),
+                ("due.rotation_warned == due.days", due.rotation_warned == due.days),
+                (
+                    "due.handoff_warned == due.pending == []",
+                    due.handoff_warned == due.pending == [],
+                ),
+            ),
+        )
+    )
+    expired = program_expired(calendar, first)
+    rows.append(expired)
+    rows.extend(program_rotation(rotating, old_fp, new_fp))
+    return rows
+
+
+def program_expired(calendar: Calendar, config: dict[str, str]) -> Row:
+    run, _ = calendar.run(EXPIRY_DAY, config)
+    errors = run.messages("error")
+    message = next((e for e in errors if e.startswith("druva-scim:issuedAt:")), "")
+    return Row(
+        "program day 365 without rotation",
+        "program",
+        f"stopped before registering: {message[:110]}…" if message else f"not stopped: {errors}",
+        state_changed=bool(run.registrations),
+        reason=unmet(
+            ("isinstance(run.error, pulumi.RunError)", isinstance(run.error, pulumi.RunError)),
+            ("run.registrations == []", run.registrations == []),
+            ('"expired on 2027-11-22" in message', "expired on 2027-11-22" in message),
+        ),
+    )
+
+
+def program_rotation(calendar: Calendar, old_fp: str, new_fp: str) -> list[Row]:
+    rows: list[Row] = []
+    rotated = program_config(OTHER_TOKEN, ROTATED_ISSUED, old_fp)
+    run, changes = calendar.run(ROTATION_DAY, rotated)
+    pending = run.exports.get("pendingManualSteps") or []
+    kinds = sorted({r.type.split(":")[-1] for r in run.registrations if r.name in changes})
+    rows.append(
+        Row(
+            f"program day {ROTATION_DAY}: new token and issuedAt set, `pulumi up`",
+            "program",
+            f"{len(changes)} of {len(run.registrations)} resources change ({', '.join(kinds)}); "
+            f"tokenFingerprint {run.exports.get('tokenFingerprint')}; hand-off pending for "
+            f"{[p['name'] for p in pending]} since {pending[0]['pendingSince'] if pending else '-'}",
+            state_changed=True,
+            reason=unmet(
+                ("run.error is None", run.error is None),
+                (
+                    'run.exports.get("tokenFingerprint") == new_fp',
+                    run.exports.get("tokenFingerprint") == new_fp,
+                ),
+                ('"druva-scim-token" in changes', "druva-scim-token" in changes),
+                ("len(pending) == 1", len(pending) == 1),
+                (
+                    'pending[0]["pendingSince"] == "2027-10-28T12:00:00Z"',
+                    pending[0]["pendingSince"] == "2027-10-28T12:00:00Z",
+                ),
+                (
+                    'any(HANDOFF_WARNING in w for w in run.messages("warning"))',
+                    any(HANDOFF_WARNING in w for w in run.messages("warning")),
+                ),
+                (
+                    'not any(ROTATION_WARNING in w for w in run.messages("warning"))',
+                    not any(ROTATION_WARNING in w for w in run.messages("warning")),
+                ),
+            ),
+        )
+    )
+    waiting = calendar.stretch(range(ROTATION_DAY + 1, CONFIRM_DAY), rotated)
+    last_pending = (
+        (calendar.last.exports.get("pendingManualSteps") or [{}]) if calendar.last else []
+    )
+    rows.append(
+        Row(
+            "program the days after rotation, before the admin confirms the Okta paste",
+            "program",
+            waiting.summary() + f"; pending since {last_pending[0].get('pendingSince')}",
+            state_changed=bool(waiting.changes),
+            reason=unmet(
+                ("waiting.changes == waiting.errors == 0", waiting.changes == waiting.errors == 0),
+                (
+                    "waiting.pending == waiting.handoff_warned == waiting.days",
+                    waiting.pending == waiting.handoff_warned == waiting.days,
+                ),
+                ("waiting.rotation_warned == []", waiting.rotation_warned == []),
+                (
+                    'last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z"',
+                    last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z",
+                ),
+            ),
+        )
+    )
+    confirmed = program_config(OTHER_TOKEN, ROTATED_ISSUED, new_fp)
+    run, changes = calendar.run(CONFIRM_DAY, confirmed)
+    rows.append(
+        Row(
+            f"program day {CONFIRM_DAY}: confirmedFingerprint set to the new fingerprint",
+            "program",
+            f"changes: {', '.join(changes)}; pendingManualSteps "
+            f"{len(run.exports.get('pendingManualSteps') or [])}; warnings "
+            f"{len(run.messages('warning'))}",
+            state_changed=True,
+            reason=unmet(
+                ("run.error is None", run.error is None),
+                (
+                    'changes == [f"okta-handoff-{MANUAL_APP}"]',
+                    changes == [f"okta-handoff-{MANUAL_APP}"],
+                ),
+                (
+                    'run.exports.get("pendingManualSteps") == []',
+                    run.exports.get("pendingManualSteps") == [],
+                ),
+                ('run.messages("warning") == []', run.messages("warning") == []),
+            ),
+        )
+    )
+    after = calendar.stretch(
+        sample(CONFIRM_DAY + 1, LAST_PROGRAM_DAY, EXPIRY_DAY - 1, EXPIRY_DAY), confirmed
+    )
+    rows.append(
+        Row(
+            "program after the hand-off, past the old token's expiry",
+            "program",
+            after.summary(),
+            state_changed=bool(after.changes),
+            reason=unmet(
+                ("after.changes == after.errors == 0", after.changes == after.errors == 0),
+                (
+                    "after.rotation_warned == after.handoff_warned == after.pending == []",
+                    after.rotation_warned == after.handoff_warned == after.pending == [],
+                ),
+                ("EXPIRY_DAY in after.days", EXPIRY_DAY in after.days),
+            ),
+        )
+    )
+    return rows
+
+
+def rows() -> list[Row]:
+    with pickler_restored():
+        with DruvaScim(TOKEN) as druva:
+            found = provider_rows(druva)
+        return found + program_rows()

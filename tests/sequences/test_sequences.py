@@ -1,0 +1,197 @@
+"""Issue 9: what the engine does across runs, against the program, the provider host and
+the stand-ins; the generated sequences (tests/evidence/sequences.py) and each listed case."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from providers.core import lifecycle
+from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
+from providers.core.resource_types import SCIM_TOKEN
+from tests.evidence import sequences
+from tests.sequences.engine_model import Outcome
+from tests.sequences.vendors import CONNECTION, SYNC_SECRET
+from tests.sequences.world import (
+    EXTRAS,
+    OKTA_APP_IDS,
+    SERVICE_PRINCIPALS,
+    AzureEntry,
+    OktaEntry,
+    Services,
+    Stack,
+    World,
+    services,
+)
+
+SP = SERVICE_PRINCIPALS
+CANNOT_CHECK = ("403 from a proxy (no SCIM body)", "503", "timeout")
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[Services]:
+    with services() as started:
+        yield started
+
+
+def world(shared: Services, **stack: object) -> World:
+    return World(shared, Stack(**stack))  # type: ignore[arg-type]
+
+
+def up(world: World) -> Outcome:
+    outcome = world.up()
+    assert outcome.ok, outcome.failure or outcome.error
+    return outcome
+
+
+def holds_token(world: World, sp: str, extras: bool = False) -> bool:
+    wanted = {"BaseAddress": world.services.druva.url, "SecretToken": world.stack.token}
+    wanted.update(EXTRAS if extras else {})
+    saved = world.services.graph.secrets.get(sp, {})
+    return all(saved.get(key) == value for key, value in wanted.items())
+
+
+def settled(world: World, outcome: Outcome) -> None:
+    """No invariant broken, and a second up takes no steps."""
+    assert world.problems(outcome) == []
+    again = up(world)
+    assert again.changes() == []
+
+
+# --- the generated sequences --------------------------------------------------------------
+
+
+def test_generated_sequences_hold_every_invariant(capsys):
+    found, failure = sequences.explored()
+    with capsys.disabled():
+        print(
+            f"\nsequences: {found.sequences} sequences, {sum(found.actions.values())} actions, "
+            f"{found.ups} ups explored in {found.seconds:.1f} s"
+        )
+    assert failure is None, failure
+    assert found.sequences >= 20 and found.ups >= 100
+
+
+def test_every_action_and_invariant_is_a_passing_row():
+    rows = sequences.rows()
+    assert [(row.scenario, row.reason) for row in rows if not row.passed] == []
+    actions = {row.scenario for row in rows if row.scenario.startswith("action: ")}
+    assert len(actions) >= 15, actions
+    assert sum(row.scenario.startswith("invariant: ") for row in rows) == 7
+
+
+# --- each case issue 9 lists ----------------------------------------------------------------
+
+
+def test_renaming_an_azure_app_keeps_its_credentials(shared):
+    w = world(shared, azure=[AzureEntry("druva", SP[0], extras=True)])
+    up(w)
+    w.stack.azure[0] = replace(w.stack.azure[0], name="druva-prod")
+    settled(w, up(w))
+    assert holds_token(w, SP[0], extras=True)
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "contoso"), ("contoso", None)])
+def test_moving_an_azure_app_between_default_and_named_tenant_keeps_its_credentials(
+    shared, before, after
+):
+    w = world(shared, azure=[AzureEntry("druva", SP[0], tenant=before)])
+    up(w)
+    w.stack.azure[0] = replace(w.stack.azure[0], tenant=after)
+    outcome = up(w)
+    assert ("replace", "azure-druva") in [(s.op, s.urn.rsplit("::", 1)[1]) for s in outcome.steps]
+    settled(w, outcome)
+    assert holds_token(w, SP[0])
+
+
+def test_swapping_two_azure_apps_names_keeps_both_credentials(shared):
+    w = world(shared, azure=[AzureEntry("one", SP[0]), AzureEntry("two", SP[1])])
+    up(w)
+    w.stack.azure = [AzureEntry("two", SP[0]), AzureEntry("one", SP[1])]
+    settled(w, up(w))
+    assert holds_token(w, SP[0]) and holds_token(w, SP[1])
+
+
+def test_a_rename_and_a_rotation_in_one_change_leave_the_new_token(shared):
+    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    up(w)
+    w.advance(10)
+    w.rotate()
+    w.stack.azure[0] = replace(w.stack.azure[0], name="druva-prod")
+    settled(w, up(w))
+    assert holds_token(w, SP[0])
+
+
+def test_removing_an_azure_app_leaves_its_credentials_as_they_are(shared):
+    w = world(shared, azure=[AzureEntry("druva", SP[0]), AzureEntry("other", SP[1])])
+    up(w)
+    w.stack.azure = [w.stack.azure[1]]
+    outcome = up(w)
+    [secret] = [s for s in outcome.steps if s.urn.endswith(f"{SYNC_SECRET}::azure-druva")]
+    assert secret.op == "retain"
+    assert holds_token(w, SP[0])
+    assert w.blanked() == []
+    settled(w, outcome)
+
+
+@pytest.mark.parametrize(
+    "answer", ["401 with a SCIM error", "403 with a SCIM error", *CANNOT_CHECK]
+)
+def test_a_refresh_that_is_not_a_200_leaves_the_token_and_its_dates(shared, answer):
+    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    up(w)
+    before = w.token_state()
+    w.advance(3)
+    refreshed = w.refresh(answer)
+    assert refreshed.error is not None, "the refresh step fails"
+    assert w.token_state() == before
+    if answer in CANNOT_CHECK:
+        assert "Generate a new" not in refreshed.error
+    w.stack.issued_at = None  # the state alone knows the creation time now
+    settled(w, up(w))
+    state = w.token_state()
+    assert state is not None and before is not None
+    assert state["expiresAt"] == before["expiresAt"]
+
+
+def test_an_up_after_the_token_left_state_stops_and_asks_for_issued_at(shared):
+    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    up(w)
+    written = list(w.services.graph.secret_writes)
+    # What a refresh that dropped the token (before issue 9) left behind.
+    [urn] = [r.urn for r in w.engine.of_type(SCIM_TOKEN)]
+    del w.engine.state[urn]
+    w.stack.issued_at = None
+    w.advance(200)
+    outcome = w.up()
+    assert not outcome.ok
+    assert outcome.failure is not None
+    assert [key for key, _ in outcome.failure.failures] == ["issuedAt"]
+    assert w.token_state() is None
+    assert w.services.graph.secret_writes == written
+
+
+def test_renaming_a_manual_okta_app_keeps_its_pending_since(shared):
+    w = world(shared, okta=[OktaEntry("okta", OKTA_APP_IDS[0], mode="manual")])
+    up(w)
+    [handoff] = w.engine.of_type(HANDOFF)
+    since = handoff.outputs["pendingSince"]
+    w.advance(5)
+    w.stack.okta[0] = replace(w.stack.okta[0], name="okta-prod")
+    outcome = up(w)
+    [handoff] = w.engine.of_type(HANDOFF)
+    assert handoff.outputs["pending"] is True
+    assert handoff.outputs["pendingSince"] == since
+    settled(w, outcome)
+
+
+def test_okta_apps_default_to_manual(shared):
+    w = world(shared, okta=[OktaEntry("okta", OKTA_APP_IDS[0])])
+    outcome = up(w)
+    assert w.engine.of_type(CONNECTION) == []
+    [handoff] = w.engine.of_type(HANDOFF)
+    assert handoff.outputs["appId"] == OKTA_APP_IDS[0]
+    assert outcome.run is not None
+    [target] = outcome.run.exports["targets"]
+    assert target["kind"] == "okta-manual"
+    assert target["tokenFingerprint"] == lifecycle.fingerprint(w.stack.token)
