@@ -1,1 +1,42 @@
-"""druva-scim: the Druva inSync SCIM token as a Pulumi resource, and its consumers."""
+"""Any process: druva-scim's code, by vendor and by process. This docstring is the map.
+
+Words: a "provider" is always a Pulumi provider (the azuread and okta providers,
+and the dynamic providers here); Druva, Microsoft (Azure AD / Entra ID) and Okta
+are the "vendors"; an "app" is one entry of `azureApps` or `oktaApps`, an
+enterprise app or Okta app that receives the token. Each file's first line says
+which process runs it:
+
+- the program, under the language host (`__main__.py` and what it calls);
+- the provider host (`python -m pulumi.dynamic`), which runs the dynamic
+  providers, unpickled from state;
+- a command line (`python -m providers.status`, `python -m providers.rotate`);
+- any process: the pure core.
+
+Where things are:
+
+    core/             any process, standard library only (a test enforces it): dates and
+                      fingerprints (lifecycle), settings and app validation (settings,
+                      apps, microsoft), redaction, errors by cause, type tokens
+                      (resource_types), the clock, texts used twice, the gate's verdict
+                      (gate) and the policy pack's rules (policy_rules)
+    program.py        program: configuration, the token, its outputs; calls each vendor's
+                      wiring (azure/wiring.py, okta/wiring.py, what they share: wiring.py)
+    druva/            the SCIM client and the ScimToken resource (token.py: args, resource,
+                      provider)
+    azure/            sign-in, the Graph client, the AzureProvisioningCheck, the wiring
+    okta/             sign-in, the API client, the provisioning connection, the
+                      OktaConnectionCheck, the OktaManualHandoff, the wiring
+    dynamic.py        provider host: the stateless provider base, its clock, redaction
+    checks.py         what both checks share
+    http.py           provider host: the HTTP policy, one call, the client base with the
+                      one status ladder; deadline.py: one deadline per operation
+    status.py         command line: the pipeline gate
+    rotate.py         command line: the rotation helper
+    cli.py            command line: what the command lines share
+    scim_token.py     frozen: the addresses existing stacks' state names for the four
+    handoff.py        provider classes (core/resource_types.py PROVIDER_PATHS); they
+    verification.py   re-export the classes and stay importable forever
+
+The policy pack (policy/) and the command lines import nothing here but `core`
+(and `cli`): no Pulumi, HTTP or vendor code comes with them.
+"""

@@ -1,4 +1,4 @@
-"""One redaction for every text that leaves a provider, the program or a command line.
+"""Any process: one redaction for every text leaving a provider, the program or a command line.
 
 Pure and standard-library only, so that the program, the provider host, the
 policy pack and the command-line tools share it. `redact` removes every secret

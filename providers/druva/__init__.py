@@ -1,1 +1,2 @@
-"""Druva: its SCIM endpoint (`client`) and the token as a resource (`token`)."""
+"""Any process: the Druva package: its SCIM endpoint (`client`) and the token as a resource
+(`token`)."""
