@@ -1,0 +1,218 @@
+"""The README's tables that mirror the code say what the code does: the settings, the stack
+outputs, the checks' outputs, the policies, the exit codes of both command lines, and the
+error messages, each row's start produced by the code and each error the code raises listed.
+"""
+
+import ast
+import re
+
+import pytest
+
+from policy import pack
+from providers import rotate
+from providers.azure import check as azure_check
+from providers.core import apps, gate, lifecycle, settings
+from providers.core.texts import NAMESPACE
+from providers.okta import check as okta_check
+from providers.okta import wiring as okta_wiring
+from testbed import ROOT
+from testbed.harness import run_program
+from tests import messages
+from tests.doubles import TOKEN
+
+README = (ROOT / "README.md").read_text()
+SPAN = re.compile(r"(`+)(.+?)\1")
+OUR_ERRORS = frozenset(
+    {
+        "ProviderError",
+        "TokenRejectedError",
+        "CouldNotCheckError",
+        "DeadlineError",
+        "RotationError",
+        "ChildError",
+    }
+)
+SETTING = re.compile(r"^(?:druva-scim:)?(?P<key>[A-Za-z]+)(?:[\[.][^:]*)?(?:: (?P<rest>.*))?$")
+"""A message start that names a setting: `druva-scim:KEY: rest`, `KEY: rest` or the key alone."""
+HELPER = "druva-scim rotate: "
+"""What the rotation helper puts before each of its messages."""
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n{title}\n")
+    end = README.find("\n## ", start + len(title) + 2)
+    return README[start : end if end != -1 else len(README)]
+
+
+def table(title: str, first_header: str) -> list[list[str]]:
+    """The rows of the table whose first column is `first_header`, in section `title`."""
+    lines = section(title).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+def spans(cell: str) -> list[str]:
+    return [match.group(2).strip() for match in SPAN.finditer(cell)]
+
+
+# --- settings, outputs, checks, policies ----------------------------------------------------
+
+
+def test_the_configuration_table_lists_each_token_setting_with_its_default():
+    rows = {spans(row[0])[0]: row[1] for row in table("## Configuration", "key")}
+    assert list(rows) == list(settings.TOKEN_KEYS)
+    assert rows["cloud"] == f"`{next(iter(settings.CLOUD_TENANT_URLS))}`"
+    assert rows["lifetimeDays"] == f"`{lifecycle.DEFAULT_LIFETIME_DAYS}`"
+    assert rows["rotateBeforeDays"] == f"`{lifecycle.DEFAULT_ROTATE_BEFORE_DAYS}`"
+    assert rows["scimToken"] == "required"
+
+
+def test_the_apps_example_uses_only_the_settings_the_code_knows():
+    example = section("## Identity providers").split("```yaml", 1)[1].split("```", 1)[0]
+    keys = set(re.findall(rf"{NAMESPACE}:(\w+):", example))
+    assert keys == set(apps.APP_KEYS)
+
+
+def documented_outputs() -> set[str]:
+    text = section("## Configuration")
+    paragraph = text[text.index("Stack outputs:") :].split("\n\n", 1)[0]
+    apps_paragraph = section("## Identity providers")
+    exports = apps_paragraph[apps_paragraph.index("The stack exports") :].split("\n\n", 1)[0]
+    # The names, not the words quoted inside the explanations (`azure`, `okta-api`, ...).
+    names = re.findall(r"(?:^|[:,(] |and |exports )`(\w+)`", paragraph + "\n" + exports, re.M)
+    return set(names) - {"lastCheckedAt"}
+
+
+def test_the_stack_outputs_the_readme_names_are_the_programs_exports():
+    config = {
+        f"{NAMESPACE}:scimToken": TOKEN,
+        f"{NAMESPACE}:issuedAt": "2026-11-20T00:00:00Z",
+        "okta:orgName": "acme",
+    }
+    run = run_program(config)
+    assert run.error is None
+    assert documented_outputs() == set(run.exports)
+
+
+def test_the_kinds_of_apps_in_targets_are_the_readmes():
+    text = section("## Identity providers")
+    exports = text[text.index("The stack exports") :].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`(azure|okta-[a-z]+)`", exports))
+    source = "\n".join(
+        (ROOT / "providers" / path).read_text() for path in ("azure/wiring.py", "okta/wiring.py")
+    )
+    assert documented == set(re.findall(r'"kind": "([a-z-]+)"', source))
+
+
+def test_the_checks_outputs_table_is_each_checks_outputs():
+    rows = {spans(row[0])[0]: spans(row[1]) for row in table("## Rotation", "Check")}
+    assert rows == {
+        "AzureProvisioningCheck": ["tokenFingerprint", *azure_check.OUTPUT_KEYS],
+        "OktaConnectionCheck": ["tokenFingerprint", *okta_check.OUTPUT_KEYS],
+    }
+
+
+def test_the_policy_table_is_the_packs_policies_at_their_levels():
+    rows = {spans(row[0])[0]: row[1] for row in table("## Policy pack", "policy")}
+    policies = {policy.name: policy.enforcement_level for policy in pack.policies()}
+    assert rows == {name: level.value for name, level in policies.items()}
+
+
+# --- exit codes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "codes"),
+    [
+        ("## The gate: `python -m providers.status`", gate.EXIT_CODES),
+        ("## The rotation helper: `python -m providers.rotate`", rotate.EXIT_CODES),
+    ],
+    ids=["gate", "rotation helper"],
+)
+def test_each_exit_code_table_is_the_commands_codes_in_its_words(title, codes):
+    rows = table(title, "exit")
+    assert [int(row[0]) for row in rows] == list(codes)
+    for (_, meaning), expected in zip(rows, codes.values(), strict=True):
+        assert meaning.startswith(expected), (meaning, expected)
+
+
+# --- error messages -------------------------------------------------------------------------
+
+ERROR_ROWS = table("## Error messages", "message (start)")
+
+
+def documented_starts() -> list[tuple[str, str]]:
+    """(message start as the README writes it, the row's first cell) for every row."""
+    return [(start, row[0]) for row in ERROR_ROWS for start in spans(row[0])]
+
+
+def setting_named(start: str) -> tuple[str | None, str]:
+    """The setting a start names, if it names one, and the message after it."""
+    match = SETTING.match(start)
+    if match and match.group("key") in (*settings.TOKEN_KEYS, *apps.APP_KEYS, "KEY"):
+        return match.group("key"), match.group("rest") or ""
+    return None, start
+
+
+@pytest.mark.parametrize(("start", "cell"), documented_starts(), ids=lambda value: value[:60])
+def test_each_documented_message_start_is_produced_by_the_code(start, cell):
+    if "from the okta provider" in cell:
+        # Not ours: the okta provider's words, which the program recognises.
+        example = start.replace("0oa…", "0oa1b2c3d4e5f6g7h8i9")
+        assert okta_wiring.PROVIDER_REFUSAL.search(example)
+        return
+    key, rest = setting_named(start)
+    if rest.startswith(HELPER):
+        assert messages.produced(messages.as_pattern(HELPER))
+        key, rest = setting_named(rest[len(HELPER) :])
+    wanted = messages.as_pattern(rest)
+    if len(wanted.replace(messages.WILD, "")) < messages.MIN_LITERAL:
+        assert key is not None, f"{start!r} says too little to be checked"
+        return
+    assert messages.produced(wanted), f"no message of the code starts so: {start!r}"
+
+
+def raised_messages() -> list[tuple[str, int, str]]:
+    """(module, line, pattern) of every message our errors are raised with, where the
+    message is written at the raise (a message built elsewhere is checked where it is)."""
+    found = []
+    for module, tree in messages.trees().items():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in OUR_ERRORS
+                and node.args
+            ):
+                text = messages.pattern(node.args[0], module)
+                if len(text.replace(messages.WILD, "")) >= messages.MIN_LITERAL:
+                    found.append((module, node.lineno, text.replace("`", "")))
+    return found
+
+
+def test_each_error_the_code_raises_is_in_the_table():
+    documented = [
+        messages.as_pattern(setting_named(setting_named(start)[1].removeprefix(HELPER))[1])
+        for start, _ in documented_starts()
+    ]
+    documented = [text for text in documented if messages.literal(text) >= messages.MIN_LITERAL]
+    raised = raised_messages()
+    assert len(raised) > 50
+    undocumented = [
+        f"{module}:{line}: {text[:80]!r}"
+        for module, line, text in raised
+        if not any(
+            messages.meet(
+                f"{messages.WILD}{start}{messages.WILD}",
+                text,
+                min(messages.literal(start), messages.SHARED),
+            )
+            for start in documented
+        )
+    ]
+    assert undocumented == []
