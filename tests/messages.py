@@ -51,7 +51,7 @@ def pattern(node: ast.AST, module: str, depth: int = 0) -> str:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(
-            part.value
+            str(part.value)
             if isinstance(part, ast.Constant)
             else pattern(part.value, module, depth + 1)
             if isinstance(part, ast.FormattedValue) and not part.format_spec
