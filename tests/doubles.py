@@ -20,7 +20,7 @@ import os
 import pickle
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -266,6 +266,58 @@ class QuickOktaCheck(OktaCheck):
     http_policy: ClassVar[HttpPolicy] = TWO_TRIES
 
 
+# --- a token's year, as its state, the stack's outputs and the policies see it ----------------
+
+YEAR_ISSUED = "2026-11-22T09:30:00Z"
+"""A token generated then: rotation due from 2027-10-23T09:30Z, expiry 2027-11-22T09:30Z."""
+FINE = datetime(2027, 1, 1, tzinfo=UTC)
+WHILE_DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
+"""11 days before expiry: rotation is due."""
+EXPIRED = datetime(2027, 11, 25, tzinfo=UTC)
+TOKEN_INPUTS = {
+    "scimToken": TOKEN,
+    "tenantUrl": "https://apis.druva.com/insync/scim",
+    "issuedAt": YEAR_ISSUED,
+    "lifetimeDays": 365,
+    "rotateBeforeDays": 30,
+}
+"""What a policy sees of the token before the resource exists: checked inputs, no outputs."""
+TOKEN_STATE = {
+    **TOKEN_INPUTS,
+    "expiresAt": "2027-11-22T09:30:00Z",
+    "rotateAfter": "2027-10-23T09:30:00Z",
+    "fingerprint": FINGERPRINT,
+    "lastCheckedAt": "2026-11-22T09:31:00Z",
+}
+HANDOFF_STATE = {
+    "appName": "druva-okta",
+    "appId": "0oa1b2c3d4",
+    "orgUrl": "https://acme.okta.com",
+    "expectedFingerprint": "3f2a9c1e5b2d",
+    "confirmedFingerprint": None,
+    "pending": True,
+    "pendingSince": "2027-11-01T12:00:00Z",
+}
+STACK_OUTPUTS = {
+    "tenantUrl": "https://apis.druva.com/insync/scim",
+    "tokenFingerprint": "3f2a9c1e5b2d",
+    "issuedAt": YEAR_ISSUED,
+    "expiresAt": "2027-11-22T09:30:00Z",
+    "rotateAfter": "2027-10-23T09:30:00Z",
+    "scimToken": "[secret]",
+    "targets": [{"name": "entra", "kind": "azure"}],
+    "pendingManualSteps": [],
+}
+"""`pulumi stack output --json` of a stack with this token (the gate's input)."""
+PENDING_HANDOFF = {
+    "name": "druva-okta",
+    "appId": "0oa1b2c3d4",
+    "org": "default",
+    "steps": ["Open Applications > Druva > Provisioning > Integration > Edit", "Paste, Save"],
+}
+"""One entry of the output `pendingManualSteps`."""
+
+
 # --- inputs as the program registers them ----------------------------------------------------
 
 
@@ -296,6 +348,20 @@ def okta_check_inputs(org_url: str, **changes: Any) -> dict[str, Any]:
         "tokenFingerprint": FINGERPRINT,
         **changes,
     }
+
+
+def created(provider: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs `provider.create` returns for `inputs`."""
+    outs = provider.create(inputs).outs
+    assert outs is not None
+    return dict(outs)
+
+
+def updated(provider: Any, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """The outputs `provider.update` returns from `olds` to `news`."""
+    outs = provider.update("id", olds, news).outs
+    assert outs is not None
+    return dict(outs)
 
 
 # --- the pickle module, as Python made it ----------------------------------------------------

@@ -26,8 +26,6 @@ from tests.doubles import (
 )
 from tests.doubles import SERVICE_PRINCIPAL as SP
 
-"""The Okta check's environment in this process: an API token the stand-in accepts."""
-
 
 @pytest.mark.parametrize(
     "provider_class", [AzureProvisioningCheckProvider, OktaConnectionCheckProvider]

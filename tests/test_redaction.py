@@ -38,14 +38,7 @@ from tests.doubles import azure_check_inputs as azure_inputs
 from tests.doubles import okta_check_inputs as okta_inputs
 
 OKTA_URN = urn(resource_types.OKTA_CHECK, "druva-okta-acme")
-
-
-"""Visible ASCII: every character a token may have, backslash, both quotes, %, + and & included."""
-
-
 SPECIAL = "dRuVa\\ToKeN'with\"QuOtEs%26and+plus&amp/slash=7f3a9c1e"
-
-
 """A valid token with every character that some form escapes."""
 
 

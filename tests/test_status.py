@@ -18,25 +18,7 @@ from providers import status
 from providers.core import gate, lifecycle
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
-
-OUTPUTS = {
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "tokenFingerprint": "3f2a9c1e5b2d",
-    "issuedAt": "2026-11-22T09:30:00Z",
-    "expiresAt": "2027-11-22T09:30:00Z",
-    "rotateAfter": "2027-10-23T09:30:00Z",
-    "scimToken": "[secret]",
-    "targets": [{"name": "entra", "kind": "azure"}],
-    "pendingManualSteps": [],
-}
-
-
-HANDOFF = {
-    "name": "druva-okta",
-    "appId": "0oa1b2c3d4",
-    "org": "default",
-    "steps": ["Open Applications > Druva > Provisioning > Integration > Edit", "Paste, Save"],
-}
+from tests.doubles import PENDING_HANDOFF, STACK_OUTPUTS
 
 
 def run_gate(
@@ -65,7 +47,7 @@ def run_gate(
     ],
 )
 def test_exit_codes_from_piped_outputs(now, code, start):
-    completed = run_gate("-", "--now", now, stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--now", now, stdin=json.dumps(STACK_OUTPUTS))
     assert completed.returncode == code
     assert completed.stdout.startswith(start)
     assert completed.stdout.count("\n") == 1
@@ -73,12 +55,12 @@ def test_exit_codes_from_piped_outputs(now, code, start):
 
 
 def test_piped_stdin_is_read_without_the_dash():
-    completed = run_gate("--now", "2027-11-10T12:00:00Z", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("--now", "2027-11-10T12:00:00Z", stdin=json.dumps(STACK_OUTPUTS))
     assert completed.returncode == 1
 
 
 def test_pending_handoffs_exit_1():
-    outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
+    outputs = {**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF]}
     completed = run_gate("-", "--now", "2027-01-01T00:00:00Z", stdin=json.dumps(outputs))
     assert completed.returncode == 1
     assert "hand-off is pending (druva-okta)" in completed.stdout
@@ -89,7 +71,7 @@ def test_pending_handoffs_exit_1():
     [
         ("{not json", "the stack outputs are not JSON"),
         ("[]", "the stack outputs are a JSON list, not an object"),
-        (json.dumps({**OUTPUTS, "expiresAt": None}), "output expiresAt is None"),
+        (json.dumps({**STACK_OUTPUTS, "expiresAt": None}), "output expiresAt is None"),
         ("", "the stack outputs are empty"),
     ],
     ids=["malformed", "not-an-object", "bad-date", "empty"],
@@ -102,7 +84,9 @@ def test_unusable_outputs_exit_3_with_the_reason_on_stderr(document, says):
 
 
 def test_json_mode_prints_one_object_and_keeps_the_exit_code():
-    completed = run_gate("-", "--json", "--now", "2027-11-25T00:00:00Z", stdin=json.dumps(OUTPUTS))
+    completed = run_gate(
+        "-", "--json", "--now", "2027-11-25T00:00:00Z", stdin=json.dumps(STACK_OUTPUTS)
+    )
     assert completed.returncode == 2
     rendered = json.loads(completed.stdout)
     assert rendered["status"] == "expired"
@@ -119,20 +103,20 @@ def test_json_mode_prints_one_object_and_keeps_the_exit_code():
 
 
 def test_a_bad_now_is_a_usage_error_that_never_exits_2():
-    completed = run_gate("-", "--now", "tomorrow", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--now", "tomorrow", stdin=json.dumps(STACK_OUTPUTS))
     assert completed.returncode == 3
     assert "--now" in completed.stderr
     assert "RFC 3339" in completed.stderr
 
 
 def test_dash_and_stack_together_are_a_usage_error():
-    completed = run_gate("-", "--stack", "prod", stdin=json.dumps(OUTPUTS))
+    completed = run_gate("-", "--stack", "prod", stdin=json.dumps(STACK_OUTPUTS))
     assert completed.returncode == 3
     assert "either - (outputs on stdin) or --stack" in completed.stderr
 
 
 def test_without_input_the_gate_asks_pulumi_for_the_stacks_outputs(tmp_path):
-    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
+    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": STACK_OUTPUTS})
     completed = run_gate(
         "--stack", "prod", "--now", "2027-01-01T00:00:00Z", path=stand_in.path_first()
     )
@@ -143,7 +127,7 @@ def test_without_input_the_gate_asks_pulumi_for_the_stacks_outputs(tmp_path):
 
 
 def test_a_ci_runners_empty_stdin_falls_back_to_asking_pulumi(tmp_path):
-    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": OUTPUTS})
+    stand_in = pulumi_cli.install(tmp_path / "bin", {"outputs": STACK_OUTPUTS})
     completed = run_gate("--now", "2027-11-25T00:00:00Z", stdin="", path=stand_in.path_first())
     assert completed.returncode == 2
     assert [call["command"] for call in stand_in.calls()] == ["stack output --json"]
@@ -167,9 +151,7 @@ def test_a_missing_pulumi_says_how_to_install_it_or_pipe_instead(tmp_path):
 
 
 DEEP_DOCUMENT = "[" * 100_000 + "]" * 100_000
-
-
-EDGE_EXPIRY = json.dumps({**OUTPUTS, "expiresAt": "9999-12-31T23:30:00-01:00"})
+EDGE_EXPIRY = json.dumps({**STACK_OUTPUTS, "expiresAt": "9999-12-31T23:30:00-01:00"})
 
 
 @pytest.mark.parametrize(
@@ -177,7 +159,11 @@ EDGE_EXPIRY = json.dumps({**OUTPUTS, "expiresAt": "9999-12-31T23:30:00-01:00"})
     [
         (("-",), DEEP_DOCUMENT, "nest lists or objects too deep"),
         (("-",), '{"expiresAt": ' + DEEP_DOCUMENT + "}", "nest lists or objects too deep"),
-        (("-", "--now", "0001-01-01T00:00:00+01:00"), json.dumps(OUTPUTS), "outside the calendar"),
+        (
+            ("-", "--now", "0001-01-01T00:00:00+01:00"),
+            json.dumps(STACK_OUTPUTS),
+            "outside the calendar",
+        ),
         (("-",), EDGE_EXPIRY, "output expiresAt is '9999-12-31T23:30:00-01:00', not an RFC"),
     ],
     ids=["deep", "deep-value", "now-before-year-1", "expiry-after-9999"],
@@ -194,7 +180,7 @@ def test_a_crash_of_the_gate_itself_is_exit_3_in_one_sentence(monkeypatch, capsy
         raise RuntimeError("boom")
 
     monkeypatch.setattr(gate, "evaluate", crash)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(OUTPUTS)))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(STACK_OUTPUTS)))
     assert status.main(["-"]) == gate.UNUSABLE
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -207,11 +193,7 @@ times = st.datetimes(
 ).map(lambda moment: moment.isoformat()) | st.sampled_from(
     ["9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"]
 )
-
-
 json_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | times
-
-
 json_documents = st.recursive(
     json_leaves,
     lambda children: (
@@ -219,8 +201,6 @@ json_documents = st.recursive(
     ),
     max_leaves=12,
 )
-
-
 handoffs = st.lists(
     st.fixed_dictionaries(
         {}, optional={"name": json_leaves, "steps": json_documents, "appId": json_leaves}
@@ -250,7 +230,7 @@ def consistent_documents(draw: st.DrawFn) -> dict[str, object]:
     expires = draw(st.datetimes(min_value=datetime(1, 12, 1), timezones=st.just(UTC)))
     rotate = expires - timedelta(days=draw(st.integers(0, 300)))
     return {
-        **OUTPUTS,
+        **STACK_OUTPUTS,
         "expiresAt": expires.isoformat(),
         "rotateAfter": rotate.isoformat(),
         "pendingManualSteps": draw(st.just([]) | handoffs),

@@ -3,7 +3,6 @@ the SDK's provider host (providers/azure/check.py)."""
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from providers.azure.check import (
     AzureProvisioningCheckProvider,
 )
-from providers.checks import CheckProvider
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.dynamic import UNKNOWN
@@ -23,6 +21,8 @@ from tests.doubles import (
     TOKEN,
     AzureCheck,
     OfflineAzureCheck,
+    created,
+    updated,
     urn,
 )
 from tests.doubles import GRAPH_BEARER as BEARER
@@ -30,30 +30,12 @@ from tests.doubles import OTHER_FINGERPRINT as NEW_FINGERPRINT
 from tests.doubles import SERVICE_PRINCIPAL as SP
 from tests.doubles import azure_check_inputs as azure_inputs
 
-"""The Okta check's environment in this process: an API token the stand-in accepts."""
-
 
 @pytest.fixture
 def azure() -> Iterator[Graph]:
     with Graph(BEARER) as stand_in:
         stand_in.jobs[SP] = [job(JOB, "scim")]
         yield stand_in
-
-
-def everything_observable(*values) -> str:
-    return repr(values)
-
-
-def created(provider: CheckProvider, inputs: dict[str, Any]) -> dict[str, Any]:
-    outs = provider.create(inputs).outs
-    assert outs is not None
-    return outs
-
-
-def updated(provider: CheckProvider, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-    outs = provider.update("id", olds, news).outs
-    assert outs is not None
-    return outs
 
 
 def test_create_validates_the_saved_credentials_and_records_it(azure):
@@ -74,7 +56,7 @@ def test_create_validates_the_saved_credentials_and_records_it(azure):
     assert provider.credential_asked == [(azure.url, "t-1", "c-1")]
     assert provider.fixed_credential is not None
     assert provider.fixed_credential.asked == [(f"{azure.url}/.default",)]
-    assert BEARER not in everything_observable(outs)
+    assert BEARER not in repr(outs)
 
 
 def test_a_quarantined_job_is_restarted_exactly_once(azure):

@@ -13,12 +13,8 @@ from providers.http import new_session
 from testbed.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
 from testbed.stand_ins.server import Reply
 from tests.doubles import FAST
-
-BEARER = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.GrApH-BeArEr-7c1e.sig"
-
-
-SP = "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-
+from tests.doubles import GRAPH_BEARER as BEARER
+from tests.doubles import SERVICE_PRINCIPAL as SP
 
 APP = "Druva inSync"
 

@@ -15,8 +15,7 @@ from providers.azure import graph, sign_in
 from providers.core.errors import ProviderError
 from testbed.stand_ins.server import Reply, Request, StandIn
 from tests.doubles import FAST
-
-BEARER = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.GrApH-BeArEr-7c1e.sig"
+from tests.doubles import GRAPH_BEARER as BEARER
 
 
 @pytest.mark.parametrize(
@@ -50,20 +49,10 @@ def test_scope_and_sign_in_host_follow_the_graph_url(url, scope, login):
 
 
 TENANT = "11111111-2222-4333-8444-555555555555"
-
-
 CLIENT = "99999999-8888-4777-8666-555555555555"
-
-
 SECRET = "cLiEnT~SeCrEt~not-for-messages"
-
-
 OIDC = "eyJhbGciOiJSUzI1NiJ9.oidc-id-token.sig"
-
-
 IDS = {"ARM_TENANT_ID": TENANT, "ARM_CLIENT_ID": CLIENT}
-
-
 REQUEST_TOKEN = "rEqUeSt-ToKeN-of-the-ci-runner"
 
 

@@ -7,38 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from providers.core import gate
-
-OUTPUTS = {
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "tokenFingerprint": "3f2a9c1e5b2d",
-    "issuedAt": "2026-11-22T09:30:00Z",
-    "expiresAt": "2027-11-22T09:30:00Z",
-    "rotateAfter": "2027-10-23T09:30:00Z",
-    "scimToken": "[secret]",
-    "targets": [{"name": "entra", "kind": "azure"}],
-    "pendingManualSteps": [],
-}
-
-
-HANDOFF = {
-    "name": "druva-okta",
-    "appId": "0oa1b2c3d4",
-    "org": "default",
-    "steps": ["Open Applications > Druva > Provisioning > Integration > Edit", "Paste, Save"],
-}
-
-
-FINE = datetime(2027, 1, 1, tzinfo=UTC)
-
-
-DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
-
-
-EXPIRED = datetime(2027, 11, 25, tzinfo=UTC)
+from tests.doubles import EXPIRED, FINE, PENDING_HANDOFF, STACK_OUTPUTS
+from tests.doubles import WHILE_DUE as DUE
 
 
 def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
-    verdict = gate.evaluate(OUTPUTS, FINE)
+    verdict = gate.evaluate(STACK_OUTPUTS, FINE)
     assert verdict.exit_code == 0
     assert verdict.status == "ok"
     assert verdict.message == (
@@ -48,7 +22,7 @@ def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
 
 
 def test_rotation_due_says_when_it_expires_and_where_to_read():
-    verdict = gate.evaluate(OUTPUTS, DUE)
+    verdict = gate.evaluate(STACK_OUTPUTS, DUE)
     assert verdict.exit_code == 1
     assert verdict.status == "rotation-due"
     assert verdict.message == (
@@ -58,24 +32,26 @@ def test_rotation_due_says_when_it_expires_and_where_to_read():
 
 
 def test_rotation_is_due_from_rotate_after_to_the_second():
-    assert gate.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 29, 59, tzinfo=UTC)).exit_code == 0
-    assert gate.evaluate(OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC)).exit_code == 1
+    assert (
+        gate.evaluate(STACK_OUTPUTS, datetime(2027, 10, 23, 9, 29, 59, tzinfo=UTC)).exit_code == 0
+    )
+    assert gate.evaluate(STACK_OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC)).exit_code == 1
 
 
 def test_pending_handoffs_fail_the_gate_while_the_token_is_valid():
-    outputs = {**OUTPUTS, "pendingManualSteps": [HANDOFF]}
+    outputs = {**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF]}
     verdict = gate.evaluate(outputs, FINE)
     assert verdict.exit_code == 1
     assert verdict.status == "handoffs-pending"
     assert "valid until 2027-11-22" in verdict.message
     assert "1 manual Okta hand-off is pending (druva-okta)" in verdict.message
     assert "pulumi stack output pendingManualSteps" in verdict.message
-    assert verdict.handoffs[0].steps == tuple(HANDOFF["steps"])
+    assert verdict.handoffs[0].steps == tuple(PENDING_HANDOFF["steps"])
 
 
 def test_due_and_pending_are_said_in_one_line():
-    second = {**HANDOFF, "name": "okta-eu"}
-    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF, second]}, DUE)
+    second = {**PENDING_HANDOFF, "name": "okta-eu"}
+    verdict = gate.evaluate({**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF, second]}, DUE)
     assert verdict.exit_code == 1
     assert "rotate now, and 2 manual Okta hand-offs are pending (druva-okta, okta-eu)" in (
         verdict.message
@@ -83,7 +59,7 @@ def test_due_and_pending_are_said_in_one_line():
 
 
 def test_an_expired_token_exits_2_even_with_handoffs_pending():
-    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, EXPIRED)
+    verdict = gate.evaluate({**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF]}, EXPIRED)
     assert verdict.exit_code == 2
     assert verdict.status == "expired"
     assert verdict.message.startswith(
@@ -93,14 +69,16 @@ def test_an_expired_token_exits_2_even_with_handoffs_pending():
 
 
 def test_expiry_is_at_the_exact_instant():
-    assert gate.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 29, 59, tzinfo=UTC)).exit_code == 1
-    verdict = gate.evaluate(OUTPUTS, datetime(2027, 11, 22, 9, 30, tzinfo=UTC))
+    assert (
+        gate.evaluate(STACK_OUTPUTS, datetime(2027, 11, 22, 9, 29, 59, tzinfo=UTC)).exit_code == 1
+    )
+    verdict = gate.evaluate(STACK_OUTPUTS, datetime(2027, 11, 22, 9, 30, tzinfo=UTC))
     assert verdict.exit_code == 2
     assert "(today)" in verdict.message
 
 
 def test_the_fingerprint_is_optional():
-    outputs = {key: value for key, value in OUTPUTS.items() if key != "tokenFingerprint"}
+    outputs = {key: value for key, value in STACK_OUTPUTS.items() if key != "tokenFingerprint"}
     verdict = gate.evaluate(outputs, DUE)
     assert verdict.message == (
         "Druva SCIM token expires 2027-11-22 (11 days): rotate now — see README.md#rotation"
@@ -109,7 +87,7 @@ def test_the_fingerprint_is_optional():
 
 @pytest.mark.parametrize("key", ["expiresAt", "rotateAfter", "pendingManualSteps"])
 def test_a_missing_output_is_named(key):
-    outputs = {name: value for name, value in OUTPUTS.items() if name != key}
+    outputs = {name: value for name, value in STACK_OUTPUTS.items() if name != key}
     verdict = gate.evaluate(outputs, FINE)
     assert verdict.exit_code == 3
     assert verdict.problems == (f"output {key} is missing",)
@@ -140,7 +118,7 @@ def test_a_missing_output_is_named(key):
     ids=lambda value: value if isinstance(value, str) else "",
 )
 def test_malformed_outputs_are_named(changes, problem):
-    verdict = gate.evaluate({**OUTPUTS, **changes}, FINE)
+    verdict = gate.evaluate({**STACK_OUTPUTS, **changes}, FINE)
     assert verdict.exit_code == 3
     assert verdict.status == "unusable"
     assert any(found.startswith(problem) for found in verdict.problems), verdict.problems
@@ -157,7 +135,7 @@ def test_every_problem_is_listed_at_once():
 
 @pytest.mark.parametrize(
     ("document", "kind"),
-    [([OUTPUTS], "list"), ("outputs", "string"), (None, "null"), (3, "number")],
+    [([STACK_OUTPUTS], "list"), ("outputs", "string"), (None, "null"), (3, "number")],
 )
 def test_a_document_that_is_not_an_object_is_refused(document, kind):
     verdict = gate.evaluate(document, FINE)
@@ -177,7 +155,7 @@ def test_text_that_is_not_json_is_named(text, reason):
 
 
 def test_json_verdict_carries_the_dates_and_handoffs():
-    verdict = gate.evaluate({**OUTPUTS, "pendingManualSteps": [HANDOFF]}, DUE)
+    verdict = gate.evaluate({**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF]}, DUE)
     rendered = verdict.as_json(DUE)
     assert rendered == {
         "status": "rotation-due",
@@ -195,7 +173,7 @@ def test_json_verdict_carries_the_dates_and_handoffs():
                 "name": "druva-okta",
                 "appId": "0oa1b2c3d4",
                 "org": "default",
-                "steps": HANDOFF["steps"],
+                "steps": PENDING_HANDOFF["steps"],
             }
         ],
     }
@@ -206,5 +184,5 @@ def test_in_process_the_calendar_edges_are_unusable_not_due():
         {"expiresAt": "9999-12-31T23:30:00-01:00"},
         {"rotateAfter": "0001-01-01T00:00:00+01:00"},
     ):
-        verdict = gate.evaluate({**OUTPUTS, **changes}, FINE)
+        verdict = gate.evaluate({**STACK_OUTPUTS, **changes}, FINE)
         assert verdict.exit_code == gate.UNUSABLE

@@ -9,49 +9,11 @@ import pytest
 
 from providers.core import lifecycle
 from providers.core import policy_rules as rules
-from tests.doubles import TOKEN
-
-WHILE_DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
-
-
-ISSUED = "2026-11-22T09:30:00Z"  # expires 2027-11-22T09:30Z, rotation due from 2027-10-23
-
-
-TOKEN_OUTPUTS = {
-    "scimToken": TOKEN,
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "issuedAt": ISSUED,
-    "lifetimeDays": 365,
-    "rotateBeforeDays": 30,
-    "expiresAt": "2027-11-22T09:30:00Z",
-    "rotateAfter": "2027-10-23T09:30:00Z",
-    "fingerprint": lifecycle.fingerprint(TOKEN),
-    "lastCheckedAt": "2026-11-22T09:31:00Z",
-}
-
-
-TOKEN_INPUTS = {  # what Analyze sees before the resource exists: checked inputs, no outputs
-    "scimToken": TOKEN,
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "issuedAt": ISSUED,
-    "lifetimeDays": 365,
-    "rotateBeforeDays": 30,
-}
-
-
-HANDOFF = {
-    "appName": "druva-okta",
-    "appId": "0oa1b2c3d4",
-    "orgUrl": "https://acme.okta.com",
-    "expectedFingerprint": "3f2a9c1e5b2d",
-    "confirmedFingerprint": None,
-    "pending": True,
-    "pendingSince": "2027-11-01T12:00:00Z",
-}
+from tests.doubles import HANDOFF_STATE, TOKEN, TOKEN_INPUTS, TOKEN_STATE, WHILE_DUE
 
 
 def test_rotation_due_names_the_expiry_the_days_left_and_the_fix():
-    message = rules.rotation_due(TOKEN_OUTPUTS, WHILE_DUE)
+    message = rules.rotation_due(TOKEN_STATE, WHILE_DUE)
     assert message is not None
     assert "expires 2027-11-22 (11 days left)" in message
     assert "due since 2027-10-23" in message
@@ -62,11 +24,11 @@ def test_rotation_due_names_the_expiry_the_days_left_and_the_fix():
 
 
 def test_rotation_is_not_due_before_rotate_after_nor_reported_once_expired():
-    assert rules.rotation_due(TOKEN_OUTPUTS, datetime(2027, 10, 23, 9, 29, tzinfo=UTC)) is None
-    assert rules.rotation_due(TOKEN_OUTPUTS, datetime(2027, 10, 23, 9, 30, tzinfo=UTC))
+    assert rules.rotation_due(TOKEN_STATE, datetime(2027, 10, 23, 9, 29, tzinfo=UTC)) is None
+    assert rules.rotation_due(TOKEN_STATE, datetime(2027, 10, 23, 9, 30, tzinfo=UTC))
     expired_at = datetime(2027, 11, 22, 9, 30, tzinfo=UTC)
-    assert rules.rotation_due(TOKEN_OUTPUTS, expired_at) is None
-    assert rules.rotation_due(TOKEN_OUTPUTS, expired_at, warning_days=60) is None
+    assert rules.rotation_due(TOKEN_STATE, expired_at) is None
+    assert rules.rotation_due(TOKEN_STATE, expired_at, warning_days=60) is None
 
 
 def test_rotation_due_is_computed_from_inputs_when_outputs_do_not_exist_yet():
@@ -77,21 +39,21 @@ def test_rotation_due_is_computed_from_inputs_when_outputs_do_not_exist_yet():
 
 def test_rotation_warning_days_warn_earlier_than_rotate_after():
     before_due = datetime(2027, 10, 1, tzinfo=UTC)  # 52 days left, rotateAfter not reached
-    assert rules.rotation_due(TOKEN_OUTPUTS, before_due) is None
-    message = rules.rotation_due(TOKEN_OUTPUTS, before_due, warning_days=60)
+    assert rules.rotation_due(TOKEN_STATE, before_due) is None
+    message = rules.rotation_due(TOKEN_STATE, before_due, warning_days=60)
     assert message is not None
     assert "52 days left" in message
     assert "due since 2027-09-23" in message
 
 
 def test_expired_token_is_reported_with_the_date_and_the_fix():
-    message = rules.expired(TOKEN_OUTPUTS, datetime(2027, 11, 25, tzinfo=UTC))
+    message = rules.expired(TOKEN_STATE, datetime(2027, 11, 25, tzinfo=UTC))
     assert message is not None
     assert "expired on 2027-11-22 (2 days ago)" in message
     assert "python -m providers.rotate" in message
     assert TOKEN not in message
-    assert rules.expired(TOKEN_OUTPUTS, datetime(2027, 11, 22, 9, 29, tzinfo=UTC)) is None
-    assert "(today)" in (rules.expired(TOKEN_OUTPUTS, datetime(2027, 11, 22, 10, tzinfo=UTC)) or "")
+    assert rules.expired(TOKEN_STATE, datetime(2027, 11, 22, 9, 29, tzinfo=UTC)) is None
+    assert "(today)" in (rules.expired(TOKEN_STATE, datetime(2027, 11, 22, 10, tzinfo=UTC)) or "")
 
 
 @pytest.mark.parametrize(
@@ -157,15 +119,15 @@ def test_a_carrier_whose_token_is_unknown_in_preview_still_needs_the_declaration
 
 
 def test_a_handoff_pending_longer_than_the_limit_is_reported_with_the_steps():
-    message = rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=7)
+    message = rules.handoff_overdue(HANDOFF_STATE, WHILE_DUE, max_days=7)
     assert message is not None
     assert "'druva-okta' (0oa1b2c3d4)" in message
     assert "pending since 2027-11-01 (9 days" in message
     assert "maxPendingHandoffDays = 7" in message
     assert "confirmedFingerprint' 3f2a9c1e5b2d" in message
     assert "pendingManualSteps" in message
-    assert rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=9) is None
-    assert rules.handoff_overdue(HANDOFF, WHILE_DUE, max_days=8)
+    assert rules.handoff_overdue(HANDOFF_STATE, WHILE_DUE, max_days=9) is None
+    assert rules.handoff_overdue(HANDOFF_STATE, WHILE_DUE, max_days=8)
 
 
 @pytest.mark.parametrize(
@@ -178,11 +140,11 @@ def test_a_handoff_pending_longer_than_the_limit_is_reported_with_the_steps():
     ids=["confirmed", "pending-unknown", "since-unknown"],
 )
 def test_no_violation_for_a_confirmed_or_not_yet_known_handoff(changes):
-    assert rules.handoff_overdue({**HANDOFF, **changes}, WHILE_DUE, max_days=0) is None
+    assert rules.handoff_overdue({**HANDOFF_STATE, **changes}, WHILE_DUE, max_days=0) is None
 
 
 def test_a_pending_handoff_without_a_readable_start_is_reported():
-    message = rules.handoff_overdue({**HANDOFF, "pendingSince": None}, WHILE_DUE, max_days=7)
+    message = rules.handoff_overdue({**HANDOFF_STATE, "pendingSince": None}, WHILE_DUE, max_days=7)
     assert message is not None
     assert "not an RFC 3339 time" in message
 

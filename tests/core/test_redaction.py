@@ -22,15 +22,8 @@ from tests.doubles import (
 from tests.evidence import secrets as scanner
 
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
 VISIBLE = "".join(chr(code) for code in range(0x21, 0x7F))
-
-
 """Visible ASCII: every character a token may have, backslash, both quotes, %, + and & included."""
-
-
-"""A valid token with every character that some form escapes."""
 
 
 def _repr_escaped(delimiter: str) -> Callable[[str], str]:
@@ -83,14 +76,8 @@ WHOLE_FORMS: dict[str, Callable[[str], str]] = {
     "HTML": html.escape,
     "quote of JSON": lambda token: quote(json.dumps(token), safe=""),
 }
-
-
 CUTS = ("…", "...", "_", "%26", "&", "")
-
-
 tokens = st.text(alphabet=VISIBLE, min_size=redaction.MIN_SECRET_LENGTH, max_size=80)
-
-
 vendor_text = st.text(alphabet=string.printable, max_size=120)
 
 

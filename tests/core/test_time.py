@@ -17,7 +17,6 @@ EXAMPLES = settings(max_examples=150, deadline=None)
 ORDER = {Phase.VALID: 0, Phase.ROTATION_DUE: 1, Phase.EXPIRED: 2}
 URL = "https://apis.druva.com/insync/scim"
 DAY = timedelta(days=1)
-
 fixed_offsets = st.timedeltas(
     min_value=-timedelta(hours=23, minutes=59, seconds=59),
     max_value=timedelta(hours=23, minutes=59, seconds=59),

@@ -2,12 +2,10 @@
 host (providers/okta/check.py)."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from providers.checks import CheckProvider
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from testbed.engine import ProviderHost, from_struct, serialized
@@ -16,14 +14,14 @@ from tests.doubles import OKTA_API_TOKEN as OKTA_TOKEN
 from tests.doubles import (
     OKTA_APP,
     OktaCheck,
+    created,
+    updated,
     urn,
 )
 from tests.doubles import OTHER_FINGERPRINT as NEW_FINGERPRINT
 from tests.doubles import okta_check_inputs as okta_inputs
 
 SIGNED_IN = {"OKTA_API_TOKEN": OKTA_TOKEN}
-
-
 """The Okta check's environment in this process: an API token the stand-in accepts."""
 
 
@@ -34,29 +32,13 @@ def okta() -> Iterator[Okta]:
         yield stand_in
 
 
-def everything_observable(*values) -> str:
-    return repr(values)
-
-
-def created(provider: CheckProvider, inputs: dict[str, Any]) -> dict[str, Any]:
-    outs = provider.create(inputs).outs
-    assert outs is not None
-    return outs
-
-
-def updated(provider: CheckProvider, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-    outs = provider.update("id", olds, news).outs
-    assert outs is not None
-    return outs
-
-
 def test_okta_create_reads_back_an_enabled_token_connection(okta):
     result = OktaCheck(SIGNED_IN).create(okta_inputs(okta.url))
     assert result.id == OKTA_APP and result.outs is not None
     assert result.outs["status"] == "ENABLED"
     assert result.outs["lastVerifiedAt"] == "2026-11-22T12:00:00Z"
     assert okta.requests[0].authorization == f"SSWS {OKTA_TOKEN}"
-    assert OKTA_TOKEN not in everything_observable(result.outs)
+    assert OKTA_TOKEN not in repr(result.outs)
 
 
 def test_okta_disabled_connection_fails(okta):

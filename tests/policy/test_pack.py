@@ -35,45 +35,7 @@ from providers.core import lifecycle
 from providers.core import policy_rules as rules
 from providers.core.clock import FixedClock
 from testbed import ROOT
-from tests.doubles import TOKEN
-
-WHILE_DUE = datetime(2027, 11, 10, 12, 0, tzinfo=UTC)
-
-
-ISSUED = "2026-11-22T09:30:00Z"  # expires 2027-11-22T09:30Z, rotation due from 2027-10-23
-
-
-TOKEN_OUTPUTS = {
-    "scimToken": TOKEN,
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "issuedAt": ISSUED,
-    "lifetimeDays": 365,
-    "rotateBeforeDays": 30,
-    "expiresAt": "2027-11-22T09:30:00Z",
-    "rotateAfter": "2027-10-23T09:30:00Z",
-    "fingerprint": lifecycle.fingerprint(TOKEN),
-    "lastCheckedAt": "2026-11-22T09:31:00Z",
-}
-
-
-TOKEN_INPUTS = {  # what Analyze sees before the resource exists: checked inputs, no outputs
-    "scimToken": TOKEN,
-    "tenantUrl": "https://apis.druva.com/insync/scim",
-    "issuedAt": ISSUED,
-    "lifetimeDays": 365,
-    "rotateBeforeDays": 30,
-}
-
-
-HANDOFF = {
-    "appName": "druva-okta",
-    "appId": "0oa1b2c3d4",
-    "orgUrl": "https://acme.okta.com",
-    "expectedFingerprint": "3f2a9c1e5b2d",
-    "confirmedFingerprint": None,
-    "pending": True,
-    "pendingSince": "2027-11-01T12:00:00Z",
-}
+from tests.doubles import HANDOFF_STATE, TOKEN, TOKEN_INPUTS, TOKEN_STATE, WHILE_DUE
 
 
 def secret(value: object) -> dict[str, object]:
@@ -168,7 +130,7 @@ def test_rotation_due_policy_reads_rotation_warning_days_from_its_config():
 
 
 def test_expired_policy_reports_an_expired_token_only():
-    token = resource_args(rules.SCIM_TOKEN_TYPE, TOKEN_OUTPUTS, ["scimToken"])
+    token = resource_args(rules.SCIM_TOKEN_TYPE, TOKEN_STATE, ["scimToken"])
     [(message, _urn)] = validate(pack.EXPIRED, token, at=datetime(2027, 12, 1, tzinfo=UTC))
     assert "expired on 2027-11-22" in message
     assert validate(pack.EXPIRED, token) == []
@@ -228,13 +190,13 @@ def stack_resource(resource_type: str, outputs: Mapping[str, object], name: str)
 
 
 def test_handoff_policy_reports_each_overdue_handoff_against_its_urn():
-    overdue = stack_resource(rules.HANDOFF_TYPE, HANDOFF, "okta-handoff-druva-okta")
+    overdue = stack_resource(rules.HANDOFF_TYPE, HANDOFF_STATE, "okta-handoff-druva-okta")
     recent = stack_resource(
         rules.HANDOFF_TYPE,
-        {**HANDOFF, "appName": "fresh", "pendingSince": "2027-11-09T12:00:00Z"},
+        {**HANDOFF_STATE, "appName": "fresh", "pendingSince": "2027-11-09T12:00:00Z"},
         "okta-handoff-fresh",
     )
-    token = stack_resource(rules.SCIM_TOKEN_TYPE, TOKEN_OUTPUTS, "druva-scim-token")
+    token = stack_resource(rules.SCIM_TOKEN_TYPE, TOKEN_STATE, "druva-scim-token")
     args = StackValidationArgs([token, overdue, recent], {"maxPendingHandoffDays": 7.0})
     [(message, urn)] = validate(pack.HANDOFF_OVERDUE, args)
     assert urn == overdue.urn
@@ -242,10 +204,10 @@ def test_handoff_policy_reports_each_overdue_handoff_against_its_urn():
 
 
 def test_handoff_policy_defaults_to_seven_days_and_reports_a_bad_config():
-    six_days = {**HANDOFF, "pendingSince": "2027-11-04T11:00:00Z"}
+    six_days = {**HANDOFF_STATE, "pendingSince": "2027-11-04T11:00:00Z"}
     args = StackValidationArgs([stack_resource(rules.HANDOFF_TYPE, six_days, "h")])
     assert validate(pack.HANDOFF_OVERDUE, args) == []
-    eight_days = {**HANDOFF, "pendingSince": "2027-11-02T11:00:00Z"}
+    eight_days = {**HANDOFF_STATE, "pendingSince": "2027-11-02T11:00:00Z"}
     assert validate(
         pack.HANDOFF_OVERDUE,
         StackValidationArgs([stack_resource(rules.HANDOFF_TYPE, eight_days, "h")]),
@@ -331,7 +293,7 @@ def test_the_served_pack_takes_its_threshold_from_the_policy_config(analyzer):
             type=rules.HANDOFF_TYPE,
             urn=f"urn:pulumi:prod::druva-scim::{rules.HANDOFF_TYPE}::{name}",
             name=name,
-            properties=struct({**HANDOFF, "appName": name, "pendingSince": since}),
+            properties=struct({**HANDOFF_STATE, "appName": name, "pendingSince": since}),
         )
 
     response = analyzer.AnalyzeStack(

@@ -1,8 +1,11 @@
-"""Signing in to Okta as the okta provider does: an API token or a service app's private-key
-JWT (providers/okta/sign_in.py)."""
+"""Okta's API through the clients, against the Okta stand-in: signing in as the okta provider
+does (providers/okta/sign_in.py), the rate limits (client.py) and the provisioning connection
+(connections.py)."""
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.utils import formatdate
 
 import jwt
 import pytest
@@ -12,21 +15,13 @@ from providers.http import new_session
 from providers.okta import client as okta_client
 from providers.okta import connections
 from providers.okta import sign_in as okta_sign_in
-from testbed.stand_ins.okta import Okta, key_pair, okta_error
+from testbed.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
 from tests.doubles import FAST
-
-API_TOKEN = "00OkTa-ApI-ToKeN-3f9a1c7e5b2d4f60a8e7"
-
-
-APP_ID = "0oa1druvascim0001"
-
+from tests.doubles import OKTA_API_TOKEN as API_TOKEN
+from tests.doubles import OKTA_APP as APP_ID
 
 APP = "Druva inSync"
-
-
 CLIENT_ID = "0oa9serviceapp0001"
-
-
 KEY_ID = "kid-druva-scim-1"
 
 
@@ -54,10 +49,124 @@ def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = 
         )
 
 
+# --- reading the connection ----------------------------------------------------------------
+
+
+def test_an_enabled_token_connection_passes_with_an_api_token(okta):
+    connection = verify(okta)
+    assert connection == connections.Connection(
+        "ENABLED", "TOKEN", "https://apis.druva.com/insync/scim"
+    )
+    [request] = okta.requests
+    assert request.method == "GET"
+    assert request.path == f"/api/v1/apps/{APP_ID}/connections/default"
+    assert request.authorization == f"SSWS {API_TOKEN}"
+
+
+def test_a_disabled_connection_fails_and_says_how_to_enable_it(okta):
+    okta.add_app(APP_ID, status="DISABLED")
+    with pytest.raises(ProviderError, match=r"is DISABLED.*Enable API integration"):
+        verify(okta)
+
+
+def test_a_connection_with_another_scheme_fails(okta):
+    okta.add_app(APP_ID, auth_scheme="OAUTH2")
+    with pytest.raises(ProviderError, match="authenticates with OAUTH2, not with an API token"):
+        verify(okta)
+
+
+def test_an_app_without_api_connection_points_at_manual_mode(okta):
+    okta.add_app(APP_ID, api_supported=False)
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    assert "status UNKNOWN" in str(raised.value) and "mode to manual" in str(raised.value)
+
+
+def test_the_scheme_is_read_from_the_profile_of_newer_answers_and_the_top_of_older_ones():
+    newer = {"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "OAUTH2"}}
+    older = {"authScheme": "TOKEN", "status": "ENABLED"}
+    assert connections.parse_connection(newer).auth_scheme == "OAUTH2"
+    assert connections.parse_connection(older).auth_scheme == "TOKEN"
+    assert connections.parse_connection({}).status == "UNKNOWN"
+
+
+def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
+    okta.api_tokens = {"another"}
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    message = str(raised.value)
+    assert "HTTP 401: E0000011: Invalid token provided" in message
+    assert "from OKTA_API_TOKEN" in message
+    assert API_TOKEN not in message
+
+
+def test_a_wrong_app_id_says_which_setting(okta):
+    with pytest.raises(ProviderError) as raised:
+        verify(okta, app_id="0oaNOSUCHAPP")
+    message = str(raised.value)
+    assert "HTTP 404: E0000007" in message and "appId in druva-scim:oktaApps is wrong" in message
+
+
+def test_okta_echoing_the_api_token_is_scrubbed(okta):
+    okta.fail_next(okta_error(400, "E0000003", f"Bad header SSWS {API_TOKEN}"))
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    assert API_TOKEN not in str(raised.value) and "[redacted]" in str(raised.value)
+
+
 def test_no_credentials_at_all_names_the_variables(okta):
     with pytest.raises(ProviderError, match="OKTA_API_TOKEN, or OKTA_API_CLIENT_ID"):
         sign_in(okta, {})
     assert okta.requests == []
+
+
+# --- rate limits ---------------------------------------------------------------------------
+
+
+def test_a_429_waits_for_x_rate_limit_reset_then_succeeds(okta):
+    okta.fail_next(rate_limited(reset_in=1))
+    started = time.monotonic()
+    verify(okta)
+    elapsed = time.monotonic() - started
+    assert len(okta.requests) == 2
+    assert 0.9 <= elapsed < 3, elapsed
+
+
+def test_a_reset_already_past_retries_at_once(okta):
+    okta.fail_next(rate_limited(reset_in=-5))
+    started = time.monotonic()
+    verify(okta)
+    assert len(okta.requests) == 2
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_far_reset_is_bounded_by_the_policy(okta):
+    okta.fail_next(rate_limited(reset_in=3600))
+    started = time.monotonic()
+    verify(okta)
+    assert time.monotonic() - started < FAST.retry_after_max + 1.5
+
+
+def test_a_rate_limit_that_never_lifts_is_reported(okta):
+    okta.fail_next(*[rate_limited(reset_in=0) for _ in range(FAST.attempts)])
+    with pytest.raises(ProviderError, match=f"HTTP 429: E0000047.*after {FAST.attempts} attempts"):
+        verify(okta)
+
+
+def test_the_wait_uses_oktas_clock_from_the_date_header():
+    now = 1_800_000_000.0
+    okta_clock = now - 20  # the runner's clock is 20 s ahead of Okta's
+    headers = {
+        "X-Rate-Limit-Reset": str(int(okta_clock) + 3),
+        "Date": formatdate(okta_clock, usegmt=True),
+    }
+    assert okta_client.rate_limit_wait(headers, 30, now) == 3.0
+    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
+    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
+    assert okta_client.rate_limit_wait({}, 30, now) is None
+
+
+# --- OAuth service app ---------------------------------------------------------------------
 
 
 def service_environ(private_key: str, **extra: str) -> dict[str, str]:
@@ -173,6 +282,9 @@ def test_the_repr_of_an_authorization_hides_it():
     assert API_TOKEN not in repr(
         okta_sign_in.OktaAuthorization(f"SSWS {API_TOKEN}", API_TOKEN, "x")
     )
+
+
+# --- the okta provider's refusal, turned into advice ---------------------------------------
 
 
 def test_a_token_request_okta_may_have_received_is_never_sent_again(okta, keys):
