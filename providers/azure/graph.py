@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -210,6 +210,25 @@ class Graph(Client):
     """Graph's words for each failure of a call about one app's provisioning."""
 
     what = WHAT
+    words: ClassVar[Mapping[Cause, str]] = {
+        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when asked to {doing} "
+        "for {app} (HTTP 401{detail}): sign in to the tenant that holds the app ({sign_in}); for "
+        "a national cloud, graphUrl and the credentials must be of the same cloud",
+        Cause.FORBIDDEN: "{what} refused to {doing} for {app} (HTTP 403{detail}): the identity "
+        "running `pulumi up` lacks permission. It needs {permissions}",
+        Cause.NOT_FOUND: "{what} no longer knows the provisioning job of {app} (HTTP 404"
+        "{detail}); someone changed Provisioning meanwhile: run `pulumi up` again",
+        Cause.UNAVAILABLE: "{what} still answered HTTP {status}{detail} after {attempts} attempts "
+        "to {doing} for {app}; it is throttling or down: {later}",
+        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when asked to {doing} for {app}; "
+        "check graphUrl and servicePrincipalId in druva-scim:azureApps",
+    }
+    no_service_principal = (
+        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
+        "its servicePrincipalId in druva-scim:azureApps is wrong; use the Object ID shown under "
+        "Enterprise applications > the app > Overview (not the Application ID)"
+    )
+    """A 404 to the first call: the service principal itself is not there."""
 
     def __init__(
         self,
@@ -223,60 +242,22 @@ class Graph(Client):
         self.app_name = app_name
         self.service_principal_id = service_principal_id
 
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        json_body: Any = None,
-        params: dict[str, str] | None = None,
-    ) -> Answer:
-        return super().send(
-            method, url, headers={"Accept": "application/json"}, json_body=json_body
-        )
+    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
+        if found is Cause.NOT_FOUND and doing == LIST_JOBS:
+            return self.no_service_principal
+        return super().wording(answer, found, doing)
+
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        return {
+            "app": self.app_name,
+            "service_principal_id": self.service_principal_id,
+            "sign_in": AZURE_SIGN_IN,
+            "permissions": GRAPH_PERMISSIONS,
+            "later": LATER,
+        }
 
     def detail(self, answer: Answer) -> str:
         return graph_detail(answer, self.secrets)
-
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} did not accept the Azure access token when asked to {doing} for "
-            f"{self.app_name} (HTTP 401{detail}): sign in to the tenant that holds the app "
-            f"({AZURE_SIGN_IN}); for a national cloud, graphUrl and the credentials must be of "
-            "the same cloud"
-        )
-
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} refused to {doing} for {self.app_name} (HTTP 403{detail}): the identity "
-            f"running `pulumi up` lacks permission. It needs {GRAPH_PERMISSIONS}"
-        )
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        if doing == LIST_JOBS:
-            return ProviderError(
-                f"{WHAT} found no service principal {self.service_principal_id} for "
-                f"{self.app_name} (HTTP 404{detail}): its servicePrincipalId in "
-                "druva-scim:azureApps is wrong; use the Object ID shown under Enterprise "
-                "applications > the app > Overview (not the Application ID)"
-            )
-        return ProviderError(
-            f"{WHAT} no longer knows the provisioning job of {self.app_name} (HTTP 404{detail}); "
-            "someone changed Provisioning meanwhile: run `pulumi up` again"
-        )
-
-    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} still answered HTTP {answer.status}{detail} after {answer.attempts} "
-            f"attempts to {doing} for {self.app_name}; it is throttling or down: {LATER}"
-        )
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} answered HTTP {answer.status}{detail} when asked to {doing} for "
-            f"{self.app_name}; check graphUrl and servicePrincipalId in druva-scim:azureApps"
-        )
 
 
 def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:

@@ -60,9 +60,7 @@ def get_connection(
         app_id,
         app_name,
     )
-    answer = okta.send(
-        "GET", connection_url(org_url, app_id), headers={"Accept": "application/json"}
-    )
+    answer = okta.send("GET", connection_url(org_url, app_id))
     body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict):
         return parse_connection(body)
