@@ -162,21 +162,19 @@ def call(
     of its own (`policy.deadline_seconds`) outside an operation.
     """
     where = f"{what} at {origin(url)}"
+    arguments = {
+        "headers": headers,
+        "auth": NoAuth() if authorization is None else HeaderAuth(authorization),
+        "json": json_body,
+        "data": dict(form_body) if form_body is not None else None,
+        "params": params,
+        "timeout": (policy.connect_timeout, policy.read_timeout),
+        "allow_redirects": False,
+        "stream": True,
+    }
     with deadline(policy.deadline_seconds) as bound:
         try:
-            answer = _exchange(
-                session,
-                method,
-                url,
-                policy=policy,
-                what=what,
-                authorization=authorization,
-                headers=headers,
-                json_body=json_body,
-                form_body=form_body,
-                params=params,
-                redact=redact,
-            )
+            answer = _exchange(session, method, url, arguments, policy, what, redact)
         except ProviderError as error:
             if isinstance(error, DeadlineError) or bound.passed():
                 raise overrun(bound.seconds, redaction.redact(where, redact)) from None
@@ -191,29 +189,14 @@ def _exchange(
     session: requests.Session,
     method: str,
     url: str,
-    *,
+    arguments: Mapping[str, Any],
     policy: HttpPolicy,
     what: str,
-    authorization: str | None,
-    headers: dict[str, str] | None,
-    json_body: Any,
-    form_body: Mapping[str, str] | None,
-    params: dict[str, str] | None,
     redact: Collection[str],
 ) -> Answer:
+    """`call`'s request and its answer, every failure said in words; `arguments`: requests'."""
     try:
-        response = session.request(
-            method,
-            url,
-            headers=headers,
-            auth=NoAuth() if authorization is None else HeaderAuth(authorization),
-            json=json_body,
-            data=dict(form_body) if form_body is not None else None,
-            params=params,
-            timeout=(policy.connect_timeout, policy.read_timeout),
-            allow_redirects=False,
-            stream=True,
-        )
+        response = session.request(method, url, **arguments)
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             redaction.redact(
@@ -347,9 +330,11 @@ class Client:
         *,
         json_body: Any = None,
         params: dict[str, str] | None = None,
+        session: requests.Session | None = None,
     ) -> Answer:
+        """One request; `session`: another than the client's (one that never resends)."""
         return call(
-            self.session,
+            session or self.session,
             method,
             url,
             policy=self.policy,

@@ -147,6 +147,22 @@ class _Reader:
                 found[name] = value.strip()
         return found
 
+    def choice(
+        self,
+        path: str,
+        entry: Mapping[str, Any],
+        name: str,
+        default: str,
+        options: tuple[str, ...],
+        rule: str,
+    ) -> str | None:
+        """One of `options` (or `default` when it is not set); None, and a problem, otherwise."""
+        value = entry.get(name, default)
+        if isinstance(value, str) and value in options:
+            return value
+        self.problems.append(Problem(f"{path}.{name}", f"{rule}, not {shown(value)}"))
+        return None
+
     def each(self, allowed: tuple[str, ...], read: Read[Item]) -> list[tuple[str, Item]]:
         """`read` of every entry (after its unknown keys), with the entries' names unique."""
         names: list[tuple[str, str | None]] = []
@@ -251,16 +267,14 @@ CONFIRMED_FIELD = {
 def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
     def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureTenant | None]:
         found = reader.texts(path, entry, TENANT_FIELDS)
-        environment = entry.get("environment", "global")
-        if not isinstance(environment, str) or environment not in AZURE_ENVIRONMENTS:
-            reader.problems.append(
-                Problem(
-                    f"{path}.environment",
-                    f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`), "
-                    f"not {shown(environment)}",
-                )
-            )
-            environment = None
+        environment = reader.choice(
+            path,
+            entry,
+            "environment",
+            "global",
+            tuple(AZURE_ENVIRONMENTS),
+            f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`)",
+        )
         name, tenant_id, client_id = found["name"], found["tenantId"], found["clientId"]
         if name and tenant_id and environment and (client_id or "clientId" not in entry):
             return name, AzureTenant(name, tenant_id, client_id, environment)
@@ -316,15 +330,15 @@ def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
         org = _reference(reader, path, entry, "org", orgs, "oktaOrgs")
         # Okta takes tokens through its API only for Org2Org and Zscaler 2.0; Druva's OIN
         # app "Druva 2.0" is not one of them, so the hand-off is the normal path.
-        mode = entry.get("mode", "manual")
-        if not isinstance(mode, str) or mode not in OKTA_MODES:
-            reader.problems.append(
-                Problem(
-                    f"{path}.mode",
-                    f"must be `api` (set through Okta's API) or `manual` (pasted in the Admin "
-                    f"Console, tracked here), not {shown(mode)}",
-                )
-            )
+        mode = reader.choice(
+            path,
+            entry,
+            "mode",
+            "manual",
+            OKTA_MODES,
+            "must be `api` (set through Okta's API) or `manual` (pasted in the Admin Console, "
+            "tracked here)",
+        )
         confirmed = reader.texts(path, entry, CONFIRMED_FIELD)["confirmedFingerprint"]
         if "confirmedFingerprint" in entry and mode == "api":
             reader.problems.append(
