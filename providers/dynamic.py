@@ -7,7 +7,7 @@ blob is a reference to the class and no more. What they need to know arrives as
 inputs; what time it is, from their `clock` (the system's; tests give a
 FixedClock); credentials, from `environment()`.
 
-Every text that leaves a provider passes through `providers.redaction` here, at
+Every text that leaves a provider passes through `providers.core.redaction` here, at
 the root: the exceptions and CheckFailures of each operation, and `say()`,
 without the secrets of that operation (the token among its inputs) and the
 credentials of the host's environment.
