@@ -11,6 +11,7 @@ from urllib.parse import quote, quote_plus
 import grpc
 import pytest
 
+from providers import rotate
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER, RUN
@@ -302,3 +303,17 @@ def okta_stand_in() -> Iterator[Okta]:
     with Okta("not-the-damaged-one-00aa11bb22cc") as stand_in:
         stand_in.add_app(OKTA_APP)
         yield stand_in
+
+
+def test_a_short_passphrase_does_not_blank_the_programs_advice(monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "pulumi")
+    run = run_program({"druva-scim:issuedAt": "2026-11-20T00:00:00Z"})
+    [message] = run.messages("error")
+    assert "`pulumi config set --secret druva-scim:scimToken`" in message
+    assert PLACEHOLDER not in message
+
+
+def test_the_passphrase_is_redacted_from_the_rotation_helpers_child_output(monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct-horse")
+    said = rotate.child_message("error: passphrase correct-horse is wrong", TOKEN)
+    assert said == f"error: passphrase {PLACEHOLDER} is wrong"
