@@ -55,7 +55,7 @@ EXTRAS = {"SyncNotificationSettings": '{"Enabled":false}'}
 
 
 def token_number(number: int) -> str:
-    return f"dRuVa-SeQuEnCe-ToKeN-{number:04d}-5b2d4f60a8e7c9b1d3f5a7c9"
+    return f"sQ4eNc-Zx7Kq-{number:04d}-5b2d4f60a8e7c9b1d3f5a7c9"
 
 
 @dataclass(frozen=True)
