@@ -47,15 +47,17 @@ class Config:
 
 
 def raw_config() -> dict[str, object]:
-    """Every `druva-scim:*` value of the stack, structured values decoded from JSON."""
+    """Every `druva-scim:*` value of the stack, the structured ones (APP_KEYS) decoded from JSON."""
     prefix = f"{NAMESPACE}:"
     # The language host puts the stack's config in PULUMI_CONFIG and loads it into
     # CONFIG before the program runs; reading both covers either way of being run.
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    # Only the structured settings are JSON: a token may well start with `[` or `{`.
     return {
-        name[len(prefix) :]: _decoded(value)
-        for name, value in every.items()
-        if name.startswith(prefix)
+        key: _decoded(value) if key in apps.APP_KEYS else value
+        for key, value in (
+            (name[len(prefix) :], value) for name, value in every.items() if name.startswith(prefix)
+        )
     }
 
 
