@@ -18,9 +18,9 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers.azure import graph, sign_in
-from providers.checks import CheckProvider, app_label, common_failures, inputs_of, token_secret
+from providers.checks import CheckProvider, app_label, common_failures, inputs_of
 from providers.core import apps, lifecycle, resource_types, settings
-from providers.dynamic import UNKNOWN, redacted, say
+from providers.dynamic import UNKNOWN, ArgsResource, redacted, say
 from providers.http import new_session
 
 TYPE_TOKEN = resource_types.AZURE_CHECK
@@ -56,7 +56,9 @@ class AzureProvisioningCheckArgs:
 
 
 class AzureProvisioningCheck(
-    dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="AzureProvisioningCheck"
+    ArgsResource[AzureProvisioningCheckArgs],
+    module=resource_types.DYNAMIC_MODULE,
+    name="AzureProvisioningCheck",
 ):
     """Azure's own confirmation that an enterprise app's provisioning works with the token."""
 
@@ -76,26 +78,10 @@ class AzureProvisioningCheck(
     actions: pulumi.Output[list[str]]
     """What was done, in words."""
 
-    def __init__(
-        self,
-        name: str,
-        args: AzureProvisioningCheckArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        provider: AzureProvisioningCheckProvider | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "appName": args.app_name,
-            "servicePrincipalId": args.service_principal_id,
-            "tokenFingerprint": args.token_fingerprint,
-            "scimToken": pulumi.Output.secret(args.scim_token),
-            "graphUrl": args.graph_url,
-            "tenantId": args.tenant_id,
-            "clientId": args.client_id,
-            **dict.fromkeys(OUTPUT_KEYS),
-        }
-        super().__init__(
-            provider or AzureProvisioningCheckProvider(), name, props, token_secret(opts)
-        )
+    outputs = OUTPUT_KEYS
+
+    def default_provider(self) -> AzureProvisioningCheckProvider:
+        return AzureProvisioningCheckProvider()
 
 
 class AzureProvisioningCheckProvider(CheckProvider):
@@ -174,18 +160,16 @@ class AzureProvisioningCheckProvider(CheckProvider):
         bearer = sign_in.access_token(credential, graph_url)
         policy = self.http_policy
         with new_session(policy) as session:
-            jobs = graph.list_jobs(session, graph_url, sp_id, bearer, policy, app_name=app)
-            job = graph.provisioning_job(jobs, app_name=app, service_principal_id=sp_id)
-            graph.validate_credentials(session, graph_url, sp_id, job, bearer, policy, app_name=app)
+            azure = graph.Graph(session, policy, graph_url, bearer, app, sp_id)
+            job = graph.provisioning_job(azure.jobs(), app_name=app, service_principal_id=sp_id)
+            azure.validate(job)
             actions = [
                 f"Azure tested the saved credentials of provisioning job {job.id} "
                 f"(template {job.template_id}) against Druva: accepted"
             ]
             if job.quarantined:
                 reason = job.quarantine_reason()
-                graph.restart_from_quarantine(
-                    session, graph_url, sp_id, job, bearer, policy, app_name=app
-                )
+                azure.restart(job)
                 actions.append(
                     f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
                     "QuarantineState"
