@@ -37,6 +37,10 @@ TOKEN_FIX = (
     "copy the whole token from the Druva console again and set it with "
     f"`pulumi config set --secret {NAMESPACE}:scimToken` (it reads standard input)"
 )
+ISSUED_AT_FIX = (
+    "copy it from Druva Cloud Settings > API Credentials (in UTC) and run `pulumi config set "
+    f"{NAMESPACE}:issuedAt <time>` (the rotation helper sets it for you)"
+)
 TOKEN_FIXES = {
     redaction.DAMAGED: "a Druva token has none, so it was pasted damaged: copy it from the "
     "console again",
@@ -267,7 +271,9 @@ def expired_problem(issued: datetime, lifetime_days: int, now: datetime) -> str 
         return None
     return (
         f"the token issued {lifecycle.format_time(issued)} expired on "
-        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: " + ROTATION_STEPS
+        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it. If "
+        f"{NAMESPACE}:scimToken already holds a token generated since, set that token's "
+        f"creation time instead: {ISSUED_AT_FIX}. Otherwise " + ROTATION_STEPS
     )
 
 
