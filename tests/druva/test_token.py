@@ -266,7 +266,9 @@ def test_a_refusal_without_a_scim_error_body_is_no_verdict_on_the_token(druva, r
         TokenProvider(NOW).read(created.id, created.outs)
     assert not isinstance(raised.value, TokenRejectedError)
     assert "Generate a new" not in str(raised.value)
-    assert "do not generate a new token" in str(raised.value)
+    assert "not recognisably Druva's" in str(raised.value)
+    assert "if the Druva console shows the token replaced or expired, rotate" in str(raised.value)
+    assert "Generate a new one" not in str(raised.value)
     assert created.outs == before
     druva.fail_next(reply)
     with pytest.raises(CouldNotCheckError, match="could not be checked"):
