@@ -130,17 +130,7 @@ def evaluate(document: object, now: datetime) -> Verdict:
             f"({lifecycle.format_time(expires_at)})"
         )
     issued_at = times.get("issuedAt")
-    if expires_at and issued_at and issued_at > expires_at:
-        problems.append(
-            f"output issuedAt ({lifecycle.format_time(issued_at)}) is after expiresAt "
-            f"({lifecycle.format_time(expires_at)})"
-        )
-    elif expires_at and issued_at and expires_at - issued_at > MAX_LIFETIME:
-        problems.append(
-            f"output expiresAt ({lifecycle.format_time(expires_at)}) is more than "
-            f"{lifecycle.MAX_LIFETIME_DAYS} days after issuedAt "
-            f"({lifecycle.format_time(issued_at)}), longer than a Druva token lives"
-        )
+    problems.extend(_contradictions(issued_at, expires_at))
     if problems or expires_at is None or rotate_after is None:
         return unusable(*problems)
 
@@ -185,6 +175,24 @@ def evaluate(document: object, now: datetime) -> Verdict:
         f"{token} is valid until {expiry} ({left}); rotation due from "
         f"{lifecycle.format_date(rotate_after)}",
     )
+
+
+def _contradictions(issued_at: datetime | None, expires_at: datetime | None) -> list[str]:
+    """Dates no token has: created after its expiry, or living longer than Druva's tokens."""
+    if issued_at is None or expires_at is None:
+        return []
+    if issued_at > expires_at:
+        return [
+            f"output issuedAt ({lifecycle.format_time(issued_at)}) is after expiresAt "
+            f"({lifecycle.format_time(expires_at)})"
+        ]
+    if expires_at - issued_at > MAX_LIFETIME:
+        return [
+            f"output expiresAt ({lifecycle.format_time(expires_at)}) is more than "
+            f"{lifecycle.MAX_LIFETIME_DAYS} days after issuedAt "
+            f"({lifecycle.format_time(issued_at)}), longer than a Druva token lives"
+        ]
+    return []
 
 
 def _pending(handoffs: Sequence[Handoff]) -> str:
