@@ -49,7 +49,8 @@ def shared() -> Iterator[Services]:
 def released(w: World) -> None:
     """The state as the released program would have left this stack."""
     state: dict[str, Resource] = {}
-    for resource in w.engine.state.values():
+    for current in w.engine.state.values():
+        resource = current
         if resource.type == SYNC_SECRET:
             resource = replace(resource, retain_on_delete=False)
         if resource.type in (SCIM_TOKEN, HANDOFF, AZURE_CHECK, OKTA_CHECK):
