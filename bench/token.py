@@ -33,7 +33,6 @@ def provider_size() -> Figure:
 
 def requests_during_check_and_diff() -> Figure:
     with DruvaScim(TOKEN) as druva, ProviderHost() as host:
-        host.configure()
         provider = serialized(ScimTokenProvider())
         news = {
             "scimToken": TOKEN,

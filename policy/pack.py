@@ -7,7 +7,8 @@ clock is a parameter so that tests can pin it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -43,19 +44,17 @@ def policies(clock: Clock = SYSTEM) -> list[Policy]:
 
 
 def rotation_due_policy(clock: Clock) -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    def message(args: ResourceValidationArgs) -> str | None:
         if args.resource_type != rules.SCIM_TOKEN_TYPE:
-            return
+            return None
         warning_days, problem = rules.days_setting(args.get_config(), "rotationWarningDays", None)
-        message = problem or rules.rotation_due(props_of(args.props), clock.now(), warning_days)
-        if message:
-            report_violation(message, None)
+        return problem or rules.rotation_due(props_of(args.props), clock.now(), warning_days)
 
-    return ResourceValidationPolicy(
-        name=ROTATION_DUE,
-        description="The Druva SCIM token is past rotateAfter: rotate it before it expires.",
-        validate=validate,
-        enforcement_level=EnforcementLevel.ADVISORY,
+    return resource_policy(
+        ROTATION_DUE,
+        "The Druva SCIM token is past rotateAfter: rotate it before it expires.",
+        EnforcementLevel.ADVISORY,
+        message,
         config_schema=days_schema(
             "rotationWarningDays",
             "Also warn this many days before expiry, if that is earlier than the stack's "
@@ -66,44 +65,61 @@ def rotation_due_policy(clock: Clock) -> ResourceValidationPolicy:
 
 
 def expired_policy(clock: Clock) -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    def message(args: ResourceValidationArgs) -> str | None:
         if args.resource_type != rules.SCIM_TOKEN_TYPE:
-            return
-        message = rules.expired(props_of(args.props), clock.now())
-        if message:
-            report_violation(message, None)
+            return None
+        return rules.expired(props_of(args.props), clock.now())
 
-    return ResourceValidationPolicy(
-        name=EXPIRED,
-        description="The Druva SCIM token has expired: Druva rejects it and provisioning stopped.",
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
+    return resource_policy(
+        EXPIRED,
+        "The Druva SCIM token has expired: Druva rejects it and provisioning stopped.",
+        EnforcementLevel.MANDATORY,
+        message,
         remediation_steps=ROTATE_STEPS,
     )
 
 
 def token_secret_policy() -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        message = rules.secret_declaration(
+    def message(args: ResourceValidationArgs) -> str | None:
+        return rules.secret_declaration(
             args.resource_type,
             args.name,
             props_of(args.props),
             list(args.opts.additional_secret_outputs),
         )
-        if message:
-            report_violation(message, None)
 
-    return ResourceValidationPolicy(
-        name=TOKEN_SECRET,
-        description=(
-            "Resources that carry the Druva SCIM token must declare it a secret output "
-            "(additional_secret_outputs), so that state never holds it in plain text."
-        ),
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
+    return resource_policy(
+        TOKEN_SECRET,
+        "Resources that carry the Druva SCIM token must declare it a secret output "
+        "(additional_secret_outputs), so that state never holds it in plain text.",
+        EnforcementLevel.MANDATORY,
+        message,
         remediation_steps=(
             f"Declare the token's output in additional_secret_outputs ({GITOPS_ANCHOR})."
         ),
+    )
+
+
+def resource_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    message: Callable[[ResourceValidationArgs], str | None],
+    **options: Any,
+) -> ResourceValidationPolicy:
+    """A policy on each resource: a violation wherever `message` says something."""
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        said = message(args)
+        if said:
+            report_violation(said, None)
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        **options,
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import pulumi
 from pulumi import dynamic
 
-from providers.core import redaction
+from providers.core import redaction, resource_types
 from providers.core.clock import SYSTEM, Clock
 from providers.core.errors import ProviderError
 from providers.deadline import deadline
@@ -71,6 +71,13 @@ class ArgsResource(dynamic.Resource, Generic[Args]):
     outputs declared and the token, where it is an input, a secret output."""
 
     outputs: ClassVar[tuple[str, ...]] = ()
+    provider_class: ClassVar[type[dynamic.ResourceProvider]]
+    """The provider the resource is registered with (tests pass their own)."""
+
+    def __init_subclass__(cls, type_token: str, **kwargs: Any) -> None:
+        # The type token names the resource in every URN: pulumi builds it from these two.
+        module, name = resource_types.module_and_name(type_token)
+        super().__init_subclass__(module=module, name=name, **kwargs)
 
     def __init__(
         self,
@@ -85,11 +92,7 @@ class ArgsResource(dynamic.Resource, Generic[Args]):
             # Declared, whatever the program passed in: state never holds the token in plain.
             declared = pulumi.ResourceOptions(additional_secret_outputs=secret)
             opts = pulumi.ResourceOptions.merge(opts, declared)
-        super().__init__(provider or self.default_provider(), name, props, opts)
-
-    def default_provider(self) -> dynamic.ResourceProvider:
-        """The provider the resource is registered with (tests pass their own)."""
-        raise NotImplementedError
+        super().__init__(provider or self.provider_class(), name, props, opts)
 
 
 def say(message: str) -> None:

@@ -110,6 +110,8 @@ class ProviderHost:
             self.channel.close()
 
     def __enter__(self) -> ProviderHost:
+        """The host, configured: the engine's first call to every provider."""
+        self.configure()
         return self
 
     def __exit__(self, *exc: object) -> None:

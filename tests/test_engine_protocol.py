@@ -27,7 +27,6 @@ def stand_in() -> Iterator[DruvaScim]:
 @pytest.fixture(scope="module")
 def host() -> Iterator[ProviderHost]:
     with ProviderHost() as process:
-        process.configure()
         yield process
 
 
@@ -118,7 +117,6 @@ def test_check_failures_come_back_as_failures_not_errors(host, stand_in):
 def rejected_create(stand_in: DruvaScim, rogue: str, env: dict[str, str] | None = None):
     """A create of a token Druva rejects, in a fresh host: its error's details, the host."""
     with ProviderHost(env=env) as host:
-        host.configure()
         provider = serialized(ScimTokenProvider())
         inputs = from_struct(
             host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
@@ -138,7 +136,6 @@ def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
 
 def test_refresh_of_a_superseded_token_fails_and_the_state_keeps_its_dates(stand_in):
     with ProviderHost() as host:
-        host.configure()
         provider = serialized(ScimTokenProvider())
         inputs = from_struct(host.check(URN, {}, news(stand_in.url, provider)).inputs)
         created = host.create(URN, inputs)

@@ -17,6 +17,11 @@ CONFIG = {
 }
 
 
+def with_setting(key: str, value: str, expected: str) -> tuple[dict[str, str], tuple[str], str]:
+    """A bad-config case: CONFIG with one setting changed, and the start of the message."""
+    return {**CONFIG, f"druva-scim:{key}": value}, ("druva-scim:scimToken",), expected
+
+
 def token_forms(token: str = TOKEN) -> list[str]:
     return [
         token,
@@ -120,26 +125,18 @@ def test_cloud_and_tenant_url_choose_the_scim_base_url(extra, url):
     [
         ({}, (), "druva-scim:scimToken: is not set"),
         ({"druva-scim:scimToken": TOKEN}, (), "stored in plain text"),
-        ({**CONFIG, "druva-scim:scimToken": "  "}, ("druva-scim:scimToken",), "only white space"),
-        (
-            {**CONFIG, "druva-scim:tenantURL": "https://x"},
-            ("druva-scim:scimToken",),
-            "druva-scim:tenantURL: is not a setting of druva-scim",
+        with_setting("scimToken", "  ", "only white space"),
+        with_setting(
+            "tenantURL", "https://x", "druva-scim:tenantURL: is not a setting of druva-scim"
         ),
-        (
-            {**CONFIG, "druva-scim:cloud": "azure"},
-            ("druva-scim:scimToken",),
-            "druva-scim:cloud: must be one of standard, gov",
-        ),
-        (
-            {**CONFIG, "druva-scim:issuedAt": "2025-01-01T00:00:00Z"},
-            ("druva-scim:scimToken",),
+        with_setting("cloud", "azure", "druva-scim:cloud: must be one of standard, gov"),
+        with_setting(
+            "issuedAt",
+            "2025-01-01T00:00:00Z",
             "druva-scim:issuedAt: the token issued 2025-01-01T00:00:00Z expired on 2026-01-01",
         ),
-        (
-            {**CONFIG, "druva-scim:lifetimeDays": "10000"},
-            ("druva-scim:scimToken",),
-            "druva-scim:lifetimeDays: must be from 1 to 365 days",
+        with_setting(
+            "lifetimeDays", "10000", "druva-scim:lifetimeDays: must be from 1 to 365 days"
         ),
     ],
 )

@@ -179,7 +179,6 @@ def test_a_damaged_okta_id_is_named_before_anything_is_signed(okta_stand_in, var
 
 def test_a_damaged_okta_api_token_through_the_host_gives_a_message_not_a_traceback(okta_stand_in):
     with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
-        host.configure()
         news = {**okta_inputs(okta_stand_in.url), "scimToken": TOKEN}
         news["__provider"] = serialized(OktaCheck())
         inputs = from_struct(host.check(OKTA_URN, {}, news).inputs)

@@ -3,7 +3,7 @@ works with the token.
 
 `AzureProvisioningCheck` has Azure test the saved provisioning credentials of an
 enterprise app (Graph's validateCredentials, the portal's Test Connection) and
-restarts a quarantined job, in the order inputs, resource, provider. What every
+restarts a quarantined job, in the order inputs, provider, resource. What every
 check shares is `providers.checks`; signing in, `providers.azure.sign_in`.
 """
 
@@ -53,35 +53,6 @@ class AzureProvisioningCheckArgs:
     """The app's tenant when it is not the environment's (druva-scim:azureTenants)."""
     client_id: pulumi.Input[str] | None = None
     """The application to sign in as in that tenant; its secret comes from the environment."""
-
-
-class AzureProvisioningCheck(
-    ArgsResource[AzureProvisioningCheckArgs],
-    module=resource_types.DYNAMIC_MODULE,
-    name="AzureProvisioningCheck",
-):
-    """Azure's own confirmation that an enterprise app's provisioning works with the token."""
-
-    appName: pulumi.Output[str]
-    servicePrincipalId: pulumi.Output[str]
-    tokenFingerprint: pulumi.Output[str]
-    """The token Azure confirmed, by fingerprint."""
-    graphUrl: pulumi.Output[str]
-    tenantId: pulumi.Output[str | None]
-    clientId: pulumi.Output[str | None]
-    lastValidatedAt: pulumi.Output[str]
-    """When Azure last accepted the saved credentials (RFC 3339, UTC)."""
-    jobId: pulumi.Output[str]
-    """The provisioning job that was validated."""
-    restartedFromQuarantine: pulumi.Output[bool]
-    """Whether the job was in quarantine and was restarted out of it."""
-    actions: pulumi.Output[list[str]]
-    """What was done, in words."""
-
-    outputs = OUTPUT_KEYS
-
-    def default_provider(self) -> AzureProvisioningCheckProvider:
-        return AzureProvisioningCheckProvider()
 
 
 class AzureProvisioningCheckProvider(CheckProvider):
@@ -184,3 +155,26 @@ class AzureProvisioningCheckProvider(CheckProvider):
             "restartedFromQuarantine": job.quarantined,
             "actions": actions,
         }
+
+
+class AzureProvisioningCheck(ArgsResource[AzureProvisioningCheckArgs], type_token=TYPE_TOKEN):
+    """Azure's own confirmation that an enterprise app's provisioning works with the token."""
+
+    appName: pulumi.Output[str]
+    servicePrincipalId: pulumi.Output[str]
+    tokenFingerprint: pulumi.Output[str]
+    """The token Azure confirmed, by fingerprint."""
+    graphUrl: pulumi.Output[str]
+    tenantId: pulumi.Output[str | None]
+    clientId: pulumi.Output[str | None]
+    lastValidatedAt: pulumi.Output[str]
+    """When Azure last accepted the saved credentials (RFC 3339, UTC)."""
+    jobId: pulumi.Output[str]
+    """The provisioning job that was validated."""
+    restartedFromQuarantine: pulumi.Output[bool]
+    """Whether the job was in quarantine and was restarted out of it."""
+    actions: pulumi.Output[list[str]]
+    """What was done, in words."""
+
+    outputs = OUTPUT_KEYS
+    provider_class = AzureProvisioningCheckProvider

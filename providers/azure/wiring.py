@@ -23,7 +23,7 @@ from providers.core.apps import AzureApp, AzureTenant
 from providers.core.settings import Problem
 from providers.core.texts import GRAPH_PERMISSIONS
 from providers.druva.token import ScimToken
-from providers.wiring import after, confirmed, error_hooks
+from providers.wiring import AZURE, after, confirmed, error_hooks
 
 WRITE_TIMEOUT = "1m"
 """How long azuread may keep retrying a write of provisioning credentials."""
@@ -156,7 +156,7 @@ def _azure_app(
     )
     return {
         "name": app.name,
-        "kind": "azure",
+        "kind": AZURE,
         "servicePrincipalId": app.service_principal_id,
         "tenant": app.tenant or "default",
         "tokenFingerprint": fingerprint,

@@ -11,7 +11,7 @@ stack made with them exists (tests/test_existing_stacks.py replays such state).
 from __future__ import annotations
 
 DYNAMIC_MODULE = "druva"
-"""`class X(dynamic.Resource, module=DYNAMIC_MODULE, name=...)` in each dynamic resource."""
+"""The `module=` of each dynamic resource class (`dynamic.Resource.__init_subclass__`)."""
 
 SCIM_TOKEN = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
 OKTA_HANDOFF = "pulumi-python:dynamic/druva:OktaManualHandoff"
@@ -32,6 +32,15 @@ PROVIDER_PATHS = {
 def dynamic_type(name: str) -> str:
     """The type token `pulumi.dynamic.Resource` gives a resource named `name` in DYNAMIC_MODULE."""
     return f"pulumi-python:dynamic/{DYNAMIC_MODULE}:{name}"
+
+
+def module_and_name(type_token: str) -> tuple[str, str]:
+    """The `module=` and `name=` that give a dynamic resource class this type token."""
+    prefix, _, name = type_token.rpartition(":")
+    module = prefix.removeprefix("pulumi-python:dynamic/")
+    if dynamic_type(name) != type_token or module != DYNAMIC_MODULE:
+        raise ValueError(f"not a druva-scim dynamic type: {type_token!r}")
+    return module, name
 
 
 def state_module(type_token: str) -> str:

@@ -1,8 +1,8 @@
 """Program and provider host: the Druva SCIM token as a Pulumi dynamic resource.
 
-In the order a reader follows it: the inputs (`ScimTokenArgs`), the resource the
-program registers (`ScimToken`), and the provider the engine runs in its own
-process (`python -m pulumi.dynamic`), with the state it computes (`token_outputs`).
+In the order a reader follows it: the inputs (`ScimTokenArgs`), the provider the
+engine runs in its own process (`python -m pulumi.dynamic`), the resource the
+program registers (`ScimToken`), and the state the provider computes (`token_outputs`).
 The provider object is serialized into every resource's `__provider` input, so it
 holds nothing: token, URL and dates all travel as inputs, and the engine keeps the
 token encrypted because the resource declares it a secret output.
@@ -53,36 +53,6 @@ class ScimTokenArgs:
     """RFC 3339 creation time; when absent, carried over from the state of the same token."""
     lifetime_days: pulumi.Input[int] = lifecycle.DEFAULT_LIFETIME_DAYS
     rotate_before_days: pulumi.Input[int] = lifecycle.DEFAULT_ROTATE_BEFORE_DAYS
-
-
-class ScimToken(
-    ArgsResource[ScimTokenArgs],
-    module=resource_types.DYNAMIC_MODULE,
-    name="ScimToken",
-):
-    """A Druva SCIM token with a known creation time and expiry, checked live against Druva."""
-
-    scimToken: pulumi.Output[str]
-    """The token itself; always a secret."""
-    tenantUrl: pulumi.Output[str]
-    """The SCIM base URL the token was checked against."""
-    issuedAt: pulumi.Output[str]
-    """When the token was generated (RFC 3339, UTC)."""
-    lifetimeDays: pulumi.Output[int]
-    rotateBeforeDays: pulumi.Output[int]
-    expiresAt: pulumi.Output[str]
-    """issuedAt + lifetimeDays: Druva stops accepting the token then."""
-    rotateAfter: pulumi.Output[str]
-    """expiresAt - rotateBeforeDays: from then on, rotation is due."""
-    fingerprint: pulumi.Output[str]
-    """First 12 hex digits of the token's SHA-256; safe to show and compare."""
-    lastCheckedAt: pulumi.Output[str]
-    """When Druva last accepted the token (create or refresh)."""
-
-    outputs = OUTPUT_KEYS
-
-    def default_provider(self) -> ScimTokenProvider:
-        return ScimTokenProvider()
 
 
 class ScimTokenProvider(StatelessProvider):
@@ -182,6 +152,30 @@ class ScimTokenProvider(StatelessProvider):
             f"Druva offers no API to revoke a SCIM token; token {id_} was removed from the "
             f"stack only. It stops working when a newer token is generated or at {expires}."
         )
+
+
+class ScimToken(ArgsResource[ScimTokenArgs], type_token=TYPE_TOKEN):
+    """A Druva SCIM token with a known creation time and expiry, checked live against Druva."""
+
+    scimToken: pulumi.Output[str]
+    """The token itself; always a secret."""
+    tenantUrl: pulumi.Output[str]
+    """The SCIM base URL the token was checked against."""
+    issuedAt: pulumi.Output[str]
+    """When the token was generated (RFC 3339, UTC)."""
+    lifetimeDays: pulumi.Output[int]
+    rotateBeforeDays: pulumi.Output[int]
+    expiresAt: pulumi.Output[str]
+    """issuedAt + lifetimeDays: Druva stops accepting the token then."""
+    rotateAfter: pulumi.Output[str]
+    """expiresAt - rotateBeforeDays: from then on, rotation is due."""
+    fingerprint: pulumi.Output[str]
+    """First 12 hex digits of the token's SHA-256; safe to show and compare."""
+    lastCheckedAt: pulumi.Output[str]
+    """When Druva last accepted the token (create or refresh)."""
+
+    outputs = OUTPUT_KEYS
+    provider_class = ScimTokenProvider
 
 
 def token_outputs(

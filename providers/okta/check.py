@@ -2,7 +2,7 @@
 token was set.
 
 `OktaConnectionCheck` reads back an api-mode app's connection and fails unless it
-is ENABLED with a TOKEN, in the order inputs, resource, provider. Okta never
+is ENABLED with a TOKEN, in the order inputs, provider, resource. Okta never
 returns the token, so this confirms the connection, not the token itself. What
 every check shares is `providers.checks`; signing in, `providers.okta.sign_in`.
 """
@@ -43,28 +43,6 @@ class OktaConnectionCheckArgs:
     """ScimToken.fingerprint: a new token means a new check."""
     scim_token: pulumi.Input[str]
     """ScimToken.scimToken, a secret: only to keep it, even in part, out of messages."""
-
-
-class OktaConnectionCheck(
-    ArgsResource[OktaConnectionCheckArgs],
-    module=resource_types.DYNAMIC_MODULE,
-    name="OktaConnectionCheck",
-):
-    """Okta's provisioning connection of an app, read back after the token was set."""
-
-    appName: pulumi.Output[str]
-    appId: pulumi.Output[str]
-    orgUrl: pulumi.Output[str]
-    tokenFingerprint: pulumi.Output[str]
-    lastVerifiedAt: pulumi.Output[str]
-    """When Okta last reported the connection ENABLED with a TOKEN (RFC 3339, UTC)."""
-    status: pulumi.Output[str]
-    """The connection's status as Okta reported it."""
-
-    outputs = OUTPUT_KEYS
-
-    def default_provider(self) -> OktaConnectionCheckProvider:
-        return OktaConnectionCheckProvider()
 
 
 class OktaConnectionCheckProvider(CheckProvider):
@@ -132,3 +110,19 @@ class OktaConnectionCheckProvider(CheckProvider):
             "lastVerifiedAt": lifecycle.format_time(now),
             "status": connection.status,
         }
+
+
+class OktaConnectionCheck(ArgsResource[OktaConnectionCheckArgs], type_token=TYPE_TOKEN):
+    """Okta's provisioning connection of an app, read back after the token was set."""
+
+    appName: pulumi.Output[str]
+    appId: pulumi.Output[str]
+    orgUrl: pulumi.Output[str]
+    tokenFingerprint: pulumi.Output[str]
+    lastVerifiedAt: pulumi.Output[str]
+    """When Okta last reported the connection ENABLED with a TOKEN (RFC 3339, UTC)."""
+    status: pulumi.Output[str]
+    """The connection's status as Okta reported it."""
+
+    outputs = OUTPUT_KEYS
+    provider_class = OktaConnectionCheckProvider

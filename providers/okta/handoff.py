@@ -5,7 +5,7 @@ Okta's connection API accepts tokens only for the integrations it lists, so a
 custom SCIM app gets its token by hand in the Admin Console. This resource
 remembers since when the current token has been waiting for that, so warnings,
 the gate and the policy pack can say how long. It calls nothing: no network.
-In the order inputs, resource, provider, and the state it computes.
+In the order inputs, provider, resource, and the state it computes.
 """
 
 from __future__ import annotations
@@ -36,22 +36,6 @@ class OktaManualHandoffArgs:
     """The fingerprint an admin confirmed pasting (config `confirmedFingerprint`)."""
 
 
-class OktaManualHandoff(
-    ArgsResource[OktaManualHandoffArgs],
-    module=resource_types.DYNAMIC_MODULE,
-    name="OktaManualHandoff",
-):
-    """One Okta app whose token is pasted by hand; pending until its fingerprint is confirmed."""
-
-    pending: pulumi.Output[bool]
-    pendingSince: pulumi.Output[str | None]
-
-    outputs = ("pending", "pendingSince")
-
-    def default_provider(self) -> OktaManualHandoffProvider:
-        return OktaManualHandoffProvider()
-
-
 class OktaManualHandoffProvider(StatelessProvider):
     """Pure bookkeeping: no network in any step."""
 
@@ -69,6 +53,16 @@ class OktaManualHandoffProvider(StatelessProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         return dynamic.UpdateResult(handoff_state(olds, news, self.clock.now()))
+
+
+class OktaManualHandoff(ArgsResource[OktaManualHandoffArgs], type_token=TYPE_TOKEN):
+    """One Okta app whose token is pasted by hand; pending until its fingerprint is confirmed."""
+
+    pending: pulumi.Output[bool]
+    pendingSince: pulumi.Output[str | None]
+
+    outputs = ("pending", "pendingSince")
+    provider_class = OktaManualHandoffProvider
 
 
 def handoff_state(

@@ -23,7 +23,7 @@ from providers.core.texts import NAMESPACE, manual_steps
 from providers.druva.token import ScimToken
 from providers.okta.check import OktaConnectionCheck, OktaConnectionCheckArgs
 from providers.okta.handoff import OktaManualHandoff, OktaManualHandoffArgs
-from providers.wiring import after, confirmed, error_hooks
+from providers.wiring import OKTA_API, OKTA_MANUAL, after, confirmed, error_hooks
 
 CONNECTION_ENABLED = "connection-enabled"
 """An api-mode app's state in `targets` once Okta showed its connection enabled with a token:
@@ -129,11 +129,7 @@ def _api_app(
         opts=pulumi.ResourceOptions(depends_on=[connection]),
     )
     return {
-        "name": app.name,
-        "kind": "okta-api",
-        "appId": app.app_id,
-        "org": app.org or "default",
-        "tokenFingerprint": fingerprint,
+        **_entry(app, OKTA_API, fingerprint),
         "state": confirmed(check.tokenFingerprint, fingerprint, CONNECTION_ENABLED),
         "verifiedAt": check.lastVerifiedAt,
     }
@@ -158,11 +154,7 @@ def _manual_app(
     )
     is_pending = app.confirmed_fingerprint != fingerprint
     entry = {
-        "name": app.name,
-        "kind": "okta-manual",
-        "appId": app.app_id,
-        "org": app.org or "default",
-        "tokenFingerprint": fingerprint,
+        **_entry(app, OKTA_MANUAL, fingerprint),
         "confirmedFingerprint": app.confirmed_fingerprint,
         "state": "pending" if is_pending else "confirmed",
     }
@@ -184,6 +176,17 @@ def _manual_app(
             "steps": steps,
         }
     ]
+
+
+def _entry(app: OktaApp, kind: str, fingerprint: str) -> dict[str, Any]:
+    """The start of an Okta app's entry in the `targets` output (the gate reads it)."""
+    return {
+        "name": app.name,
+        "kind": kind,
+        "appId": app.app_id,
+        "org": app.org or "default",
+        "tokenFingerprint": fingerprint,
+    }
 
 
 def refusal_message(

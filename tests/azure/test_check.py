@@ -204,7 +204,6 @@ AZURE_URN = urn(resource_types.AZURE_CHECK, "druva-azure-contoso")
 def test_azure_check_through_the_host_restarts_once_and_fails_readably(azure):
     azure.jobs[SP] = [job(JOB, "scim", quarantine())]
     with ProviderHost() as host:
-        host.configure()
         news = {**azure_inputs(azure.url), "__provider": serialized(AzureCheck(bearer=BEARER))}
         inputs = from_struct(host.check(AZURE_URN, {}, news).inputs)
         state = from_struct(host.create(AZURE_URN, inputs).properties)

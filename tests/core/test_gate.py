@@ -11,24 +11,32 @@ from tests.doubles import EXPIRED, FINE, PENDING_HANDOFF, STACK_OUTPUTS
 from tests.doubles import WHILE_DUE as DUE
 
 
-def test_a_valid_token_passes_with_its_expiry_and_rotation_date():
-    verdict = gate.evaluate(STACK_OUTPUTS, FINE)
-    assert verdict.exit_code == 0
-    assert verdict.status == "ok"
-    assert verdict.message == (
-        "Druva SCIM token 3f2a9c1e5b2d is valid until 2027-11-22 (325 days); "
-        "rotation due from 2027-10-23"
-    )
-
-
-def test_rotation_due_says_when_it_expires_and_where_to_read():
-    verdict = gate.evaluate(STACK_OUTPUTS, DUE)
-    assert verdict.exit_code == 1
-    assert verdict.status == "rotation-due"
-    assert verdict.message == (
-        "Druva SCIM token 3f2a9c1e5b2d expires 2027-11-22 (11 days): rotate now — "
-        "see README.md#rotation"
-    )
+@pytest.mark.parametrize(
+    ("now", "exit_code", "status", "message"),
+    [
+        pytest.param(
+            FINE,
+            0,
+            "ok",
+            "Druva SCIM token 3f2a9c1e5b2d is valid until 2027-11-22 (325 days); "
+            "rotation due from 2027-10-23",
+            id="a valid token passes with its expiry and rotation date",
+        ),
+        pytest.param(
+            DUE,
+            1,
+            "rotation-due",
+            "Druva SCIM token 3f2a9c1e5b2d expires 2027-11-22 (11 days): rotate now — "
+            "see README.md#rotation",
+            id="rotation due says when it expires and where to read",
+        ),
+    ],
+)
+def test_the_verdict_on_a_token_alone(now, exit_code, status, message):
+    verdict = gate.evaluate(STACK_OUTPUTS, now)
+    assert verdict.exit_code == exit_code
+    assert verdict.status == status
+    assert verdict.message == message
 
 
 def test_rotation_is_due_from_rotate_after_to_the_second():

@@ -672,7 +672,6 @@ def host_rows(druva: DruvaScim) -> list[Row]:
     rows: list[Row] = []
     blob = serialized(ScimTokenProvider())
     with ProviderHost() as host:
-        host.configure()
         for case in HOST_CASES:
             before = len(druva.requests)
             news = with_changes({**good_inputs(druva.url), "__provider": blob}, case.changes)

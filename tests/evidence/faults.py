@@ -68,6 +68,8 @@ from tests.doubles import (
     AzureCheck,
     OktaCheck,
     TokenProvider,
+    azure_check_inputs,
+    okta_check_inputs,
     token_inputs,
 )
 from tests.evidence.record import Row
@@ -258,17 +260,6 @@ class DruvaRead(_Druva):
         return step
 
 
-def _azure_inputs(graph_url: str, service_principal: str, fingerprint: str) -> dict[str, Any]:
-    return {
-        "appName": "Druva (Contoso)",
-        "servicePrincipalId": service_principal,
-        "tokenFingerprint": fingerprint,
-        "graphUrl": graph_url,
-        "tenantId": None,
-        "clientId": None,
-    }
-
-
 class _Verify(Target):
     """A check updated from the old token's fingerprint to the new one's."""
 
@@ -319,14 +310,16 @@ class AzureVerify(_Verify):
 
     def run(self, base_url: str, *, wrong_id: bool = False) -> Step:
         olds = {
-            **_azure_inputs(base_url, SERVICE_PRINCIPAL, OLD_FINGERPRINT),
+            **azure_check_inputs(base_url, tokenFingerprint=OLD_FINGERPRINT),
             "lastValidatedAt": "2026-01-05T08:00:00Z",
             "jobId": JOB,
             "restartedFromQuarantine": False,
             "actions": ["validated before the rotation"],
         }
         target = WRONG_SERVICE_PRINCIPAL if wrong_id else SERVICE_PRINCIPAL
-        news = _azure_inputs(base_url, target, NEW_FINGERPRINT)
+        news = azure_check_inputs(
+            base_url, servicePrincipalId=target, tokenFingerprint=NEW_FINGERPRINT
+        )
         provider = AzureCheck({GRAPH_BEARER_VARIABLE: GRAPH_BEARER})
         return self.rotate(provider, SERVICE_PRINCIPAL, olds, news)
 
@@ -365,19 +358,13 @@ class OktaVerify(_Verify):
         return f"/api/v1/apps/{OKTA_APP}/connections/default"
 
     def run(self, base_url: str, *, wrong_id: bool = False) -> Step:
-        inputs = {"appName": "Druva (Okta)", "orgUrl": base_url}
         olds = {
-            **inputs,
-            "appId": OKTA_APP,
-            "tokenFingerprint": OLD_FINGERPRINT,
+            **okta_check_inputs(base_url, tokenFingerprint=OLD_FINGERPRINT),
             "lastVerifiedAt": "2026-01-05T08:00:00Z",
             "status": "ENABLED",
         }
-        news = {
-            **inputs,
-            "appId": WRONG_OKTA_APP if wrong_id else OKTA_APP,
-            "tokenFingerprint": NEW_FINGERPRINT,
-        }
+        target = WRONG_OKTA_APP if wrong_id else OKTA_APP
+        news = okta_check_inputs(base_url, appId=target, tokenFingerprint=NEW_FINGERPRINT)
         provider = OktaCheck({"OKTA_API_TOKEN": OKTA_API_TOKEN})
         return self.rotate(provider, OKTA_APP, olds, news)
 

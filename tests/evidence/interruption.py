@@ -122,7 +122,6 @@ def killed_during_create() -> Row:
         druva.fail_next(Reply(action="hang"))
         news = token_inputs(druva.url, __provider=serialized(TokenProvider()))
         with ProviderHost() as first:
-            first.configure()
             inputs = from_struct(first.check(TOKEN_URN, {}, news).inputs)
             with killer(first, lambda: len(druva.requests) >= 1) as happened:
                 error = _rpc_failure(lambda: first.create(TOKEN_URN, inputs))
@@ -130,7 +129,6 @@ def killed_during_create() -> Row:
         first_requests = len(druva.requests)
 
         with ProviderHost() as second:
-            second.configure()
             again = from_struct(second.check(TOKEN_URN, {}, news).inputs)
             created = second.create(TOKEN_URN, again)
             state = from_struct(created.properties)
@@ -214,7 +212,6 @@ def killed_during_azure_verification(held: str) -> Row:
             "__provider": serialized(AzureCheck()),
         }
         with ProviderHost(env=environment) as first:
-            first.configure()
             inputs = from_struct(first.check(AZURE_URN, {}, news).inputs)
             with killer(first, graph.arrived.is_set) as happened:
                 error = _rpc_failure(lambda: first.create(AZURE_URN, inputs))
@@ -222,7 +219,6 @@ def killed_during_azure_verification(held: str) -> Row:
         first_validations, first_restarts = len(graph.validations), len(graph.restarts)
 
         with ProviderHost(env=environment) as second:
-            second.configure()
             again = from_struct(second.check(AZURE_URN, {}, news).inputs)
             created = second.create(AZURE_URN, again)
             state = from_struct(created.properties)
@@ -505,7 +501,6 @@ def trickled(action: str) -> Row:
     with DruvaScim(TOKEN) as druva:
         news = token_inputs(druva.url, __provider=serialized(ShortDeadlineTokenProvider()))
         with ProviderHost() as host:
-            host.configure()
             inputs = from_struct(host.check(TOKEN_URN, {}, news).inputs)
             if step == "create":
                 run: Callable[[], Any] = functools.partial(host.create, TOKEN_URN, inputs)
@@ -697,86 +692,100 @@ def _read_terminal(terminal: int, until: str | None = None) -> str:
     return seen.decode(errors="replace")
 
 
-def _helper_row(scenario: str, run: HelperRun, problems: list[str], changed: bool) -> Row:
+@dataclass(frozen=True)
+class HelperCase:
+    """One way the rotation helper is interrupted, and what it must say and leave behind."""
+
+    scenario: str
+    run: Callable[[], HelperRun]
+    code: int
+    """The exit code it must end with."""
+    said: tuple[str, ...]
+    """Words its message must hold."""
+    changed: bool
+    """Whether the stack changed."""
+    left: Callable[[HelperRun], list[str]]
+    """What is wrong with what it left behind."""
+
+
+def helper_row(case: HelperCase) -> Row:
+    run = case.run()
+    problems = [] if run.code == case.code else [f"exit {run.code}, not {case.code}"]
+    problems += [f"the message lacks {text!r}" for text in case.said if text not in run.output]
+    if "Traceback" in run.output:
+        problems.append("a traceback reached the user")
+    problems += case.left(run)
     last = [line for line in run.output.splitlines() if line.startswith("druva-scim rotate:")]
     token_safe = not leaked(run.output, [TOKEN]) and all(
         TOKEN not in command for command in run.commands
     )
     return Row(
-        scenario=scenario,
+        scenario=case.scenario,
         step="rotation helper",
         outcome=f"exit {run.code}: " + _shorten(last[-1] if last else run.output, 300),
         seconds=run.seconds,
-        state_changed=changed,
+        state_changed=case.changed,
         token_safe=token_safe,
         reason=because(problems, token_safe),
     )
 
 
-def _helper_said(run: HelperRun, code: int, *texts: str) -> list[str]:
-    """What is wrong with how the helper ended: its exit code, its words, a traceback."""
-    problems = [] if run.code == code else [f"exit {run.code}, not {code}"]
-    problems += [f"the message lacks {text!r}" for text in texts if text not in run.output]
-    if "Traceback" in run.output:
-        problems.append("a traceback reached the user")
-    return problems
-
-
-def helper_ctrl_c() -> Row:
-    run = ctrl_c_during_up()
-    problems = _helper_said(
-        run,
-        rotate.HALF_DONE,
-        "`pulumi up` was interrupted (exit code 255)",
-        f"fingerprint {NEW_FINGERPRINT}",
-        "are stored in the stack config",
-        "`pulumi cancel`",
-    )
+def _cancelled_with_token_stored(run: HelperRun) -> list[str]:
+    problems = []
     if run.cancelled is None:
         problems.append("the CLI did not finish its cancellation: it was killed")
     elif run.cancelled.get("interrupts") != 2:
         problems.append(f"the CLI saw {run.cancelled.get('interrupts')} Ctrl-C, not 2")
     if run.state.get("config", {}).get(rotate.TOKEN_KEY) != TOKEN:
         problems.append("the new token is not in the stack config")
-    return _helper_row(
-        "Ctrl-C twice during the rotation helper's `pulumi up`: the CLI cancels, the helper waits",
-        run,
-        problems,
-        changed=True,
-    )
+    return problems
 
 
-def helper_config_set_stalls() -> Row:
-    run = config_set_stalls()
-    problems = _helper_said(
-        run,
-        rotate.HALF_DONE,
-        "did not finish within 1 s and was stopped",
-        "may or may not hold the new token",
-    )
+def _stalled_write_stopped(run: HelperRun) -> list[str]:
+    problems = []
     stalled = run.pids.get(f"config set --secret {rotate.TOKEN_KEY}")
     if stalled is None or _alive(stalled):
         problems.append("the stalled `pulumi config set` was not stopped")
     if any(command.startswith("up") for command in run.commands):
         problems.append("`pulumi up` ran after a write that did not finish")
-    return _helper_row(
+    return problems
+
+
+def _nothing_ran(run: HelperRun) -> list[str]:
+    return [f"pulumi ran: {run.commands}"] if run.commands else []
+
+
+HELPER_CASES = (
+    HelperCase(
+        "Ctrl-C twice during the rotation helper's `pulumi up`: the CLI cancels, the helper waits",
+        ctrl_c_during_up,
+        rotate.HALF_DONE,
+        (
+            "`pulumi up` was interrupted (exit code 255)",
+            f"fingerprint {NEW_FINGERPRINT}",
+            "are stored in the stack config",
+            "`pulumi cancel`",
+        ),
+        changed=True,
+        left=_cancelled_with_token_stored,
+    ),
+    HelperCase(
         "`pulumi config set --secret` stalls in the rotation helper (timeout 1 s here)",
-        run,
-        problems,
+        config_set_stalls,
+        rotate.HALF_DONE,
+        ("did not finish within 1 s and was stopped", "may or may not hold the new token"),
         changed=False,
-    )
-
-
-def helper_ctrl_d() -> Row:
-    run = ctrl_d_at_the_prompt()
-    problems = _helper_said(
-        run, rotate.NOTHING_CHANGED, "no token was given (the input ended)", "Nothing was changed."
-    )
-    if run.commands:
-        problems.append(f"pulumi ran: {run.commands}")
-    return _helper_row(
-        "Ctrl-D at the rotation helper's hidden prompt", run, problems, changed=False
-    )
+        left=_stalled_write_stopped,
+    ),
+    HelperCase(
+        "Ctrl-D at the rotation helper's hidden prompt",
+        ctrl_d_at_the_prompt,
+        rotate.NOTHING_CHANGED,
+        ("no token was given (the input ended)", "Nothing was changed."),
+        changed=False,
+        left=_nothing_ran,
+    ),
+)
 
 
 def _alive(pid: int) -> bool:
@@ -799,9 +808,9 @@ SCENARIOS: dict[str, Callable[[], Row]] = {
     "refusal advice": refusal_advice,
     "Druva trickles its headers": functools.partial(trickled, "trickle"),
     "Druva trickles its body": functools.partial(trickled, "trickle-body"),
-    "Ctrl-C during the helper's pulumi up": helper_ctrl_c,
-    "the helper's pulumi config set stalls": helper_config_set_stalls,
-    "Ctrl-D at the helper's prompt": helper_ctrl_d,
+    "Ctrl-C during the helper's pulumi up": functools.partial(helper_row, HELPER_CASES[0]),
+    "the helper's pulumi config set stalls": functools.partial(helper_row, HELPER_CASES[1]),
+    "Ctrl-D at the helper's prompt": functools.partial(helper_row, HELPER_CASES[2]),
 }
 
 

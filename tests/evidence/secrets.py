@@ -424,7 +424,6 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
         state_texts[label] = dumped({k: v for k, v in properties.items() if k != "scimToken"})
 
     with DruvaScim(TOKEN) as stand_in, ProviderHost(env={"TMPDIR": str(folder)}) as host:
-        host.configure()
         checked = from_struct(host.check(URN, {}, news(stand_in.url)).inputs)
         keep("check", checked)
         created = host.create(URN, checked)
@@ -596,15 +595,7 @@ def graph_echo_rows() -> list[Row]:
         stand_in.jobs[SP[0]] = [job(JOB, "scim")]
         for scenario, reply, secret, after in cases:
             text = _graph_failure(stand_in, AzureCheck(bearer=BEARER), reply, after)
-            rows.append(
-                row(
-                    scenario,
-                    "verify (Azure)",
-                    {"exception": text},
-                    tokens=(secret,),
-                    extra_ok=text.startswith("ProviderError"),
-                )
-            )
+            rows.append(check_failure_row(scenario, "verify (Azure)", text, secret))
         record = quarantine()
         record["error"]["message"] = f"SCIM endpoint answered 401: invalid token {TOKEN}"
         stand_in.jobs[SP[0]] = [job(JOB, "scim", record)]
@@ -671,15 +662,7 @@ def okta_echo_rows() -> list[Row]:
                     {**props, "orgUrl": stand_in.url}
                 )
             )
-            rows.append(
-                row(
-                    scenario,
-                    "verify (Okta)",
-                    {"exception": text},
-                    tokens=(secret,),
-                    extra_ok=text.startswith("ProviderError"),
-                )
-            )
+            rows.append(check_failure_row(scenario, "verify (Okta)", text, secret))
     return rows
 
 
@@ -827,7 +810,6 @@ def damaged_credential_rows() -> list[Row]:
                 )
             )
         with ProviderHost(env={"OKTA_API_TOKEN": DAMAGED}) as host:
-            host.configure()
             news = dict(props)
             news["__provider"] = serialized(OktaCheck())
             checked = from_struct(host.check(OKTA_URN, {}, news).inputs)
@@ -917,6 +899,17 @@ def repository_files() -> dict[str, str | bytes]:
 
 
 # --- the rows ---------------------------------------------------------------------------
+
+
+def check_failure_row(scenario: str, step: str, text: str, secret: str) -> Row:
+    """A check's failure as the user sees it: a ProviderError, with `secret` in no form."""
+    return row(
+        scenario,
+        step,
+        {"exception": text},
+        tokens=(secret,),
+        extra_ok=text.startswith("ProviderError"),
+    )
 
 
 def rows() -> list[Row]:

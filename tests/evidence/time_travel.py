@@ -20,7 +20,7 @@ import copy
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +91,27 @@ class Tally:
             f"{span(first, last)}: {self.runs} runs, {self.changes} changes, "
             f"{self.failures} check failures, {self.requests} Druva requests, "
             f"{self.warnings} warnings"
+        )
+
+    def untouched(self) -> tuple[str, bool]:
+        """Expected of every day's run on a token: no change, no Druva request, no failure."""
+        return (
+            "no change, Druva request or check failure "
+            f"(got {self.changes}, {self.requests}, {self.failures})",
+            self.changes == self.requests == self.failures == 0,
+        )
+
+    def row(
+        self, scenario: str, first: int, last: int, *expected: tuple[str, bool], more: str = ""
+    ) -> Row:
+        """The row of the daily runs from day `first` to day `last`: untouched, and `expected`."""
+        return Row(
+            scenario,
+            "check + diff",
+            self.summary(first, last) + more,
+            attempts=self.requests,
+            state_changed=bool(self.changes),
+            reason=unmet(self.untouched(), *expected),
         )
 
 
@@ -193,44 +214,29 @@ def provider_rows(druva: DruvaScim) -> list[Row]:
 
     quiet = year.daily(1, FIRST_WARNING_DAY - 1)
     rows.append(
-        Row(
+        quiet.row(
             "daily `pulumi up` before rotation is due (provider: check + diff every day)",
-            "check + diff",
-            quiet.summary(1, FIRST_WARNING_DAY - 1),
-            attempts=quiet.requests,
-            state_changed=bool(quiet.changes),
-            reason=unmet(
-                ("quiet.runs == FIRST_WARNING_DAY - 1", quiet.runs == FIRST_WARNING_DAY - 1),
-                (
-                    "quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0",
-                    quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0,
-                ),
-            ),
+            1,
+            FIRST_WARNING_DAY - 1,
+            ("quiet.runs == FIRST_WARNING_DAY - 1", quiet.runs == FIRST_WARNING_DAY - 1),
+            ("quiet.warnings == 0", quiet.warnings == 0),
         )
     )
     due = year.daily(FIRST_WARNING_DAY, EXPIRY_DAY - 1)
     expected_days = list(range(FIRST_WARNING_DAY, EXPIRY_DAY))
     rows.append(
-        Row(
+        due.row(
             "daily `pulumi up` while rotation is due (rotateAfter 2027-10-23T09:30:00Z)",
-            "check + diff",
-            due.summary(FIRST_WARNING_DAY, EXPIRY_DAY - 1)
-            + f" (every day); first: '{excerpt_of(due.first_warning)}', last: "
-            f"'{excerpt_of(due.last_warning)}'",
-            attempts=due.requests,
-            state_changed=bool(due.changes),
-            reason=unmet(
-                ("due.warned_days == expected_days", due.warned_days == expected_days),
-                (
-                    "due.changes == due.requests == due.failures == 0",
-                    due.changes == due.requests == due.failures == 0,
-                ),
-                ('"(29 days left)" in due.first_warning', "(29 days left)" in due.first_warning),
-                (
-                    '"(less than a day left)" in due.last_warning',
-                    "(less than a day left)" in due.last_warning,
-                ),
+            FIRST_WARNING_DAY,
+            EXPIRY_DAY - 1,
+            ("due.warned_days == expected_days", due.warned_days == expected_days),
+            ('"(29 days left)" in due.first_warning', "(29 days left)" in due.first_warning),
+            (
+                '"(less than a day left)" in due.last_warning',
+                "(less than a day left)" in due.last_warning,
             ),
+            more=f" (every day); first: '{excerpt_of(due.first_warning)}', last: "
+            f"'{excerpt_of(due.last_warning)}'",
         )
     )
     before = len(druva.requests)
@@ -289,7 +295,7 @@ def update_row(druva: DruvaScim, state: dict[str, Any]) -> Row:
                 'updated.get("issuedAt") == state["issuedAt"]',
                 updated.get("issuedAt") == state["issuedAt"],
             ),
-            ("after.changes == after.failures == 0", after.changes == after.failures == 0),
+            after.untouched(),
         ),
     )
 
@@ -322,10 +328,7 @@ def carried_row(druva: DruvaScim) -> Row:
                 "tally.issued_at == {lifecycle.format_time(ISSUED)}",
                 tally.issued_at == {lifecycle.format_time(ISSUED)},
             ),
-            (
-                "tally.changes == tally.requests == tally.failures == 0",
-                tally.changes == tally.requests == tally.failures == 0,
-            ),
+            tally.untouched(),
             (
                 "tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY))",
                 tally.warned_days == list(range(FIRST_WARNING_DAY, EXPIRY_DAY)),
@@ -384,46 +387,31 @@ def rotation_rows(druva: DruvaScim, old: Year) -> list[Row]:
     )
     quiet = year.daily(ROTATION_DAY + 1, SECOND_WARNING_DAY - 1)
     rows.append(
-        Row(
+        quiet.row(
             "daily `pulumi up` after rotation, past the old token's expiry (day 365)",
-            "check + diff",
-            quiet.summary(ROTATION_DAY + 1, SECOND_WARNING_DAY - 1),
-            attempts=quiet.requests,
-            state_changed=bool(quiet.changes),
-            reason=unmet(
-                (
-                    "quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1",
-                    quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1,
-                ),
-                (
-                    "quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0",
-                    quiet.changes == quiet.requests == quiet.warnings == quiet.failures == 0,
-                ),
+            ROTATION_DAY + 1,
+            SECOND_WARNING_DAY - 1,
+            (
+                "quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1",
+                quiet.runs == SECOND_WARNING_DAY - ROTATION_DAY - 1,
             ),
+            ("quiet.warnings == 0", quiet.warnings == 0),
         )
     )
     due = year.daily(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY - 1)
     refused = year.refusal(SECOND_EXPIRY_DAY)
     message = next((r for r in refused if r.startswith("druva-scim:issuedAt:")), "")
     rows.append(
-        Row(
+        due.row(
             "the new token's own year: warnings from its rotateAfter, refusal at its expiry",
-            "check + diff",
-            due.summary(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY - 1)
-            + f"; day {SECOND_EXPIRY_DAY}: refused ({message[21:90]}…)",
-            attempts=due.requests,
-            state_changed=bool(due.changes),
-            reason=unmet(
-                (
-                    "due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY))",
-                    due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY)),
-                ),
-                (
-                    "due.changes == due.requests == due.failures == 0",
-                    due.changes == due.requests == due.failures == 0,
-                ),
-                ('"expired on 2028-10-27" in message', "expired on 2028-10-27" in message),
+            SECOND_WARNING_DAY,
+            SECOND_EXPIRY_DAY - 1,
+            (
+                "due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY))",
+                due.warned_days == list(range(SECOND_WARNING_DAY, SECOND_EXPIRY_DAY)),
             ),
+            ('"expired on 2028-10-27" in message', "expired on 2028-10-27" in message),
+            more=f"; day {SECOND_EXPIRY_DAY}: refused ({message[21:90]}…)",
         )
     )
     return rows
@@ -474,6 +462,40 @@ class Stretch:
     rotation_warned: list[int] = field(default_factory=list)
     handoff_warned: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)
+
+    def extend(self, other: Stretch) -> None:
+        for each in fields(self):
+            setattr(self, each.name, getattr(self, each.name) + getattr(other, each.name))
+
+    def untouched(self) -> tuple[str, bool]:
+        """Expected of every sampled run: no resource changed, no run failed."""
+        return (
+            f"no change and no error (got {self.changes}, {self.errors})",
+            self.changes == self.errors == 0,
+        )
+
+    def warned_on(
+        self, rotation: list[int], handoff: list[int], pending: list[int]
+    ) -> tuple[str, bool]:
+        """Expected: the rotation warning, the hand-off warning and a pending hand-off on
+        exactly these days."""
+        got = (self.rotation_warned, self.handoff_warned, self.pending)
+        counts = ", ".join(str(len(days)) for days in got)
+        return (
+            "rotation warning, hand-off warning and pending hand-off on "
+            f"{len(rotation)}, {len(handoff)} and {len(pending)} days (got {counts})",
+            got == (rotation, handoff, pending),
+        )
+
+    def row(self, scenario: str, *expected: tuple[str, bool], more: str = "") -> Row:
+        """The row of these sampled runs: untouched, and `expected`."""
+        return Row(
+            scenario,
+            "program",
+            self.summary() + more,
+            state_changed=bool(self.changes),
+            reason=unmet(self.untouched(), *expected),
+        )
 
     def summary(self) -> str:
         return (
@@ -536,73 +558,46 @@ def program_rows() -> list[Row]:
 
     start, _ = calendar.run(0, first)
     rows.append(
-        Row(
+        program_row(
             "program day 0: token, 2 Azure apps (2 tenants), an Okta API app and an Okta app "
             "by hand (confirmed for this token)",
-            "program",
+            start,
             f"{len(start.registrations)} resources registered; warnings "
             f"{len(start.messages('warning'))}; pendingManualSteps "
             f"{len(start.exports.get('pendingManualSteps', []))}",
-            state_changed=True,
-            reason=unmet(
-                ("start.error is None", start.error is None),
-                ("len(start.registrations) >= 9", len(start.registrations) >= 9),
-                ('start.messages("warning") == []', start.messages("warning") == []),
-                (
-                    'start.exports.get("pendingManualSteps") == []',
-                    start.exports.get("pendingManualSteps") == [],
-                ),
+            ("len(start.registrations) >= 9", len(start.registrations) >= 9),
+            ('start.messages("warning") == []', start.messages("warning") == []),
+            (
+                'start.exports.get("pendingManualSteps") == []',
+                start.exports.get("pendingManualSteps") == [],
             ),
         )
     )
 
     before = calendar.stretch(sample(1, FIRST_WARNING_DAY - 1, 1, 2, 333, 334), first)
-    rows.append(
-        Row(
-            "program before rotation is due",
-            "program",
-            before.summary(),
-            state_changed=bool(before.changes),
-            reason=unmet(
-                ("before.changes == before.errors == 0", before.changes == before.errors == 0),
-                (
-                    "before.rotation_warned == before.handoff_warned == before.pending == []",
-                    before.rotation_warned == before.handoff_warned == before.pending == [],
-                ),
-            ),
-        )
-    )
+    rows.append(before.row("program before rotation is due", before.warned_on([], [], [])))
     due_days = sample(FIRST_WARNING_DAY, EXPIRY_DAY - 1, 336, ROTATION_DAY - 1, 363)
     due = calendar.stretch([d for d in due_days if d < ROTATION_DAY], first)
     # From here two branches: one never rotates, the other rotates on ROTATION_DAY.
     rotating = copy.copy(calendar)
     later = calendar.stretch([d for d in due_days if d >= ROTATION_DAY], first)
-    due.days += later.days
-    due.changes += later.changes
-    due.errors += later.errors
-    due.rotation_warned += later.rotation_warned
-    due.handoff_warned += later.handoff_warned
-    due.pending += later.pending
-    rows.append(
-        Row(
-            "program while rotation is due",
-            "program",
-            due.summary(),
-            state_changed=bool(due.changes),
-            reason=unmet(
-                ("due.changes == due.errors == 0", due.changes == due.errors == 0),
-                ("due.rotation_warned == due.days", due.rotation_warned == due.days),
-                (
-                    "due.handoff_warned == due.pending == []",
-                    due.handoff_warned == due.pending == [],
-                ),
-            ),
-        )
-    )
+    due.extend(later)
+    rows.append(due.row("program while rotation is due", due.warned_on(due.days, [], [])))
     expired = program_expired(calendar, first)
     rows.append(expired)
     rows.extend(program_rotation(rotating, old_fp, new_fp))
     return rows
+
+
+def program_row(scenario: str, run: Run, outcome: str, *expected: tuple[str, bool]) -> Row:
+    """The row of one program run that changes the stack: it succeeded, and `expected`."""
+    return Row(
+        scenario,
+        "program",
+        outcome,
+        state_changed=True,
+        reason=unmet(("the run to succeed", run.error is None), *expected),
+    )
 
 
 def program_expired(calendar: Calendar, config: dict[str, str]) -> Row:
@@ -629,33 +624,29 @@ def program_rotation(calendar: Calendar, old_fp: str, new_fp: str) -> list[Row]:
     pending = run.exports.get("pendingManualSteps") or []
     kinds = sorted({r.type.split(":")[-1] for r in run.registrations if r.name in changes})
     rows.append(
-        Row(
+        program_row(
             f"program day {ROTATION_DAY}: new token and issuedAt set, `pulumi up`",
-            "program",
+            run,
             f"{len(changes)} of {len(run.registrations)} resources change ({', '.join(kinds)}); "
             f"tokenFingerprint {run.exports.get('tokenFingerprint')}; hand-off pending for "
             f"{[p['name'] for p in pending]} since {pending[0]['pendingSince'] if pending else '-'}",
-            state_changed=True,
-            reason=unmet(
-                ("run.error is None", run.error is None),
-                (
-                    'run.exports.get("tokenFingerprint") == new_fp',
-                    run.exports.get("tokenFingerprint") == new_fp,
-                ),
-                ('"druva-scim-token" in changes', "druva-scim-token" in changes),
-                ("len(pending) == 1", len(pending) == 1),
-                (
-                    'pending[0]["pendingSince"] == "2027-10-28T12:00:00Z"',
-                    pending[0]["pendingSince"] == "2027-10-28T12:00:00Z",
-                ),
-                (
-                    'any(HANDOFF_WARNING in w for w in run.messages("warning"))',
-                    any(HANDOFF_WARNING in w for w in run.messages("warning")),
-                ),
-                (
-                    'not any(ROTATION_WARNING in w for w in run.messages("warning"))',
-                    not any(ROTATION_WARNING in w for w in run.messages("warning")),
-                ),
+            (
+                'run.exports.get("tokenFingerprint") == new_fp',
+                run.exports.get("tokenFingerprint") == new_fp,
+            ),
+            ('"druva-scim-token" in changes', "druva-scim-token" in changes),
+            ("len(pending) == 1", len(pending) == 1),
+            (
+                'pending[0]["pendingSince"] == "2027-10-28T12:00:00Z"',
+                pending[0]["pendingSince"] == "2027-10-28T12:00:00Z",
+            ),
+            (
+                'any(HANDOFF_WARNING in w for w in run.messages("warning"))',
+                any(HANDOFF_WARNING in w for w in run.messages("warning")),
+            ),
+            (
+                'not any(ROTATION_WARNING in w for w in run.messages("warning"))',
+                not any(ROTATION_WARNING in w for w in run.messages("warning")),
             ),
         )
     )
@@ -664,66 +655,44 @@ def program_rotation(calendar: Calendar, old_fp: str, new_fp: str) -> list[Row]:
         (calendar.last.exports.get("pendingManualSteps") or [{}]) if calendar.last else []
     )
     rows.append(
-        Row(
+        waiting.row(
             "program the days after rotation, before the admin confirms the Okta paste",
-            "program",
-            waiting.summary() + f"; pending since {last_pending[0].get('pendingSince')}",
-            state_changed=bool(waiting.changes),
-            reason=unmet(
-                ("waiting.changes == waiting.errors == 0", waiting.changes == waiting.errors == 0),
-                (
-                    "waiting.pending == waiting.handoff_warned == waiting.days",
-                    waiting.pending == waiting.handoff_warned == waiting.days,
-                ),
-                ("waiting.rotation_warned == []", waiting.rotation_warned == []),
-                (
-                    'last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z"',
-                    last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z",
-                ),
+            waiting.warned_on([], waiting.days, waiting.days),
+            (
+                'last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z"',
+                last_pending[0].get("pendingSince") == "2027-10-28T12:00:00Z",
             ),
+            more=f"; pending since {last_pending[0].get('pendingSince')}",
         )
     )
     confirmed = program_config(OTHER_TOKEN, ROTATED_ISSUED, new_fp)
     run, changes = calendar.run(CONFIRM_DAY, confirmed)
     rows.append(
-        Row(
+        program_row(
             f"program day {CONFIRM_DAY}: confirmedFingerprint set to the new fingerprint",
-            "program",
+            run,
             f"changes: {', '.join(changes)}; pendingManualSteps "
             f"{len(run.exports.get('pendingManualSteps') or [])}; warnings "
             f"{len(run.messages('warning'))}",
-            state_changed=True,
-            reason=unmet(
-                ("run.error is None", run.error is None),
-                (
-                    'changes == [f"okta-handoff-{MANUAL_APP}"]',
-                    changes == [f"okta-handoff-{MANUAL_APP}"],
-                ),
-                (
-                    'run.exports.get("pendingManualSteps") == []',
-                    run.exports.get("pendingManualSteps") == [],
-                ),
-                ('run.messages("warning") == []', run.messages("warning") == []),
+            (
+                'changes == [f"okta-handoff-{MANUAL_APP}"]',
+                changes == [f"okta-handoff-{MANUAL_APP}"],
             ),
+            (
+                'run.exports.get("pendingManualSteps") == []',
+                run.exports.get("pendingManualSteps") == [],
+            ),
+            ('run.messages("warning") == []', run.messages("warning") == []),
         )
     )
     after = calendar.stretch(
         sample(CONFIRM_DAY + 1, LAST_PROGRAM_DAY, EXPIRY_DAY - 1, EXPIRY_DAY), confirmed
     )
     rows.append(
-        Row(
+        after.row(
             "program after the hand-off, past the old token's expiry",
-            "program",
-            after.summary(),
-            state_changed=bool(after.changes),
-            reason=unmet(
-                ("after.changes == after.errors == 0", after.changes == after.errors == 0),
-                (
-                    "after.rotation_warned == after.handoff_warned == after.pending == []",
-                    after.rotation_warned == after.handoff_warned == after.pending == [],
-                ),
-                ("EXPIRY_DAY in after.days", EXPIRY_DAY in after.days),
-            ),
+            after.warned_on([], [], []),
+            ("EXPIRY_DAY in after.days", EXPIRY_DAY in after.days),
         )
     )
     return rows

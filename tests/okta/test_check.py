@@ -84,7 +84,6 @@ OKTA_URN = urn(resource_types.OKTA_CHECK, "druva-okta-acme")
 
 def test_okta_check_through_the_host_signs_in_from_its_environment(okta):
     with ProviderHost(env={"OKTA_API_TOKEN": OKTA_TOKEN}) as host:
-        host.configure()
         news = {**okta_inputs(okta.url + "/"), "__provider": serialized(OktaCheck())}
         checked = host.check(OKTA_URN, {}, news)
         assert list(checked.failures) == []
