@@ -47,15 +47,17 @@ class Config:
 
 
 def raw_config() -> dict[str, object]:
-    """Every `druva-scim:*` value of the stack, structured values decoded from JSON."""
+    """Every `druva-scim:*` value of the stack, the structured ones (APP_KEYS) decoded from JSON."""
     prefix = f"{NAMESPACE}:"
     # The language host puts the stack's config in PULUMI_CONFIG and loads it into
     # CONFIG before the program runs; reading both covers either way of being run.
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    # Only the structured settings are JSON: a token may well start with `[` or `{`.
     return {
-        name[len(prefix) :]: _decoded(value)
-        for name, value in every.items()
-        if name.startswith(prefix)
+        key: _decoded(value) if key in apps.APP_KEYS else value
+        for key, value in (
+            (name[len(prefix) :], value) for name, value in every.items() if name.startswith(prefix)
+        )
     }
 
 
@@ -105,7 +107,7 @@ def load_config() -> Config:
     okta_org_url = okta.default_org_url()
     problems.extend(azure_problems + okta.default_org_problems(found.okta_apps, okta_org_url))
     if problems or token_settings is None:
-        stop(problems, token=raw.get("scimToken"))
+        stop(problems, token=raw.get("scimToken"), secrets=secret_values(raw))
     assert token_settings is not None  # noqa: S101  (stop() never returns)
     token = str(raw["scimToken"])
     return Config(
@@ -118,21 +120,41 @@ def load_config() -> Config:
     )
 
 
-def stop(problems: list[settings.Problem], token: object = None) -> None:
+def secret_values(raw: dict[str, object]) -> list[str]:
+    """Every text held by a secret setting of the namespace, inside structured values too."""
+    found: list[str] = []
+    pending = [value for key, value in raw.items() if _is_secret(f"{NAMESPACE}:{key}")]
+    while pending:  # iterative: a value may nest deep (the validators refuse it after)
+        value = pending.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())  # not the keys: our messages name them
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif value is not None and not isinstance(value, bool):
+            found.append(str(value))
+    return found
+
+
+def stop(
+    problems: list[settings.Problem], token: object = None, secrets: list[str] | None = None
+) -> None:
     """Report every problem at once, then end the run without a traceback.
 
-    A value a problem quotes may be the token, or a credential, pasted into another key.
+    A value a problem quotes may be the token, a credential, or any secret setting's
+    value (`extraSecrets` inside a secret `azureApps`), pasted or listed where it is quoted.
     """
-    secrets = [token, *redaction.environment_secrets(os.environ)]
+    given = [token] if isinstance(token, str) else []
+    secrets = [*given, *(secrets or ()), *redaction.environment_secrets(os.environ)]
     for problem in problems:
-        pulumi.log.error(redaction.redact(str(problem), secrets))
+        # The namespace is ours: a secret value such as an app named `druva` must not blank it.
+        key, message = (redaction.redact(text, secrets) for text in (problem.key, problem.message))
+        pulumi.log.error(str(settings.Problem(key, message)))
     count = len(problems)
     raise pulumi.RunError(
-        redaction.redact(
-            f"{count} setting{'s' if count != 1 else ''} of {NAMESPACE} "
-            f"need{'s' if count == 1 else ''} fixing; nothing was changed",
-            secrets,
-        )
+        f"{count} setting{'s' if count != 1 else ''} of {NAMESPACE} "
+        f"need{'s' if count == 1 else ''} fixing; nothing was changed"
     )
 
 

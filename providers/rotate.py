@@ -130,8 +130,10 @@ def issued_at_from(text: str | None, now: datetime) -> datetime:
 
 
 def child_message(text: str, token: str) -> str:
-    """A child's last lines as we may show them: without the token or a credential of ours."""
-    return cli.child_message(text, [token])
+    """A child's last lines as we may show them: without the token or a credential of ours.
+
+    The Pulumi CLI may also echo its passphrase, which no other text can hold."""
+    return cli.child_message(text, [token, os.environ.get("PULUMI_CONFIG_PASSPHRASE", "")])
 
 
 def current_fingerprint(pulumi: cli.Pulumi) -> str | None:

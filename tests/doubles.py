@@ -40,9 +40,11 @@ __all__ = ["NOW"]
 
 # --- tokens, credentials and ids ------------------------------------------------------------
 
-# Recognisable, so that a scan of everything observable can look for them.
-TOKEN = "dRuVa-TeSt-ToKeN-7f3a9c1e5b2d4f60a8e7c9b1d3f5a7c9"
-OTHER_TOKEN = "dRuVa-NeW-ToKeN-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
+# Recognisable, so that a scan of everything observable can look for them; random-looking
+# in every letter case like a real one, since redaction also looks for any run of a token
+# upper- or lower-cased (a token holding `druva-` would blank `druva-scim:` in messages).
+TOKEN = "qZ7xKv-Tw4Rm-Pj8Yq-7f3a9c1e5b2d4f60a8e7c9b1d3f5a7c9"
+OTHER_TOKEN = "wX2qNz-Hk9Vt-Rb5Lg-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
 FINGERPRINT = lifecycle.fingerprint(TOKEN)
 OTHER_FINGERPRINT = lifecycle.fingerprint(OTHER_TOKEN)
 ISSUED_AT = "2026-11-01T09:30:00Z"

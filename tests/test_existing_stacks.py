@@ -22,9 +22,10 @@ from providers.scim_token import ScimTokenProvider
 from providers.verification import AzureProvisioningCheckProvider, OktaConnectionCheckProvider
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.stand_ins.druva import DruvaScim
-from tests.doubles import TOKEN
 
 RECORDED = Path(__file__).parent / "data" / "state-41dcb28.json"
+TOKEN = json.loads(RECORDED.read_text())["ScimToken"]["inputs"]["scimToken"]
+"""The token the recording holds (the test token of its day)."""
 CLASSES = {
     "ScimToken": ("providers.scim_token", ScimTokenProvider),
     "OktaManualHandoff": ("providers.handoff", OktaManualHandoffProvider),

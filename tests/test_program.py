@@ -194,7 +194,7 @@ DEEP = "[" * 5000 + "]" * 5000
         ({"druva-scim:lifetimeDays": "--5"}, "lifetimeDays", "whole number of days"),
         ({"druva-scim:lifetimeDays": "²"}, "lifetimeDays", "whole number of days"),
         ({"druva-scim:azureApps": DEEP}, "azureApps", "fix the value in the stack file"),
-        ({"druva-scim:lifetimeDays": DEEP}, "lifetimeDays", "fix the value in the stack file"),
+        ({"druva-scim:lifetimeDays": DEEP}, "lifetimeDays", "whole number of days"),
         ({"druva-scim:oktaApps": "[" * 50 + "]" * 50}, "oktaApps", "more than 8 levels deep"),
         (
             {"druva-scim:tenantUrl": "https://apis.druva.com/insync\t/scim"},
@@ -214,3 +214,11 @@ def test_an_odd_setting_is_named_with_its_fix_and_nothing_is_registered(values, 
     errors = run.messages("error")
     assert any(m.startswith(f"druva-scim:{key}: ") and fix in m for m in errors), errors
     assert not any("Traceback" in m or TOKEN[12:] in m for m in errors)
+
+
+def test_a_token_that_reads_as_json_is_taken_as_it_is():
+    token = f'["{TOKEN}"]'
+    run = run_program({**CONFIG, "druva-scim:scimToken": token})
+    assert run.error is None, run.messages("error")
+    [registered] = run.registrations
+    assert unwrap(registered.inputs["scimToken"]) == token

@@ -10,6 +10,7 @@ from urllib.parse import quote, quote_plus
 import grpc
 import pytest
 
+from providers import rotate
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER
@@ -264,3 +265,36 @@ def okta_stand_in() -> Iterator[Okta]:
     with Okta("not-the-damaged-one-00aa11bb22cc") as stand_in:
         stand_in.add_app(OKTA_APP)
         yield stand_in
+
+
+def test_a_short_passphrase_does_not_blank_the_programs_advice(monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "pulumi")
+    run = run_program({"druva-scim:issuedAt": "2026-11-20T00:00:00Z"})
+    [message] = run.messages("error")
+    assert "`pulumi config set --secret druva-scim:scimToken`" in message
+    assert PLACEHOLDER not in message
+
+
+def test_the_passphrase_is_redacted_from_the_rotation_helpers_child_output(monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct-horse")
+    said = rotate.child_message("error: passphrase correct-horse is wrong", TOKEN)
+    assert said == f"error: passphrase {PLACEHOLDER} is wrong"
+
+
+def test_every_value_of_a_secret_setting_is_redacted_from_the_programs_log():
+    password = "83920174650192837"
+    apps = [{"name": "druva", "servicePrincipalId": SP, "extraSecrets": {"Password": password}}]
+    # As a number (refused, quoted), and as text beside a setting that is refused and quoted.
+    for value in (json.dumps(apps).replace(f'"{password}"', password), json.dumps(apps)):
+        config = {
+            "druva-scim:scimToken": TOKEN,
+            "druva-scim:issuedAt": "2026-11-20T00:00:00Z",
+            "druva-scim:azureApps": value,
+            "druva-scim:cloud": password,
+        }
+        run = run_program(config, ("druva-scim:scimToken", "druva-scim:azureApps"))
+        texts = [*run.messages("error"), str(run.error)]
+        assert any(text.startswith("druva-scim:cloud: ") for text in texts)
+        assert any(PLACEHOLDER in text for text in texts)
+        assert password not in "\n".join(texts), texts
+        assert all(text.startswith("druva-scim:") for text in run.messages("error"))

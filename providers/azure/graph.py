@@ -184,13 +184,16 @@ class Graph(Client):
             return
         if cause(answer.status) not in (Cause.REDIRECTED, Cause.UNEXPECTED):
             raise self.failure(answer, "validate the saved credentials")
-        # Any other answer is Azure's own Test Connection failing: Druva refused what it holds.
+        # Any other answer is Azure's own Test Connection failing. Graph does not document
+        # that answer's body, so it does not tell Druva's refusal from Azure not reaching it.
         raise ProviderError(
-            f"Azure tested the saved provisioning credentials of {self.app_name} against Druva "
-            f"and they failed (HTTP {answer.status}{self.detail(answer)}). The Secret Token "
-            "Azure holds is not one Druva accepts: make sure druva-scim:scimToken is the newest "
-            "token from the console and that this run wrote it (the azuread "
-            "SynchronizationSecret), then run `pulumi up` again"
+            f"Azure's Test Connection of the saved provisioning credentials of {self.app_name} "
+            f"failed (HTTP {answer.status}{self.detail(answer)}). Druva may not accept the "
+            "saved Tenant URL or Secret Token, or Azure could not reach Druva: check that "
+            "druva-scim:scimToken is the newest token from the console and that this run wrote "
+            "it (the azuread SynchronizationSecret), that druva-scim:tenantUrl is Druva's SCIM "
+            "URL, and that Druva allows Azure's provisioning service (an IP allow-list?); then "
+            "run `pulumi up` again"
         )
 
     def restart(self, job: Job) -> None:

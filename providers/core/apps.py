@@ -197,7 +197,7 @@ def _azure_apps(reader: Entries, tenants: Mapping[str, AzureTenant]) -> list[Azu
     reader.unique_apps(
         [(path, app.tenant, app.service_principal_id) for path, app in placed],
         "servicePrincipalId",
-        "tenant",
+        "in the same tenant",
     )
     return [app for _, app in placed]
 
@@ -232,7 +232,13 @@ def _okta_apps(reader: Entries, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
         return name, None
 
     placed = reader.each((*OKTA_APP_FIELDS, "org", "mode", *CONFIRMED_FIELD), read)
-    reader.unique_apps([(path, app.org, app.app_id) for path, app in placed], "appId", "org")
+    # Okta app ids are global: one id under two orgs is one app, whose two hand-offs would
+    # take the one name `okta-handoff-{appId}`.
+    reader.unique_apps(
+        [(path, None, app.app_id) for path, app in placed],
+        "appId",
+        "(Okta app ids are unique across all orgs, so both entries name the same app)",
+    )
     return [app for _, app in placed]
 
 

@@ -103,15 +103,17 @@ class Entries:
         return read_ones
 
     def unique_apps(self, entries: list[tuple[str, str | None, str]], key: str, scope: str) -> None:
-        """Two entries for one app would overwrite each other's credentials on every run."""
+        """Two entries for one app would overwrite each other's credentials on every run.
+
+        `where` is the scope an id is unique in (None: everywhere); `scope` says it."""
         seen: dict[tuple[str | None, str], str] = {}
         for path, where, value in entries:
             if (where, value.lower()) in seen:
                 self.problems.append(
                     Problem(
                         f"{path}.{key}",
-                        f"{value} is already listed as {seen[(where, value.lower())]} in the same "
-                        f"{scope}; list each app once",
+                        f"{value} is already listed as {seen[(where, value.lower())]} {scope}; "
+                        "list each app once",
                     )
                 )
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from providers.core import lifecycle
 from providers.core.settings import shown
@@ -26,6 +26,7 @@ EXIT_CODES = {
 """What each exit code means: the command's help, its docstring and the README say this."""
 REQUIRED_KEYS = ("expiresAt", "rotateAfter", "pendingManualSteps")
 OPTIONAL_TEXT_KEYS = ("tokenFingerprint", "issuedAt", "tenantUrl")
+MAX_LIFETIME = timedelta(days=lifecycle.MAX_LIFETIME_DAYS)
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,13 @@ def evaluate(document: object, now: datetime) -> Verdict:
             f"output rotateAfter ({lifecycle.format_time(rotate_after)}) is after expiresAt "
             f"({lifecycle.format_time(expires_at)})"
         )
+    issued_at = times.get("issuedAt")
+    problems.extend(_contradictions(issued_at, expires_at))
     if problems or expires_at is None or rotate_after is None:
         return unusable(*problems)
 
     fingerprint = document.get("tokenFingerprint")
     fingerprint = fingerprint if isinstance(fingerprint, str) and fingerprint else None
-    issued_at = times.get("issuedAt")
     life = lifecycle.Lifecycle(issued_at or expires_at, expires_at, rotate_after)
     days_left = life.days_left(now)
     left = lifecycle.days(days_left)
@@ -173,6 +175,24 @@ def evaluate(document: object, now: datetime) -> Verdict:
         f"{token} is valid until {expiry} ({left}); rotation due from "
         f"{lifecycle.format_date(rotate_after)}",
     )
+
+
+def _contradictions(issued_at: datetime | None, expires_at: datetime | None) -> list[str]:
+    """Dates no token has: created after its expiry, or living longer than Druva's tokens."""
+    if issued_at is None or expires_at is None:
+        return []
+    if issued_at > expires_at:
+        return [
+            f"output issuedAt ({lifecycle.format_time(issued_at)}) is after expiresAt "
+            f"({lifecycle.format_time(expires_at)})"
+        ]
+    if expires_at - issued_at > MAX_LIFETIME:
+        return [
+            f"output expiresAt ({lifecycle.format_time(expires_at)}) is more than "
+            f"{lifecycle.MAX_LIFETIME_DAYS} days after issuedAt "
+            f"({lifecycle.format_time(issued_at)}), longer than a Druva token lives"
+        ]
+    return []
 
 
 def _pending(handoffs: Sequence[Handoff]) -> str:

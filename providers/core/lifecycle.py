@@ -8,6 +8,7 @@ too (`days`, `ago`, `rotation_due`).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -25,6 +26,12 @@ CALENDAR_START = "0001-01-01T00:00:00Z"
 CALENDAR_END = "9999-12-31T23:59:59Z"
 # The longest RFC 3339 text: 2026-11-22T09:30:00.123456+05:30 with room to spare.
 MAX_TIME_TEXT = 40
+# RFC 3339 section 5.6 date-time, ASCII digits only (fromisoformat alone also takes ISO
+# week dates like 2026-W47-5, and `\d` any script's digits). Fractions as Python keeps them.
+RFC_3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
 class Phase(Enum):
@@ -94,10 +101,7 @@ def parse_time(text: str) -> datetime:
     """
     candidate = text.strip()
     shown = repr(text) if len(text) <= MAX_TIME_TEXT else f"a text of {len(text)} characters"
-    if (
-        "T" not in candidate.upper()
-        or not len("2026-01-01T00:00Z") <= len(candidate) <= MAX_TIME_TEXT
-    ):
+    if not RFC_3339.fullmatch(candidate):
         raise ValueError(f"{shown} is not an RFC 3339 date-time like 2026-11-22T09:30:00Z")
     try:
         parsed = datetime.fromisoformat(candidate.upper().replace("Z", "+00:00"))

@@ -6,8 +6,11 @@ it is given in the forms a vendor or Python may echo it: whole or in part (any
 `RUN` characters of it in a row, so a cut "abcdef…" or "abcdef_" is caught),
 URL-encoded (either hex case, `+` or `%20`), escaped by `repr` or JSON
 (backslashes, both quotes, \\uXXXX), HTML-escaped, and nested two of those
-deep; also base64 and hex of it. It errs towards redacting too much: an
-innocent run that happens to match is blanked, a secret never survives.
+deep; also base64 and hex of it, and any run of it in another letter case
+(`.upper()`, `.lower()`). It errs towards redacting too much: an innocent run
+that happens to match is blanked, a secret never survives. A secret shorter than
+MIN_SECRET_LENGTH (a short passphrase, a short setting) is redacted only as a
+whole word: its runs would blank ordinary words of our own messages.
 
 `value_problem` is the one rule a credential must pass before it is used
 (the Druva token and every credential read from the environment): it becomes
@@ -50,9 +53,11 @@ SECRET_VARIABLES = (
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "AZURE_CLIENT_SECRET",
     "PULUMI_ACCESS_TOKEN",
-    "PULUMI_CONFIG_PASSPHRASE",
 )
-"""Environment variables whose values are credentials, redacted from every message."""
+"""Environment variables whose values are credentials, redacted from every message.
+
+Not PULUMI_CONFIG_PASSPHRASE: it is often a word (`pulumi`) that our own advice
+uses; only the Pulumi CLI could echo it, so only a child's output is redacted of it."""
 SECRET_FILE_VARIABLES = (
     "ARM_CLIENT_SECRET_FILE_PATH",
     "ARM_OIDC_TOKEN_FILE_PATH",
@@ -89,10 +94,18 @@ def redact(text: str, secrets: Iterable[object]) -> str:
     if not wanted or not text:
         return text
     patterns = _patterns(wanted)
+    folded_grams = {
+        run.lower()
+        for secret in wanted
+        if len(secret) >= MIN_SECRET_LENGTH
+        for run in _runs(secret, RUN)
+    }
     marked: list[tuple[int, int]] = []
     for view in _views(text):
-        for length, (grams, whole_word) in patterns.items():
+        for (length, whole_word), grams in patterns.items():
             marked.extend(_matches(view, length, grams, whole_word))
+        if folded_grams:
+            marked.extend(_matches(_folded(view), RUN, folded_grams, False))
     if not marked:
         return text
     pieces: list[str] = []
@@ -185,16 +198,16 @@ def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:
 # --- how secrets are looked for --------------------------------------------------------------
 
 
-def _patterns(secrets: list[str]) -> dict[int, tuple[set[str], bool]]:
-    """Substrings to look for, by length; the flag: only as a whole word (short secrets)."""
-    patterns: dict[int, tuple[set[str], bool]] = {}
+def _patterns(secrets: list[str]) -> dict[tuple[int, bool], set[str]]:
+    """Substrings to look for, by length and whether only as a whole word (short secrets)."""
+    patterns: dict[tuple[int, bool], set[str]] = {}
 
     def add(length: int, grams: Iterable[str], whole_word: bool = False) -> None:
-        patterns.setdefault(length, (set(), whole_word))[0].update(grams)
+        patterns.setdefault((length, whole_word), set()).update(grams)
 
     for secret in secrets:
-        if len(secret) < RUN:
-            # Too short for runs: as a whole word only, or every text would be blanked.
+        if len(secret) < MIN_SECRET_LENGTH:
+            # Too short for runs: `pulumi` as a passphrase would blank `pulumi config set`.
             add(len(secret), [secret], whole_word=True)
             continue
         add(RUN, _runs(secret, RUN))
@@ -229,6 +242,14 @@ def _matches(
         ):
             continue
         yield view.spans[index][0], view.spans[end - 1][1]
+
+
+def _folded(view: _View) -> _View:
+    """The view in lower case, character for character (so its spans still hold)."""
+    text = "".join(
+        lower if len(lower := character.lower()) == 1 else character for character in view.text
+    )
+    return _View(text, view.spans)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -37,6 +37,10 @@ TOKEN_FIX = (
     "copy the whole token from the Druva console again and set it with "
     f"`pulumi config set --secret {NAMESPACE}:scimToken` (it reads standard input)"
 )
+ISSUED_AT_FIX = (
+    "copy it from Druva Cloud Settings > API Credentials (in UTC) and run `pulumi config set "
+    f"{NAMESPACE}:issuedAt <time>` (the rotation helper sets it for you)"
+)
 TOKEN_FIXES = {
     redaction.DAMAGED: "a Druva token has none, so it was pasted damaged: copy it from the "
     "console again",
@@ -185,6 +189,18 @@ def base_url(value: object, example: str, carried: str) -> tuple[str | None, str
         return None, f"{shown(text)} is not a URL; use one like {example}"
     if parts.scheme not in ("https", "http") or not host:
         return None, f"{shown(text)} is not an http(s) URL; use one like {example}"
+    if not host.isascii():
+        # The HTTP client refuses such a host only when it sends (LocationParseError).
+        return None, (
+            f"has a host that is not plain ASCII ({shown(host)}: a typographic ellipsis, dash or "
+            f"quote from a rich-text paste?); set it again as plain text, like {example}, "
+            "writing an international domain name in its xn-- form"
+        )
+    if not _encodable(host):
+        return (
+            None,
+            f"has an empty or over-long part in its host {shown(host)}; use one like {example}",
+        )
     if parts.scheme == "http" and not is_loopback_host(host):
         return None, (
             f"{shown(text)} uses plain http, which would send {carried} unencrypted; "
@@ -195,6 +211,15 @@ def base_url(value: object, example: str, carried: str) -> tuple[str | None, str
     if parts.query or parts.fragment:
         return None, f"must not have a query or fragment; use a base URL like {example}"
     return text.rstrip("/"), None
+
+
+def _encodable(host: str) -> bool:
+    """Whether IDNA, which the HTTP client applies to every host, can encode `host`."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def whole_number(value: object, low: int, high: int) -> tuple[int | None, str | None]:
@@ -246,7 +271,9 @@ def expired_problem(issued: datetime, lifetime_days: int, now: datetime) -> str 
         return None
     return (
         f"the token issued {lifecycle.format_time(issued)} expired on "
-        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it: " + ROTATION_STEPS
+        f"{lifecycle.format_date(expires_at)} and Druva no longer accepts it. If "
+        f"{NAMESPACE}:scimToken already holds a token generated since, set that token's "
+        f"creation time instead: {ISSUED_AT_FIX}. Otherwise " + ROTATION_STEPS
     )
 
 

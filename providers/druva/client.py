@@ -22,10 +22,11 @@ PROBE_FILTER = 'userName eq "druva-scim-connection-check-00000000@invalid.exampl
 SCIM_LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 COULD_NOT_CHECK = (
-    "so whether Druva accepts the token could not be checked; nothing was changed. A proxy, "
-    "firewall, IP allow-list or an outage answers like this, not Druva's verdict on the "
-    "token: do not generate a new token for it. Check the network path to "
-    "druva-scim:tenantUrl and run again"
+    "so whether Druva accepts the token could not be checked; nothing was changed. Druva does "
+    "not document its refusal, and this answer is not recognisably Druva's: a proxy, firewall, "
+    "IP allow-list or an outage may have given it. Check the network path to "
+    "druva-scim:tenantUrl and run again; if the Druva console shows the token replaced or "
+    "expired, rotate (README, section Rotation)"
 )
 
 

@@ -37,6 +37,11 @@ ISSUED_AT_UNKNOWN = (
     "again (the rotation helper sets it for you)"
 )
 
+STALE_ISSUED_AT = (
+    "still holds the creation time of the previous token, but scimToken holds a new one; set "
+    f"the new token's creation time: {settings.ISSUED_AT_FIX}"
+)
+
 
 @dataclass(frozen=True)
 class ScimTokenArgs:
@@ -73,11 +78,16 @@ class ScimTokenProvider(StatelessProvider):
                 failures.append(_failure(settings.Problem("issuedAt", ISSUED_AT_UNKNOWN)))
             elif carried is not None:
                 inputs["issuedAt"] = carried
+        elif token != UNKNOWN and _previous_tokens_issued_at(olds, news):
+            # A by-hand rotation that kept the old time: the new token would inherit the old
+            # expiry, or be called expired with advice to generate another (killing this one).
+            failures.append(_failure(settings.Problem("issuedAt", STALE_ISSUED_AT)))
+            inputs.pop("issuedAt")
 
         raw: dict[str, object] = {
             key: inputs[key]
             for key in ("tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
-            if key in inputs and inputs[key] != UNKNOWN
+            if inputs.get(key) is not None and inputs[key] != UNKNOWN
         }
         if "tenantUrl" not in news:
             failures.append(
@@ -197,6 +207,15 @@ def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any]) -> str 
     if isinstance(previous, str) and olds.get("scimToken") == news.get("scimToken"):
         return previous
     return None
+
+
+def _previous_tokens_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether a changed token comes with the creation time recorded for the previous one."""
+    previous = olds.get("scimToken")
+    if not isinstance(previous, str) or previous == news.get("scimToken"):
+        return False
+    recorded = lifecycle.parse_time_or_none(olds.get("issuedAt"))
+    return recorded is not None and recorded == lifecycle.parse_time_or_none(news.get("issuedAt"))
 
 
 def _failure(problem: settings.Problem) -> dynamic.CheckFailure:

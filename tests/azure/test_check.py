@@ -168,6 +168,7 @@ def test_check_defaults_the_graph_url_and_trims():
         ({"tokenFingerprint": TOKEN}, "tokenFingerprint", "never the token itself"),
         ({"graphUrl": "http://graph.example.com"}, "graphUrl", "uses plain http"),
         ({"graphUrl": "https://graph.microsoft.com/v1.0"}, "graphUrl", "without /v1.0"),
+        ({"graphUrl": "https://graph.microsoft.com\u2026"}, "graphUrl", "not plain ASCII"),
         ({"tenantId": " "}, "tenantId", "druva-scim:azureTenants"),
         ({"appName": ""}, "appName", "must name the app"),
     ],

@@ -136,6 +136,14 @@ def test_a_rejected_secret_token_fails_with_graphs_error_and_the_app_name(azure)
     assert APP in message
     assert "HTTP 400: BadRequest: Error code: SystemForCrossDomainIdentityManagement" in message
     assert "request-id" in message
+    assert message.startswith(
+        f"Azure's Test Connection of the saved provisioning credentials of {APP} failed"
+    )
+    assert (
+        "Druva may not accept the saved Tenant URL or Secret Token, or Azure could not reach"
+        in message
+    )
+    assert "not one Druva accepts" not in message
     assert "druva-scim:scimToken" in message
     assert BEARER not in message
 

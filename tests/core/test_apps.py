@@ -9,6 +9,7 @@ from testbed import ROOT
 
 SP = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 APP = "0oa1b2c3d4e5f6g7h8i9"
+APP2 = "0oa9z8y7x6w5v4u3t2s1"
 FP = "0123456789ab"
 NOTIFY = '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
 
@@ -41,7 +42,7 @@ def test_a_full_configuration_is_parsed():
             {"name": "okta-a", "appId": APP},
             {
                 "name": "okta-b",
-                "appId": APP,
+                "appId": APP2,
                 "org": "corp",
                 "mode": "manual",
                 "confirmedFingerprint": FP,
@@ -57,7 +58,7 @@ def test_a_full_configuration_is_parsed():
     )
     # No mode: manual, since Okta's API refuses tokens for Druva's OIN app.
     assert found.okta_apps[0] == apps.OktaApp("okta-a", APP, None, "manual", None, 0)
-    assert found.okta_apps[1] == apps.OktaApp("okta-b", APP, "corp", "manual", FP, 1)
+    assert found.okta_apps[1] == apps.OktaApp("okta-b", APP2, "corp", "manual", FP, 1)
     assert found.azure_tenants["contoso"].graph_url == "https://graph.microsoft.us"
     assert found.okta_orgs["corp"].org_url == "https://dev-123456.oktapreview.com"
 
@@ -255,17 +256,29 @@ def test_one_app_listed_twice_in_the_same_tenant_or_org_is_refused():
     assert "already listed as azureApps[0]" in problems[0].message
 
 
-def test_the_same_ids_in_different_tenants_are_different_apps():
+def test_the_same_service_principal_id_in_different_tenants_is_different_apps():
     _, problems = parse(
         azureTenants=[{"name": "t", "tenantId": SP}],
-        oktaOrgs=[{"name": "o", "orgName": "acme"}],
         azureApps=[
             {"name": "a", "servicePrincipalId": SP},
             {"name": "b", "servicePrincipalId": SP, "tenant": "t"},
         ],
-        oktaApps=[{"name": "c", "appId": APP}, {"name": "d", "appId": APP, "org": "o"}],
     )
     assert problems == []
+
+
+def test_one_okta_app_id_under_two_orgs_is_refused_since_okta_app_ids_are_global():
+    _, problems = parse(
+        oktaOrgs=[{"name": "o", "orgName": "acme"}],
+        oktaApps=[
+            {"name": "c", "appId": APP},
+            {"name": "d", "appId": APP, "org": "o"},
+        ],
+    )
+    assert [str(p) for p in problems] == [
+        f"druva-scim:oktaApps[1].appId: {APP} is already listed as oktaApps[0] (Okta app ids "
+        "are unique across all orgs, so both entries name the same app); list each app once"
+    ]
 
 
 def test_a_reference_lists_what_is_defined():

@@ -122,6 +122,14 @@ def test_a_missing_output_is_named(key):
             "output pendingManualSteps[0].steps is not a list of text",
         ),
         ({"tokenFingerprint": 12}, "output tokenFingerprint is 12, not text"),
+        (
+            {"issuedAt": "2027-12-01T00:00:00Z"},
+            "output issuedAt (2027-12-01T00:00:00Z) is after expiresAt (2027-11-22T09:30:00Z)",
+        ),
+        (
+            {"issuedAt": "2020-01-01T00:00:00Z"},
+            "output expiresAt (2027-11-22T09:30:00Z) is more than 365 days after issuedAt",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )

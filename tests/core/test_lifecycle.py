@@ -133,3 +133,27 @@ def test_the_rotation_warning_gives_expiry_days_left_and_steps(now, left):
     assert "expires 2027-11-22T12:00:00Z" in message and f"({left})" in message
     assert "due since 2027-10-23" in message
     assert "New Token" in message and "providers.rotate" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-W47-5T00:00:00Z",
+        "2026-11-22T09:30:00Z\x00",
+        "2026-11-22T09:30:00\x00Z",
+        "2026-326T09:30:00Z",
+        "20261122T093000Z",
+        "2026-11-22T09:30Z",
+        "\u0662\u0660\u0662\u0666-11-22T09:30:00Z",
+    ],
+    ids=repr,
+)
+def test_a_time_that_is_not_strict_rfc_3339_is_refused(text):
+    with pytest.raises(ValueError, match="not an RFC 3339 date-time"):
+        lifecycle.parse_time(text)
+
+
+def test_strict_rfc_3339_times_still_parse():
+    assert lifecycle.format_time(lifecycle.parse_time("2026-11-22t09:30:00.5+01:00")) == (
+        "2026-11-22T08:30:00Z"
+    )

@@ -129,3 +129,28 @@ def test_a_token_shorter_than_the_minimum_is_refused_with_the_fix():
 def test_a_token_with_a_typographic_quote_is_refused():
     reason = token_settings.token_problem(TOKEN[:20] + "\u2019" + TOKEN[20:])
     assert reason is not None and "U+2019" in reason and "rich-text paste" in reason
+
+
+@PROPERTIES
+@given(echoes(), st.sampled_from([str.upper, str.lower, str.swapcase]))
+def test_a_run_of_the_token_in_another_letter_case_is_redacted(echo, recase):
+    token, text = echo
+    redacted = redaction.redact(recase(text), [token])
+    assert PLACEHOLDER in redacted
+    folded = redacted.lower()
+    runs = {token.lower()[start : start + RUN] for start in range(len(token) - RUN + 1)}
+    assert [run for run in runs if run in folded] == []
+
+
+@PROPERTIES
+@given(st.text(alphabet=string.ascii_letters + "-", min_size=RUN, max_size=15))
+def test_a_secret_shorter_than_the_minimum_is_redacted_only_as_a_whole_word(short):
+    advice = "set it with `pulumi config set --secret druva-scim:scimToken`"
+    assume(short not in advice)
+    assert redaction.redact(f"it is {short}.", [short]) == f"it is {PLACEHOLDER}."
+    inside = f"{advice} x{short}x"
+    assert redaction.redact(inside, [short]) == inside
+
+
+def test_the_config_passphrase_is_not_a_secret_of_every_message():
+    assert redaction.environment_secrets({"PULUMI_CONFIG_PASSPHRASE": "pulumi"}) == []

@@ -70,6 +70,9 @@ def test_tenant_urls_accepted_and_normalised(url, normalised):
         ("https://apis.druva.com/scim?x=1", "query or fragment"),
         ("", "must be a URL"),
         (42, "must be a URL"),
+        ("https://apis.druva.com\u2026/insync/scim", "host that is not plain ASCII"),
+        ("https://\u2603.com/scim", "host that is not plain ASCII"),
+        ("https://apis..druva.com/insync/scim", "empty or over-long part in its host"),
     ],
 )
 def test_tenant_urls_refused(url, message):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from providers.core import lifecycle, settings
 from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.dynamic import UNKNOWN
 from testbed.stand_ins.druva import scim_error
@@ -163,7 +164,7 @@ def test_same_inputs_give_no_change_whatever_the_date(druva):
 @pytest.mark.parametrize(
     ("change", "replaces"),
     [
-        ({"scimToken": OTHER_TOKEN}, ["scimToken"]),
+        ({"scimToken": OTHER_TOKEN, "issuedAt": "2026-11-22T11:30:00Z"}, ["scimToken"]),
         ({"tenantUrl": "https://b.example/scim"}, ["tenantUrl"]),
     ],
 )
@@ -265,7 +266,9 @@ def test_a_refusal_without_a_scim_error_body_is_no_verdict_on_the_token(druva, r
         TokenProvider(NOW).read(created.id, created.outs)
     assert not isinstance(raised.value, TokenRejectedError)
     assert "Generate a new" not in str(raised.value)
-    assert "do not generate a new token" in str(raised.value)
+    assert "not recognisably Druva's" in str(raised.value)
+    assert "if the Druva console shows the token replaced or expired, rotate" in str(raised.value)
+    assert "Generate a new one" not in str(raised.value)
     assert created.outs == before
     druva.fail_next(reply)
     with pytest.raises(CouldNotCheckError, match="could not be checked"):
@@ -310,3 +313,31 @@ def test_delete_makes_no_call_and_says_why(druva, capsys):
     assert len(druva.requests) == calls
     err = capsys.readouterr().err
     assert "no API to revoke" in err and created.id in err and TOKEN not in err
+
+
+@pytest.mark.parametrize("days_ago", [20, 400], ids=["old token valid", "old token expired"])
+def test_a_new_token_with_the_previous_tokens_issued_at_is_refused(druva, days_ago):
+    issued = lifecycle.format_time(NOW - timedelta(days=days_ago))
+    olds = TokenProvider(NOW).check({}, inputs(druva.url, issuedAt=issued)).inputs
+    # An equal instant written another way is the same stale time.
+    same = issued.replace("Z", "+00:00")
+    result = TokenProvider(NOW).check(olds, inputs(druva.url, scimToken=OTHER_TOKEN, issuedAt=same))
+    [failure] = result.failures
+    assert failure.property == "issuedAt"
+    assert failure.reason.startswith(
+        "druva-scim:issuedAt: still holds the creation time of the previous token"
+    )
+    assert "pulumi config set druva-scim:issuedAt" in failure.reason
+    assert "New Token" not in failure.reason and "expired" not in failure.reason
+    new_time = lifecycle.format_time(NOW - timedelta(days=1))
+    fresh = TokenProvider(NOW).check(
+        olds, inputs(druva.url, scimToken=OTHER_TOKEN, issuedAt=new_time)
+    )
+    assert fresh.failures == []
+
+
+def test_the_expired_message_first_says_to_set_the_issued_at_of_a_token_generated_since():
+    problem = settings.expired_problem(NOW - timedelta(days=400), 365, NOW)
+    assert problem is not None
+    since = problem.index("If druva-scim:scimToken already holds a token generated since")
+    assert since < problem.index("issuedAt <time>") < problem.index("New Token")

@@ -452,6 +452,17 @@ PROGRAM_CASES: tuple[Case, ...] = (
         {"azureApps": azure(extraSecrets={"SyncNotificationSettings": "ops@example.com"})},
     ),
     Case(
+        "tenantUrl with a typographic ellipsis in its host (rich-text paste)",
+        "tenantUrl",
+        {"tenantUrl": "https://apis.druva.com\u2026/insync/scim"},
+    ),
+    Case("tenantUrl with a non-ASCII host", "tenantUrl", {"tenantUrl": "https://\u2603.com/scim"}),
+    Case(
+        "one Okta appId under the default org and a named org",
+        "oktaApps[1].appId",
+        {"oktaApps": [*okta(), *okta(name="again", org="corp")], "oktaOrgs": org()},
+    ),
+    Case(
         "azure app in a China-cloud tenant",
         "azureApps[0].tenant",
         {"azureApps": azure(tenant="emea"), "azureTenants": tenant(environment="china")},
@@ -582,6 +593,11 @@ CHECK_CASES: tuple[CheckCase, ...] = (
         "tenantUrl with a tab inside",
         "tenantUrl",
         {"tenantUrl": "https://apis.druva.com/insync\t/scim"},
+    ),
+    CheckCase(
+        "tenantUrl with a typographic ellipsis in its host",
+        "tenantUrl",
+        {"tenantUrl": "https://apis.druva.com\u2026/insync/scim"},
     ),
     CheckCase(
         "scimToken with a typographic quote (U+2019)",

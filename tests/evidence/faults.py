@@ -469,7 +469,7 @@ FAULTS: tuple[Fault, ...] = (
         "{vendor} answers 403 with a firewall's HTML page, every attempt",
         _every_attempt(lambda s: _firewall_page()),
         texts={
-            "Druva": ("HTTP 403 without a SCIM error body", "do not generate a new token"),
+            "Druva": ("HTTP 403 without a SCIM error body", "not recognisably Druva's"),
             "Graph": ("(HTTP 403", "lacks permission"),
             "Okta": ("(HTTP 403", "lacks permission"),
         },

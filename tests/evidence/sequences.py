@@ -37,7 +37,8 @@ def rows() -> list[Row]:
     result = [
         Row(
             f"{found.sequences} generated sequences of up to {SETTINGS.stateful_step_count} "
-            f"actions, {found.ups} `up`s (each followed by a second `up`)",
+            f"actions, {found.ups} `up`s (each followed by a second `up`), the clock moved "
+            f"{found.advances} times",
             "up, refresh",
             "ok" if failure is None else f"failed: {first[:200]}",
             seconds=found.seconds,
@@ -57,7 +58,7 @@ def rows() -> list[Row]:
         checked = found.checked[key]
         broken = found.broken.get(key)
         outcome = f"broken: {broken}" if broken else f"held after {checked} `up`s"
-        # `stops` is checked only when an up stops; the others after every up.
+        # `stops` is checked only when an up stops (a rotation by hand); the others after every up.
         result.append(
             Row(
                 f"invariant: {text}",
@@ -65,7 +66,7 @@ def rows() -> list[Row]:
                 outcome,
                 reason=unmet(
                     (f"the invariant to hold, broken: {broken}", broken is None),
-                    ("it to be checked at least once", checked > 0 or key == "stops"),
+                    ("it to be checked at least once", checked > 0),
                 ),
             )
         )

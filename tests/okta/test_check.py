@@ -100,3 +100,10 @@ def test_okta_check_through_the_host_signs_in_from_its_environment(okta):
         )
         assert okta.requests[0].authorization == f"SSWS {OKTA_TOKEN}"
         assert OKTA_TOKEN not in host.stderr()
+
+
+def test_okta_check_refuses_an_org_url_whose_host_is_not_ascii():
+    result = OktaCheck(SIGNED_IN).check({}, okta_inputs("https://\u2603.okta.com"))
+    [failure] = result.failures
+    assert failure.property == "orgUrl"
+    assert "host that is not plain ASCII" in failure.reason and "xn--" in failure.reason

@@ -20,6 +20,8 @@ from providers.core.resource_types import AZURE_CHECK as AZURE_TYPE
 from providers.core.resource_types import OKTA_CHECK as OKTA_TYPE
 from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
 from providers.core.resource_types import SCIM_TOKEN
+from providers.okta.wiring import CONNECTION_ENABLED
+from providers.wiring import VERIFIED
 from testbed.engine import ProviderHost, serialized
 from testbed.stand_ins.druva import DruvaScim
 from testbed.stand_ins.graph import Graph, job
@@ -55,7 +57,7 @@ EXTRAS = {"SyncNotificationSettings": '{"Enabled":false}'}
 
 
 def token_number(number: int) -> str:
-    return f"dRuVa-SeQuEnCe-ToKeN-{number:04d}-5b2d4f60a8e7c9b1d3f5a7c9"
+    return f"sQ4eNc-Zx7Kq-{number:04d}-5b2d4f60a8e7c9b1d3f5a7c9"
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,9 @@ DRUVA_ANSWERS: dict[str, Reply | None] = {
 }
 """What Druva's address answers during a refresh, by name."""
 
+
+CONFIRMED_STATES = (VERIFIED, CONNECTION_ENABLED)
+"""The targets' states that claim a credential is in place."""
 
 INVARIANTS = {
     "credentials": "every configured Azure app's credentials on Graph hold the current token "
@@ -257,12 +262,21 @@ class World:
         self.now += timedelta(days=days)
         self.services.clock.set(self.now)
 
-    def rotate(self) -> None:
-        """A new token from the console: the old one stops working at once."""
+    def rotate(self, issued_at: bool = True) -> None:
+        """A new token from the console: the old one stops working at once. Without
+        `issued_at`, the config keeps whatever issuedAt it had (a by-hand rotation)."""
         self.rotations += 1
+        # Two tokens are never generated in the same second: the one before is older.
+        self.now += timedelta(hours=2)
+        self.services.clock.set(self.now)
         self.stack.token = token_number(self.rotations)
-        self.stack.issued_at = lifecycle.format_time(self.now - timedelta(hours=1))
+        if issued_at:
+            self.stack.issued_at = self.new_issued_at()
         self.services.druva.accepted = {self.stack.token}
+
+    def new_issued_at(self) -> str:
+        """The creation time the console shows for the token generated last."""
+        return lifecycle.format_time(self.now - timedelta(hours=1))
 
     def confirm(self, index: int) -> None:
         app = self.stack.okta[index]
@@ -295,8 +309,9 @@ class World:
                     ("expiry", f"expiresAt moved from {seen} to {state['expiresAt']}, same token")
                 )
         for target in (outcome.run.exports.get("targets") or []) if outcome.run else []:
-            if target.get("state") == "verified" and not self._holds(target):
-                found.append(("verified", f"{target['name']}: verified, credential not there"))
+            state = target.get("state")
+            if state in CONFIRMED_STATES and not self._holds(target):
+                found.append(("verified", f"{target['name']}: {state}, but the vendor disagrees"))
         found += [("pending", text) for text in self._handoffs()]
         found += [("blanked", f"{sp}: credentials written blank") for sp in self.blanked()]
         return found
@@ -310,7 +325,17 @@ class World:
                 and saved.get("BaseAddress") == self.services.druva.url
             )
         connection = self.vendors.connections.get(target["appId"], {})
-        return bool(lifecycle.fingerprint(connection.get("token", "")) == fingerprint)
+        held = bool(lifecycle.fingerprint(connection.get("token", "")) == fingerprint)
+        if target["state"] == CONNECTION_ENABLED:
+            # What Okta's read-back claims: the connection enabled with a token, to Druva.
+            app = self.services.okta.apps.get(target["appId"], {})
+            return bool(
+                held
+                and app.get("status") == "ENABLED"
+                and app.get("authScheme") == "TOKEN"
+                and connection.get("baseUrl") == self.services.druva.url
+            )
+        return held
 
     def _handoffs(self) -> list[str]:
         found = []
