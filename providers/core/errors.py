@@ -22,6 +22,19 @@ class CouldNotCheckError(ProviderError):
     """No verdict on the token: a proxy's refusal, a 5xx, a time-out. State stays as it was."""
 
 
+class CredentialsError(ProviderError):
+    """The credentials in the environment are missing or damaged, or sign-in with them failed."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The credentials were accepted, but lack a permission (a Graph permission, an Okta scope
+    or admin role)."""
+
+
+class NotFoundError(ProviderError):
+    """What a request names (a service principal, an app) does not exist where it was asked."""
+
+
 class DeadlineError(ProviderError):
     """The operation's deadline passed, or would pass during the next pause."""
 
