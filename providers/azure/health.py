@@ -2,7 +2,7 @@
 `python -m providers.health`.
 
 One Graph request per app: listing a service principal's synchronization jobs
-(`GET /v1.0/servicePrincipals/{id}/synchronization/jobs`, providers/azure/graph.py)
+(`GET /v1.0/servicePrincipals/{id}/synchronization/jobs`, `graph.Graph.jobs`)
 returns each job's whole `status`. Sign-in is the checks' own
 (providers/azure/sign_in.py), once per tenant. Reading needs
 `Synchronization.Read.All`, or a permission that covers it (READ_PERMISSIONS).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import requests
 from azure.core.credentials import TokenCredential
@@ -21,13 +22,11 @@ from azure.core.credentials import TokenCredential
 from providers.azure import graph, sign_in
 from providers.core import health
 from providers.core.errors import (
-    CredentialsError,
-    NotFoundError,
-    PermissionDeniedError,
+    BY_CAUSE,
+    Cause,
     ProviderError,
 )
 from providers.core.reach import AzureReach
-from providers.core.texts import AZURE_SIGN_IN
 from providers.deadline import deadline
 from providers.http import Answer, HttpPolicy, new_session
 
@@ -43,27 +42,28 @@ CredentialFactory = Callable[[str, str | None, str | None], TokenCredential]
 
 
 class HealthGraph(graph.Graph):
-    """Graph's words for what the health check, reading only, may meet."""
+    """Graph's words for what the health check, reading only, may meet; each cause its own
+    error class, so that the command tells credentials, permission and a missing app apart."""
 
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return CredentialsError(
-            f"{graph.WHAT} did not accept the Azure access token when the health check read "
-            f"the provisioning job of {self.app_name} (HTTP 401{detail}): set {AZURE_SIGN_IN} "
-            "in its environment, for the tenant that holds the app"
-        )
+    words: ClassVar[Mapping[Cause, str]] = {
+        **graph.Graph.words,
+        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when the health "
+        "check read the provisioning job of {app} (HTTP 401{detail}): set {sign_in} in its "
+        "environment, for the tenant that holds the app",
+        Cause.FORBIDDEN: "{what} refused the health check the provisioning job of {app} (HTTP "
+        "403{detail}): its identity lacks {read_permissions}",
+    }
+    no_service_principal = (
+        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
+        "the app was deleted, or the health check signed in to another tenant; check "
+        "servicePrincipalId and the tenant"
+    )
 
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return PermissionDeniedError(
-            f"{graph.WHAT} refused the health check the provisioning job of {self.app_name} "
-            f"(HTTP 403{detail}): its identity lacks {READ_PERMISSIONS}"
-        )
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        return {**super().fields(answer, found), "read_permissions": READ_PERMISSIONS}
 
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return NotFoundError(
-            f"{graph.WHAT} found no service principal {self.service_principal_id} for "
-            f"{self.app_name} (HTTP 404{detail}): the app was deleted, or the health check "
-            "signed in to another tenant; check servicePrincipalId and the tenant"
-        )
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        return BY_CAUSE.get(found, ProviderError)
 
 
 def read_apps(
@@ -99,16 +99,9 @@ def read_app(
     now: datetime,
     stale_after: timedelta,
 ) -> health.AppHealth:
+    client = HealthGraph(session, policy, app.graph_url, bearer, app.name, app.service_principal_id)
     try:
-        jobs = graph.list_jobs(
-            session,
-            app.graph_url,
-            app.service_principal_id,
-            bearer,
-            policy,
-            app_name=app.name,
-            client=HealthGraph,
-        )
+        jobs = client.jobs()
     except ProviderError as error:
         return unknown(app, error)
     if not jobs:

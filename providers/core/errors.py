@@ -56,6 +56,15 @@ class Cause(Enum):
     """Any other status: the URL probably points at another service."""
 
 
+BY_CAUSE: dict[Cause, type[ProviderError]] = {
+    Cause.UNAUTHORIZED: CredentialsError,
+    Cause.FORBIDDEN: PermissionDeniedError,
+    Cause.NOT_FOUND: NotFoundError,
+}
+"""The error class of each cause, for a client whose caller tells them apart (the health
+check); any other cause is the network's or the service's."""
+
+
 def cause(status: int) -> Cause:
     """The cause of an answer with this status (which is not the one asked for)."""
     if status == 401:

@@ -14,21 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
 from requests.utils import parse_header_links
 
 from providers.core import health, lifecycle
-from providers.core.errors import (
-    CredentialsError,
-    NotFoundError,
-    PermissionDeniedError,
-    ProviderError,
-)
+from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.reach import OktaReach
-from providers.core.texts import OKTA_SIGN_IN
 from providers.deadline import deadline
 from providers.http import Answer, HttpPolicy, new_session, origin
 from providers.okta import client, sign_in
@@ -46,32 +40,23 @@ READ_LOG = "read the System Log"
 class HealthOkta(client.Okta):
     """Okta's words for what the health check, reading the System Log, may meet."""
 
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return CredentialsError(
-            f"{client.WHAT} at {self.org_url} did not accept the credentials from "
-            f"{self.signed_in_by} (HTTP 401{detail}): set {OKTA_SIGN_IN} in the environment "
-            "of the health check"
-        )
+    words: ClassVar[Mapping[Cause, str]] = {
+        **client.Okta.words,
+        Cause.UNAUTHORIZED: "{what} at {org_url} did not accept the credentials from "
+        "{signed_in_by} (HTTP 401{detail}): set {sign_in} in the environment of the health "
+        "check",
+        Cause.FORBIDDEN: "{what} refused the health check the System Log (HTTP 403{detail}): "
+        "{signed_in_by} lacks okta.logs.read. Grant a service app the scope okta.logs.read; an "
+        "API token's administrator needs a role that can read the System Log (Read-only "
+        "Administrator or above)",
+        Cause.NOT_FOUND: "{what} at {org_url} has no System Log API (HTTP 404{detail}): check "
+        "the org URL in the stack's targets output (oktaOrgs, okta:orgName)",
+        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when the health check read the "
+        "System Log for {app}; check the org URL in the stack's targets output",
+    }
 
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return PermissionDeniedError(
-            f"{client.WHAT} refused the health check the System Log (HTTP 403{detail}): "
-            f"{self.signed_in_by} lacks {LOGS_SCOPE}. Grant a service app the scope "
-            f"{LOGS_SCOPE}; an API token's administrator needs a role that can read the "
-            "System Log (Read-only Administrator or above)"
-        )
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return NotFoundError(
-            f"{client.WHAT} at {self.org_url} has no System Log API (HTTP 404{detail}): check "
-            "the org URL in the stack's targets output (oktaOrgs, okta:orgName)"
-        )
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{client.WHAT} answered HTTP {answer.status}{detail} when the health check read "
-            f"the System Log for {self.app_name}; check the org URL in the stack's targets output"
-        )
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        return BY_CAUSE.get(found, ProviderError)
 
 
 def read_apps(
@@ -159,7 +144,7 @@ def system_log(
     for _ in range(MAX_PAGES):
         if url is None:
             return events, True
-        answer = okta.send("GET", url, headers={"Accept": "application/json"})
+        answer = okta.send("GET", url)
         if answer.status != 200:
             raise okta.failure(answer, READ_LOG)
         page = answer.json_or_none()
