@@ -20,7 +20,7 @@ import requests
 from azure.core.credentials import TokenCredential
 
 from providers.azure import graph, sign_in
-from providers.core import health
+from providers.core import health, verdicts
 from providers.core.errors import (
     BY_CAUSE,
     Cause,
@@ -76,7 +76,7 @@ def read_apps(
 ) -> list[health.AppHealth]:
     """Every Azure app's verdict, in the order given."""
     bearers: dict[tuple[str, str | None, str | None], str | ProviderError] = {}
-    verdicts = []
+    found: list[health.AppHealth] = []
     with new_session(policy) as session:
         for app in apps:
             with deadline(policy.deadline_seconds):
@@ -85,10 +85,10 @@ def read_apps(
                     bearers[key] = _sign_in(app, environ, policy, credential)
                 bearer = bearers[key]
                 if isinstance(bearer, ProviderError):
-                    verdicts.append(unknown(app, bearer))
+                    found.append(unknown(app, bearer))
                     continue
-                verdicts.append(read_app(session, app, bearer, policy, now, stale_after))
-    return verdicts
+                found.append(read_app(session, app, bearer, policy, now, stale_after))
+    return found
 
 
 def read_app(
@@ -105,7 +105,7 @@ def read_app(
     except ProviderError as error:
         return unknown(app, error)
     if not jobs:
-        return health.azure_no_job(app.name, app.service_principal_id)
+        return verdicts.azure_no_job(app.name, app.service_principal_id)
     try:
         job = graph.provisioning_job(
             jobs, app_name=app.name, service_principal_id=app.service_principal_id
@@ -113,7 +113,7 @@ def read_app(
     except ProviderError as error:
         # Several jobs that look like Druva's: which one provisions cannot be told.
         return health.could_not_check(app.name, "azure", health.NOT_FOUND, str(error))
-    return health.azure_verdict(
+    return verdicts.azure_verdict(
         app.name, job.id, job.template_id, job.status, now, stale_after, stack_state=app.state
     )
 

@@ -2,7 +2,7 @@
 `python -m providers.health`.
 
 `GET /api/v1/logs` with `filter` on the app as target and the push event types
-(providers/core/health.py PUSH_EVENT_TYPES), `since` the current token's
+(providers/core/verdicts.py PUSH_EVENT_TYPES), `since` the current token's
 issuedAt (within Okta's 90-day retention), `until` now and the newest first,
 following `Link: <...>; rel="next"` for at most MAX_PAGES pages. Sign-in is the
 checks' own (providers/okta/sign_in.py), once per org, asking a service app for
@@ -20,7 +20,7 @@ from urllib.parse import quote
 import requests
 from requests.utils import parse_header_links
 
-from providers.core import health, lifecycle
+from providers.core import health, lifecycle, verdicts
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.reach import OktaReach
 from providers.deadline import deadline
@@ -69,11 +69,11 @@ def read_apps(
     """Every Okta app's verdict, in the order given."""
     since = max(issued_at, now - RETENTION)
     signed_in: dict[str, sign_in.OktaAuthorization | ProviderError] = {}
-    verdicts = []
+    found: list[health.AppHealth] = []
     with new_session(policy, retry_class=client.OktaRetry) as session:
         for app in apps:
             if app.org_url is None:
-                verdicts.append(
+                found.append(
                     health.could_not_check(
                         app.name,
                         app.kind,
@@ -88,17 +88,17 @@ def read_apps(
                     signed_in[app.org_url] = _sign_in(app.org_url, environ, policy, now)
                 authorization = signed_in[app.org_url]
                 if isinstance(authorization, ProviderError):
-                    verdicts.append(_unknown(app, authorization))
+                    found.append(_unknown(app, authorization))
                     continue
                 try:
                     events, complete = system_log(
                         session, app, authorization, policy, since=since, until=now
                     )
                 except ProviderError as error:
-                    verdicts.append(_unknown(app, error))
+                    found.append(_unknown(app, error))
                     continue
-            verdicts.append(
-                health.okta_verdict(
+            found.append(
+                verdicts.okta_verdict(
                     app.name,
                     app.kind,
                     app.app_id,
@@ -109,7 +109,7 @@ def read_apps(
                     complete=complete,
                 )
             )
-    return verdicts
+    return found
 
 
 def system_log(
@@ -138,7 +138,7 @@ def system_log(
     url: str | None = (
         f"{org_url}{LOGS_PATH}?since={quote(lifecycle.format_time(since))}"
         f"&until={quote(lifecycle.format_time(until))}&sortOrder=DESCENDING&limit={PAGE_SIZE}"
-        f"&filter={quote(health.log_filter(app.app_id))}"
+        f"&filter={quote(verdicts.log_filter(app.app_id))}"
     )
     events: list[Any] = []
     for _ in range(MAX_PAGES):
