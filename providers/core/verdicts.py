@@ -137,7 +137,7 @@ def azure_verdict(
     verdict = FAILING if failing else DEGRADED if problems else HEALTHY
     evidence = (
         f"job {job_id} {code}, last run {state or 'unknown'}"
-        f"{' ended ' + _time_or(ended) if ended else ''}"
+        f"{' at ' + _time_or(ended) if ended else ''}"
     )
     return AppHealth(name, "azure", verdict, tuple(problems), evidence, last_success, details)
 
