@@ -21,6 +21,7 @@ import requests
 from requests.utils import parse_header_links
 
 from providers.core import health, lifecycle, verdicts
+from providers.core.clock import SYSTEM
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.reach import OktaReach
 from providers.deadline import deadline
@@ -85,7 +86,9 @@ def read_apps(
                 continue
             with deadline(policy.deadline_seconds):
                 if app.org_url not in signed_in:
-                    signed_in[app.org_url] = _sign_in(app.org_url, environ, policy, now)
+                    # Okta checks a client assertion's times against its own clock: the
+                    # machine's, whatever moment the verdicts are judged at.
+                    signed_in[app.org_url] = _sign_in(app.org_url, environ, policy, SYSTEM.now())
                 authorization = signed_in[app.org_url]
                 if isinstance(authorization, ProviderError):
                     found.append(_unknown(app, authorization))
