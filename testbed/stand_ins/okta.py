@@ -204,7 +204,7 @@ class Okta(StandIn):
         matching = [
             event
             for event in self.log
-            if (not targets or targets & {target["id"] for target in event["target"]})
+            if (not targets or any(target["id"] in targets for target in event["target"]))
             and (not types or event["eventType"] in types)
             and (since is None or _time(event["published"]) >= since)  # type: ignore[operator]
             and (until is None or _time(event["published"]) < until)  # type: ignore[operator]
