@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,11 @@ from typing import Any
 import pytest
 
 from providers import health as command
-from providers.core import health, verdicts
+from providers.core import health, reach, verdicts
 from providers.core.clock import FixedClock
 from providers.okta import health as okta_health
 from testbed import ROOT
+from testbed.harness import run_program
 from testbed.stand_ins.graph import (
     Graph,
     execution,
@@ -32,12 +34,13 @@ from testbed.stand_ins.graph import (
     throttled,
 )
 from testbed.stand_ins.okta import Okta, key_pair, okta_error, push_event, rate_limited
-from testbed.stand_ins.server import closed_port
+from testbed.stand_ins.server import Reply, closed_port
 from tests.doubles import (
     FAST,
     GRAPH_BEARER,
     NOW,
     OKTA_API_TOKEN,
+    SHORT_DEADLINE,
     STACK_OUTPUTS,
     TOKEN,
     FixedCredential,
@@ -395,3 +398,54 @@ def test_a_crash_of_the_check_is_one_sentence_and_exit_3(monkeypatch, world):
     code, out, err = run(world.outputs())
     assert (code, out) == (3, "")
     assert err == command.CRASHED.format(kind="RuntimeError") + "\n"
+
+
+# --- reach: what the program exports is what the check reads ------------------------------------
+
+
+def test_the_programs_targets_carry_what_health_needs_and_no_secret():
+    config = {
+        "druva-scim:scimToken": TOKEN,
+        "druva-scim:issuedAt": "2026-11-20T00:00:00Z",
+        "okta:orgName": "acme",
+        "druva-scim:azureApps": json.dumps([{"name": "entra", "servicePrincipalId": SP}]),
+        "druva-scim:azureTenants": "[]",
+        "druva-scim:oktaApps": json.dumps(
+            [
+                {"name": "api", "appId": APP, "mode": "api"},
+                {"name": "hand", "appId": APP[:-1] + "9"},
+            ]
+        ),
+    }
+    run = run_program(config)
+    assert run.error is None
+    targets = run.exports["targets"]
+    assert targets[0]["graphUrl"] == "https://graph.microsoft.com"
+    assert "tenantId" in targets[0] and "clientId" in targets[0]
+    assert [entry["orgUrl"] for entry in targets[1:]] == ["https://acme.okta.com"] * 2
+    assert TOKEN not in json.dumps(targets)
+    outputs = {**STACK_OUTPUTS, "targets": targets}
+    stack, problems = reach.read(json.loads(json.dumps(outputs)), NOW)
+    assert problems == [] and stack is not None
+    assert [app.name for app in (*stack.azure, *stack.okta)] == ["entra", "api", "hand"]
+
+
+def test_a_server_that_trickles_is_cut_at_the_apps_deadline(world):
+    world.okta.fail_next(Reply(200, [], action="trickle"))
+    out = io.StringIO()
+    sys.stdin, stdin = io.StringIO(json.dumps(world.outputs(azure=0))), sys.stdin
+    started = time.monotonic()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = command.main(
+                ["-", "--json"],
+                clock=FixedClock(NOW),
+                environ={"OKTA_API_TOKEN": OKTA_API_TOKEN},
+                policy=SHORT_DEADLINE,
+            )
+    finally:
+        sys.stdin = stdin
+    assert time.monotonic() - started < SHORT_DEADLINE.deadline_seconds + 2  # generous slack
+    document = json.loads(out.getvalue())
+    assert (code, document["causes"]) == (3, ["network"])
+    assert "did not finish within 2 s" in document["apps"][1]["problems"][0]
