@@ -427,7 +427,11 @@ def test_the_programs_targets_carry_what_health_needs_and_no_secret():
     outputs = {**STACK_OUTPUTS, "targets": targets}
     stack, problems = reach.read(json.loads(json.dumps(outputs)), NOW)
     assert problems == [] and stack is not None
-    assert [app.name for app in (*stack.azure, *stack.okta)] == ["entra", "api", "hand"]
+    assert [app.name for app in stack.azure] + [app.name for app in stack.okta] == [
+        "entra",
+        "api",
+        "hand",
+    ]
 
 
 def test_a_server_that_trickles_is_cut_at_the_apps_deadline(world):
