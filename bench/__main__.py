@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bench import apps, token
+from bench import apps, health, token
 from bench.report import table
 
 
 def main() -> None:
     print(table("The ScimToken resource (issue 2)", token.figures()))
     print(table("The identity-provider consumers (issue 3)", apps.figures()))
+    print(table("Provisioning health (issue 12)", health.figures()))
 
 
 if __name__ == "__main__":

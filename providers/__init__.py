@@ -9,7 +9,8 @@ which process runs it:
 - the program, under the language host (`__main__.py` and what it calls);
 - the provider host (`python -m pulumi.dynamic`), which runs the dynamic
   providers, unpickled from state;
-- a command line (`python -m providers.status`, `python -m providers.rotate`);
+- a command line (`python -m providers.status`, `python -m providers.rotate`,
+  `python -m providers.health`);
 - any process: the pure core.
 
 Where things are:
@@ -18,7 +19,8 @@ Where things are:
                       fingerprints (lifecycle), settings and app validation (settings,
                       apps, microsoft), redaction, errors by cause, type tokens
                       (resource_types), the clock, texts used twice, the gate's verdict
-                      (gate) and the policy pack's rules (policy_rules)
+                      (gate), the policy pack's rules (policy_rules), the health check's
+                      verdicts (health, verdicts) and what it reads from the outputs (reach)
     program.py        program: configuration, the token, its outputs; calls each vendor's
                       wiring (azure/wiring.py, okta/wiring.py, what they share: wiring.py)
     druva/            the SCIM client and the ScimToken resource (token.py: args, resource,
@@ -32,11 +34,14 @@ Where things are:
                       one status ladder; deadline.py: one deadline per operation
     status.py         command line: the pipeline gate
     rotate.py         command line: the rotation helper
+    health.py         command line: provisioning health; reads each vendor's side with
+                      azure/health.py and okta/health.py, read-only
     cli.py            command line: what the command lines share
     scim_token.py     frozen: the addresses existing stacks' state names for the four
     handoff.py        provider classes (core/resource_types.py PROVIDER_PATHS); they
     verification.py   re-export the classes and stay importable forever
 
-The policy pack (policy/) and the command lines import nothing here but `core`
-(and `cli`): no Pulumi, HTTP or vendor code comes with them.
+The policy pack (policy/), the gate and the rotation helper import nothing here
+but `core` (and `cli`): no Pulumi, HTTP or vendor code comes with them. The
+health check asks the vendors, so it brings their clients (never Pulumi).
 """

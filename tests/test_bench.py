@@ -3,6 +3,7 @@
 import pytest
 
 from bench import apps
+from bench import health as health_bench
 from bench.token import provider_size
 from testbed.harness import run_program
 
@@ -18,3 +19,17 @@ def test_the_consumers_benchmark_configures_a_valid_stack(count):
 def test_the_provider_size_figure_measures_the_real_blob():
     figure = provider_size()
     assert isinstance(figure.value, int) and 0 < figure.value < 1000
+
+
+def test_the_health_benchmark_reads_every_app_once_and_each_log_in_two_pages():
+    run = health_bench.measure(2)
+    assert run.report.exit_code == 0, run.report.lines()
+    assert [app.kind for app in run.report.apps] == [
+        "druva",
+        "azure",
+        "azure",
+        "okta-api",
+        "okta-api",
+    ]
+    assert (run.graph_requests, run.okta_requests) == (2, 4)
+    assert run.report.apps[-1].details["pushes"] == health_bench.EVENTS_PER_APP

@@ -30,6 +30,9 @@ OUR_ERRORS = frozenset(
         "DeadlineError",
         "RotationError",
         "ChildError",
+        "CredentialsError",
+        "PermissionDeniedError",
+        "NotFoundError",
     }
 )
 SETTING = re.compile(r"^(?:druva-scim:)?(?P<key>[A-Za-z]+)(?:[\[.][^:]*)?(?:: (?P<rest>.*))?$")

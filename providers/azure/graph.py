@@ -60,6 +60,8 @@ class Job:
     template_id: str
     quarantine: Mapping[str, Any] | None
     """Graph's `status.quarantine`: null unless Azure has quarantined the job."""
+    status: Mapping[str, Any] | None = None
+    """Graph's whole `synchronizationStatus` of the job, as the health check reads it."""
 
     @property
     def quarantined(self) -> bool:
@@ -250,6 +252,7 @@ def _job(item: Mapping[str, Any]) -> Job:
         id=str(item.get("id", "")),
         template_id=str(item.get("templateId", "")),
         quarantine=quarantine if isinstance(quarantine, Mapping) else None,
+        status=status if isinstance(status, Mapping) else None,
     )
 
 

@@ -33,7 +33,7 @@ from azure.identity import (
 
 from providers.azure.graph import WHAT
 from providers.core import redaction
-from providers.core.errors import ProviderError
+from providers.core.errors import CredentialsError, ProviderError
 from providers.core.redaction import excerpt
 from providers.core.texts import AZURE_SIGN_IN
 from providers.deadline import within_deadline
@@ -206,7 +206,7 @@ def access_token(credential: TokenCredential, graph_url: str) -> str:
         return credential.get_token(scope(graph_url)).token
     except ClientAuthenticationError as error:
         reason = excerpt(str(error.message or error), 300)
-        raise ProviderError(
+        raise CredentialsError(
             f"Azure sign-in for {WHAT} at {origin(graph_url)} failed ({reason}); set "
             f"{AZURE_SIGN_IN} in the environment of `pulumi up`, or tenantId and clientId in "
             "druva-scim:azureTenants for another tenant"
@@ -240,7 +240,7 @@ def request_id_token(
     body = answer.json_or_none()
     value = body.get("value") if isinstance(body, dict) else None
     if answer.status != 200 or not isinstance(value, str) or not value:
-        raise ProviderError(
+        raise CredentialsError(
             f"{what} answered HTTP {answer.status} without an ID token; in GitHub Actions the "
             "job needs `permissions: id-token: write`, elsewhere set ARM_OIDC_TOKEN or "
             "ARM_OIDC_TOKEN_FILE_PATH"
@@ -262,7 +262,7 @@ def _oidc_source(environ: Mapping[str, str]) -> tuple[str, str]:
     federated = _env(environ, "AZURE_FEDERATED_TOKEN_FILE")
     if federated:
         return "workload-identity", federated
-    raise ProviderError(
+    raise CredentialsError(
         "ARM_USE_OIDC is true but no OIDC token was found: set ARM_OIDC_TOKEN or "
         "ARM_OIDC_TOKEN_FILE_PATH, or in GitHub Actions grant the job "
         "`permissions: id-token: write` (which sets ACTIONS_ID_TOKEN_REQUEST_URL and "
@@ -277,7 +277,7 @@ def _with_ids(plan: CredentialPlan) -> CredentialPlan:
         if not value
     ]
     if missing:
-        raise ProviderError(
+        raise CredentialsError(
             f"Azure sign-in by {plan.kind} ({plan.source}) also needs {' and '.join(missing)}: "
             "set them in the environment, or tenantId and clientId in druva-scim:azureTenants"
         )
@@ -288,14 +288,14 @@ def _read_secret_file(path: str, variable: str) -> str:
     try:
         text = Path(path).read_text(encoding="utf-8").strip()
     except OSError as error:
-        raise ProviderError(
+        raise CredentialsError(
             f"{variable} names {path}, which cannot be read ({error.strerror}); check the path"
         ) from None
     if not text:
-        raise ProviderError(f"{variable} names {path}, which is empty; check the path")
+        raise CredentialsError(f"{variable} names {path}, which is empty; check the path")
     problem = redaction.environment_problem(f"the file {path} that {variable} names", text)
     if problem:
-        raise ProviderError(problem)
+        raise CredentialsError(problem)
     return text
 
 
@@ -304,7 +304,7 @@ def _credential(environ: Mapping[str, str], *names: str, secret: bool = True) ->
     for name in names:
         value, problem = redaction.environment_value(environ, name, secret=secret)
         if problem:
-            raise ProviderError(problem)
+            raise CredentialsError(problem)
         if value:
             return value
     return None

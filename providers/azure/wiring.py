@@ -159,6 +159,10 @@ def _azure_app(
         "kind": AZURE,
         "servicePrincipalId": app.service_principal_id,
         "tenant": app.tenant or "default",
+        # Where `python -m providers.health` finds the app; ids and a URL, nothing secret.
+        "graphUrl": sign_in[0],
+        "tenantId": sign_in[1],
+        "clientId": sign_in[2],
         "tokenFingerprint": fingerprint,
         "state": confirmed(check.tokenFingerprint, fingerprint),
         "verifiedAt": check.lastValidatedAt,

@@ -22,6 +22,19 @@ class CouldNotCheckError(ProviderError):
     """No verdict on the token: a proxy's refusal, a 5xx, a time-out. State stays as it was."""
 
 
+class CredentialsError(ProviderError):
+    """The credentials in the environment are missing or damaged, or sign-in with them failed."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The credentials were accepted, but lack a permission (a Graph permission, an Okta scope
+    or admin role)."""
+
+
+class NotFoundError(ProviderError):
+    """What a request names (a service principal, an app) does not exist where it was asked."""
+
+
 class DeadlineError(ProviderError):
     """The operation's deadline passed, or would pass during the next pause."""
 
@@ -41,6 +54,15 @@ class Cause(Enum):
     """Throttling or an outage that outlasted every retry: nothing changed, run again later."""
     UNEXPECTED = "other"
     """Any other status: the URL probably points at another service."""
+
+
+BY_CAUSE: dict[Cause, type[ProviderError]] = {
+    Cause.UNAUTHORIZED: CredentialsError,
+    Cause.FORBIDDEN: PermissionDeniedError,
+    Cause.NOT_FOUND: NotFoundError,
+}
+"""The error class of each cause, for a client whose caller tells them apart (the health
+check); any other cause is the network's or the service's."""
 
 
 def cause(status: int) -> Cause:

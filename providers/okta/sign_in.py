@@ -19,7 +19,7 @@ import jwt
 import requests
 
 from providers.core import redaction
-from providers.core.errors import ProviderError
+from providers.core.errors import CredentialsError, PermissionDeniedError
 from providers.core.texts import OKTA_SIGN_IN
 from providers.http import Answer, HttpPolicy, call, new_session
 from providers.okta.client import WHAT, OktaRetry
@@ -69,7 +69,7 @@ def okta_authorization(
     access_token = _credential(environ, "OKTA_ACCESS_TOKEN")
     if access_token:
         return OktaAuthorization(f"Bearer {access_token}", access_token, "OKTA_ACCESS_TOKEN")
-    raise ProviderError(
+    raise CredentialsError(
         f"no Okta credentials in the environment of `pulumi up`: set {OKTA_SIGN_IN}, "
         "as for the okta provider"
     )
@@ -79,7 +79,7 @@ def _credential(environ: Mapping[str, str], variable: str, *, secret: bool = Tru
     """A credential from the environment, refused before use when it cannot be one."""
     value, problem = redaction.environment_value(environ, variable, secret=secret)
     if problem:
-        raise ProviderError(problem)
+        raise CredentialsError(problem)
     return value
 
 
@@ -101,7 +101,7 @@ def client_assertion(
             claims, private_key, algorithm="RS256", headers={"kid": key_id} if key_id else None
         )
     except (ValueError, TypeError, jwt.PyJWTError):
-        raise ProviderError(
+        raise CredentialsError(
             "OKTA_API_PRIVATE_KEY is not a PEM RSA private key (-----BEGIN PRIVATE KEY----- or "
             "-----BEGIN RSA PRIVATE KEY-----); paste the key of the service app, or a path to it"
         ) from None
@@ -127,21 +127,21 @@ def service_app_token(
     if answer.status == 200 and isinstance(body, dict):
         token, kind = body.get("access_token"), str(body.get("token_type", ""))
         if kind.lower() == "dpop":
-            raise ProviderError(_dpop(client_id))
+            raise CredentialsError(_dpop(client_id))
         if isinstance(token, str) and token:
             return token
     error = str(body.get("error", "")) if isinstance(body, dict) else ""
     described = str(body.get("error_description", "")) if isinstance(body, dict) else ""
     detail = redaction.redact(f": {error}: {described}" if error else "", (assertion,))
     if error in ("invalid_dpop_proof", "use_dpop_nonce"):
-        raise ProviderError(_dpop(client_id))
+        raise CredentialsError(_dpop(client_id))
     if error == "invalid_scope":
-        raise ProviderError(
+        raise PermissionDeniedError(
             f"{WHAT} refused the scopes {' '.join(scopes)} to service app {client_id} "
-            f"(HTTP {answer.status}{detail}): grant okta.apps.read on its Okta API Scopes tab "
-            "and list it in OKTA_API_SCOPES"
+            f"(HTTP {answer.status}{detail}): grant {' and '.join(scopes)} on its Okta API Scopes "
+            "tab and list it in OKTA_API_SCOPES"
         )
-    raise ProviderError(
+    raise CredentialsError(
         f"{WHAT} at {org_url} did not give service app {client_id} an access token "
         f"(HTTP {answer.status}{detail}): check OKTA_API_CLIENT_ID, that the app uses Public "
         "key / Private key client authentication with the key in OKTA_API_PRIVATE_KEY, and "
@@ -185,7 +185,7 @@ def _dpop(client_id: str) -> str:
 def _private_key(value: str) -> str:
     text = value.strip()
     if not text:
-        raise ProviderError(
+        raise CredentialsError(
             "OKTA_API_CLIENT_ID is set but OKTA_API_PRIVATE_KEY is not: set it to the service "
             "app's PEM private key, or to a path to it"
         )
@@ -194,7 +194,7 @@ def _private_key(value: str) -> str:
     try:
         return Path(text).read_text(encoding="utf-8").strip()
     except (OSError, ValueError):
-        raise ProviderError(
+        raise CredentialsError(
             "OKTA_API_PRIVATE_KEY is neither a PEM private key nor a readable file; paste "
             "the key itself or give its path"
         ) from None

@@ -129,7 +129,7 @@ def _api_app(
         opts=pulumi.ResourceOptions(depends_on=[connection]),
     )
     return {
-        **_entry(app, OKTA_API, fingerprint),
+        **_entry(app, OKTA_API, fingerprint, org_url),
         "state": confirmed(check.tokenFingerprint, fingerprint, CONNECTION_ENABLED),
         "verifiedAt": check.lastVerifiedAt,
     }
@@ -154,7 +154,7 @@ def _manual_app(
     )
     is_pending = app.confirmed_fingerprint != fingerprint
     entry = {
-        **_entry(app, OKTA_MANUAL, fingerprint),
+        **_entry(app, OKTA_MANUAL, fingerprint, org_url),
         "confirmedFingerprint": app.confirmed_fingerprint,
         "state": "pending" if is_pending else "confirmed",
     }
@@ -178,13 +178,14 @@ def _manual_app(
     ]
 
 
-def _entry(app: OktaApp, kind: str, fingerprint: str) -> dict[str, Any]:
-    """The start of an Okta app's entry in the `targets` output (the gate reads it)."""
+def _entry(app: OktaApp, kind: str, fingerprint: str, org_url: str | None) -> dict[str, Any]:
+    """The start of an Okta app's entry in the `targets` output (the gate and health read it)."""
     return {
         "name": app.name,
         "kind": kind,
         "appId": app.app_id,
         "org": app.org or "default",
+        "orgUrl": org_url,
         "tokenFingerprint": fingerprint,
     }
 

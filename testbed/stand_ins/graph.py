@@ -1,6 +1,7 @@
-"""Microsoft Graph v1.0's synchronization jobs, as far as verification reaches them.
+"""Microsoft Graph v1.0's synchronization jobs, as far as verification and health reach them.
 
-Answers as Graph documents: jobs listed as `{"value": [...]}`, validateCredentials
+Answers as Graph documents: jobs listed as `{"value": [...]}`, each with its
+`synchronizationStatus` in any documented state (`status`, `execution`), validateCredentials
 and restart answering 204, errors as `{"error": {"code", "message", "innerError"}}`,
 throttling as 429 with Retry-After. The texts of the 401, 403 and 404 errors
 are Graph's own; the text Graph gives when Azure's test call to a SCIM endpoint
@@ -83,13 +84,84 @@ def quarantine(reason: str = "EncounteredQuarantineException") -> dict[str, Any]
     }
 
 
-def job(job_id: str, template_id: str, quarantined: dict[str, Any] | None = None) -> dict[str, Any]:
+STATUS_CODES = ("NotConfigured", "NotRun", "Active", "Paused", "Quarantine")
+"""Graph's synchronizationStatusCode."""
+EXECUTION_STATES = ("Succeeded", "Failed", "EntryLevelErrors")
+"""Graph's synchronizationTaskExecutionResult: the `state` of an execution."""
+TROUBLESHOOTING_URL = "https://aka.ms/ProvisioningTroubleshooting"
+
+
+def execution(state: str, ended: str, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A synchronizationTaskExecution in Graph's shape."""
+    return {
+        "activityIdentifier": str(uuid.uuid5(uuid.NAMESPACE_URL, ended)),
+        "countEntitled": 12,
+        "countEntitledForProvisioning": 12,
+        "countEscrowed": 0 if state == "Succeeded" else 2,
+        "countEscrowedRaw": 0 if state == "Succeeded" else 2,
+        "countExported": 3,
+        "countExports": 3,
+        "countImported": 12,
+        "countImportedDeltas": 3,
+        "countImportedReferenceDeltas": 0,
+        "error": error,
+        "state": state,
+        "timeBegan": ended,
+        "timeEnded": ended,
+    }
+
+
+def execution_error(
+    message: str = "Failed to authorize with the SCIM endpoint: HTTP 401",
+) -> dict[str, Any]:
+    return {
+        "code": "SystemForCrossDomainIdentityManagementUnauthorized",
+        "message": message,
+        "tenantActionable": True,
+    }
+
+
+def status(
+    code: str = "Active",
+    *,
+    last: dict[str, Any] | None = None,
+    last_success: dict[str, Any] | None = None,
+    quarantined: dict[str, Any] | None = None,
+    failures: int = 0,
+    steady: str | None = None,
+) -> dict[str, Any]:
+    """A synchronizationStatus in Graph's shape, in any documented state."""
+    assert code in STATUS_CODES, code
+    assert last is None or last["state"] in EXECUTION_STATES
+    return {
+        "code": code,
+        "countSuccessiveCompleteFailures": failures,
+        "escrowsPruned": False,
+        "lastExecution": last,
+        "lastSuccessfulExecution": last_success,
+        "lastSuccessfulExecutionWithExports": last_success,
+        "progress": [],
+        "quarantine": quarantined,
+        "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
+        "steadyStateLastAchievedTime": steady or "0001-01-01T00:00:00Z",
+        "synchronizedEntryCountByType": [],
+        "troubleshootingUrl": TROUBLESHOOTING_URL if code != "Active" or quarantined else None,
+    }
+
+
+def job(
+    job_id: str,
+    template_id: str,
+    quarantined: dict[str, Any] | None = None,
+    job_status: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A synchronization job in Graph's shape (the documented example, shortened)."""
     return {
         "id": job_id,
         "templateId": template_id,
         "schedule": {"expiration": None, "interval": "PT40M", "state": "Active"},
-        "status": {
+        "status": job_status
+        or {
             "code": "Quarantine" if quarantined else "Active",
             "countSuccessiveCompleteFailures": 3 if quarantined else 0,
             "escrowsPruned": False,

@@ -10,15 +10,24 @@ private-key JWT, verified here with the app's registered public key.
 An app whose connection Okta does not manage through the API reads back as
 UNKNOWN (Okta's definition). Setting the connection is the okta provider's
 work, not ours, so only reading it back is served.
+
+The System Log (`GET /api/v1/logs`, scope okta.logs.read) serves the events in
+`log` as Okta documents its LogEvent (`push_event`): filtered by `filter`
+(`target.id eq "..."` and `eventType eq "..."` terms), `since` and `until`,
+sorted by `sortOrder`, `limit` per page, and a `Link` header with rel="self"
+and, while more events match, rel="next" (an `after` cursor). The outcome
+reasons of failures are modelled on what Okta's Admin Console shows.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
+from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +39,15 @@ TOKEN_PATH = "/oauth2/v1/token"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 READ_SCOPES = frozenset({"okta.apps.read", "okta.apps.manage"})
 MANAGE_SCOPES = frozenset({"okta.apps.manage"})
-ALL_SCOPES = READ_SCOPES | MANAGE_SCOPES
+LOG_SCOPES = frozenset({"okta.logs.read"})
+ALL_SCOPES = READ_SCOPES | MANAGE_SCOPES | LOG_SCOPES
+LOGS_PATH = "/api/v1/logs"
+TARGET_TERM = re.compile(r'target\.id eq "([^"]+)"')
+TYPE_TERM = re.compile(r'eventType eq "([^"]+)"')
+PUSH_FAILED = (
+    "Automatic provisioning of user {user} to app Druva failed: Error while trying to push "
+    "profile update for {user}: Authentication failed (401 Unauthorized)"
+)
 
 
 def key_pair() -> tuple[str, str]:
@@ -97,6 +114,8 @@ class Okta(StandIn):
         self.require_dpop = False
         self.assertions: list[dict[str, Any]] = []
         """Claims of every client assertion that verified."""
+        self.log: list[dict[str, Any]] = []
+        """The System Log's events, in any order (`push_event`)."""
 
     @property
     def url(self) -> str:
@@ -128,6 +147,8 @@ class Okta(StandIn):
     def handle(self, request: Request) -> Reply:
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
+        if request.path == LOGS_PATH and request.method == "GET":
+            return self._logs(request)
         parts = request.path.strip("/").split("/")
         if parts[:3] == ["api", "v1", "apps"] and parts[4:] == ["connections", "default"]:
             return self._connection(parts[3], request)
@@ -160,6 +181,44 @@ class Okta(StandIn):
                 405, "E0000022", "The endpoint does not support the provided HTTP method"
             )
         return Reply(200, _connection_body(app))
+
+    def _logs(self, request: Request) -> Reply:
+        scopes = self._scopes(request)
+        if scopes is None:
+            return okta_error(401, "E0000011", "Invalid token provided")
+        if not scopes & LOG_SCOPES:
+            return okta_error(
+                403, "E0000006", "You do not have permission to perform the requested action"
+            )
+        query = request.query
+        try:
+            since = _time(query.get("since"))
+            until = _time(query.get("until"))
+            limit = min(int(query.get("limit", "100")), 1000)
+            start = int(query.get("after", "0"))
+        except ValueError:
+            return okta_error(400, "E0000001", "Api validation failed: since")
+        expression = query.get("filter", "")
+        targets = set(TARGET_TERM.findall(expression))
+        types = set(TYPE_TERM.findall(expression))
+        matching = [
+            event
+            for event in self.log
+            if (not targets or any(target["id"] in targets for target in event["target"]))
+            and (not types or event["eventType"] in types)
+            and (since is None or _time(event["published"]) >= since)  # type: ignore[operator]
+            and (until is None or _time(event["published"]) < until)  # type: ignore[operator]
+        ]
+        matching.sort(
+            key=lambda event: event["published"],
+            reverse=query.get("sortOrder", "ASCENDING") == "DESCENDING",
+        )
+        page = matching[start : start + limit]
+        links = [f'<{self.url}{LOGS_PATH}?{urlencode(query)}>; rel="self"']
+        if start + limit < len(matching):
+            following = urlencode({**query, "after": str(start + limit)})
+            links.append(f'<{self.url}{LOGS_PATH}?{following}>; rel="next"')
+        return Reply(200, page, headers={"Link": ", ".join(links)})
 
     def _token(self, request: Request) -> Reply:
         if request.authorization:
@@ -234,3 +293,43 @@ def _connection_body(app: dict[str, Any]) -> dict[str, Any]:
     if scheme == "UNKNOWN":
         body = {"profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
     return body
+
+
+def push_event(
+    app_id: str,
+    published: str,
+    *,
+    succeeded: bool = True,
+    event_type: str = "application.provision.user.push_profile",
+    user: str = "ada@example.com",
+) -> dict[str, Any]:
+    """One System Log event (Okta's LogEvent) of a push to the app `app_id`."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "published": published,
+        "eventType": event_type,
+        "version": "0",
+        "severity": "INFO" if succeeded else "ERROR",
+        "legacyEventType": None,
+        "displayMessage": "Push user's profile to external application",
+        "actor": {"id": "0oa1okta", "type": "PublicClientApp", "displayName": "Okta"},
+        "client": {"userAgent": None, "zone": None, "ipAddress": None},
+        "outcome": {
+            "result": "SUCCESS" if succeeded else "FAILURE",
+            "reason": None if succeeded else PUSH_FAILED.format(user=user),
+        },
+        "target": [
+            {"id": app_id, "type": "AppInstance", "alternateId": "Druva", "displayName": "Druva"},
+            {"id": "00u1ada", "type": "User", "alternateId": user, "displayName": "Ada"},
+        ],
+        "transaction": {"type": "JOB", "id": f"prv{uuid.uuid4().hex[:17]}", "detail": {}},
+        "debugContext": {"debugData": {}},
+        "authenticationContext": {},
+        "securityContext": {},
+    }
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import apps, token
+from bench import apps, health, token
 from bench.report import Figure
 from tests.evidence.record import HEADER, Row
 
@@ -29,6 +29,7 @@ SECTIONS = (
     ("interruption", "4. Interruption"),
     ("time_travel", "5. Time"),
     ("sequences", "6. Sequences across runs"),
+    ("health", "7. Provisioning health"),
 )
 
 
@@ -51,10 +52,11 @@ def scenario_section(module: str, title: str) -> tuple[str, int, int]:
 
 
 def figures_section() -> str:
-    parts = ["## 7. Performance\n", "Ratios measured in one run on this machine; not assertions.\n"]
+    parts = ["## 8. Performance\n", "Ratios measured in one run on this machine; not assertions.\n"]
     for title, figures in (
         ("The ScimToken resource", token.figures()),
         ("The identity-provider consumers", apps.figures()),
+        ("Provisioning health: requests and time for 1, 10 and 50 apps", health.figures()),
     ):
         parts.append(f"### {title}\n")
         parts.append(markdown_table(["figure", "measured", "goal"], [_cells(f) for f in figures]))

@@ -1,0 +1,141 @@
+"""Command line: each Azure app's provisioning job status from Microsoft Graph, for
+`python -m providers.health`.
+
+One Graph request per app: listing a service principal's synchronization jobs
+(`GET /v1.0/servicePrincipals/{id}/synchronization/jobs`, `graph.Graph.jobs`)
+returns each job's whole `status`. Sign-in is the checks' own
+(providers/azure/sign_in.py), once per tenant. Reading needs
+`Synchronization.Read.All`, or a permission that covers it (READ_PERMISSIONS).
+Each app is read within one operation deadline; what fails becomes that app's
+"could not check", with its cause, and the other apps are still read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import requests
+from azure.core.credentials import TokenCredential
+
+from providers.azure import graph, sign_in
+from providers.core import health, verdicts
+from providers.core.errors import (
+    BY_CAUSE,
+    Cause,
+    ProviderError,
+)
+from providers.core.reach import AzureReach
+from providers.deadline import deadline
+from providers.http import Answer, HttpPolicy, new_session
+
+READ_PERMISSIONS = (
+    "the application permission Synchronization.Read.All, or one that covers it: "
+    "Application.ReadWrite.OwnedBy (with the identity an owner of the enterprise app) or "
+    "Synchronization.ReadWrite.All; admin consent (docs/health.md, Permissions)"
+)
+"""What the identity running the health check needs in Microsoft Graph (List jobs)."""
+
+CredentialFactory = Callable[[str, str | None, str | None], TokenCredential]
+"""(Graph URL, tenant id, client id) -> a credential; the environment's unless a test gives one."""
+
+
+class HealthGraph(graph.Graph):
+    """Graph's words for what the health check, reading only, may meet; each cause its own
+    error class, so that the command tells credentials, permission and a missing app apart."""
+
+    words: ClassVar[Mapping[Cause, str]] = {
+        **graph.Graph.words,
+        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when the health "
+        "check read the provisioning job of {app} (HTTP 401{detail}): set {sign_in} in its "
+        "environment, for the tenant that holds the app",
+        Cause.FORBIDDEN: "{what} refused the health check the provisioning job of {app} (HTTP "
+        "403{detail}): its identity lacks {read_permissions}",
+    }
+    no_service_principal = (
+        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
+        "the app was deleted, or the health check signed in to another tenant; check "
+        "servicePrincipalId and the tenant"
+    )
+
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        return {**super().fields(answer, found), "read_permissions": READ_PERMISSIONS}
+
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        return BY_CAUSE.get(found, ProviderError)
+
+
+def read_apps(
+    apps: Sequence[AzureReach],
+    environ: Mapping[str, str],
+    policy: HttpPolicy,
+    now: datetime,
+    stale_after: timedelta,
+    credential: CredentialFactory | None = None,
+) -> list[health.AppHealth]:
+    """Every Azure app's verdict, in the order given."""
+    bearers: dict[tuple[str, str | None, str | None], str | ProviderError] = {}
+    found: list[health.AppHealth] = []
+    with new_session(policy) as session:
+        for app in apps:
+            with deadline(policy.deadline_seconds):
+                key = (app.graph_url, app.tenant_id, app.client_id)
+                if key not in bearers:
+                    bearers[key] = _sign_in(app, environ, policy, credential)
+                bearer = bearers[key]
+                if isinstance(bearer, ProviderError):
+                    found.append(unknown(app, bearer))
+                    continue
+                found.append(read_app(session, app, bearer, policy, now, stale_after))
+    return found
+
+
+def read_app(
+    session: requests.Session,
+    app: AzureReach,
+    bearer: str,
+    policy: HttpPolicy,
+    now: datetime,
+    stale_after: timedelta,
+) -> health.AppHealth:
+    client = HealthGraph(session, policy, app.graph_url, bearer, app.name, app.service_principal_id)
+    try:
+        jobs = client.jobs()
+    except ProviderError as error:
+        return unknown(app, error)
+    if not jobs:
+        return verdicts.azure_no_job(app.name, app.service_principal_id)
+    try:
+        job = graph.provisioning_job(
+            jobs, app_name=app.name, service_principal_id=app.service_principal_id
+        )
+    except ProviderError as error:
+        # Several jobs that look like Druva's: which one provisions cannot be told.
+        return health.could_not_check(app.name, "azure", health.NOT_FOUND, str(error))
+    return verdicts.azure_verdict(
+        app.name, job.id, job.template_id, job.status, now, stale_after, stack_state=app.state
+    )
+
+
+def unknown(app: AzureReach, error: ProviderError) -> health.AppHealth:
+    return health.could_not_check(app.name, "azure", health.cause_of(error), str(error))
+
+
+def _sign_in(
+    app: AzureReach,
+    environ: Mapping[str, str],
+    policy: HttpPolicy,
+    credential: CredentialFactory | None,
+) -> str | ProviderError:
+    try:
+        chosen = (
+            credential(app.graph_url, app.tenant_id, app.client_id)
+            if credential
+            else sign_in.azure_credential(
+                environ, app.graph_url, app.tenant_id, app.client_id, policy
+            )
+        )
+        return sign_in.access_token(chosen, app.graph_url)
+    except ProviderError as error:
+        return error

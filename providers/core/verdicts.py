@@ -1,0 +1,321 @@
+"""Any process: the verdict on one app's provisioning, from what Graph or Okta reports, pure.
+
+An Azure app's from its synchronization job's `synchronizationStatus` (Graph
+v1.0); an Okta app's from the System Log's push events to it since the current
+token was issued. Each says what is wrong in words, with where to look in the
+vendor's portal (docs/health.md lists the same paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from providers.core import lifecycle
+from providers.core.health import DEGRADED, FAILING, HEALTHY, AppHealth
+from providers.core.redaction import excerpt
+from providers.core.texts import ROTATION_ANCHOR
+
+AZURE_PORTAL = "Entra admin center > Enterprise applications > {name} > Provisioning"
+OKTA_INTEGRATION = (
+    "Okta Admin Console > Applications > Applications > {name} > Provisioning > Integration > "
+    "Edit: paste the current token into API Token, Test API Credentials, Save"
+)
+
+# Okta's event types for pushes to an app (developer.okta.com/docs/reference/api/event-types,
+# and help.okta.com "Provisioning Integration Error Events", ref-apps-events.htm). One type
+# carries successes and failures alike; `outcome.result` (SUCCESS, FAILURE) tells them apart.
+USER_PUSH = "application.provision.user.push"
+"""Push a new user to the app (create). Failure: "Error creating a new user"."""
+PROFILE_PUSH = "application.provision.user.push_profile"
+"""Push a user's profile to the app (update). Failure: "Error updating user"."""
+DEACTIVATE = "application.provision.user.deactivate"
+"""Deactivate a user in the app. Failure: "Error deactivating user"."""
+REACTIVATE = "application.provision.user.reactivate"
+"""Reactivate a user in the app. Failure: "Error reactivating a user"."""
+AUTHENTICATION_FAILURE = "application.integration.authentication_failure"
+"""The integration failed to authenticate to the app's API: Okta's words for expired or
+wrong credentials. Always a failure, whatever its outcome says."""
+PUSH_EVENT_TYPES = (USER_PUSH, PROFILE_PUSH, DEACTIVATE, REACTIVATE, AUTHENTICATION_FAILURE)
+
+
+# --- Azure: one synchronization job's status ------------------------------------------------
+
+
+def azure_verdict(
+    name: str,
+    job_id: str,
+    template_id: str,
+    status: Mapping[str, Any] | None,
+    now: datetime,
+    stale_after: timedelta,
+    stack_state: str | None = None,
+) -> AppHealth:
+    """The verdict on one Azure app from its job's `synchronizationStatus` (Graph v1.0).
+
+    failing: quarantined, paused, or the last execution failed; degraded: the last execution
+    had entry-level errors, or the last success is older than `stale_after` (or never was).
+    """
+    status = status or {}
+    portal = AZURE_PORTAL.format(name=name)
+    code = _text(status.get("code")) or "unknown"
+    quarantine = _mapping(status.get("quarantine"))
+    last = _mapping(status.get("lastExecution"))
+    state = _text(last.get("state"))
+    ended = lifecycle.parse_time_or_none(last.get("timeEnded"))
+    last_success = lifecycle.parse_time_or_none(
+        _mapping(status.get("lastSuccessfulExecution")).get("timeEnded")
+    )
+    failures = status.get("countSuccessiveCompleteFailures")
+    url = _text(status.get("troubleshootingUrl"))
+    see = f" (troubleshooting: {url})" if url else ""
+    held = _quarantine(quarantine) if quarantine or code == "Quarantine" else None
+    details: dict[str, Any] = {
+        "jobId": job_id,
+        "templateId": template_id,
+        "code": code,
+        "quarantine": held,
+        "lastExecution": {
+            "state": state or None,
+            "timeEnded": _time(ended),
+            "error": _error(last.get("error")) or None,
+        }
+        if last
+        else None,
+        "lastSuccessfulExecution": {"timeEnded": _time(last_success)},
+        "countSuccessiveCompleteFailures": failures if isinstance(failures, int) else None,
+        "steadyStateLastAchievedTime": _time(
+            lifecycle.parse_time_or_none(status.get("steadyStateLastAchievedTime"))
+        ),
+        "troubleshootingUrl": url or None,
+        "stackState": stack_state,
+    }
+    problems: list[str] = []
+    failing = False
+    if quarantine or code == "Quarantine":
+        failing = True
+        since = held["since"] if held else None
+        reason = held["reason"] if held else "unknown reason"
+        problems.append(
+            f"job {job_id} is in quarantine{' since ' + since if since else ''} ({reason}): "
+            f"Azure provisions nobody meanwhile; fix the cause (an expired or old token: rotate, "
+            f"{ROTATION_ANCHOR}), then {portal} > Restart provisioning{see}"
+        )
+    if code == "Paused":
+        failing = True
+        problems.append(
+            f"job {job_id} is paused: nobody is provisioned; {portal} > Start provisioning"
+        )
+    if state == "Failed":
+        failing = True
+        count = f"; {failures} runs in a row failed" if isinstance(failures, int) else ""
+        error = _error(last.get("error"))
+        problems.append(
+            f"the last run of job {job_id} failed{' at ' + _time_or(ended) if ended else ''}"
+            f"{' (' + error + ')' if error else ''}{count}: {portal} > Provisioning logs"
+            f"{'' if quarantine else see}"
+        )
+    if not failing:
+        if state == "EntryLevelErrors":
+            problems.append(
+                f"the last run of job {job_id}{' at ' + _time_or(ended) if ended else ''} had "
+                f"entry-level errors: some users were not provisioned; {portal} > Provisioning "
+                "logs, Status: Failure"
+            )
+        if last_success is None:
+            problems.append(
+                f"job {job_id} ({code}) has no successful run yet; {portal}: set Provisioning "
+                "Status On and check Provisioning logs"
+            )
+        elif now - last_success > stale_after:
+            problems.append(
+                f"the last successful run of job {job_id} ended {_time_or(last_success)}, more "
+                f"than {_hours(stale_after)} ago; {portal} > Provisioning logs"
+            )
+    verdict = FAILING if failing else DEGRADED if problems else HEALTHY
+    evidence = (
+        f"job {job_id} {code}, last run {state or 'unknown'}"
+        f"{' at ' + _time_or(ended) if ended else ''}"
+    )
+    return AppHealth(name, "azure", verdict, tuple(problems), evidence, last_success, details)
+
+
+def azure_no_job(name: str, service_principal_id: str) -> AppHealth:
+    """A service principal without a synchronization job provisions nobody."""
+    return AppHealth(
+        name,
+        "azure",
+        FAILING,
+        (
+            f"service principal {service_principal_id} has no provisioning job: nobody is "
+            f"provisioned; {AZURE_PORTAL.format(name=name)} > Get started > Automatic, then "
+            "`pulumi up`",
+        ),
+        details={"jobId": None},
+    )
+
+
+# --- Okta: the System Log's pushes to one app -----------------------------------------------
+
+
+def log_filter(app_id: str) -> str:
+    """The System Log filter for pushes to one app (Okta's filter expression syntax)."""
+    types = " or ".join(f'eventType eq "{event_type}"' for event_type in PUSH_EVENT_TYPES)
+    return f'target.id eq "{app_id}" and ({types})'
+
+
+@dataclass(frozen=True)
+class Push:
+    event_type: str
+    published: datetime
+    succeeded: bool
+    reason: str
+
+
+def pushes(events: Sequence[object]) -> list[Push]:
+    """The events Okta returned, as pushes, oldest first; anything else is left out."""
+    found = []
+    for event in events:
+        if not isinstance(event, Mapping):
+            continue
+        event_type = _text(event.get("eventType"))
+        published = lifecycle.parse_time_or_none(event.get("published"))
+        if event_type not in PUSH_EVENT_TYPES or published is None:
+            continue
+        outcome = _mapping(event.get("outcome"))
+        result = _text(outcome.get("result")).upper()
+        succeeded = result == "SUCCESS" and event_type != AUTHENTICATION_FAILURE
+        reason = _text(outcome.get("reason")) or _text(event.get("displayMessage"))
+        found.append(Push(event_type, published, succeeded, excerpt(reason, 200)))
+    return sorted(found, key=lambda push: push.published)
+
+
+def okta_verdict(
+    name: str,
+    kind: str,
+    app_id: str,
+    events: Sequence[object],
+    issued_at: datetime,
+    since: datetime,
+    *,
+    stack_state: str | None = None,
+    complete: bool = True,
+) -> AppHealth:
+    """The verdict on one Okta app from its pushes since the current token was issued.
+
+    Failures after the last success mean the app still holds an old token: failing. A
+    success after them is the evidence that it holds the new one (a confirmed manual
+    hand-off becomes a proven one). No push at all says nothing, except that a pending
+    hand-off stays pending: degraded.
+    """
+    found = pushes(events)
+    successes = [push for push in found if push.succeeded]
+    last_success = successes[-1].published if successes else None
+    failed = [
+        push
+        for push in found
+        if not push.succeeded and (last_success is None or push.published > last_success)
+    ]
+    details = {
+        "appId": app_id,
+        "since": lifecycle.format_time(since),
+        "issuedAt": lifecycle.format_time(issued_at),
+        "eventTypes": list(PUSH_EVENT_TYPES),
+        "pushes": len(found),
+        "succeeded": len(successes),
+        "failedSinceLastSuccess": len(failed),
+        "lastFailure": _push(failed[-1]) if failed else None,
+        "complete": complete,
+        "stackState": stack_state,
+    }
+    read = "" if complete else f" (the newest {len(found)} events read)"
+    integration = OKTA_INTEGRATION.format(name=name)
+    if failed:
+        latest = failed[-1]
+        confirmed = (
+            ", although its hand-off was confirmed for this token"
+            if kind == "okta-manual" and stack_state == "confirmed"
+            else ""
+        )
+        problem = (
+            f"{len(failed)} push{'es' if len(failed) != 1 else ''} to Druva failed since the "
+            f"current token was issued ({lifecycle.format_time(issued_at)}){read}, the latest "
+            f"{lifecycle.format_time(latest.published)} ({latest.event_type}"
+            f"{': ' + latest.reason if latest.reason else ''}), and none succeeded after: the app "
+            f"still holds an old token{confirmed}. {integration}"
+        )
+        return AppHealth(name, kind, FAILING, (problem,), "", last_success, details)
+    if successes:
+        proof = " (the manual hand-off is proven)" if kind == "okta-manual" else ""
+        if kind == "okta-manual" and stack_state == "pending":
+            proof = " (the pending hand-off was done: confirm it, see pendingManualSteps)"
+        evidence = (
+            f"{len(successes)} push{'es' if len(successes) != 1 else ''} to Druva succeeded since "
+            "the current token was issued, the latest "
+            f"{lifecycle.format_time(successes[-1].published)}{proof}"
+        )
+        return AppHealth(name, kind, HEALTHY, (), evidence, last_success, details)
+    if kind == "okta-manual" and stack_state == "pending":
+        problem = (
+            "its manual hand-off is pending and Okta has pushed nothing to Druva since the "
+            f"current token was issued: {integration}, then confirm it (pendingManualSteps)"
+        )
+        return AppHealth(name, kind, DEGRADED, (problem,), "", None, details)
+    evidence = (
+        "no push to Druva since the current token was issued "
+        f"({lifecycle.format_time(since)}): nothing contradicts it"
+    )
+    return AppHealth(name, kind, HEALTHY, (), evidence, None, details)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _quarantine(quarantine: Mapping[str, Any]) -> dict[str, Any]:
+    since = lifecycle.parse_time_or_none(quarantine.get("seriesBegan")) or (
+        lifecycle.parse_time_or_none(quarantine.get("currentBegan"))
+    )
+    reason = _text(quarantine.get("reason")) or "unknown reason"
+    error = _error(quarantine.get("error"))
+    return {
+        "reason": f"{reason}: {error}" if error else reason,
+        "since": _time(since),
+        "nextAttempt": _time(lifecycle.parse_time_or_none(quarantine.get("nextAttempt"))),
+    }
+
+
+def _error(value: object) -> str:
+    error = _mapping(value)
+    parts = [_text(error.get(key)) for key in ("code", "message") if _text(error.get(key))]
+    return excerpt(": ".join(parts), 300)
+
+
+def _push(push: Push) -> dict[str, Any]:
+    return {
+        "eventType": push.event_type,
+        "published": lifecycle.format_time(push.published),
+        "reason": push.reason,
+    }
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _time(moment: datetime | None) -> str | None:
+    return lifecycle.format_time(moment) if moment else None
+
+
+def _time_or(moment: datetime) -> str:
+    return lifecycle.format_time(moment)
+
+
+def _hours(span: timedelta) -> str:
+    hours = span / timedelta(hours=1)
+    return f"{hours:g} h"

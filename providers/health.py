@@ -1,0 +1,148 @@
+"""Command line: provisioning health: does every identity provider provision with the current token?
+
+    pulumi stack output --json | python -m providers.health -
+    python -m providers.health --stack prod [--json] [--stale-after 24]
+
+Reads the stack's outputs as the gate does (never with --show-secrets: the
+token is neither needed nor used), then asks each identity provider, read-only,
+what it did with the token: each Azure app's provisioning job status from
+Microsoft Graph (providers/azure/health.py), each Okta app's pushes to Druva in
+Okta's System Log since the token was issued (providers/okta/health.py); Druva's
+line is what the stack recorded. Credentials come from the environment, as the
+checks of `pulumi up` read them. One line per app and a summary, or `--json`;
+the exit code of `providers.core.health.EXIT_CODES`: 0 healthy, 1 degraded, 2
+failing, 3 could not check (the message names why). The verdicts are
+`providers.core.health`; this module reads and prints. docs/health.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from providers import cli
+from providers.azure import health as azure_health
+from providers.core import gate, health, reach
+from providers.core.clock import SYSTEM, Clock
+from providers.http import HttpPolicy
+from providers.okta import health as okta_health
+from providers.status import read_outputs
+
+CRASHED = (
+    "Cannot check provisioning health: the check failed on this input ({kind}); run it again "
+    "with `--json` on the same outputs and report it if it persists."
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    codes = ", ".join(
+        f"{code} {meaning.split(':')[0]}" for code, meaning in health.EXIT_CODES.items()
+    )
+    command = cli.Parser(
+        # Usage errors exit 3 ("could not check"), never 2, which means "failing" to a pipeline.
+        usage_exit=3,
+        prog="python -m providers.health",
+        description="Does every identity provider provision with the current Druva SCIM "
+        f"token? Read-only. Exit codes: {codes} ({health.DOCS}).",
+    )
+    command.add_argument(
+        "source",
+        nargs="?",
+        choices=["-"],
+        help="`-` reads `pulumi stack output --json` from stdin (also the default when stdin "
+        "is piped and not empty); without it the check runs that command itself",
+    )
+    command.add_argument("--stack", help="the stack whose outputs `pulumi stack output` reads")
+    command.add_argument("--json", action="store_true", help="print a machine-readable object")
+    command.add_argument(
+        "--stale-after",
+        type=_hours,
+        default=health.DEFAULT_STALE_AFTER_HOURS,
+        metavar="HOURS",
+        help="an Azure job whose last success is older than this is degraded "
+        f"(default {health.DEFAULT_STALE_AFTER_HOURS:g})",
+    )
+    return command
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 24 * 365:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours from 0 to 8760")
+    return hours
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    clock: Clock = SYSTEM,
+    environ: Mapping[str, str] | None = None,
+    credential: azure_health.CredentialFactory | None = None,
+    policy: HttpPolicy | None = None,
+) -> int:
+    """The exit code; a failure of the check itself is 3, never 1 (degraded) or 2 (failing)."""
+    try:
+        return _run(argv, clock, os.environ if environ is None else environ, credential, policy)
+    except Exception as error:
+        print(CRASHED.format(kind=type(error).__name__), file=sys.stderr)
+        return 3
+
+
+def _run(
+    argv: Sequence[str] | None,
+    clock: Clock,
+    environ: Mapping[str, str],
+    credential: azure_health.CredentialFactory | None,
+    policy: HttpPolicy | None,
+) -> int:
+    command = parser()
+    arguments = command.parse_args(argv)
+    if arguments.source == "-" and arguments.stack:
+        command.error("give either - (outputs on stdin) or --stack (run pulumi), not both")
+    now = clock.now()
+    text, failure = read_outputs(arguments.source, arguments.stack)
+    if failure is not None or text is None:
+        report = health.Report(now, unusable=(failure or "no outputs were read",))
+    else:
+        document, not_json = gate.parse_document(text)
+        stack, problems = (None, [not_json]) if not_json else reach.read(document, now)
+        if stack is None:
+            report = health.Report(now, unusable=tuple(problems), advice=gate.EXPORT_ADVICE)
+        else:
+            stale_after = timedelta(hours=arguments.stale_after)
+            report = check(stack, environ, policy or HttpPolicy(), now, stale_after, credential)
+
+    if arguments.json:
+        print(json.dumps(report.as_json(), indent=2))
+    elif report.unusable:
+        print(report.summary(), file=sys.stderr)
+    else:
+        print("\n".join(report.lines()))
+    return report.exit_code
+
+
+def check(
+    stack: reach.Stack,
+    environ: Mapping[str, str],
+    policy: HttpPolicy,
+    now: datetime,
+    stale_after: timedelta,
+    credential: azure_health.CredentialFactory | None = None,
+) -> health.Report:
+    """Every app's verdict: Druva's from the outputs, then each Azure and Okta app's."""
+    druva = health.druva_entry(
+        stack.fingerprint, stack.issued_at, stack.expires_at, now, stack.states()
+    )
+    azure = azure_health.read_apps(stack.azure, environ, policy, now, stale_after, credential)
+    okta = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
+    return health.Report(now, (druva, *azure, *okta))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

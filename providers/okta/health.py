@@ -1,0 +1,186 @@
+"""Command line: each Okta app's pushes to Druva from Okta's System Log, for
+`python -m providers.health`.
+
+`GET /api/v1/logs` with `filter` on the app as target and the push event types
+(providers/core/verdicts.py PUSH_EVENT_TYPES), `since` the current token's
+issuedAt (within Okta's 90-day retention), `until` now and the newest first,
+following `Link: <...>; rel="next"` for at most MAX_PAGES pages. Sign-in is the
+checks' own (providers/okta/sign_in.py), once per org, asking a service app for
+the scope `okta.logs.read` only; Okta's 429 is waited out (`OktaRetry`) within
+each app's operation deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import requests
+from requests.utils import parse_header_links
+
+from providers.core import health, lifecycle, verdicts
+from providers.core.clock import SYSTEM
+from providers.core.errors import BY_CAUSE, Cause, ProviderError
+from providers.core.reach import OktaReach
+from providers.deadline import deadline
+from providers.http import Answer, HttpPolicy, new_session, origin
+from providers.okta import client, sign_in
+
+LOGS_PATH = "/api/v1/logs"
+LOGS_SCOPE = "okta.logs.read"
+PAGE_SIZE = 100
+MAX_PAGES = 5
+"""At most this many pages per app: the newest PAGE_SIZE * MAX_PAGES pushes decide."""
+RETENTION = timedelta(days=90)
+"""Okta keeps System Log events this long; `since` never reaches further back."""
+READ_LOG = "read the System Log"
+
+
+class HealthOkta(client.Okta):
+    """Okta's words for what the health check, reading the System Log, may meet."""
+
+    words: ClassVar[Mapping[Cause, str]] = {
+        **client.Okta.words,
+        Cause.UNAUTHORIZED: "{what} at {org_url} did not accept the credentials from "
+        "{signed_in_by} (HTTP 401{detail}): set {sign_in} in the environment of the health "
+        "check",
+        Cause.FORBIDDEN: "{what} refused the health check the System Log (HTTP 403{detail}): "
+        "{signed_in_by} lacks okta.logs.read. Grant a service app the scope okta.logs.read; an "
+        "API token's administrator needs a role that can read the System Log (Read-only "
+        "Administrator or above)",
+        Cause.NOT_FOUND: "{what} at {org_url} has no System Log API (HTTP 404{detail}): check "
+        "the org URL in the stack's targets output (oktaOrgs, okta:orgName)",
+        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when the health check read the "
+        "System Log for {app}; check the org URL in the stack's targets output",
+    }
+
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        return BY_CAUSE.get(found, ProviderError)
+
+
+def read_apps(
+    apps: Sequence[OktaReach],
+    issued_at: datetime,
+    environ: Mapping[str, str],
+    policy: HttpPolicy,
+    now: datetime,
+) -> list[health.AppHealth]:
+    """Every Okta app's verdict, in the order given."""
+    since = max(issued_at, now - RETENTION)
+    signed_in: dict[str, sign_in.OktaAuthorization | ProviderError] = {}
+    found: list[health.AppHealth] = []
+    with new_session(policy, retry_class=client.OktaRetry) as session:
+        for app in apps:
+            if app.org_url is None:
+                found.append(
+                    health.could_not_check(
+                        app.name,
+                        app.kind,
+                        health.NOT_FOUND,
+                        f"the stack knows no Okta org for {app.name} ({app.app_id}): set "
+                        "okta:orgName or name an org from druva-scim:oktaOrgs, then `pulumi up`",
+                    )
+                )
+                continue
+            with deadline(policy.deadline_seconds):
+                if app.org_url not in signed_in:
+                    # Okta checks a client assertion's times against its own clock: the
+                    # machine's, whatever moment the verdicts are judged at.
+                    signed_in[app.org_url] = _sign_in(app.org_url, environ, policy, SYSTEM.now())
+                authorization = signed_in[app.org_url]
+                if isinstance(authorization, ProviderError):
+                    found.append(_unknown(app, authorization))
+                    continue
+                try:
+                    events, complete = system_log(
+                        session, app, authorization, policy, since=since, until=now
+                    )
+                except ProviderError as error:
+                    found.append(_unknown(app, error))
+                    continue
+            found.append(
+                verdicts.okta_verdict(
+                    app.name,
+                    app.kind,
+                    app.app_id,
+                    events,
+                    issued_at,
+                    since,
+                    stack_state=app.state,
+                    complete=complete,
+                )
+            )
+    return found
+
+
+def system_log(
+    session: requests.Session,
+    app: OktaReach,
+    authorization: sign_in.OktaAuthorization,
+    policy: HttpPolicy,
+    *,
+    since: datetime,
+    until: datetime,
+) -> tuple[list[Any], bool]:
+    """The app's push events between `since` and `until`, newest first, and whether every
+    page was read (False: MAX_PAGES was reached with more to come)."""
+    org_url = app.org_url or ""
+    okta = HealthOkta(
+        session,
+        policy,
+        org_url,
+        authorization.header,
+        authorization.method,
+        (authorization.secret,),
+        app.app_id,
+        app.name,
+    )
+    # A bounded query (since and until): Okta gives a next link only while more events match.
+    url: str | None = (
+        f"{org_url}{LOGS_PATH}?since={quote(lifecycle.format_time(since))}"
+        f"&until={quote(lifecycle.format_time(until))}&sortOrder=DESCENDING&limit={PAGE_SIZE}"
+        f"&filter={quote(verdicts.log_filter(app.app_id))}"
+    )
+    events: list[Any] = []
+    for _ in range(MAX_PAGES):
+        if url is None:
+            return events, True
+        answer = okta.send("GET", url)
+        if answer.status != 200:
+            raise okta.failure(answer, READ_LOG)
+        page = answer.json_or_none()
+        if not isinstance(page, list):
+            raise ProviderError(
+                f"{client.WHAT} at {origin(org_url)} answered 200 without a list of events for "
+                f"{app.name}; check the org URL in the stack's targets output"
+            )
+        events.extend(page)
+        url = next_page(answer.headers, org_url) if page else None
+    return events, url is None
+
+
+def next_page(headers: Mapping[str, str], org_url: str) -> str | None:
+    """The `rel="next"` link, if it stays at the org: the credential goes nowhere else."""
+    links = next((value for name, value in headers.items() if name.lower() == "link"), "")
+    for link in parse_header_links(links) if links else []:
+        target = link.get("url", "")
+        if link.get("rel") == "next" and origin(target) == origin(org_url):
+            return target
+    return None
+
+
+def _sign_in(
+    org_url: str, environ: Mapping[str, str], policy: HttpPolicy, now: datetime
+) -> sign_in.OktaAuthorization | ProviderError:
+    # A service app asks for the one scope health needs, whatever `pulumi up` asks for.
+    scoped = {**environ, "OKTA_API_SCOPES": LOGS_SCOPE}
+    try:
+        return sign_in.okta_authorization(scoped, org_url, policy, now)
+    except ProviderError as error:
+        return error
+
+
+def _unknown(app: OktaReach, error: ProviderError) -> health.AppHealth:
+    return health.could_not_check(app.name, app.kind, health.cause_of(error), str(error))
