@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from providers.cli import manual_install
+from providers.install import VERSION_FILE, pinned_version
 from testbed import ROOT
-from testbed.stand_ins.pulumi_cli import install
+from testbed.stand_ins.pulumi_cli import PulumiStandIn, install
 from tests.doubles import TOKEN
+
+PINNED = pinned_version(VERSION_FILE)
 
 UP = ROOT / "scripts" / "up"
 SYSTEM_PATH = "/usr/bin:/bin"
@@ -31,12 +35,110 @@ def cli(tmp_path):
     return install(tmp_path / "bin", {"config": {"druva-scim:scimToken": TOKEN}})
 
 
-def test_without_the_pulumi_cli_it_says_how_to_install_it_and_stops(tmp_path):
+FAKE_DOWNLOAD = """
+import os, shutil, urllib.error
+from pulumi.automation import _cmd
+
+
+def download(url, path):
+    with open(os.environ["FAKE_RECORD"], "a") as record:
+        record.write(url + "\\n")
+    if os.environ["FAKE_DOWNLOAD"] == "fail":
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    shutil.copyfile(os.environ["FAKE_INSTALLER"], path)
+
+
+_cmd._download_to_file = download
+"""
+"""Replaces the SDK's download for every Python process of a scripts/up run (sitecustomize)."""
+FAKE_INSTALLER = """#!/bin/sh
+# As get.pulumi.com/install.sh: --no-edit-path --install-root ROOT --version VERSION
+echo "$@" >> "$FAKE_RECORD"
+mkdir -p "$3/bin" && cp -R "$FAKE_CLI"/. "$3/bin/"
+"""
+
+
+@pytest.fixture
+def fake_download(tmp_path):
+    """The environment that replaces Pulumi's download; `mode` "install" places the stand-in
+    CLI where the installer would, "fail" fails as without a network."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAKE_DOWNLOAD)
+    installer = tmp_path / "install.sh"
+    installer.write_text(FAKE_INSTALLER)
+    template = install(tmp_path / "template", {"config": {"druva-scim:scimToken": TOKEN}})
+    record = tmp_path / "downloads.txt"
+
+    def environment(mode: str) -> dict[str, str]:
+        return {
+            "PYTHONPATH": str(site),
+            "FAKE_DOWNLOAD": mode,
+            "FAKE_RECORD": str(record),
+            "FAKE_INSTALLER": str(installer),
+            "FAKE_CLI": str(template.directory),
+        }
+
+    environment.record = record  # type: ignore[attr-defined]
+    return environment
+
+
+def downloads(fake_download) -> list[str]:
+    record = fake_download.record
+    return record.read_text().splitlines() if record.exists() else []
+
+
+def test_without_the_pulumi_cli_it_installs_the_pinned_one_and_goes_on(tmp_path, fake_download):
     assert not any((Path(d) / "pulumi").exists() for d in SYSTEM_PATH.split(":"))
-    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path)
+    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("install"))
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / ".pulumi" / "versions" / PINNED
+    assert downloads(fake_download) == [
+        "https://get.pulumi.com/install.sh",
+        f"--no-edit-path --install-root {root} --version {PINNED}",
+    ]
+    assert f"installing version {PINNED} (.pulumi.version) into {root}" in result.stderr
+    assert "installs the Python language plugin and the azuread and okta" in result.stderr
+    cli = PulumiStandIn(root / "bin")
+    assert cli.commands() == [
+        "version",
+        "whoami",
+        "stack select --create dev",
+        "config get druva-scim:scimToken",
+        "up --continue-on-error",
+    ]
+    assert all(call["env"]["PATH"].startswith(f"{root / 'bin'}:") for call in cli.calls()[1:])
+    assert cli.state()["deployed"]["token"] == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("arguments", "extra"),
+    [(("dev", "--no-install"), {}), (("dev",), {"DRUVA_SCIM_NO_INSTALL": "1"})],
+    ids=["flag", "variable"],
+)
+def test_a_refused_install_says_the_manual_way_and_stops(
+    tmp_path, fake_download, arguments, extra
+):
+    environment = {**fake_download("fail"), **extra}
+    result = run_up(*arguments, path=SYSTEM_PATH, home=tmp_path, extra=environment)
     assert result.returncode == 127
-    assert "The Pulumi CLI is not installed" in result.stderr
-    assert "https://www.pulumi.com/docs/install/" in result.stderr
+    assert "installing it was refused" in result.stderr
+    assert f"curl -fsSL https://get.pulumi.com | sh -s -- --version {PINNED}" in result.stderr
+    assert downloads(fake_download) == []
+
+
+def test_a_failed_download_ends_with_one_sentence_and_no_traceback(tmp_path, fake_download):
+    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("fail"))
+    assert result.returncode == 127
+    assert downloads(fake_download) == ["https://get.pulumi.com/install.sh"]
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("The Pulumi CLI is not on PATH: installing version")
+    assert lines[1:] == [
+        f"druva-scim install: could not install the Pulumi CLI {PINNED}: the download from "
+        "get.pulumi.com failed ([Errno -3] Temporary failure in name resolution); "
+        f"{manual_install(PINNED)}."
+    ]
+    assert result.stdout == ""
 
 
 def test_without_a_stack_it_prints_its_usage(tmp_path, cli):
@@ -56,6 +158,7 @@ def test_not_logged_in_it_uses_a_local_file_backend(tmp_path, cli):
     assert [call["command"] for call in calls] == [
         "whoami",
         "stack select --create dev",
+        "config get druva-scim:scimToken",
         "up --continue-on-error",
     ]
     assert calls[-1]["stack"] == "dev"
