@@ -1,7 +1,10 @@
 """The README's two commands as a user runs them: scripts/up against a stand-in `pulumi`."""
 
 import os
+import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -116,9 +119,7 @@ def test_without_the_pulumi_cli_it_installs_the_pinned_one_and_goes_on(tmp_path,
     [(("dev", "--no-install"), {}), (("dev",), {"DRUVA_SCIM_NO_INSTALL": "1"})],
     ids=["flag", "variable"],
 )
-def test_a_refused_install_says_the_manual_way_and_stops(
-    tmp_path, fake_download, arguments, extra
-):
+def test_a_refused_install_says_the_manual_way_and_stops(tmp_path, fake_download, arguments, extra):
     environment = {**fake_download("fail"), **extra}
     result = run_up(*arguments, path=SYSTEM_PATH, home=tmp_path, extra=environment)
     assert result.returncode == 127
@@ -170,6 +171,8 @@ def test_logged_in_it_keeps_the_users_backend(tmp_path, cli):
     result = run_up("prod", "--yes", path=f"{cli.directory}:{SYSTEM_PATH}", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "local file backend" not in result.stderr
+    # A CLI on PATH is used as it is: nothing installed.
+    assert "installing" not in result.stderr and not (tmp_path / ".pulumi").exists()
     up = cli.calls()[-1]
     assert up["command"] == "up --continue-on-error --yes"
     assert "PULUMI_BACKEND_URL" not in up["env"]
@@ -185,6 +188,60 @@ def test_an_explicit_backend_is_left_alone(tmp_path, cli):
     assert result.returncode == 0, result.stderr
     assert cli.commands()[0] == "stack select --create prod"
     assert all(call["env"]["PULUMI_BACKEND_URL"] == "azblob://state" for call in cli.calls())
+
+
+def answer_at_a_terminal(command: list[str], environment: dict[str, str], replies) -> str:
+    """Run `command` on a pseudo-terminal, typing each reply once its prompt has appeared;
+    everything the terminal showed."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its terminal is the pseudo-terminal
+        os.chdir(ROOT)
+        os.execve(command[0], command, environment)
+    shown, pending = b"", list(replies)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        if pending and pending[0][0].encode() in shown.rsplit(b"\n", 1)[-1]:
+            os.write(terminal, pending.pop(0)[1].encode() + b"\n")
+    os.waitpid(pid, 0)
+    os.close(terminal)
+    return shown.decode(errors="replace")
+
+
+def test_a_stack_without_a_token_gets_the_guided_first_run_then_pulumi_up(tmp_path):
+    cli = install(tmp_path / "bin", {})
+    environment = {"PATH": f"{cli.directory}:{SYSTEM_PATH}", "HOME": str(tmp_path)}
+    shown = answer_at_a_terminal(
+        ["/bin/bash", str(UP), "dev"],
+        environment,
+        [
+            ("Type yes", "yes"),
+            ("input hidden", TOKEN),
+            ("Enter for now", ""),
+            ("Object ID", "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"),
+            ("Object ID", ""),
+            ("Okta:", ""),
+        ],
+    )
+    assert TOKEN not in shown  # the terminal did not echo it, nor did anything print it
+    assert "ONE new token" in shown and "`pulumi up` runs now" in shown
+    assert cli.commands()[-4:] == [
+        "config set --path druva-scim:azureApps[0].servicePrincipalId "
+        "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+        "config set --secret druva-scim:scimToken",
+        f"config set druva-scim:issuedAt {cli.state()['config']['druva-scim:issuedAt']}",
+        "up --continue-on-error",
+    ]
+    assert cli.state()["deployed"]["token"] == TOKEN
+    assert all(TOKEN not in " ".join(call["argv"]) for call in cli.calls())
 
 
 def test_ci_runs_exactly_the_readme_test_command():
