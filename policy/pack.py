@@ -56,18 +56,10 @@ def rotation_due_policy(clock: Clock) -> ResourceValidationPolicy:
         description="The Druva SCIM token is past rotateAfter: rotate it before it expires.",
         validate=validate,
         enforcement_level=EnforcementLevel.ADVISORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "rotationWarningDays": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": rules.MAX_SETTING_DAYS,
-                    "description": (
-                        "Also warn this many days before expiry, if that is earlier than "
-                        "the stack's rotateAfter (druva-scim:rotateBeforeDays)."
-                    ),
-                }
-            }
+        config_schema=days_schema(
+            "rotationWarningDays",
+            "Also warn this many days before expiry, if that is earlier than the stack's "
+            "rotateAfter (druva-scim:rotateBeforeDays).",
         ),
         remediation_steps=ROTATE_STEPS,
     )
@@ -136,22 +128,29 @@ def handoff_overdue_policy(clock: Clock) -> StackValidationPolicy:
         description="A manual Okta token hand-off has been pending for too long.",
         validate=validate,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "maxPendingHandoffDays": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": rules.MAX_SETTING_DAYS,
-                    "default": rules.DEFAULT_MAX_PENDING_HANDOFF_DAYS,
-                    "description": "Days a manual Okta hand-off may stay pending.",
-                }
-            }
+        config_schema=days_schema(
+            "maxPendingHandoffDays",
+            "Days a manual Okta hand-off may stay pending.",
+            rules.DEFAULT_MAX_PENDING_HANDOFF_DAYS,
         ),
         remediation_steps=(
             "Finish the steps of `pulumi stack output pendingManualSteps` in the Okta Admin "
             f"Console, then confirm the hand-off ({ROTATION_ANCHOR})."
         ),
     )
+
+
+def days_schema(key: str, description: str, default: int | None = None) -> PolicyConfigSchema:
+    """A policy's one setting: a whole number of days (`rules.days_setting` reads it)."""
+    days: dict[str, object] = {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": rules.MAX_SETTING_DAYS,
+        "description": description,
+    }
+    if default is not None:
+        days["default"] = default
+    return PolicyConfigSchema(properties={key: days})
 
 
 def props_of(props: Mapping[str, object]) -> rules.Props:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -162,21 +162,19 @@ def call(
     of its own (`policy.deadline_seconds`) outside an operation.
     """
     where = f"{what} at {origin(url)}"
+    arguments = {
+        "headers": headers,
+        "auth": NoAuth() if authorization is None else HeaderAuth(authorization),
+        "json": json_body,
+        "data": dict(form_body) if form_body is not None else None,
+        "params": params,
+        "timeout": (policy.connect_timeout, policy.read_timeout),
+        "allow_redirects": False,
+        "stream": True,
+    }
     with deadline(policy.deadline_seconds) as bound:
         try:
-            answer = _exchange(
-                session,
-                method,
-                url,
-                policy=policy,
-                what=what,
-                authorization=authorization,
-                headers=headers,
-                json_body=json_body,
-                form_body=form_body,
-                params=params,
-                redact=redact,
-            )
+            answer = _exchange(session, method, url, arguments, policy, what, redact)
         except ProviderError as error:
             if isinstance(error, DeadlineError) or bound.passed():
                 raise overrun(bound.seconds, redaction.redact(where, redact)) from None
@@ -191,29 +189,14 @@ def _exchange(
     session: requests.Session,
     method: str,
     url: str,
-    *,
+    arguments: Mapping[str, Any],
     policy: HttpPolicy,
     what: str,
-    authorization: str | None,
-    headers: dict[str, str] | None,
-    json_body: Any,
-    form_body: Mapping[str, str] | None,
-    params: dict[str, str] | None,
     redact: Collection[str],
 ) -> Answer:
+    """`call`'s request and its answer, every failure said in words; `arguments`: requests'."""
     try:
-        response = session.request(
-            method,
-            url,
-            headers=headers,
-            auth=NoAuth() if authorization is None else HeaderAuth(authorization),
-            json=json_body,
-            data=dict(form_body) if form_body is not None else None,
-            params=params,
-            timeout=(policy.connect_timeout, policy.read_timeout),
-            allow_redirects=False,
-            stream=True,
-        )
+        response = session.request(method, url, **arguments)
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             redaction.redact(
@@ -312,11 +295,17 @@ def _first_arg(error: BaseException) -> BaseException | None:
 
 class Client:
     """One vendor's API as druva-scim calls it: a session under a policy, the credential it
-    sends, the secrets kept out of every message, and the one ladder (`failure`) that says
-    what an unwanted answer means in the vendor's words (`unauthorized`, ...)."""
+    sends, the secrets kept out of every message, and the one ladder (`failure`) from an
+    unwanted answer's status to its cause, said in the vendor's words (`words`)."""
 
     what: ClassVar[str]
     """The service as messages name it, e.g. "Microsoft Graph"."""
+    headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
+    """Sent with every request."""
+    words: ClassVar[Mapping[Cause, str]]
+    """What each cause means for this vendor, as a template of `{what}`, `{status}`,
+    `{detail}` (the vendor's own error text), `{attempts}`, `{doing}` (what was asked) and
+    the fields `fields()` adds. A redirect without words of its own is an unexpected answer."""
 
     def __init__(
         self,
@@ -339,57 +328,50 @@ class Client:
         method: str,
         url: str,
         *,
-        headers: dict[str, str] | None = None,
         json_body: Any = None,
         params: dict[str, str] | None = None,
+        session: requests.Session | None = None,
     ) -> Answer:
+        """One request; `session`: another than the client's (one that never resends)."""
         return call(
-            self.session,
+            session or self.session,
             method,
             url,
             policy=self.policy,
             what=self.what,
             authorization=self._authorization,
-            headers=headers,
+            headers=dict(self.headers),
             json_body=json_body,
             params=params,
             redact=self.secrets,
         )
 
     def failure(self, answer: Answer, doing: str) -> ProviderError:
-        """The one ladder: the cause of `answer`'s status, in this vendor's words.
-        `doing` says what was asked ("list the provisioning jobs"), for those words."""
-        words: dict[Cause, Callable[[Answer, str, str], ProviderError]] = {
-            Cause.UNAUTHORIZED: self.unauthorized,
-            Cause.FORBIDDEN: self.forbidden,
-            Cause.NOT_FOUND: self.not_found,
-            Cause.REDIRECTED: self.redirected,
-            Cause.UNAVAILABLE: self.unavailable,
-            Cause.UNEXPECTED: self.unexpected,
+        """The one ladder: the cause of `answer`'s status, in this vendor's words."""
+        found = cause(answer.status)
+        values = {
+            "what": self.what,
+            "status": answer.status,
+            "detail": self.detail(answer),
+            "attempts": answer.attempts,
+            "doing": doing,
+            **self.fields(answer, found),
         }
-        return words[cause(answer.status)](answer, self.detail(answer), doing)
+        return self.error(answer, found)(self.wording(answer, found, doing).format(**values))
+
+    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
+        """The template for this answer; a vendor whose words depend on more than the cause
+        (its body, what was asked) chooses here."""
+        return self.words.get(found) or self.words[Cause.UNEXPECTED]
+
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        """What this vendor's words name besides the answer: the app, the URL, ..."""
+        return {}
+
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        """The error class, by cause (the message says the rest)."""
+        return ProviderError
 
     def detail(self, answer: Answer) -> str:
         """`: <the vendor's own error text>`, scrubbed of `secrets`; "" when it sent none."""
         return ""
-
-    # Each vendor's words, one method per cause; `detail` is what `detail()` made of the body.
-
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        raise NotImplementedError
-
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        raise NotImplementedError
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        raise NotImplementedError
-
-    def redirected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        """No credential follows a redirect: by default, an answer like any unexpected one."""
-        return self.unexpected(answer, detail, doing)
-
-    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        raise NotImplementedError
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        raise NotImplementedError

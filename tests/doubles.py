@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from azure.core.credentials import AccessToken, TokenCredential
 
 from providers.azure.check import AzureProvisioningCheckProvider
+from providers.checks import CheckProvider
 from providers.core import lifecycle
 from providers.core.clock import Clock, FixedClock
 from providers.druva.token import ScimTokenProvider
@@ -130,14 +131,7 @@ class FixedCredential:
         self._token = token
         self.asked: list[tuple[str, ...]] = []
 
-    def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
+    def get_token(self, *scopes: str, **options: Any) -> AccessToken:
         self.asked.append(scopes)
         return AccessToken(self._token, int(time.time()) + 3600)
 
@@ -165,68 +159,16 @@ class HandoffProvider(OktaManualHandoffProvider):
     clock: Clock = HOST_CLOCK
 
 
-class AzureCheck(AzureProvisioningCheckProvider):
-    """AzureProvisioningCheckProvider with test-sized timeouts, on the doubles' clock.
-
-    It signs in with `bearer`, else with the access token GRAPH_BEARER_VARIABLE holds in its
-    environment, else as the real check does from that environment; `environ` None is
-    the process's own environment, as in production. With GRAPH_URL_VARIABLE set, it asks
-    that Graph whatever the program registered, and records what was registered.
-    """
+class Checked(CheckProvider):
+    """What both check doubles add to the real checks: test-sized timeouts, the doubles'
+    clock, credentials from `environ` (None: the process's own environment, as in
+    production), and, where the variable `asked` names is set, the stand-in it names asked
+    whatever URL the program registered (under the input `registered`)."""
 
     http_policy: ClassVar[HttpPolicy] = FAST
     clock: Clock = HOST_CLOCK
-
-    def __init__(
-        self,
-        environ: Mapping[str, str] | None = None,
-        bearer: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        super().__init__()
-        self.environ = dict(environ) if environ is not None else None
-        self.bearer = bearer
-        self.credential_asked: list[tuple[str, str | None, str | None]] = []
-        self.fixed_credential: FixedCredential | None = None
-        at(self, now)
-
-    def environment(self) -> Mapping[str, str]:
-        return self.environ if self.environ is not None else os.environ
-
-    def credential(
-        self, graph_url: str, tenant_id: str | None, client_id: str | None
-    ) -> TokenCredential:
-        self.credential_asked.append((graph_url, tenant_id, client_id))
-        bearer = self.bearer or self.environment().get(GRAPH_BEARER_VARIABLE, "")
-        if not bearer:
-            return super().credential(graph_url, tenant_id, client_id)
-        self.fixed_credential = FixedCredential(bearer)
-        return self.fixed_credential
-
-    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        graph_url = self.environment().get(GRAPH_URL_VARIABLE)
-        if not graph_url:
-            return super().verify(props)
-        outputs = super().verify({**props, "graphUrl": graph_url})
-        return {**outputs, "graphUrl": props.get("graphUrl")}
-
-
-class OfflineAzureCheck(AzureCheck):
-    """An AzureCheck that must not sign in: asking it for a credential fails the test."""
-
-    def credential(
-        self, graph_url: str, tenant_id: str | None, client_id: str | None
-    ) -> TokenCredential:
-        raise AssertionError("no credential may be asked for here")
-
-
-class OktaCheck(OktaConnectionCheckProvider):
-    """OktaConnectionCheckProvider with test-sized timeouts, on the doubles' clock, signing in
-    from `environ` (None: the process's own environment, as in production). With
-    OKTA_URL_VARIABLE set, it asks that Okta whatever org the program registered."""
-
-    http_policy: ClassVar[HttpPolicy] = FAST
-    clock: Clock = HOST_CLOCK
+    registered: ClassVar[str]
+    asked: ClassVar[str]
 
     def __init__(
         self, environ: Mapping[str, str] | None = None, now: datetime | None = None
@@ -239,11 +181,57 @@ class OktaCheck(OktaConnectionCheckProvider):
         return self.environ if self.environ is not None else os.environ
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        org_url = self.environment().get(OKTA_URL_VARIABLE)
-        if not org_url:
+        stand_in = self.environment().get(self.asked)
+        if not stand_in:
             return super().verify(props)
-        outputs = super().verify({**props, "orgUrl": org_url})
-        return {**outputs, "orgUrl": props.get("orgUrl")}
+        outputs = super().verify({**props, self.registered: stand_in})
+        return {**outputs, self.registered: props.get(self.registered)}
+
+
+class AzureCheck(Checked, AzureProvisioningCheckProvider):
+    """AzureProvisioningCheckProvider, test-sized (Checked). It signs in with `bearer`, else
+    with the access token GRAPH_BEARER_VARIABLE holds in its environment, else as the real
+    check does from that environment."""
+
+    registered = "graphUrl"
+    asked = GRAPH_URL_VARIABLE
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        bearer: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        super().__init__(environ, now)
+        self.bearer = bearer
+        self.credential_asked: list[tuple[str, str | None, str | None]] = []
+        self.fixed_credential: FixedCredential | None = None
+
+    def credential(
+        self, graph_url: str, tenant_id: str | None, client_id: str | None
+    ) -> TokenCredential:
+        self.credential_asked.append((graph_url, tenant_id, client_id))
+        bearer = self.bearer or self.environment().get(GRAPH_BEARER_VARIABLE, "")
+        if not bearer:
+            return super().credential(graph_url, tenant_id, client_id)
+        self.fixed_credential = FixedCredential(bearer)
+        return self.fixed_credential
+
+
+class OfflineAzureCheck(AzureCheck):
+    """An AzureCheck that must not sign in: asking it for a credential fails the test."""
+
+    def credential(
+        self, graph_url: str, tenant_id: str | None, client_id: str | None
+    ) -> TokenCredential:
+        raise AssertionError("no credential may be asked for here")
+
+
+class OktaCheck(Checked, OktaConnectionCheckProvider):
+    """OktaConnectionCheckProvider, test-sized (Checked), signing in from its environment."""
+
+    registered = "orgUrl"
+    asked = OKTA_URL_VARIABLE
 
 
 class ShortDeadlineTokenProvider(TokenProvider):
@@ -324,6 +312,20 @@ PENDING_HANDOFF = {
 def urn(type_token: str, name: str) -> str:
     """The URN the engine gives a resource of this stack (project druva-scim, stack test)."""
     return f"urn:pulumi:test::druva-scim::{type_token}::{name}"
+
+
+def token_inputs(tenant_url: str, **changes: Any) -> dict[str, Any]:
+    """A ScimToken's inputs for TOKEN, generated at ISSUED_AT; a change to None leaves the
+    input out, as a stack without that setting does."""
+    inputs = {
+        "scimToken": TOKEN,
+        "tenantUrl": tenant_url,
+        "issuedAt": ISSUED_AT,
+        "lifetimeDays": 365,
+        "rotateBeforeDays": 30,
+        **changes,
+    }
+    return {key: value for key, value in inputs.items() if value is not None}
 
 
 def azure_check_inputs(graph_url: str, **changes: Any) -> dict[str, Any]:

@@ -43,12 +43,16 @@ def sources() -> list[Path]:
     return sorted((ROOT / "providers").rglob("*.py"))
 
 
-def pattern(node: ast.AST, module: str, depth: int = 0) -> str:
-    """The message `node` builds, as a pattern."""
+TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
+"""A field of a template filled in with `str.format` (`{status}`), also WILD."""
+
+
+def pattern(node: ast.AST, module: str, depth: int = 0, what: str = WILD) -> str:
+    """The message `node` builds, as a pattern; `what`: the vendor a client's words name."""
     if depth > 8:
         return WILD
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
+        return TEMPLATE_FIELD.sub(WILD, node.value.replace("{what}", what))
     if isinstance(node, ast.JoinedStr):
         return "".join(
             str(part.value)
@@ -59,7 +63,9 @@ def pattern(node: ast.AST, module: str, depth: int = 0) -> str:
             for part in node.values
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return pattern(node.left, module, depth + 1) + pattern(node.right, module, depth + 1)
+        return pattern(node.left, module, depth + 1, what) + pattern(
+            node.right, module, depth + 1, what
+        )
     if isinstance(node, ast.Name):
         return constant(module, node.id, depth + 1)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -97,6 +103,50 @@ def constant(module: str, name: str, depth: int) -> str:
     return WILD
 
 
+def client_words(module: str) -> list[str]:
+    """The words of each client class (one with `what = ...`): its `words` and the other
+    templates it keeps as class attributes (`no_verdict`, ...), as patterns."""
+    tree = trees()[module]
+    vendors = vendor_names(module, tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef) or id(node) not in vendors:
+            continue
+        for statement in node.body:
+            target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+            if isinstance(statement, ast.AnnAssign):
+                target = statement.target
+            value = getattr(statement, "value", None)
+            if not isinstance(target, ast.Name) or value is None:
+                continue
+            if target.id == "words" and isinstance(value, ast.Dict):
+                values = list(value.values)
+            elif target.id not in ("what", "headers") and isinstance(
+                value, ast.Constant | ast.BinOp
+            ):
+                values = [value]
+            else:
+                continue
+            found.extend(pattern(item, module, what=vendors[id(node)]) for item in values)
+    return found
+
+
+def vendor_names(module: str, tree: ast.Module) -> dict[int, str]:
+    """For each node inside a client class (one with `what = ...`), the vendor's name: what
+    the `{what}` of its words stands for."""
+    names: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == "what" for target in statement.targets
+            ):
+                what = pattern(statement.value, module)
+                names.update((id(inner), what) for inner in ast.walk(node))
+    return names
+
+
 @functools.cache
 def code_patterns() -> tuple[str, ...]:
     """Every message-like text the code builds (no docstrings), as patterns."""
@@ -107,11 +157,12 @@ def code_patterns() -> tuple[str, ...]:
             for node in ast.walk(tree)
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
         }
+        vendors = vendor_names(module, tree)
         for node in ast.walk(tree):
             if id(node) in docstrings:
                 continue
             if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp):
-                text = pattern(node, module)
+                text = pattern(node, module, what=vendors.get(id(node), WILD))
                 if len(text.replace(WILD, "")) >= MIN_LITERAL:
                     found.add(text.replace("`", ""))
     return tuple(sorted(found))

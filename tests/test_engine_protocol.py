@@ -115,20 +115,25 @@ def test_check_failures_come_back_as_failures_not_errors(host, stand_in):
     assert all(failure.reason.startswith("druva-scim:") for failure in checked.failures)
 
 
-def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
-    with ProviderHost() as host:
+def rejected_create(stand_in: DruvaScim, rogue: str, env: dict[str, str] | None = None):
+    """A create of a token Druva rejects, in a fresh host: its error's details, the host."""
+    with ProviderHost(env=env) as host:
         host.configure()
         provider = serialized(ScimTokenProvider())
-        rogue = "dRuVa-ReVoKeD-ToKeN-1234567890abcdef"
         inputs = from_struct(
             host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
         )
         with pytest.raises(grpc.RpcError) as raised:
             host.create(URN, inputs)
-        details = raised.value.details()
-        assert "rejected the token (HTTP 401" in details
-        assert "Traceback" not in details and 'File "' not in details
-        assert rogue not in details and rogue not in host.stderr()
+        return raised.value.details(), host.stderr()
+
+
+def test_a_rejected_token_fails_create_with_a_readable_message(stand_in):
+    rogue = "dRuVa-ReVoKeD-ToKeN-1234567890abcdef"
+    details, stderr = rejected_create(stand_in, rogue)
+    assert "rejected the token (HTTP 401" in details
+    assert "Traceback" not in details and 'File "' not in details
+    assert rogue not in details and rogue not in stderr
 
 
 def test_refresh_of_a_superseded_token_fails_and_the_state_keeps_its_dates(stand_in):
@@ -168,15 +173,7 @@ def test_nothing_the_host_prints_carries_the_token(host, stand_in):
 
 
 def test_druva_scim_debug_brings_the_traceback_back(stand_in):
-    with ProviderHost(env={"DRUVA_SCIM_DEBUG": "1"}) as host:
-        host.configure()
-        provider = serialized(ScimTokenProvider())
-        rogue = "dRuVa-ReVoKeD-ToKeN-debug-1234567890"
-        inputs = from_struct(
-            host.check(URN, {}, news(stand_in.url, provider, scimToken=rogue)).inputs
-        )
-        with pytest.raises(grpc.RpcError) as raised:
-            host.create(URN, inputs)
-        details = raised.value.details()
-        assert "Traceback" in details and "rejected the token" in details
-        assert rogue not in details
+    rogue = "dRuVa-ReVoKeD-ToKeN-debug-1234567890"
+    details, _ = rejected_create(stand_in, rogue, env={"DRUVA_SCIM_DEBUG": "1"})
+    assert "Traceback" in details and "rejected the token" in details
+    assert rogue not in details

@@ -3,9 +3,8 @@ through the SDK's host, and credentials from the environment."""
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
 import grpc
@@ -13,7 +12,7 @@ import pytest
 
 from providers.core import resource_types
 from providers.core.errors import ProviderError
-from providers.core.redaction import PLACEHOLDER, RUN
+from providers.core.redaction import PLACEHOLDER
 from providers.dynamic import StatelessProvider, say
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.harness import run_program
@@ -36,47 +35,11 @@ from tests.doubles import (
 from tests.doubles import SERVICE_PRINCIPAL as SP
 from tests.doubles import azure_check_inputs as azure_inputs
 from tests.doubles import okta_check_inputs as okta_inputs
+from tests.evidence import secrets as scanner
 
 OKTA_URN = urn(resource_types.OKTA_CHECK, "druva-okta-acme")
 SPECIAL = "dRuVa\\ToKeN'with\"QuOtEs%26and+plus&amp/slash=7f3a9c1e"
 """A valid token with every character that some form escapes."""
-
-
-def _repr_escaped(delimiter: str) -> Callable[[str], str]:
-    def escape(character: str) -> str:
-        return "\\" + character if character in ("\\", delimiter) else character
-
-    return escape
-
-
-def _lower_percent(character: str) -> str:
-    return (
-        quote(character, safe="").lower() if quote(character, safe="") != character else character
-    )
-
-
-CHARACTER_FORMS: dict[str, Callable[[str], str]] = {
-    "plain": lambda character: character,
-    "URL-encoded": lambda character: quote(character, safe=""),
-    "URL-encoded, lower-case hex": _lower_percent,
-    "form-encoded": quote_plus,
-    "JSON-escaped": lambda character: json.dumps(character)[1:-1],
-    "repr-escaped in '": _repr_escaped("'"),
-    'repr-escaped in "': _repr_escaped('"'),
-    "JSON of repr": lambda character: json.dumps(_repr_escaped("'")(character))[1:-1],
-    "HTML-escaped": html.escape,
-}
-
-
-def survivors(text: str, token: str) -> list[str]:
-    """Each form of each run of RUN characters of `token` still in `text`."""
-    found = []
-    for name, form in CHARACTER_FORMS.items():
-        for start in range(len(token) - RUN + 1):
-            window = "".join(form(character) for character in token[start : start + RUN])
-            if window in text:
-                found.append(f"{name}: {window!r}")
-    return found
 
 
 def test_a_short_token_is_refused_by_the_program_and_never_shown():
@@ -103,8 +66,8 @@ def test_part_of_the_token_in_a_quarantine_reason_never_reaches_actions(capfd):
         "out of quarantine (EncounteredQuarantineException: SCIM endpoint answered 401" in actions
     )
     assert PLACEHOLDER in actions
-    assert survivors(json.dumps(outs), TOKEN) == []
-    assert survivors(capfd.readouterr().err, TOKEN) == []
+    assert scanner.survivors(json.dumps(outs), TOKEN) == []
+    assert scanner.survivors(capfd.readouterr().err, TOKEN) == []
     # Given only to be recognised: never returned, never compared.
     assert "scimToken" not in outs
     news = {**azure_inputs(outs["graphUrl"]), "scimToken": OTHER_TOKEN}
@@ -123,20 +86,20 @@ def _druva_failure(reply: Reply) -> str:
 
 @pytest.mark.parametrize(
     "encoded",
-    [quote(SPECIAL, safe=""), "".join(map(_lower_percent, SPECIAL)), quote_plus(SPECIAL)],
+    [quote(SPECIAL, safe=""), "".join(map(scanner.lower_percent, SPECIAL)), quote_plus(SPECIAL)],
     ids=["quote", "lower-case hex", "quote_plus"],
 )
 def test_a_url_encoded_token_in_a_druva_401_detail_is_redacted(encoded):
     message = _druva_failure(scim_error(401, f"invalid token={encoded}&scope=scim"))
     assert "rejected the token (HTTP 401: invalid token=[redacted]" in message
-    assert survivors(message, SPECIAL) == []
+    assert scanner.survivors(message, SPECIAL) == []
 
 
 def test_a_url_encoded_token_in_a_redirect_location_is_redacted():
     location = f"https://sso.example/login/{quote(SPECIAL, safe='')}/start"
     message = _druva_failure(Reply(302, b"", headers={"Location": location}))
     assert "redirected to https://sso.example/login/[redacted]/start" in message
-    assert survivors(message, SPECIAL) == []
+    assert scanner.survivors(message, SPECIAL) == []
 
 
 @pytest.mark.parametrize("key", ["tenantUrl", "lifetimeDays", "issuedAt"])
@@ -146,7 +109,7 @@ def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_check_fai
     [failure] = [f for f in failures if f.property == key]
     # Quoted and redacted, or (a long value) described without being quoted at all.
     assert PLACEHOLDER in failure.reason or "a text of" in failure.reason
-    assert survivors(failure.reason, SPECIAL) == []
+    assert scanner.survivors(failure.reason, SPECIAL) == []
 
 
 def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_the_programs_log():
@@ -161,7 +124,7 @@ def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_the_progr
     texts = [*run.messages("error"), str(run.error)]
     for key in ("tenantUrl", "issuedAt", "cloud"):
         assert any(text.startswith(f"druva-scim:{key}:") for text in texts), key
-    assert survivors("\n".join(texts), SPECIAL) == []
+    assert scanner.survivors("\n".join(texts), SPECIAL) == []
 
 
 def test_every_operation_of_every_provider_redacts_its_errors():
@@ -178,7 +141,7 @@ def test_every_operation_of_every_provider_redacts_its_errors():
         Echoing().delete("id", {"scimToken": SPECIAL})
     for raised in (created, deleted):
         assert PLACEHOLDER in str(raised.value)
-        assert survivors(str(raised.value), SPECIAL) == []
+        assert scanner.survivors(str(raised.value), SPECIAL) == []
     assert str(deleted.value).startswith("ValueError: header value '[redacted]")
 
 
@@ -187,7 +150,7 @@ DAMAGED = "cReDeNtIaL-fRoM-a-DaMaGeD\npAsTe-4f2a9c7e1b3d"
 
 def _no_value(message: str, value: str = DAMAGED) -> None:
     for line in value.splitlines():
-        assert survivors(message, line) == [], message
+        assert scanner.survivors(message, line) == [], message
     assert "Traceback" not in message and 'File "' not in message
 
 
@@ -294,7 +257,7 @@ def test_credentials_of_the_environment_are_redacted_from_every_provider_text(ca
 
     with pytest.raises(ProviderError) as raised:
         Echoing().create({})
-    assert survivors(str(raised.value) + capfd.readouterr().err, secret) == []
+    assert scanner.survivors(str(raised.value) + capfd.readouterr().err, secret) == []
 
 
 @pytest.fixture

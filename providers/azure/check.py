@@ -174,18 +174,16 @@ class AzureProvisioningCheckProvider(CheckProvider):
         bearer = sign_in.access_token(credential, graph_url)
         policy = self.http_policy
         with new_session(policy) as session:
-            jobs = graph.list_jobs(session, graph_url, sp_id, bearer, policy, app_name=app)
-            job = graph.provisioning_job(jobs, app_name=app, service_principal_id=sp_id)
-            graph.validate_credentials(session, graph_url, sp_id, job, bearer, policy, app_name=app)
+            azure = graph.Graph(session, policy, graph_url, bearer, app, sp_id)
+            job = graph.provisioning_job(azure.jobs(), app_name=app, service_principal_id=sp_id)
+            azure.validate(job)
             actions = [
                 f"Azure tested the saved credentials of provisioning job {job.id} "
                 f"(template {job.template_id}) against Druva: accepted"
             ]
             if job.quarantined:
                 reason = job.quarantine_reason()
-                graph.restart_from_quarantine(
-                    session, graph_url, sp_id, job, bearer, policy, app_name=app
-                )
+                azure.restart(job)
                 actions.append(
                     f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
                     "QuarantineState"

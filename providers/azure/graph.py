@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -75,50 +75,6 @@ class Job:
         return reason
 
 
-def jobs_url(graph_url: str, service_principal_id: str) -> str:
-    base = graph_url.rstrip("/")
-    return (
-        f"{base}/{API_VERSION}/servicePrincipals/{quote(service_principal_id, safe='')}"
-        "/synchronization/jobs"
-    )
-
-
-# --- the three calls -----------------------------------------------------------------------
-
-
-def list_jobs(
-    session: requests.Session,
-    graph_url: str,
-    service_principal_id: str,
-    bearer: str,
-    policy: HttpPolicy,
-    *,
-    app_name: str,
-) -> list[Job]:
-    """Every synchronization job of the service principal."""
-    if urlsplit(graph_url).hostname in UNDOCUMENTED_GRAPH_HOSTS:
-        # Stacks registered before the program refused these still reach here on refresh.
-        raise ProviderError(f"{app_name} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}")
-    graph = Graph(session, policy, bearer, app_name, service_principal_id)
-    url: str | None = jobs_url(graph_url, service_principal_id)
-    jobs: list[Job] = []
-    for _ in range(MAX_JOB_PAGES):
-        if url is None:
-            break
-        answer = graph.send("GET", url)
-        if answer.status != 200:
-            raise graph.failure(answer, LIST_JOBS)
-        body = answer.json_or_none()
-        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-            raise ProviderError(
-                f"{WHAT} at {origin(graph_url)} answered 200 without a job list for {app_name}; "
-                "check druva-scim graphUrl points at Microsoft Graph"
-            )
-        jobs.extend(_job(item) for item in body["value"] if isinstance(item, dict))
-        url = _same_origin_next(body.get("@odata.nextLink"), graph_url)
-    return jobs
-
-
 def provisioning_job(jobs: Collection[Job], *, app_name: str, service_principal_id: str) -> Job:
     """The job to validate: the only one, else the only one whose template is SCIM's.
 
@@ -152,131 +108,120 @@ def provisioning_job(jobs: Collection[Job], *, app_name: str, service_principal_
     )
 
 
-def validate_credentials(
-    session: requests.Session,
-    graph_url: str,
-    service_principal_id: str,
-    job: Job,
-    bearer: str,
-    policy: HttpPolicy,
-    *,
-    app_name: str,
-) -> None:
-    """Azure's Test Connection with the saved Tenant URL and Secret Token; 204 means they work."""
-    url = (
-        f"{jobs_url(graph_url, service_principal_id)}/{quote(job.id, safe='')}/validateCredentials"
-    )
-    graph = Graph(session, policy, bearer, app_name, service_principal_id)
-    answer = graph.send("POST", url, json_body={"useSavedCredentials": True})
-    if answer.status == 204:
-        return
-    if cause(answer.status) not in (Cause.REDIRECTED, Cause.UNEXPECTED):
-        raise graph.failure(answer, "validate the saved credentials")
-    # Any other answer is Azure's own Test Connection failing: Druva refused what Azure holds.
-    raise ProviderError(
-        f"Azure tested the saved provisioning credentials of {app_name} against Druva and they "
-        f"failed (HTTP {answer.status}{graph.detail(answer)}). The Secret Token Azure "
-        "holds is not one Druva accepts: make sure druva-scim:scimToken is the newest token "
-        "from the console and that this run wrote it (the azuread SynchronizationSecret), "
-        "then run `pulumi up` again"
-    )
-
-
-def restart_from_quarantine(
-    session: requests.Session,
-    graph_url: str,
-    service_principal_id: str,
-    job: Job,
-    bearer: str,
-    policy: HttpPolicy,
-    *,
-    app_name: str,
-) -> None:
-    """Lift the quarantine and nothing else (see RESTART_CRITERIA).
-
-    Sent at most once: a restart Graph may have applied is not repeated on a 5xx; the
-    next run finds the job out of quarantine, or restarts it then.
-    """
-    url = f"{jobs_url(graph_url, service_principal_id)}/{quote(job.id, safe='')}/restart"
-    with new_session(policy, resend=False) as once:
-        graph = Graph(once, policy, bearer, app_name, service_principal_id)
-        answer = graph.send("POST", url, json_body=RESTART_CRITERIA)
-    if answer.status in (200, 202, 204):
-        return
-    raise graph.failure(answer, "restart the quarantined job")
-
-
 class Graph(Client):
-    """Graph's words for each failure of a call about one app's provisioning."""
+    """One app's provisioning jobs in Microsoft Graph: the three calls, and Graph's words for
+    each failure of them."""
 
     what = WHAT
+    words: ClassVar[Mapping[Cause, str]] = {
+        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when asked to {doing} "
+        "for {app} (HTTP 401{detail}): sign in to the tenant that holds the app ({sign_in}); for "
+        "a national cloud, graphUrl and the credentials must be of the same cloud",
+        Cause.FORBIDDEN: "{what} refused to {doing} for {app} (HTTP 403{detail}): the identity "
+        "running `pulumi up` lacks permission. It needs {permissions}",
+        Cause.NOT_FOUND: "{what} no longer knows the provisioning job of {app} (HTTP 404"
+        "{detail}); someone changed Provisioning meanwhile: run `pulumi up` again",
+        Cause.UNAVAILABLE: "{what} still answered HTTP {status}{detail} after {attempts} attempts "
+        "to {doing} for {app}; it is throttling or down: {later}",
+        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when asked to {doing} for {app}; "
+        "check graphUrl and servicePrincipalId in druva-scim:azureApps",
+    }
+    no_service_principal = (
+        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
+        "its servicePrincipalId in druva-scim:azureApps is wrong; use the Object ID shown under "
+        "Enterprise applications > the app > Overview (not the Application ID)"
+    )
+    """A 404 to the first call: the service principal itself is not there."""
 
     def __init__(
         self,
         session: requests.Session,
         policy: HttpPolicy,
+        graph_url: str,
         bearer: str,
         app_name: str,
         service_principal_id: str,
     ) -> None:
         super().__init__(session, policy, f"Bearer {bearer}", (bearer,))
+        self.graph_url = graph_url
         self.app_name = app_name
         self.service_principal_id = service_principal_id
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        json_body: Any = None,
-        params: dict[str, str] | None = None,
-    ) -> Answer:
-        return super().send(
-            method, url, headers={"Accept": "application/json"}, json_body=json_body
+        self.jobs_url = (
+            f"{graph_url.rstrip('/')}/{API_VERSION}/servicePrincipals/"
+            f"{quote(service_principal_id, safe='')}/synchronization/jobs"
         )
+
+    def jobs(self) -> list[Job]:
+        """Every synchronization job of the service principal."""
+        if urlsplit(self.graph_url).hostname in UNDOCUMENTED_GRAPH_HOSTS:
+            # Stacks registered before the program refused these still reach here on refresh.
+            raise ProviderError(
+                f"{self.app_name} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}"
+            )
+        url: str | None = self.jobs_url
+        jobs: list[Job] = []
+        for _ in range(MAX_JOB_PAGES):
+            if url is None:
+                break
+            answer = self.send("GET", url)
+            if answer.status != 200:
+                raise self.failure(answer, LIST_JOBS)
+            body = answer.json_or_none()
+            if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+                raise ProviderError(
+                    f"{WHAT} at {origin(self.graph_url)} answered 200 without a job list for "
+                    f"{self.app_name}; check druva-scim graphUrl points at Microsoft Graph"
+                )
+            jobs.extend(_job(item) for item in body["value"] if isinstance(item, dict))
+            url = _same_origin_next(body.get("@odata.nextLink"), self.graph_url)
+        return jobs
+
+    def validate(self, job: Job) -> None:
+        """Azure's Test Connection with the saved Tenant URL and Secret Token; 204: they work."""
+        url = f"{self.jobs_url}/{quote(job.id, safe='')}/validateCredentials"
+        answer = self.send("POST", url, json_body={"useSavedCredentials": True})
+        if answer.status == 204:
+            return
+        if cause(answer.status) not in (Cause.REDIRECTED, Cause.UNEXPECTED):
+            raise self.failure(answer, "validate the saved credentials")
+        # Any other answer is Azure's own Test Connection failing: Druva refused what it holds.
+        raise ProviderError(
+            f"Azure tested the saved provisioning credentials of {self.app_name} against Druva "
+            f"and they failed (HTTP {answer.status}{self.detail(answer)}). The Secret Token "
+            "Azure holds is not one Druva accepts: make sure druva-scim:scimToken is the newest "
+            "token from the console and that this run wrote it (the azuread "
+            "SynchronizationSecret), then run `pulumi up` again"
+        )
+
+    def restart(self, job: Job) -> None:
+        """Lift the quarantine and nothing else (see RESTART_CRITERIA).
+
+        Sent at most once: a restart Graph may have applied is not repeated on a 5xx; the
+        next run finds the job out of quarantine, or restarts it then.
+        """
+        url = f"{self.jobs_url}/{quote(job.id, safe='')}/restart"
+        with new_session(self.policy, resend=False) as once:
+            answer = self.send("POST", url, json_body=RESTART_CRITERIA, session=once)
+        if answer.status in (200, 202, 204):
+            return
+        raise self.failure(answer, "restart the quarantined job")
+
+    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
+        if found is Cause.NOT_FOUND and doing == LIST_JOBS:
+            return self.no_service_principal
+        return super().wording(answer, found, doing)
+
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        return {
+            "app": self.app_name,
+            "service_principal_id": self.service_principal_id,
+            "sign_in": AZURE_SIGN_IN,
+            "permissions": GRAPH_PERMISSIONS,
+            "later": LATER,
+        }
 
     def detail(self, answer: Answer) -> str:
         return graph_detail(answer, self.secrets)
-
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} did not accept the Azure access token when asked to {doing} for "
-            f"{self.app_name} (HTTP 401{detail}): sign in to the tenant that holds the app "
-            f"({AZURE_SIGN_IN}); for a national cloud, graphUrl and the credentials must be of "
-            "the same cloud"
-        )
-
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} refused to {doing} for {self.app_name} (HTTP 403{detail}): the identity "
-            f"running `pulumi up` lacks permission. It needs {GRAPH_PERMISSIONS}"
-        )
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        if doing == LIST_JOBS:
-            return ProviderError(
-                f"{WHAT} found no service principal {self.service_principal_id} for "
-                f"{self.app_name} (HTTP 404{detail}): its servicePrincipalId in "
-                "druva-scim:azureApps is wrong; use the Object ID shown under Enterprise "
-                "applications > the app > Overview (not the Application ID)"
-            )
-        return ProviderError(
-            f"{WHAT} no longer knows the provisioning job of {self.app_name} (HTTP 404{detail}); "
-            "someone changed Provisioning meanwhile: run `pulumi up` again"
-        )
-
-    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} still answered HTTP {answer.status}{detail} after {answer.attempts} "
-            f"attempts to {doing} for {self.app_name}; it is throttling or down: {LATER}"
-        )
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} answered HTTP {answer.status}{detail} when asked to {doing} for "
-            f"{self.app_name}; check graphUrl and servicePrincipalId in druva-scim:azureApps"
-        )
 
 
 def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:

@@ -15,8 +15,9 @@ the operation's deadline holds for sign-in too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,53 +132,47 @@ def azure_credential(
 ) -> TokenCredential:
     """The azure-identity credential `credential_plan` chose, for the cloud of `graph_url`."""
     plan = credential_plan(environ, tenant_id, client_id)
-    sign_in = sign_in_options(login_host(graph_url), policy or HttpPolicy())
+    chosen = policy or HttpPolicy()
+    sign_in = sign_in_options(login_host(graph_url), chosen)
     tenant, client = plan.tenant_id or "", plan.client_id or ""
     if plan.kind == "client-secret":
         secret = _credential(environ, "ARM_CLIENT_SECRET") or _read_secret_file(
             plan.source, "ARM_CLIENT_SECRET_FILE_PATH"
         )
         return ClientSecretCredential(tenant, client, secret, **sign_in)
-    if plan.kind == "oidc-token":
-        token = _credential(environ, "ARM_OIDC_TOKEN") or ""
-        return ClientAssertionCredential(tenant, client, lambda: token, **sign_in)
-    if plan.kind == "oidc-token-file":
-        path = plan.source
-        # Read on every sign-in: a CI system may refresh the file during a long run.
-        return ClientAssertionCredential(
-            tenant,
-            client,
-            lambda: _read_secret_file(path, "ARM_OIDC_TOKEN_FILE_PATH"),
-            **sign_in,
-        )
-    if plan.kind == "oidc-request":
-        url = _env(environ, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL") or ""
-        request_token = (
-            _credential(environ, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") or ""
-        )
-        chosen = policy or HttpPolicy()
-        return ClientAssertionCredential(
-            tenant,
-            client,
-            lambda: request_id_token(url, request_token, chosen),
-            **sign_in,
-        )
-    if plan.kind == "workload-identity":
-        federated = plan.source
-        # What WorkloadIdentityCredential does, with the file read (on every sign-in, as
-        # AKS rotates it) through the validation every credential passes.
-        return ClientAssertionCredential(
-            tenant,
-            client,
-            lambda: _read_secret_file(federated, "AZURE_FEDERATED_TOKEN_FILE"),
-            **sign_in,
-        )
+    assertion = _assertion(plan, environ, chosen)
+    if assertion is not None:
+        return ClientAssertionCredential(tenant, client, assertion, **sign_in)
     default = DefaultAzureCredential(
         **sign_in,
         managed_identity_client_id=client if _true(environ, "ARM_USE_MSI") and client else None,
         additionally_allowed_tenants=[plan.tenant_id] if plan.tenant_id else [],
     )
     return InTenant(default, plan.tenant_id) if plan.tenant_id else default
+
+
+def _assertion(
+    plan: CredentialPlan, environ: Mapping[str, str], policy: HttpPolicy
+) -> Callable[[], str] | None:
+    """How a federated plan gets its client assertion, asked for at each sign-in; None for a
+    plan that signs in otherwise."""
+    if plan.kind == "oidc-token":
+        token = _credential(environ, "ARM_OIDC_TOKEN") or ""
+        return lambda: token
+    if plan.kind == "oidc-token-file":
+        # Read on every sign-in: a CI system may refresh the file during a long run.
+        return partial(_read_secret_file, plan.source, "ARM_OIDC_TOKEN_FILE_PATH")
+    if plan.kind == "oidc-request":
+        url = _env(environ, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL") or ""
+        request_token = (
+            _credential(environ, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") or ""
+        )
+        return partial(request_id_token, url, request_token, policy)
+    if plan.kind == "workload-identity":
+        # What WorkloadIdentityCredential does, with the file read (on every sign-in, as
+        # AKS rotates it) through the validation every credential passes.
+        return partial(_read_secret_file, plan.source, "AZURE_FEDERATED_TOKEN_FILE")
+    return None
 
 
 class InTenant:

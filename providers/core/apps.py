@@ -8,9 +8,9 @@ with the `azureTenants` and `oktaOrgs` they name. Every problem names its key pa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from providers.core import microsoft
 from providers.core.microsoft import (
@@ -85,6 +85,20 @@ class Apps:
     okta_orgs: Mapping[str, OktaOrg] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Text:
+    """A text setting of an entry: what it must match, how to say so, whether it must be set."""
+
+    pattern: re.Pattern[str]
+    hint: str
+    required: bool = True
+
+
+Item = TypeVar("Item")
+Read = Callable[[str, Mapping[str, Any], int], tuple[str | None, Item | None]]
+"""Reads one entry (its path, the entry, its index): its name, and the item when it is valid."""
+
+
 class _Reader:
     """Walks one list of objects from config, collecting problems as it goes."""
 
@@ -114,25 +128,53 @@ class _Reader:
                 Problem(f"{path}.{name}", f"is not a known key; use one of {', '.join(allowed)}")
             )
 
-    def text(
+    def texts(
+        self, path: str, entry: Mapping[str, Any], fields: Mapping[str, Text]
+    ) -> dict[str, str | None]:
+        """Each of `fields` read from `entry`, trimmed; None (and a problem) where not valid."""
+        found: dict[str, str | None] = {}
+        for name, text in fields.items():
+            value = entry.get(name)
+            if value is None:
+                if text.required:
+                    self.problems.append(Problem(f"{path}.{name}", f"is required: {text.hint}"))
+                found[name] = None
+            elif not isinstance(value, str) or not text.pattern.fullmatch(value.strip()):
+                message = f"{shown(value)} is not valid: {text.hint}"
+                self.problems.append(Problem(f"{path}.{name}", message))
+                found[name] = None
+            else:
+                found[name] = value.strip()
+        return found
+
+    def choice(
         self,
         path: str,
         entry: Mapping[str, Any],
         name: str,
-        pattern: re.Pattern[str],
-        hint: str,
-        *,
-        required: bool = True,
+        default: str,
+        options: tuple[str, ...],
+        rule: str,
     ) -> str | None:
-        value = entry.get(name)
-        if value is None:
-            if required:
-                self.problems.append(Problem(f"{path}.{name}", f"is required: {hint}"))
-            return None
-        if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
-            self.problems.append(Problem(f"{path}.{name}", f"{shown(value)} is not valid: {hint}"))
-            return None
-        return value.strip()
+        """One of `options` (or `default` when it is not set); None, and a problem, otherwise."""
+        value = entry.get(name, default)
+        if isinstance(value, str) and value in options:
+            return value
+        self.problems.append(Problem(f"{path}.{name}", f"{rule}, not {shown(value)}"))
+        return None
+
+    def each(self, allowed: tuple[str, ...], read: Read[Item]) -> list[tuple[str, Item]]:
+        """`read` of every entry (after its unknown keys), with the entries' names unique."""
+        names: list[tuple[str, str | None]] = []
+        read_ones: list[tuple[str, Item]] = []
+        for path, entry, index in self.entries:
+            self.unknown_keys(path, entry, allowed)
+            name, item = read(path, entry, index)
+            names.append((path, name))
+            if item is not None:
+                read_ones.append((path, item))
+        self.unique_names(names)
+        return read_ones
 
     def unique_apps(self, entries: list[tuple[str, str | None, str]], key: str, scope: str) -> None:
         """Two entries for one app would overwrite each other's credentials on every run."""
@@ -181,83 +223,80 @@ def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
     return Apps(tuple(azure), tuple(okta), tenants, orgs), []
 
 
+TENANT_FIELDS = {
+    "name": Text(NAME, "a short name apps refer to, like `contoso`"),
+    "tenantId": Text(GUID, "the Entra tenant id, a GUID (Entra ID > Overview)"),
+    "clientId": Text(
+        GUID, "the application (client) id of the identity pulumi uses there, a GUID", False
+    ),
+}
+ORG_FIELDS = {
+    "name": Text(NAME, "a short name apps refer to, like `corp`"),
+    "orgName": Text(
+        OKTA_ORG_NAME, "the org's subdomain, `dev-123456` for https://dev-123456.okta.com"
+    ),
+    "baseUrl": Text(
+        HOST, "the org's domain without scheme: okta.com, oktapreview.com or okta-emea.com", False
+    ),
+}
+AZURE_APP_FIELDS = {
+    "name": Text(NAME, "a short name for the app, like `druva-prod`"),
+    "servicePrincipalId": Text(
+        GUID,
+        "the Druva enterprise app's Object ID, a GUID (Entra ID > Enterprise applications > "
+        "the Druva app > Overview)",
+    ),
+}
+OKTA_APP_FIELDS = {
+    "name": Text(NAME, "a short name for the app, like `druva-okta`"),
+    "appId": Text(
+        OKTA_APP_ID,
+        "the Okta app id, like 0oa1b2c3d4e5f6g7h8i9 (the part after /instance/ in the app's "
+        "Admin Console URL)",
+    ),
+}
+CONFIRMED_FIELD = {
+    "confirmedFingerprint": Text(
+        FINGERPRINT,
+        "the 12 hex digits of `pulumi stack output tokenFingerprint` after pasting that token",
+        False,
+    )
+}
+
+
 def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
-    found: dict[str, AzureTenant] = {}
-    names: list[tuple[str, str | None]] = []
-    for path, entry, _ in reader.entries:
-        reader.unknown_keys(path, entry, ("name", "tenantId", "clientId", "environment"))
-        name = reader.text(path, entry, "name", NAME, "a short name apps refer to, like `contoso`")
-        tenant_id = reader.text(
-            path, entry, "tenantId", GUID, "the Entra tenant id, a GUID (Entra ID > Overview)"
-        )
-        client_id = reader.text(
+    def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureTenant | None]:
+        found = reader.texts(path, entry, TENANT_FIELDS)
+        environment = reader.choice(
             path,
             entry,
-            "clientId",
-            GUID,
-            "the application (client) id of the identity pulumi uses there, a GUID",
-            required=False,
+            "environment",
+            "global",
+            tuple(AZURE_ENVIRONMENTS),
+            f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`)",
         )
-        environment = entry.get("environment", "global")
-        if not isinstance(environment, str) or environment not in AZURE_ENVIRONMENTS:
-            reader.problems.append(
-                Problem(
-                    f"{path}.environment",
-                    f"must be one of {', '.join(AZURE_ENVIRONMENTS)} (as azuread's `environment`), "
-                    f"not {shown(environment)}",
-                )
-            )
-            environment = None
-        names.append((path, name))
+        name, tenant_id, client_id = found["name"], found["tenantId"], found["clientId"]
         if name and tenant_id and environment and (client_id or "clientId" not in entry):
-            found[name] = AzureTenant(name, tenant_id, client_id, environment)
-    reader.unique_names(names)
-    return found
+            return name, AzureTenant(name, tenant_id, client_id, environment)
+        return name, None
+
+    read_ones = reader.each((*TENANT_FIELDS, "environment"), read)
+    return {tenant.name: tenant for _, tenant in read_ones}
 
 
 def _okta_orgs(reader: _Reader) -> dict[str, OktaOrg]:
-    found: dict[str, OktaOrg] = {}
-    names: list[tuple[str, str | None]] = []
-    for path, entry, _ in reader.entries:
-        reader.unknown_keys(path, entry, ("name", "orgName", "baseUrl"))
-        name = reader.text(path, entry, "name", NAME, "a short name apps refer to, like `corp`")
-        org_name = reader.text(
-            path,
-            entry,
-            "orgName",
-            OKTA_ORG_NAME,
-            "the org's subdomain, `dev-123456` for https://dev-123456.okta.com",
-        )
-        base_url = reader.text(
-            path,
-            entry,
-            "baseUrl",
-            HOST,
-            "the org's domain without scheme: okta.com, oktapreview.com or okta-emea.com",
-            required=False,
-        ) or ("okta.com" if "baseUrl" not in entry else None)
-        names.append((path, name))
-        if name and org_name and base_url:
-            found[name] = OktaOrg(name, org_name, base_url)
-    reader.unique_names(names)
-    return found
+    def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, OktaOrg | None]:
+        found = reader.texts(path, entry, ORG_FIELDS)
+        name, org_name = found["name"], found["orgName"]
+        base_url = found["baseUrl"] or ("okta.com" if "baseUrl" not in entry else None)
+        return name, OktaOrg(name, org_name, base_url) if name and org_name and base_url else None
+
+    return {org.name: org for _, org in reader.each(tuple(ORG_FIELDS), read)}
 
 
 def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[AzureApp]:
-    apps: list[AzureApp] = []
-    placed: list[tuple[str, AzureApp]] = []
-    names: list[tuple[str, str | None]] = []
-    for path, entry, _ in reader.entries:
-        reader.unknown_keys(path, entry, ("name", "servicePrincipalId", "tenant", "extraSecrets"))
-        name = reader.text(path, entry, "name", NAME, "a short name for the app, like `druva-prod`")
-        sp_id = reader.text(
-            path,
-            entry,
-            "servicePrincipalId",
-            GUID,
-            "the Druva enterprise app's Object ID, a GUID (Entra ID > Enterprise applications > "
-            "the Druva app > Overview)",
-        )
+    def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureApp | None]:
+        found = reader.texts(path, entry, AZURE_APP_FIELDS)
         tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
         environment = (
             tenants[tenant].environment if isinstance(tenant, str) and tenant in tenants else None
@@ -271,54 +310,36 @@ def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[Azu
             )
             tenant = _INVALID
         extra = _extra_secrets(reader, f"{path}.extraSecrets", entry.get("extraSecrets"))
-        names.append((path, name))
+        name, sp_id = found["name"], found["servicePrincipalId"]
         if name and sp_id and tenant is not _INVALID and extra is not None:
-            apps.append(AzureApp(name, sp_id.lower(), tenant, extra))
-            placed.append((path, apps[-1]))
-    reader.unique_names(names)
+            return name, AzureApp(name, sp_id.lower(), tenant, extra)
+        return name, None
+
+    placed = reader.each((*AZURE_APP_FIELDS, "tenant", "extraSecrets"), read)
     reader.unique_apps(
         [(path, app.tenant, app.service_principal_id) for path, app in placed],
         "servicePrincipalId",
         "tenant",
     )
-    return apps
+    return [app for _, app in placed]
 
 
 def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
-    apps: list[OktaApp] = []
-    placed: list[tuple[str, OktaApp]] = []
-    names: list[tuple[str, str | None]] = []
-    for path, entry, index in reader.entries:
-        reader.unknown_keys(path, entry, ("name", "appId", "org", "mode", "confirmedFingerprint"))
-        name = reader.text(path, entry, "name", NAME, "a short name for the app, like `druva-okta`")
-        app_id = reader.text(
-            path,
-            entry,
-            "appId",
-            OKTA_APP_ID,
-            "the Okta app id, like 0oa1b2c3d4e5f6g7h8i9 (the part after /instance/ in the "
-            "app's Admin Console URL)",
-        )
+    def read(path: str, entry: Mapping[str, Any], index: int) -> tuple[str | None, OktaApp | None]:
+        found = reader.texts(path, entry, OKTA_APP_FIELDS)
         org = _reference(reader, path, entry, "org", orgs, "oktaOrgs")
         # Okta takes tokens through its API only for Org2Org and Zscaler 2.0; Druva's OIN
         # app "Druva 2.0" is not one of them, so the hand-off is the normal path.
-        mode = entry.get("mode", "manual")
-        if not isinstance(mode, str) or mode not in OKTA_MODES:
-            reader.problems.append(
-                Problem(
-                    f"{path}.mode",
-                    f"must be `api` (set through Okta's API) or `manual` (pasted in the Admin "
-                    f"Console, tracked here), not {shown(mode)}",
-                )
-            )
-        confirmed = reader.text(
+        mode = reader.choice(
             path,
             entry,
-            "confirmedFingerprint",
-            FINGERPRINT,
-            "the 12 hex digits of `pulumi stack output tokenFingerprint` after pasting that token",
-            required=False,
+            "mode",
+            "manual",
+            OKTA_MODES,
+            "must be `api` (set through Okta's API) or `manual` (pasted in the Admin Console, "
+            "tracked here)",
         )
+        confirmed = reader.texts(path, entry, CONFIRMED_FIELD)["confirmedFingerprint"]
         if "confirmedFingerprint" in entry and mode == "api":
             reader.problems.append(
                 Problem(
@@ -326,14 +347,15 @@ def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
                     "applies only to mode `manual`; remove it, or set mode to manual",
                 )
             )
-        names.append((path, name))
+        name, app_id = found["name"], found["appId"]
         valid_confirmed = confirmed is not None or "confirmedFingerprint" not in entry
         if name and app_id and org is not _INVALID and mode in OKTA_MODES and valid_confirmed:
-            apps.append(OktaApp(name, app_id, org, str(mode), confirmed, index))
-            placed.append((path, apps[-1]))
-    reader.unique_names(names)
+            return name, OktaApp(name, app_id, org, str(mode), confirmed, index)
+        return name, None
+
+    placed = reader.each((*OKTA_APP_FIELDS, "org", "mode", *CONFIRMED_FIELD), read)
     reader.unique_apps([(path, app.org, app.app_id) for path, app in placed], "appId", "org")
-    return apps
+    return [app for _, app in placed]
 
 
 _INVALID = "\x00invalid"

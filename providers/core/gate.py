@@ -138,18 +138,10 @@ def evaluate(document: object, now: datetime) -> Verdict:
     days_left = life.days_left(now)
     left = lifecycle.days(days_left)
 
+    facts = (fingerprint, issued_at, expires_at, rotate_after, days_left, handoffs)
+
     def verdict(exit_code: int, status: str, message: str) -> Verdict:
-        return Verdict(
-            exit_code,
-            status,
-            message,
-            fingerprint=fingerprint,
-            issued_at=issued_at,
-            expires_at=expires_at,
-            rotate_after=rotate_after,
-            days_left=days_left,
-            handoffs=handoffs,
-        )
+        return Verdict(exit_code, status, message, (), *facts)
 
     token = f"Druva SCIM token{' ' + fingerprint if fingerprint else ''}"
     expiry = lifecycle.format_date(expires_at)

@@ -9,7 +9,7 @@ the token.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from providers.core import lifecycle, resource_types, settings, texts
@@ -124,31 +124,20 @@ def secret_declaration(
         return (
             f"ScimToken {name!r} does not declare `scimToken` in additional_secret_outputs, so "
             "the token could be stored in plain text in the stack's state. Register it through "
-            f"providers.scim_token.ScimToken, which declares it; see {GITOPS_ANCHOR}."
+            f"providers.druva.token.ScimToken, which declares it; see {GITOPS_ANCHOR}."
         )
-    if (
-        resource_type == SYNCHRONIZATION_SECRET_TYPE
-        and _carries_secret_token(props.get("credentials"))
-        and "credentials" not in declared
-    ):
-        return (
-            f"SynchronizationSecret {name!r} carries the Druva token (credential SecretToken) "
-            "but does not declare `credentials` in additional_secret_outputs. Register it with "
-            'pulumi.ResourceOptions(additional_secret_outputs=["credentials"]) and pass the '
-            f"token as the ScimToken's secret output; see {GITOPS_ANCHOR}."
-        )
-    if (
-        resource_type == OKTA_CONNECTION_TYPE
-        and _carries_profile_token(props.get("profile"))
-        and "profile" not in declared
-    ):
-        return (
-            f"Okta app Connection {name!r} carries the Druva token (profile.token) but does "
-            "not declare `profile` in additional_secret_outputs. Register it with "
-            'pulumi.ResourceOptions(additional_secret_outputs=["profile"]) and pass the token '
-            f"as the ScimToken's secret output; see {GITOPS_ANCHOR}."
-        )
-    return None
+    carrier = CARRIERS.get(resource_type)
+    if carrier is None:
+        return None
+    kind, where, output, carries = carrier
+    if not carries(props.get(output)) or output in declared:
+        return None
+    return (
+        f"{kind} {name!r} carries the Druva token ({where}) but does not declare `{output}` in "
+        "additional_secret_outputs. Register it with pulumi.ResourceOptions("
+        f'additional_secret_outputs=["{output}"]) and pass the token as the ScimToken\'s secret '
+        f"output; see {GITOPS_ANCHOR}."
+    )
 
 
 def handoff_overdue(props: Props, now: datetime, max_days: int) -> str | None:
@@ -224,6 +213,24 @@ def _carries_profile_token(profile: object) -> bool:
     if not isinstance(profile, Mapping):
         return False
     return profile.get("token") is not None or profile.get("authScheme") == "TOKEN"
+
+
+CARRIERS: dict[str, tuple[str, str, str, Callable[[object], bool]]] = {
+    SYNCHRONIZATION_SECRET_TYPE: (
+        "SynchronizationSecret",
+        "credential SecretToken",
+        "credentials",
+        _carries_secret_token,
+    ),
+    OKTA_CONNECTION_TYPE: (
+        "Okta app Connection",
+        "profile.token",
+        "profile",
+        _carries_profile_token,
+    ),
+}
+"""The vendors' resources that carry the token: how a message names each, where the token
+is in it, the output that must be declared secret, and whether a value of it holds one."""
 
 
 def _fingerprint(props: Props) -> str | None:

@@ -6,11 +6,13 @@ with a filter that matches nobody. It touches no user.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import requests
 
-from providers.core.errors import CouldNotCheckError, ProviderError, TokenRejectedError
+from providers.core.errors import Cause, CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.core.redaction import excerpt
 from providers.http import Answer, Client, HttpPolicy
 
@@ -32,12 +34,7 @@ def check_token(
 ) -> Answer:
     """Return Druva's answer when it accepts the token; raise ProviderError otherwise."""
     druva = DruvaScim(session, policy, tenant_url, token)
-    answer = druva.send(
-        "GET",
-        druva.users_url,
-        headers={"Accept": "application/scim+json, application/json"},
-        params={"filter": PROBE_FILTER, "count": "1"},
-    )
+    answer = druva.send("GET", druva.users_url, params={"filter": PROBE_FILTER, "count": "1"})
     if answer.status != 200:
         raise druva.failure(answer, "check the token")
     body = answer.json_or_none()
@@ -59,6 +56,26 @@ class DruvaScim(Client):
     """Druva's words for each failure: only its own SCIM error is a verdict on the token."""
 
     what = WHAT
+    headers: ClassVar[Mapping[str, str]] = {"Accept": "application/scim+json, application/json"}
+    words: ClassVar[Mapping[Cause, str]] = {
+        Cause.UNAUTHORIZED: "{what} at {tenant_url} rejected the token (HTTP {status}{detail}): "
+        "it has expired, was revoked, or was superseded by a newer token generated in the "
+        "console. Generate a new one and set druva-scim:scimToken (README, section Rotation)",
+        Cause.NOT_FOUND: "{what} answered 404 for {users_url}: druva-scim:tenantUrl does not "
+        "point at a SCIM base URL; remove it to use the `cloud` default, or copy the Tenant URL "
+        "Druva documents (https://apis.druva.com/insync/scim)",
+        Cause.REDIRECTED: "{what} at {tenant_url} redirected to {target}; the token is not sent "
+        "on redirects. Set druva-scim:tenantUrl to the final SCIM base URL",
+        Cause.UNAVAILABLE: "{what} at {tenant_url} still answered HTTP {status}{detail} after "
+        "{attempts} attempts; Druva may be down or throttling: run again later",
+        Cause.UNEXPECTED: "{what} at {tenant_url} answered HTTP {status}{detail} to a read-only "
+        "user query; check druva-scim:tenantUrl",
+    }
+    no_verdict = (
+        "{what} at {tenant_url} answered HTTP {status} without a SCIM error body, "
+        + COULD_NOT_CHECK
+    )
+    """A 401 or 403 that is not Druva's SCIM error: a proxy's, a WAF's, an allow-list's."""
 
     def __init__(
         self, session: requests.Session, policy: HttpPolicy, tenant_url: str, token: str
@@ -66,6 +83,30 @@ class DruvaScim(Client):
         super().__init__(session, policy, f"Bearer {token}", (token,))
         self.tenant_url = tenant_url
         self.users_url = f"{tenant_url}/Users"
+
+    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
+        # Druva does not document which of 401 and 403 a dead token gets: both read alike.
+        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN):
+            return self.words[Cause.UNAUTHORIZED] if is_scim_error(answer) else self.no_verdict
+        return super().wording(answer, found, doing)
+
+    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
+        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN) and is_scim_error(answer):
+            return TokenRejectedError
+        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN, Cause.UNAVAILABLE):
+            return CouldNotCheckError
+        return ProviderError
+
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        # Where a redirect points, not what it carries: a login page's query may echo the token.
+        location = urlsplit(answer.headers.get("Location", ""))
+        host = location.netloc.rpartition("@")[2]
+        target = f"{location.scheme}://{host}{location.path}" if host else "elsewhere"
+        return {
+            "tenant_url": self.tenant_url,
+            "users_url": self.users_url,
+            "target": excerpt(target, 300, self.secrets),
+        }
 
     def detail(self, answer: Answer) -> str:
         """`: <detail>` from a SCIM Error body (RFC 7644 section 3.12), scrubbed of the token."""
@@ -76,55 +117,6 @@ class DruvaScim(Client):
         if not isinstance(detail, str) or not detail.strip():
             return ""
         return f": {excerpt(detail, 300, self.secrets)}"
-
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        if is_scim_error(answer):
-            return TokenRejectedError(
-                f"{WHAT} at {self.tenant_url} rejected the token (HTTP {answer.status}{detail}): "
-                "it has expired, was revoked, or was superseded by a newer token generated in "
-                "the console. Generate a new one and set druva-scim:scimToken (README, section "
-                "Rotation)"
-            )
-        return CouldNotCheckError(
-            f"{WHAT} at {self.tenant_url} answered HTTP {answer.status} without a SCIM error "
-            "body, " + COULD_NOT_CHECK
-        )
-
-    # Druva does not document which of 401 and 403 a dead token gets: both are read alike.
-    forbidden = unauthorized
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} answered 404 for {self.users_url}: druva-scim:tenantUrl does not point at a "
-            "SCIM base URL; remove it to use the `cloud` default, or copy the Tenant URL Druva "
-            "documents (https://apis.druva.com/insync/scim)"
-        )
-
-    def redirected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        # Where it points, not what it carries: a login page's query may echo the token.
-        location = urlsplit(answer.headers.get("Location", ""))
-        host = location.netloc.rpartition("@")[2]
-        target = excerpt(
-            f"{location.scheme}://{host}{location.path}" if host else "elsewhere",
-            300,
-            self.secrets,
-        )
-        return ProviderError(
-            f"{WHAT} at {self.tenant_url} redirected to {target}; the token is not sent on "
-            "redirects. Set druva-scim:tenantUrl to the final SCIM base URL"
-        )
-
-    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return CouldNotCheckError(
-            f"{WHAT} at {self.tenant_url} still answered HTTP {answer.status}{detail} after "
-            f"{answer.attempts} attempts; Druva may be down or throttling: run again later"
-        )
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} at {self.tenant_url} answered HTTP {answer.status}{detail} to a read-only "
-            "user query; check druva-scim:tenantUrl"
-        )
 
 
 def is_scim_error(answer: Answer) -> bool:

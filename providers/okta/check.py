@@ -129,9 +129,10 @@ class OktaConnectionCheckProvider(CheckProvider):
         policy = self.http_policy
         with new_session(policy, retry_class=OktaRetry) as session:
             authorization = self.authorization(org_url)
-            connection = connections.verify_connection(
+            read = connections.get_connection(
                 session, org_url, str(props["appId"]), authorization, policy, app_name=app
             )
+        connection = connections.usable(read, app)
         say(
             f"{app}: Okta's provisioning connection is {connection.status} with a "
             f"{connection.auth_scheme} for token {props.get('tokenFingerprint')}"

@@ -12,12 +12,13 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Collection, Mapping
+from typing import ClassVar
 
 import requests
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from providers.core.errors import ProviderError
+from providers.core.errors import Cause
 from providers.core.redaction import excerpt
 from providers.core.texts import LATER, OKTA_SIGN_IN
 from providers.http import Answer, Client, HttpPolicy
@@ -61,6 +62,22 @@ class Okta(Client):
     """Okta's words for each failure of a call about one app's provisioning connection."""
 
     what = WHAT
+    words: ClassVar[Mapping[Cause, str]] = {
+        Cause.UNAUTHORIZED: "{what} at {org_url} did not accept the credentials from "
+        "{signed_in_by} (HTTP 401{detail}): it has expired or was revoked; set {sign_in}",
+        Cause.FORBIDDEN: "{what} refused to {doing} the provisioning connection of {app} (HTTP "
+        "403{detail}): {signed_in_by} lacks permission. An API token's administrator needs a "
+        "role that can manage the app (App Administrator or Super Administrator); a service app "
+        "needs the scope okta.apps.read (okta.apps.manage to update) granted and such a role "
+        "assigned",
+        Cause.NOT_FOUND: "{what} at {org_url} has no app {app_id} for {app} (HTTP 404{detail}): "
+        "its appId in druva-scim:oktaApps is wrong; copy the id (0oa...) from the app's URL in "
+        "the Admin Console, and check orgUrl",
+        Cause.UNAVAILABLE: "{what} still answered HTTP {status}{detail} after {attempts} attempts "
+        "for {app}; it is rate limiting or down: {later}",
+        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when asked to {doing} the "
+        "provisioning connection of {app}; check orgUrl and appId in druva-scim:oktaApps",
+    }
 
     def __init__(
         self,
@@ -80,43 +97,18 @@ class Okta(Client):
         self.app_id = app_id
         self.app_name = app_name
 
+    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
+        return {
+            "org_url": self.org_url,
+            "signed_in_by": self.signed_in_by,
+            "app_id": self.app_id,
+            "app": self.app_name,
+            "sign_in": OKTA_SIGN_IN,
+            "later": LATER,
+        }
+
     def detail(self, answer: Answer) -> str:
         return okta_detail(answer.json_or_none(), self.secrets)
-
-    def unauthorized(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} at {self.org_url} did not accept the credentials from {self.signed_in_by} "
-            f"(HTTP 401{detail}): it has expired or was revoked; set {OKTA_SIGN_IN}"
-        )
-
-    def forbidden(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} refused to {doing} the provisioning connection of {self.app_name} "
-            f"(HTTP 403{detail}): {self.signed_in_by} lacks permission. An API token's "
-            "administrator needs a role that can manage the app (App Administrator or Super "
-            "Administrator); a service app needs the scope okta.apps.read (okta.apps.manage "
-            "to update) granted and such a role assigned"
-        )
-
-    def not_found(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} at {self.org_url} has no app {self.app_id} for {self.app_name} "
-            f"(HTTP 404{detail}): its appId in druva-scim:oktaApps is wrong; copy the id "
-            "(0oa...) from the app's URL in the Admin Console, and check orgUrl"
-        )
-
-    def unavailable(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} still answered HTTP {answer.status}{detail} after {answer.attempts} "
-            f"attempts for {self.app_name}; it is rate limiting or down: {LATER}"
-        )
-
-    def unexpected(self, answer: Answer, detail: str, doing: str) -> ProviderError:
-        return ProviderError(
-            f"{WHAT} answered HTTP {answer.status}{detail} when asked to {doing} the "
-            f"provisioning connection of {self.app_name}; check orgUrl and appId in "
-            "druva-scim:oktaApps"
-        )
 
 
 def okta_detail(body: object, secrets: Collection[str] = ()) -> str:

@@ -60,26 +60,15 @@ def get_connection(
         app_id,
         app_name,
     )
-    answer = okta.send(
-        "GET", connection_url(org_url, app_id), headers={"Accept": "application/json"}
-    )
+    answer = okta.send("GET", connection_url(org_url, app_id))
     body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict):
         return parse_connection(body)
     raise okta.failure(answer, "read")
 
 
-def verify_connection(
-    session: requests.Session,
-    org_url: str,
-    app_id: str,
-    authorization: OktaAuthorization,
-    policy: HttpPolicy,
-    *,
-    app_name: str,
-) -> Connection:
-    """The connection, when it is ENABLED with a TOKEN; ProviderError otherwise."""
-    connection = get_connection(session, org_url, app_id, authorization, policy, app_name=app_name)
+def usable(connection: Connection, app_name: str) -> Connection:
+    """The connection, when it is ENABLED with a TOKEN; ProviderError saying why otherwise."""
     problem = connection_problem(connection, app_name)
     if problem:
         raise ProviderError(problem)

@@ -64,15 +64,7 @@ def okta_authorization(
         scopes = tuple(environ.get("OKTA_API_SCOPES", "").replace(",", " ").split()) or (
             DEFAULT_SCOPES
         )
-        access = service_app_token(
-            org_url,
-            client_id=client_id,
-            private_key=key,
-            key_id=key_id,
-            scopes=scopes,
-            policy=policy,
-            now=now,
-        )
+        access = service_app_token(org_url, client_id, key, key_id, scopes, policy, now)
         return OktaAuthorization(f"Bearer {access}", access, f"service app {client_id}")
     access_token = _credential(environ, "OKTA_ACCESS_TOKEN")
     if access_token:
@@ -117,7 +109,6 @@ def client_assertion(
 
 def service_app_token(
     org_url: str,
-    *,
     client_id: str,
     private_key: str,
     key_id: str | None,

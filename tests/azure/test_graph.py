@@ -26,14 +26,18 @@ def azure() -> Iterator[Graph]:
         yield stand_in
 
 
+def client(url: str, session, sp: str = SP, bearer: str = BEARER) -> graph.Graph:
+    return graph.Graph(session, FAST, url, bearer, APP, sp)
+
+
 def jobs_of(stand_in: Graph, sp: str = SP) -> list[graph.Job]:
     with new_session(FAST) as session:
-        return graph.list_jobs(session, stand_in.url, sp, BEARER, FAST, app_name=APP)
+        return client(stand_in.url, session, sp).jobs()
 
 
 def validate(stand_in: Graph, chosen: graph.Job, bearer: str = BEARER) -> None:
     with new_session(FAST) as session:
-        graph.validate_credentials(session, stand_in.url, SP, chosen, bearer, FAST, app_name=APP)
+        client(stand_in.url, session, bearer=bearer).validate(chosen)
 
 
 def test_the_jobs_are_listed_with_their_templates_and_quarantine(azure):
@@ -77,9 +81,7 @@ def test_a_scim_and_a_customappsso_job_together_are_ambiguous():
 
 def test_the_china_cloud_is_refused_before_any_request():
     with new_session(FAST) as session, pytest.raises(ProviderError) as raised:
-        graph.list_jobs(
-            session, "https://microsoftgraph.chinacloudapi.cn", SP, BEARER, FAST, app_name=APP
-        )
+        client("https://microsoftgraph.chinacloudapi.cn", session).jobs()
     assert str(raised.value) == f"{APP} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}"
 
 
@@ -144,7 +146,7 @@ def test_restart_lifts_only_the_quarantine(azure):
     assert chosen.quarantined
     assert chosen.quarantine_reason().startswith("EncounteredQuarantineException: Failed to auth")
     with new_session(FAST) as session:
-        graph.restart_from_quarantine(session, azure.url, SP, chosen, BEARER, FAST, app_name=APP)
+        client(azure.url, session).restart(chosen)
     assert azure.restarts == [(SP, "scim.q.1", {"criteria": {"resetScope": "QuarantineState"}})]
     assert not jobs_of(azure)[0].quarantined
 
@@ -153,7 +155,7 @@ def test_a_reset_scope_graph_does_not_document_is_refused_by_the_stand_in(azure)
     # The stand-in checks resetScope against Graph's documented values; prove it does.
     with new_session(FAST) as session:
         answer = session.post(
-            f"{graph.jobs_url(azure.url, SP)}/scim.6a1f2b3c.1/restart",
+            f"{client(azure.url, session).jobs_url}/scim.6a1f2b3c.1/restart",
             json={"criteria": {"resetScope": "Quarantine"}},
             headers={"Authorization": f"Bearer {BEARER}"},
         )
@@ -247,7 +249,7 @@ def test_a_restart_graph_may_have_applied_is_not_sent_again(azure):
     before = len(azure.requests)
     azure.fail_next(graph_error(503, "ServiceUnavailable", "Try again later"))
     with new_session(FAST) as session, pytest.raises(ProviderError, match="HTTP 503"):
-        graph.restart_from_quarantine(session, azure.url, SP, chosen, BEARER, FAST, app_name=APP)
+        client(azure.url, session).restart(chosen)
     assert len(azure.requests) == before + 1, "one restart request, never repeated"
 
 

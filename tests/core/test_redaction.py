@@ -26,48 +26,11 @@ VISIBLE = "".join(chr(code) for code in range(0x21, 0x7F))
 """Visible ASCII: every character a token may have, backslash, both quotes, %, + and & included."""
 
 
-def _repr_escaped(delimiter: str) -> Callable[[str], str]:
-    def escape(character: str) -> str:
-        return "\\" + character if character in ("\\", delimiter) else character
-
-    return escape
-
-
-def _lower_percent(character: str) -> str:
-    return (
-        quote(character, safe="").lower() if quote(character, safe="") != character else character
-    )
-
-
-CHARACTER_FORMS: dict[str, Callable[[str], str]] = {
-    "plain": lambda character: character,
-    "URL-encoded": lambda character: quote(character, safe=""),
-    "URL-encoded, lower-case hex": _lower_percent,
-    "form-encoded": quote_plus,
-    "JSON-escaped": lambda character: json.dumps(character)[1:-1],
-    "repr-escaped in '": _repr_escaped("'"),
-    'repr-escaped in "': _repr_escaped('"'),
-    "JSON of repr": lambda character: json.dumps(_repr_escaped("'")(character))[1:-1],
-    "HTML-escaped": html.escape,
-}
-
-
-def survivors(text: str, token: str) -> list[str]:
-    """Each form of each run of RUN characters of `token` still in `text`."""
-    found = []
-    for name, form in CHARACTER_FORMS.items():
-        for start in range(len(token) - RUN + 1):
-            window = "".join(form(character) for character in token[start : start + RUN])
-            if window in text:
-                found.append(f"{name}: {window!r}")
-    return found
-
-
 WHOLE_FORMS: dict[str, Callable[[str], str]] = {
     "plain": lambda token: token,
     "quote": lambda token: quote(token, safe=""),
     "quote, path": quote,
-    "quote, lower-case hex": lambda token: "".join(map(_lower_percent, token)),
+    "quote, lower-case hex": lambda token: "".join(map(scanner.lower_percent, token)),
     "quote_plus": quote_plus,
     "repr": repr,
     "JSON": json.dumps,
@@ -100,7 +63,7 @@ def test_no_run_of_the_token_survives_in_any_form(echo):
     token, text = echo
     redacted = redaction.redact(text, [token])
     assert PLACEHOLDER in redacted
-    assert survivors(redacted, token) == []
+    assert scanner.survivors(redacted, token) == []
 
 
 @PROPERTIES
@@ -144,7 +107,7 @@ def test_a_long_token_in_a_long_text_is_redacted_quickly_enough_for_messages():
     token = (VISIBLE * 50)[: redaction.MAX_SECRET_LENGTH]
     text = ("Graph said: " + quote(token[1000:1100]) + " \\u0041 %41 &amp; ") * 30
     redacted = redaction.redact(text, [token, TOKEN])
-    assert survivors(redacted, token) == []
+    assert scanner.survivors(redacted, token) == []
 
 
 def test_non_strings_and_empty_secrets_are_ignored():

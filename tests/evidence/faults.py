@@ -56,7 +56,6 @@ from tests.doubles import (
     FAST,
     GRAPH_BEARER,
     GRAPH_BEARER_VARIABLE,
-    ISSUED_AT,
     JOB,
     NOW,
     OKTA_API_TOKEN,
@@ -69,6 +68,7 @@ from tests.doubles import (
     AzureCheck,
     OktaCheck,
     TokenProvider,
+    token_inputs,
 )
 from tests.evidence.record import Row
 
@@ -190,13 +190,7 @@ class Target:
 
 def _druva_props(tenant_url: str) -> dict[str, Any]:
     """The ScimToken's inputs after Check, as the engine hands them to Create."""
-    return {
-        "scimToken": TOKEN,
-        "tenantUrl": tenant_url,
-        "issuedAt": ISSUED_AT,
-        "lifetimeDays": 365,
-        "rotateBeforeDays": 30,
-    }
+    return token_inputs(tenant_url)
 
 
 _DRUVA_ERRORS = {

@@ -52,7 +52,6 @@ from testbed.stand_ins.server import Reply, Request
 from tests.doubles import (
     GRAPH_BEARER,
     GRAPH_BEARER_VARIABLE,
-    ISSUED_AT,
     JOB,
     NOW,
     OTHER_TOKEN,
@@ -62,6 +61,7 @@ from tests.doubles import (
     AzureCheck,
     ShortDeadlineTokenProvider,
     TokenProvider,
+    token_inputs,
 )
 from tests.evidence.faults import _shorten, leaked
 from tests.evidence.record import Row, because, unmet
@@ -120,14 +120,7 @@ def killed_during_create() -> Row:
     with DruvaScim(TOKEN) as druva:
         # Held without an answer for longer than the kill takes (HANG_SECONDS).
         druva.fail_next(Reply(action="hang"))
-        news = {
-            "scimToken": TOKEN,
-            "tenantUrl": druva.url,
-            "issuedAt": ISSUED_AT,
-            "lifetimeDays": 365,
-            "rotateBeforeDays": 30,
-            "__provider": serialized(TokenProvider()),
-        }
+        news = token_inputs(druva.url, __provider=serialized(TokenProvider()))
         with ProviderHost() as first:
             first.configure()
             inputs = from_struct(first.check(TOKEN_URN, {}, news).inputs)
@@ -510,14 +503,7 @@ def trickled(action: str) -> Row:
     listing = {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}
     trickle = Reply(200, listing, content_type=SCIM_JSON, action=action)
     with DruvaScim(TOKEN) as druva:
-        news = {
-            "scimToken": TOKEN,
-            "tenantUrl": druva.url,
-            "issuedAt": ISSUED_AT,
-            "lifetimeDays": 365,
-            "rotateBeforeDays": 30,
-            "__provider": serialized(ShortDeadlineTokenProvider()),
-        }
+        news = token_inputs(druva.url, __provider=serialized(ShortDeadlineTokenProvider()))
         with ProviderHost() as host:
             host.configure()
             inputs = from_struct(host.check(TOKEN_URN, {}, news).inputs)
@@ -727,23 +713,29 @@ def _helper_row(scenario: str, run: HelperRun, problems: list[str], changed: boo
     )
 
 
+def _helper_said(run: HelperRun, code: int, *texts: str) -> list[str]:
+    """What is wrong with how the helper ended: its exit code, its words, a traceback."""
+    problems = [] if run.code == code else [f"exit {run.code}, not {code}"]
+    problems += [f"the message lacks {text!r}" for text in texts if text not in run.output]
+    if "Traceback" in run.output:
+        problems.append("a traceback reached the user")
+    return problems
+
+
 def helper_ctrl_c() -> Row:
     run = ctrl_c_during_up()
-    problems = []
-    if run.code != rotate.HALF_DONE:
-        problems.append(f"exit {run.code}, not {rotate.HALF_DONE}")
-    if run.cancelled is None:
-        problems.append("the CLI did not finish its cancellation: it was killed")
-    elif run.cancelled.get("interrupts") != 2:
-        problems.append(f"the CLI saw {run.cancelled.get('interrupts')} Ctrl-C, not 2")
-    for text in (
+    problems = _helper_said(
+        run,
+        rotate.HALF_DONE,
         "`pulumi up` was interrupted (exit code 255)",
         f"fingerprint {NEW_FINGERPRINT}",
         "are stored in the stack config",
         "`pulumi cancel`",
-    ):
-        if text not in run.output:
-            problems.append(f"the message lacks {text!r}")
+    )
+    if run.cancelled is None:
+        problems.append("the CLI did not finish its cancellation: it was killed")
+    elif run.cancelled.get("interrupts") != 2:
+        problems.append(f"the CLI saw {run.cancelled.get('interrupts')} Ctrl-C, not 2")
     if run.state.get("config", {}).get(rotate.TOKEN_KEY) != TOKEN:
         problems.append("the new token is not in the stack config")
     return _helper_row(
@@ -756,14 +748,12 @@ def helper_ctrl_c() -> Row:
 
 def helper_config_set_stalls() -> Row:
     run = config_set_stalls()
-    problems = []
-    if run.code != rotate.HALF_DONE:
-        problems.append(f"exit {run.code}, not {rotate.HALF_DONE}: the write may have started")
-    for text in ("did not finish within 1 s and was stopped", "may or may not hold the new token"):
-        if text not in run.output:
-            problems.append(f"the message lacks {text!r}")
-    if "Traceback" in run.output:
-        problems.append("a traceback reached the user")
+    problems = _helper_said(
+        run,
+        rotate.HALF_DONE,
+        "did not finish within 1 s and was stopped",
+        "may or may not hold the new token",
+    )
     stalled = run.pids.get(f"config set --secret {rotate.TOKEN_KEY}")
     if stalled is None or _alive(stalled):
         problems.append("the stalled `pulumi config set` was not stopped")
@@ -779,14 +769,9 @@ def helper_config_set_stalls() -> Row:
 
 def helper_ctrl_d() -> Row:
     run = ctrl_d_at_the_prompt()
-    problems = []
-    if run.code != rotate.NOTHING_CHANGED:
-        problems.append(f"exit {run.code}, not {rotate.NOTHING_CHANGED}")
-    for text in ("no token was given (the input ended)", "Nothing was changed."):
-        if text not in run.output:
-            problems.append(f"the message lacks {text!r}")
-    if "Traceback" in run.output:
-        problems.append("a traceback reached the user")
+    problems = _helper_said(
+        run, rotate.NOTHING_CHANGED, "no token was given (the input ended)", "Nothing was changed."
+    )
     if run.commands:
         problems.append(f"pulumi ran: {run.commands}")
     return _helper_row(

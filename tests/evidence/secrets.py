@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import html
 import io
 import json
 import logging
@@ -34,6 +35,7 @@ import grpc
 
 from providers.core import lifecycle, resource_types
 from providers.core.errors import ProviderError
+from providers.core.redaction import RUN
 from providers.druva import client as druva
 from providers.http import new_session
 from testbed import ROOT
@@ -46,7 +48,6 @@ from testbed.stand_ins.server import Reply
 from tests.doubles import (
     FAST,
     GRAPH_BEARER,
-    ISSUED_AT,
     NOW,
     OKTA_API_TOKEN,
     OTHER_TOKEN,
@@ -55,6 +56,7 @@ from tests.doubles import (
     OktaCheck,
     TokenProvider,
     pickler_restored,
+    token_inputs,
     urn,
 )
 from tests.evidence import bad_input
@@ -416,15 +418,7 @@ def host_lifecycle(folder: Path) -> tuple[dict[str, str | bytes], dict[str, str 
     blob = serialized(TokenProvider())
 
     def news(url: str, **changes: Any) -> dict[str, Any]:
-        return {
-            "scimToken": TOKEN,
-            "tenantUrl": url,
-            "issuedAt": ISSUED_AT,
-            "lifetimeDays": 365,
-            "rotateBeforeDays": 30,
-            "__provider": blob,
-            **changes,
-        }
+        return token_inputs(url, __provider=blob, **changes)
 
     def keep(label: str, properties: Mapping[str, Any]) -> None:
         state_texts[label] = dumped({k: v for k, v in properties.items() if k != "scimToken"})
@@ -856,6 +850,47 @@ def damaged_credential_rows() -> list[Row]:
             )
         )
     return rows
+
+
+# --- runs of the token, in each form one character at a time ------------------
+
+
+def _repr_escaped(delimiter: str) -> Callable[[str], str]:
+    def escape(character: str) -> str:
+        return "\\" + character if character in ("\\", delimiter) else character
+
+    return escape
+
+
+def lower_percent(character: str) -> str:
+    return (
+        quote(character, safe="").lower() if quote(character, safe="") != character else character
+    )
+
+
+CHARACTER_FORMS: dict[str, Callable[[str], str]] = {
+    "plain": lambda character: character,
+    "URL-encoded": lambda character: quote(character, safe=""),
+    "URL-encoded, lower-case hex": lower_percent,
+    "form-encoded": quote_plus,
+    "JSON-escaped": lambda character: json.dumps(character)[1:-1],
+    "repr-escaped in '": _repr_escaped("'"),
+    'repr-escaped in "': _repr_escaped('"'),
+    "JSON of repr": lambda character: json.dumps(_repr_escaped("'")(character))[1:-1],
+    "HTML-escaped": html.escape,
+}
+
+
+def survivors(text: str, token: str) -> list[str]:
+    """Each form of each run of providers.core.redaction.RUN characters of `token` still in
+    `text`: what redaction must leave none of."""
+    found = []
+    for name, form in CHARACTER_FORMS.items():
+        for start in range(len(token) - RUN + 1):
+            window = "".join(form(character) for character in token[start : start + RUN])
+            if window in text:
+                found.append(f"{name}: {window!r}")
+    return found
 
 
 # --- the repository --------------------------------------------------------------------

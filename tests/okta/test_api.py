@@ -44,9 +44,10 @@ def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_sign_in.OktaAuthori
 def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
     authorization = sign_in(stand_in, environ or {"OKTA_API_TOKEN": API_TOKEN})
     with new_session(FAST, retry_class=okta_client.OktaRetry) as session:
-        return connections.verify_connection(
+        read = connections.get_connection(
             session, stand_in.url, app_id, authorization, FAST, app_name=APP
         )
+    return connections.usable(read, APP)
 
 
 # --- reading the connection ----------------------------------------------------------------
