@@ -27,7 +27,7 @@ from providers import cli, rotate
 from providers.core import apps, lifecycle, settings, texts
 from providers.core.clock import SYSTEM, Clock
 
-NAME = "druva-scim up"
+PREFIX = "druva-scim up: "
 """What the first run puts before each of its messages."""
 ADOPTION = (
     "Adopting this tool for a Druva app means generating ONE new token: Druva showed the "
@@ -207,7 +207,7 @@ def main(
             sentence, code = rotate.standing(progress)
             raise rotate.RotationError(f"the input ended. {sentence}", code) from None
 
-    return rotate.guarded(step, NAME)
+    return rotate.guarded(step, PREFIX)
 
 
 if __name__ == "__main__":

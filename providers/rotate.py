@@ -46,6 +46,8 @@ EXIT_CODES = {
     HALF_DONE: "the stack config changed, or may have",
 }
 """What each exit code means: the README's table of the helper starts each row so."""
+PREFIX = "druva-scim rotate: "
+"""What the helper puts before each of its messages."""
 TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
 ISSUED_AT_KEY = f"{texts.NAMESPACE}:issuedAt"
 CONFIG_TIMEOUT_SECONDS = cli.PULUMI_TIMEOUT_SECONDS
@@ -360,13 +362,13 @@ def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
     return guarded(lambda progress: rotate(arguments, sys.stdin.isatty(), clock.now(), progress))
 
 
-def guarded(step: Callable[[Progress], int], name: str = "druva-scim rotate") -> int:
+def guarded(step: Callable[[Progress], int], prefix: str = PREFIX) -> int:
     """Run `step`; whatever stops it, say where things stand and end with the exit code."""
     progress = Progress()
     try:
         return step(progress)
     except RotationError as error:
-        print(f"{name}: {error}", file=sys.stderr)
+        print(f"{prefix}{error}", file=sys.stderr)
         return error.exit_code
     except cli.ChildError as failed:
         happened = str(failed)
@@ -376,7 +378,7 @@ def guarded(step: Callable[[Progress], int], name: str = "druva-scim rotate") ->
         # Its type only: a message could quote what a child printed, the token included.
         happened = f"stopped by an unexpected error ({type(error).__name__})"
     sentence, code = standing(progress)
-    print(f"{name}: {happened}. {sentence}", file=sys.stderr)
+    print(f"{prefix}{happened}. {sentence}", file=sys.stderr)
     return code
 
 
