@@ -9,7 +9,8 @@ which process runs it:
 - the program, under the language host (`__main__.py` and what it calls);
 - the provider host (`python -m pulumi.dynamic`), which runs the dynamic
   providers, unpickled from state;
-- a command line (`python -m providers.status`, `python -m providers.rotate`);
+- a command line (`python -m providers.status`, `python -m providers.rotate`, and for
+  `scripts/up`: `providers.install`, `providers.first_run`);
 - any process: the pure core.
 
 Where things are:
@@ -32,11 +33,15 @@ Where things are:
                       one status ladder; deadline.py: one deadline per operation
     status.py         command line: the pipeline gate
     rotate.py         command line: the rotation helper
+    install.py        command line: installs the pinned Pulumi CLI for scripts/up (the
+                      SDK's PulumiCommand.install)
+    first_run.py      command line: the guided first run of scripts/up (the helper's steps)
     cli.py            command line: what the command lines share
     scim_token.py     frozen: the addresses existing stacks' state names for the four
     handoff.py        provider classes (core/resource_types.py PROVIDER_PATHS); they
     verification.py   re-export the classes and stay importable forever
 
 The policy pack (policy/) and the command lines import nothing here but `core`
-(and `cli`): no Pulumi, HTTP or vendor code comes with them.
+(and `cli`, `rotate`): no Pulumi, HTTP or vendor code comes with them, except that
+install.py loads the SDK's installer.
 """

@@ -76,10 +76,11 @@ def _cells(figure: Figure) -> list[str]:
 
 
 @contextlib.contextmanager
-def quiet(log: Path) -> Iterator[TextIO]:
+def quiet(log: Path, restore: bool = True) -> Iterator[TextIO]:
     """Everything written to stdout or stderr inside, by this process (Python's streams and
     the descriptors under them) or its children, goes to `log`; yields the terminal's stderr
-    for the progress lines."""
+    for the progress lines. Without `restore` the descriptors stay so until the process
+    exits: futures the harness still holds complain only when the interpreter collects them."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
@@ -99,14 +100,15 @@ def quiet(log: Path) -> Iterator[TextIO]:
             gc.collect()
             sys.stdout.flush()
             sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
+            if restore:
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
             for descriptor in saved:
                 os.close(descriptor)
             terminal.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, restore: bool = True) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--output", type=Path, default=DOCUMENT, help="where to write")
     parser.add_argument("--skip-bench", action="store_true", help="scenarios only")
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "--log", type=Path, default=LOG, help="where the scenarios' own output goes"
     )
     args = parser.parse_args(argv)
-    with quiet(args.log) as terminal:
+    with quiet(args.log, restore) as terminal:
         return run(args.output, args.skip_bench, args.log, terminal)
 
 
@@ -158,4 +160,4 @@ def run(output: Path, skip_bench: bool, log: Path, terminal: TextIO) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(restore=False))
