@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import pulumi
 from pulumi import dynamic
 
 from providers.core import apps, lifecycle
@@ -80,9 +79,3 @@ def app_label(news: Mapping[str, Any], setting: str) -> str:
 
 def inputs_of(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {key: props.get(key) for key in keys}
-
-
-def token_secret(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    # The providers never return the token; should a state ever hold it, it is a secret.
-    secret = pulumi.ResourceOptions(additional_secret_outputs=["scimToken"])
-    return pulumi.ResourceOptions.merge(opts, secret)

@@ -1,4 +1,5 @@
-"""Provider host: what every dynamic provider here shares, the stateless base and its clock.
+"""Program and provider host: what the dynamic resources share: their inputs, and the
+providers' stateless base with its clock.
 
 The engine starts `python -m pulumi.dynamic` and unpickles the provider object
 from each resource's `__provider` input; these providers hold nothing, so that
@@ -15,13 +16,15 @@ credentials of the host's environment.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+import pulumi
 from pulumi import dynamic
 
 from providers.core import redaction
@@ -45,6 +48,48 @@ _secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
     "druva_scim_secrets", default=()
 )
 Operation = TypeVar("Operation", bound=Callable[..., Any])
+
+
+def resource_inputs(args: object, outputs: Iterable[str] = ()) -> dict[str, Any]:
+    """A dynamic resource's inputs from its args dataclass, named as the engine keeps them
+    (`service_principal_id` is `servicePrincipalId`), the token a secret, and each output
+    declared (None) so that the resource has it."""
+    inputs: dict[str, Any] = {}
+    for field in dataclasses.fields(args):  # type: ignore[arg-type]
+        value = getattr(args, field.name)
+        head, *rest = field.name.split("_")
+        name = head + "".join(part.capitalize() for part in rest)
+        inputs[name] = pulumi.Output.secret(value) if name in SECRET_INPUTS else value
+    return {**inputs, **dict.fromkeys(outputs)}
+
+
+Args = TypeVar("Args")
+
+
+class ArgsResource(dynamic.Resource, Generic[Args]):
+    """A dynamic resource registered from its args dataclass (`resource_inputs`), with its
+    outputs declared and the token, where it is an input, a secret output."""
+
+    outputs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        name: str,
+        args: Args,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: dynamic.ResourceProvider | None = None,
+    ) -> None:
+        props = resource_inputs(args, self.outputs)
+        secret = [key for key in SECRET_INPUTS if key in props]
+        if secret:
+            # Declared, whatever the program passed in: state never holds the token in plain.
+            declared = pulumi.ResourceOptions(additional_secret_outputs=secret)
+            opts = pulumi.ResourceOptions.merge(opts, declared)
+        super().__init__(provider or self.default_provider(), name, props, opts)
+
+    def default_provider(self) -> dynamic.ResourceProvider:
+        """The provider the resource is registered with (tests pass their own)."""
+        raise NotImplementedError
 
 
 def say(message: str) -> None:

@@ -18,9 +18,9 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers.azure import graph, sign_in
-from providers.checks import CheckProvider, app_label, common_failures, inputs_of, token_secret
+from providers.checks import CheckProvider, app_label, common_failures, inputs_of
 from providers.core import apps, lifecycle, resource_types, settings
-from providers.dynamic import UNKNOWN, redacted, say
+from providers.dynamic import UNKNOWN, ArgsResource, redacted, say
 from providers.http import new_session
 
 TYPE_TOKEN = resource_types.AZURE_CHECK
@@ -56,7 +56,9 @@ class AzureProvisioningCheckArgs:
 
 
 class AzureProvisioningCheck(
-    dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="AzureProvisioningCheck"
+    ArgsResource[AzureProvisioningCheckArgs],
+    module=resource_types.DYNAMIC_MODULE,
+    name="AzureProvisioningCheck",
 ):
     """Azure's own confirmation that an enterprise app's provisioning works with the token."""
 
@@ -76,26 +78,10 @@ class AzureProvisioningCheck(
     actions: pulumi.Output[list[str]]
     """What was done, in words."""
 
-    def __init__(
-        self,
-        name: str,
-        args: AzureProvisioningCheckArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        provider: AzureProvisioningCheckProvider | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "appName": args.app_name,
-            "servicePrincipalId": args.service_principal_id,
-            "tokenFingerprint": args.token_fingerprint,
-            "scimToken": pulumi.Output.secret(args.scim_token),
-            "graphUrl": args.graph_url,
-            "tenantId": args.tenant_id,
-            "clientId": args.client_id,
-            **dict.fromkeys(OUTPUT_KEYS),
-        }
-        super().__init__(
-            provider or AzureProvisioningCheckProvider(), name, props, token_secret(opts)
-        )
+    outputs = OUTPUT_KEYS
+
+    def default_provider(self) -> AzureProvisioningCheckProvider:
+        return AzureProvisioningCheckProvider()
 
 
 class AzureProvisioningCheckProvider(CheckProvider):

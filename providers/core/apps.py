@@ -8,11 +8,12 @@ with the `azureTenants` and `oktaOrgs` they name. Every problem names its key pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from providers.core import microsoft
+from providers.core.entries import Entries, Text
 from providers.core.microsoft import (
     AZURE_ENVIRONMENTS,
     UNDOCUMENTED_CLOUD,
@@ -85,139 +86,16 @@ class Apps:
     okta_orgs: Mapping[str, OktaOrg] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Text:
-    """A text setting of an entry: what it must match, how to say so, whether it must be set."""
-
-    pattern: re.Pattern[str]
-    hint: str
-    required: bool = True
-
-
-Item = TypeVar("Item")
-Read = Callable[[str, Mapping[str, Any], int], tuple[str | None, Item | None]]
-"""Reads one entry (its path, the entry, its index): its name, and the item when it is valid."""
-
-
-class _Reader:
-    """Walks one list of objects from config, collecting problems as it goes."""
-
-    def __init__(self, key: str, raw: object, problems: list[Problem]) -> None:
-        self.key = key
-        self.problems = problems
-        self.entries: list[tuple[str, Mapping[str, Any], int]] = []
-        if raw is None:
-            return
-        if not isinstance(raw, list):
-            problems.append(
-                Problem(
-                    key, f"must be a list of objects (YAML list or JSON array), not {kind(raw)}"
-                )
-            )
-            return
-        for index, entry in enumerate(raw):
-            path = f"{key}[{index}]"
-            if not isinstance(entry, dict):
-                problems.append(Problem(path, f"must be an object with keys, not {kind(entry)}"))
-                continue
-            self.entries.append((path, entry, index))
-
-    def unknown_keys(self, path: str, entry: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-        for name in sorted(set(entry) - set(allowed)):
-            self.problems.append(
-                Problem(f"{path}.{name}", f"is not a known key; use one of {', '.join(allowed)}")
-            )
-
-    def texts(
-        self, path: str, entry: Mapping[str, Any], fields: Mapping[str, Text]
-    ) -> dict[str, str | None]:
-        """Each of `fields` read from `entry`, trimmed; None (and a problem) where not valid."""
-        found: dict[str, str | None] = {}
-        for name, text in fields.items():
-            value = entry.get(name)
-            if value is None:
-                if text.required:
-                    self.problems.append(Problem(f"{path}.{name}", f"is required: {text.hint}"))
-                found[name] = None
-            elif not isinstance(value, str) or not text.pattern.fullmatch(value.strip()):
-                message = f"{shown(value)} is not valid: {text.hint}"
-                self.problems.append(Problem(f"{path}.{name}", message))
-                found[name] = None
-            else:
-                found[name] = value.strip()
-        return found
-
-    def choice(
-        self,
-        path: str,
-        entry: Mapping[str, Any],
-        name: str,
-        default: str,
-        options: tuple[str, ...],
-        rule: str,
-    ) -> str | None:
-        """One of `options` (or `default` when it is not set); None, and a problem, otherwise."""
-        value = entry.get(name, default)
-        if isinstance(value, str) and value in options:
-            return value
-        self.problems.append(Problem(f"{path}.{name}", f"{rule}, not {shown(value)}"))
-        return None
-
-    def each(self, allowed: tuple[str, ...], read: Read[Item]) -> list[tuple[str, Item]]:
-        """`read` of every entry (after its unknown keys), with the entries' names unique."""
-        names: list[tuple[str, str | None]] = []
-        read_ones: list[tuple[str, Item]] = []
-        for path, entry, index in self.entries:
-            self.unknown_keys(path, entry, allowed)
-            name, item = read(path, entry, index)
-            names.append((path, name))
-            if item is not None:
-                read_ones.append((path, item))
-        self.unique_names(names)
-        return read_ones
-
-    def unique_apps(self, entries: list[tuple[str, str | None, str]], key: str, scope: str) -> None:
-        """Two entries for one app would overwrite each other's credentials on every run."""
-        seen: dict[tuple[str | None, str], str] = {}
-        for path, where, value in entries:
-            if (where, value.lower()) in seen:
-                self.problems.append(
-                    Problem(
-                        f"{path}.{key}",
-                        f"{value} is already listed as {seen[(where, value.lower())]} in the same "
-                        f"{scope}; list each app once",
-                    )
-                )
-            else:
-                seen[(where, value.lower())] = path
-
-    def unique_names(self, names: list[tuple[str, str | None]]) -> None:
-        seen: dict[str, str] = {}
-        for path, name in names:
-            if name is None:
-                continue
-            folded = name.lower()
-            if folded in seen:
-                self.problems.append(
-                    Problem(
-                        f"{path}.name",
-                        f"{shown(name)} is already used by {seen[folded]}; names must be unique",
-                    )
-                )
-            else:
-                seen[folded] = path
-
-
 def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
     """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
     problems: list[Problem] = []
     deep = {key for key in APP_KEYS if structure_problem(raw.get(key))}
     problems.extend(Problem(key, str(structure_problem(raw.get(key)))) for key in sorted(deep))
     raw = {key: value for key, value in raw.items() if key not in deep}
-    tenants = _azure_tenants(_Reader("azureTenants", raw.get("azureTenants"), problems))
-    orgs = _okta_orgs(_Reader("oktaOrgs", raw.get("oktaOrgs"), problems))
-    azure = _azure_apps(_Reader("azureApps", raw.get("azureApps"), problems), tenants)
-    okta = _okta_apps(_Reader("oktaApps", raw.get("oktaApps"), problems), orgs)
+    tenants = _azure_tenants(Entries("azureTenants", raw.get("azureTenants"), problems))
+    orgs = _okta_orgs(Entries("oktaOrgs", raw.get("oktaOrgs"), problems))
+    azure = _azure_apps(Entries("azureApps", raw.get("azureApps"), problems), tenants)
+    okta = _okta_apps(Entries("oktaApps", raw.get("oktaApps"), problems), orgs)
     if problems:
         return Apps(), problems
     return Apps(tuple(azure), tuple(okta), tenants, orgs), []
@@ -264,7 +142,7 @@ CONFIRMED_FIELD = {
 }
 
 
-def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
+def _azure_tenants(reader: Entries) -> dict[str, AzureTenant]:
     def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureTenant | None]:
         found = reader.texts(path, entry, TENANT_FIELDS)
         environment = reader.choice(
@@ -284,7 +162,7 @@ def _azure_tenants(reader: _Reader) -> dict[str, AzureTenant]:
     return {tenant.name: tenant for _, tenant in read_ones}
 
 
-def _okta_orgs(reader: _Reader) -> dict[str, OktaOrg]:
+def _okta_orgs(reader: Entries) -> dict[str, OktaOrg]:
     def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, OktaOrg | None]:
         found = reader.texts(path, entry, ORG_FIELDS)
         name, org_name = found["name"], found["orgName"]
@@ -294,7 +172,7 @@ def _okta_orgs(reader: _Reader) -> dict[str, OktaOrg]:
     return {org.name: org for _, org in reader.each(tuple(ORG_FIELDS), read)}
 
 
-def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[AzureApp]:
+def _azure_apps(reader: Entries, tenants: Mapping[str, AzureTenant]) -> list[AzureApp]:
     def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureApp | None]:
         found = reader.texts(path, entry, AZURE_APP_FIELDS)
         tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
@@ -324,7 +202,7 @@ def _azure_apps(reader: _Reader, tenants: Mapping[str, AzureTenant]) -> list[Azu
     return [app for _, app in placed]
 
 
-def _okta_apps(reader: _Reader, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
+def _okta_apps(reader: Entries, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
     def read(path: str, entry: Mapping[str, Any], index: int) -> tuple[str | None, OktaApp | None]:
         found = reader.texts(path, entry, OKTA_APP_FIELDS)
         org = _reference(reader, path, entry, "org", orgs, "oktaOrgs")
@@ -362,7 +240,7 @@ _INVALID = "\x00invalid"
 
 
 def _reference(
-    reader: _Reader,
+    reader: Entries,
     path: str,
     entry: Mapping[str, Any],
     key: str,
@@ -385,7 +263,7 @@ def _reference(
     return _INVALID
 
 
-def _extra_secrets(reader: _Reader, path: str, value: object) -> tuple[tuple[str, str], ...] | None:
+def _extra_secrets(reader: Entries, path: str, value: object) -> tuple[tuple[str, str], ...] | None:
     if value is None:
         return ()
     if not isinstance(value, dict):

@@ -20,7 +20,7 @@ from pulumi import dynamic
 
 from providers.core import lifecycle, resource_types, settings
 from providers.druva import client
-from providers.dynamic import UNKNOWN, StatelessProvider, changed, say
+from providers.dynamic import UNKNOWN, ArgsResource, StatelessProvider, changed, say
 from providers.http import new_session
 
 TYPE_TOKEN = resource_types.SCIM_TOKEN
@@ -50,7 +50,11 @@ class ScimTokenArgs:
     rotate_before_days: pulumi.Input[int] = lifecycle.DEFAULT_ROTATE_BEFORE_DAYS
 
 
-class ScimToken(dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="ScimToken"):
+class ScimToken(
+    ArgsResource[ScimTokenArgs],
+    module=resource_types.DYNAMIC_MODULE,
+    name="ScimToken",
+):
     """A Druva SCIM token with a known creation time and expiry, checked live against Druva."""
 
     scimToken: pulumi.Output[str]
@@ -70,28 +74,10 @@ class ScimToken(dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="Sc
     lastCheckedAt: pulumi.Output[str]
     """When Druva last accepted the token (create or refresh)."""
 
-    def __init__(
-        self,
-        name: str,
-        args: ScimTokenArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        provider: ScimTokenProvider | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "scimToken": pulumi.Output.secret(args.scim_token),
-            "tenantUrl": args.tenant_url,
-            "issuedAt": args.issued_at,
-            "lifetimeDays": args.lifetime_days,
-            "rotateBeforeDays": args.rotate_before_days,
-            **dict.fromkeys(OUTPUT_KEYS),
-        }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["scimToken"])
-        super().__init__(
-            provider or ScimTokenProvider(),
-            name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret),
-        )
+    outputs = OUTPUT_KEYS
+
+    def default_provider(self) -> ScimTokenProvider:
+        return ScimTokenProvider()
 
 
 class ScimTokenProvider(StatelessProvider):

@@ -16,10 +16,10 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from providers.checks import CheckProvider, app_label, common_failures, inputs_of, token_secret
+from providers.checks import CheckProvider, app_label, common_failures, inputs_of
 from providers.core import lifecycle, resource_types, settings
 from providers.core.clock import SYSTEM
-from providers.dynamic import UNKNOWN, say
+from providers.dynamic import UNKNOWN, ArgsResource, say
 from providers.http import new_session
 from providers.okta import connections, sign_in
 from providers.okta.client import OktaRetry
@@ -46,7 +46,9 @@ class OktaConnectionCheckArgs:
 
 
 class OktaConnectionCheck(
-    dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="OktaConnectionCheck"
+    ArgsResource[OktaConnectionCheckArgs],
+    module=resource_types.DYNAMIC_MODULE,
+    name="OktaConnectionCheck",
 ):
     """Okta's provisioning connection of an app, read back after the token was set."""
 
@@ -59,22 +61,10 @@ class OktaConnectionCheck(
     status: pulumi.Output[str]
     """The connection's status as Okta reported it."""
 
-    def __init__(
-        self,
-        name: str,
-        args: OktaConnectionCheckArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        provider: OktaConnectionCheckProvider | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "appName": args.app_name,
-            "appId": args.app_id,
-            "orgUrl": args.org_url,
-            "tokenFingerprint": args.token_fingerprint,
-            "scimToken": pulumi.Output.secret(args.scim_token),
-            **dict.fromkeys(OUTPUT_KEYS),
-        }
-        super().__init__(provider or OktaConnectionCheckProvider(), name, props, token_secret(opts))
+    outputs = OUTPUT_KEYS
+
+    def default_provider(self) -> OktaConnectionCheckProvider:
+        return OktaConnectionCheckProvider()
 
 
 class OktaConnectionCheckProvider(CheckProvider):

@@ -19,7 +19,7 @@ import pulumi
 from pulumi import dynamic
 
 from providers.core import lifecycle, resource_types
-from providers.dynamic import StatelessProvider
+from providers.dynamic import ArgsResource, StatelessProvider
 
 TYPE_TOKEN = resource_types.OKTA_HANDOFF
 INPUT_KEYS = ("appName", "appId", "orgUrl", "expectedFingerprint", "confirmedFingerprint")
@@ -37,26 +37,19 @@ class OktaManualHandoffArgs:
 
 
 class OktaManualHandoff(
-    dynamic.Resource, module=resource_types.DYNAMIC_MODULE, name="OktaManualHandoff"
+    ArgsResource[OktaManualHandoffArgs],
+    module=resource_types.DYNAMIC_MODULE,
+    name="OktaManualHandoff",
 ):
     """One Okta app whose token is pasted by hand; pending until its fingerprint is confirmed."""
 
     pending: pulumi.Output[bool]
     pendingSince: pulumi.Output[str | None]
 
-    def __init__(
-        self, name: str, args: OktaManualHandoffArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        props = {
-            "appName": args.app_name,
-            "appId": args.app_id,
-            "orgUrl": args.org_url,
-            "expectedFingerprint": args.expected_fingerprint,
-            "confirmedFingerprint": args.confirmed_fingerprint,
-            "pending": None,
-            "pendingSince": None,
-        }
-        super().__init__(OktaManualHandoffProvider(), name, props, opts)
+    outputs = ("pending", "pendingSince")
+
+    def default_provider(self) -> OktaManualHandoffProvider:
+        return OktaManualHandoffProvider()
 
 
 class OktaManualHandoffProvider(StatelessProvider):
