@@ -196,7 +196,7 @@ def answer_at_a_terminal(command: list[str], environment: dict[str, str], replie
     pid, terminal = pty.fork()
     if pid == 0:  # the child: its terminal is the pseudo-terminal
         os.chdir(ROOT)
-        os.execve(command[0], command, environment)
+        os.execve(command[0], command, environment)  # noqa: S606  (fixed argv, no shell)
     shown, pending = b"", list(replies)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

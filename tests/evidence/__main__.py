@@ -16,9 +16,9 @@ import contextlib
 import gc
 import importlib
 import os
-import tempfile
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
