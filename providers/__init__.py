@@ -10,7 +10,8 @@ which process runs it:
 - the provider host (`python -m pulumi.dynamic`), which runs the dynamic
   providers, unpickled from state;
 - a command line (`python -m providers.status`, `python -m providers.rotate`,
-  `python -m providers.health`);
+  `python -m providers.health`, and for `scripts/up`: `providers.install`,
+  `providers.first_run`);
 - any process: the pure core.
 
 Where things are:
@@ -36,12 +37,16 @@ Where things are:
     rotate.py         command line: the rotation helper
     health.py         command line: provisioning health; reads each vendor's side with
                       azure/health.py and okta/health.py, read-only
+    install.py        command line: installs the pinned Pulumi CLI for scripts/up (the
+                      SDK's PulumiCommand.install)
+    first_run.py      command line: the guided first run of scripts/up (the helper's steps)
     cli.py            command line: what the command lines share
     scim_token.py     frozen: the addresses existing stacks' state names for the four
     handoff.py        provider classes (core/resource_types.py PROVIDER_PATHS); they
     verification.py   re-export the classes and stay importable forever
 
 The policy pack (policy/), the gate and the rotation helper import nothing here
-but `core` (and `cli`): no Pulumi, HTTP or vendor code comes with them. The
-health check asks the vendors, so it brings their clients (never Pulumi).
+but `core` (and `cli`, `rotate`): no Pulumi, HTTP or vendor code comes with them,
+except that install.py loads the SDK's installer. The health check asks the
+vendors, so it brings their clients (never Pulumi).
 """

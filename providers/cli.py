@@ -17,14 +17,28 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
+
+import yaml  # type: ignore[import-untyped]
 
 from providers.core import redaction
 
 PULUMI_TIMEOUT_SECONDS = 120
 """A pulumi command that does not finish in this time is stopped (the backend may hang)."""
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/"
+STACKS = Path(__file__).resolve().parent.parent / "stacks"
+"""Where the stack files are (Pulumi.yaml: stackConfigDir)."""
+
+
+def manual_install(version: str) -> str:
+    """How to install the pinned CLI by hand."""
+    return (
+        f"install it by hand with `curl -fsSL https://get.pulumi.com | sh -s -- --version "
+        f"{version}` (Linux, macOS; Windows: `winget install pulumi`; see {PULUMI_INSTALL_URL}), "
+        "then run this again"
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -159,3 +173,81 @@ def stack_outputs(stack: str | None) -> tuple[str | None, str | None]:
             f"{child_message(completed.stderr)} (logged in to the right backend? --stack right?)"
         )
     return completed.stdout, None
+
+
+@dataclass(frozen=True)
+class EscSource:
+    """A stack that takes its token from a Pulumi ESC environment, not from its stack file."""
+
+    environment: str
+    """The last environment the stack file imports: its values win over earlier ones'."""
+    stack_file: Path
+    file_keys: frozenset[str]
+    """The keys the stack file itself sets: they win over every environment's."""
+
+
+def imported_environments(document: object) -> list[str]:
+    """The `environment:` imports of a stack file, in either form Pulumi reads."""
+    if not isinstance(document, dict):
+        return []
+    imports = document.get("environment")
+    if isinstance(imports, dict):
+        imports = imports.get("imports")
+    if not isinstance(imports, list):
+        return []
+    return [item for item in imports if isinstance(item, str)]
+
+
+def esc_source(stack: str | None, key: str, stacks: Path | None = None) -> EscSource | None:
+    """Where `stack` takes `key` from, when that is an ESC environment rather than its file.
+
+    Without a stack name the selected stack's is asked for, but only when some stack
+    file imports an environment at all.
+    """
+    folder = stacks or STACKS
+
+    def read(path: Path) -> object:
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+
+    files = {path: read(path) for path in sorted(folder.glob("Pulumi.*.yaml"))}
+    if not any(imported_environments(document) for document in files.values()):
+        return None
+    if stack is None:
+        executable = pulumi_executable()
+        if executable is None:
+            return None
+        try:
+            named = Pulumi(executable, None, dict(os.environ)).capture("stack", "--show-name")
+        except ChildError:
+            return None
+        stack = named.stdout.strip() if named.returncode == 0 else ""
+    # Pulumi Cloud names stacks org/project/stack; the stack file carries the last part.
+    path = folder / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+    document = files.get(path)
+    environments = imported_environments(document)
+    config = document.get("config") if isinstance(document, dict) else None
+    keys = frozenset(config) if isinstance(config, dict) else frozenset()
+    if not environments or key in keys:
+        return None
+    return EscSource(environments[-1], path, keys)
+
+
+def esc_commands(source: EscSource, token_key: str, issued_key: str, issued_text: str) -> str:
+    """What to run to rotate a token kept in ESC: the token on esc's stdin, never in argv."""
+    environment = source.environment
+    issued = (
+        f"`pulumi config set {issued_key} {issued_text}`"
+        if issued_key in source.file_keys
+        else f"`esc env set {environment} 'pulumiConfig[\"{issued_key}\"]' {issued_text}`"
+    )
+    return (
+        f"the stack takes {token_key} from the Pulumi ESC environment {environment} "
+        f"({source.stack_file.name} imports it and does not set it), so this helper does not "
+        f"write the stack file. Run `esc env set {environment} 'pulumiConfig[\"{token_key}\"]' "
+        "--secret -f -` (paste the token, Enter, then Ctrl-D), then "
+        f"{issued}, then `pulumi up` at once: provisioning is down until it has run "
+        "(docs/esc.md)"
+    )

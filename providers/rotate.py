@@ -31,7 +31,7 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,6 +46,8 @@ EXIT_CODES = {
     HALF_DONE: "the stack config changed, or may have",
 }
 """What each exit code means: the README's table of the helper starts each row so."""
+PREFIX = "druva-scim rotate: "
+"""What the helper puts before each of its messages."""
 TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
 ISSUED_AT_KEY = f"{texts.NAMESPACE}:issuedAt"
 CONFIG_TIMEOUT_SECONDS = cli.PULUMI_TIMEOUT_SECONDS
@@ -201,6 +203,41 @@ def standing(progress: Progress) -> tuple[str, int]:
     )
 
 
+def store(
+    pulumi: cli.Pulumi,
+    token: str,
+    issued_text: str,
+    progress: Progress,
+    kept: str = "the old token",
+    again: str = "run the helper again",
+) -> None:
+    """Store the token (on the child's stdin) and then its issuedAt in the stack config."""
+    progress.stage = Stage.WRITING_TOKEN
+    # With no value in argv, the CLI reads a secret from stdin up to the line break.
+    stored = pulumi.capture("config", "set", "--secret", TOKEN_KEY, stdin_text=token + "\n")
+    if stored.returncode != 0:
+        raise RotationError(
+            f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
+            f"{child_message(stored.stderr, token)}. Nothing else was run and the stack "
+            f"config keeps {kept}. Fix the cause (logged in? right --stack? run from the "
+            f"project folder?) and {again} with the same token.",
+            NOTHING_CHANGED,
+        )
+    progress.stage = Stage.TOKEN_STORED
+    log.info("token stored in %s", TOKEN_KEY)
+    recorded = pulumi.capture("config", "set", ISSUED_AT_KEY, issued_text)
+    if recorded.returncode != 0:
+        raise RotationError(
+            f"the new token is stored, but `pulumi config set {ISSUED_AT_KEY}` failed "
+            f"(exit code {recorded.returncode}): {child_message(recorded.stderr, token)}. "
+            f"`pulumi up` was not run. Run `pulumi config set {ISSUED_AT_KEY} {issued_text}` "
+            "and then `pulumi up` now: provisioning is down until it has run.",
+            HALF_DONE,
+        )
+    progress.stage = Stage.CONFIG_STORED
+    log.info("%s recorded as %s", ISSUED_AT_KEY, issued_text)
+
+
 def rotate(
     arguments: argparse.Namespace, stdin_is_terminal: bool, now: datetime, progress: Progress
 ) -> int:
@@ -210,6 +247,10 @@ def rotate(
             f"pulumi is not on PATH: {INSTALL_HINT}. Nothing was changed.", NOTHING_CHANGED
         )
     issued = issued_at_from(arguments.issued_at, now)
+    source = cli.esc_source(arguments.stack, TOKEN_KEY)
+    if source is not None:
+        commands = cli.esc_commands(source, TOKEN_KEY, ISSUED_AT_KEY, lifecycle.format_time(issued))
+        raise RotationError(f"{commands}. Nothing was changed.", NOTHING_CHANGED)
     if not stdin_is_terminal and not arguments.yes:
         raise RotationError(
             "the token comes from a pipe, so `pulumi up` could not ask for confirmation; "
@@ -229,32 +270,7 @@ def rotate(
         executable, arguments.stack, child_environment(token, os.environ), CONFIG_TIMEOUT_SECONDS
     )
     old_fingerprint = current_fingerprint(pulumi)
-
-    progress.stage = Stage.WRITING_TOKEN
-    # With no value in argv, the CLI reads a secret from stdin up to the line break.
-    stored = pulumi.capture("config", "set", "--secret", TOKEN_KEY, stdin_text=token + "\n")
-    if stored.returncode != 0:
-        raise RotationError(
-            f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
-            f"{child_message(stored.stderr, token)}. Nothing else was run and the stack "
-            "config keeps the old token. Fix the cause (logged in? right --stack? run from the "
-            "project folder?) and run the helper again with the same token.",
-            NOTHING_CHANGED,
-        )
-    progress.stage = Stage.TOKEN_STORED
-    log.info("token stored in %s", TOKEN_KEY)
-
-    recorded = pulumi.capture("config", "set", ISSUED_AT_KEY, issued_text)
-    if recorded.returncode != 0:
-        raise RotationError(
-            f"the new token is stored, but `pulumi config set {ISSUED_AT_KEY}` failed "
-            f"(exit code {recorded.returncode}): {child_message(recorded.stderr, token)}. "
-            f"`pulumi up` was not run. Run `pulumi config set {ISSUED_AT_KEY} {issued_text}` "
-            "and then `pulumi up` now: provisioning is down until it has run.",
-            HALF_DONE,
-        )
-    progress.stage = Stage.CONFIG_STORED
-    log.info("%s recorded as %s", ISSUED_AT_KEY, issued_text)
+    store(pulumi, token, issued_text, progress)
 
     print(
         f"Stored the token (fingerprint {new_fingerprint}) and {ISSUED_AT_KEY}={issued_text}; "
@@ -345,11 +361,16 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
     arguments = parser().parse_args(argv)
+    return guarded(lambda progress: rotate(arguments, sys.stdin.isatty(), clock.now(), progress))
+
+
+def guarded(step: Callable[[Progress], int], prefix: str = PREFIX) -> int:
+    """Run `step`; whatever stops it, say where things stand and end with the exit code."""
     progress = Progress()
     try:
-        return rotate(arguments, sys.stdin.isatty(), clock.now(), progress)
+        return step(progress)
     except RotationError as error:
-        print(f"druva-scim rotate: {error}", file=sys.stderr)
+        print(f"{prefix}{error}", file=sys.stderr)
         return error.exit_code
     except cli.ChildError as failed:
         happened = str(failed)
@@ -359,7 +380,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
         # Its type only: a message could quote what a child printed, the token included.
         happened = f"stopped by an unexpected error ({type(error).__name__})"
     sentence, code = standing(progress)
-    print(f"druva-scim rotate: {happened}. {sentence}", file=sys.stderr)
+    print(f"{prefix}{happened}. {sentence}", file=sys.stderr)
     return code
 
 

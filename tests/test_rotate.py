@@ -444,3 +444,65 @@ def test_the_module_end_to_end_as_a_subprocess(tmp_path):
     )
     for call in stand_in.calls():
         assert TOKEN not in json.dumps(call["argv"]) + json.dumps(call["env"])
+
+
+# --- a token kept in a Pulumi ESC environment ----------------------------------------------
+
+
+@pytest.fixture
+def stacks(tmp_path, monkeypatch):
+    folder = tmp_path / "stacks"
+    folder.mkdir()
+    monkeypatch.setattr(cli, "STACKS", folder)
+    return folder
+
+
+ESC_STACK = "environment:\n  - druva/prod\nconfig:\n  druva-scim:cloud: standard\n"
+
+
+@pytest.mark.parametrize(
+    ("document", "stack_arguments"),
+    [
+        (ESC_STACK, ("--stack", "acme/druva-scim/prod")),
+        ("environment:\n  imports:\n    - druva/common\n    - druva/prod\n", ()),
+    ],
+    ids=["list, org/project/stack", "imports, the selected stack"],
+)
+def test_a_token_from_esc_gets_the_esc_commands_and_no_stack_write(
+    stand_in, stacks, monkeypatch, capsys, caplog, document, stack_arguments
+):
+    stand_in.set_state({**stand_in.state(), "selected": "prod"})
+    (stacks / "Pulumi.prod.yaml").write_text(document)
+    code = run_helper(monkeypatch, TOKEN + "\n", *stack_arguments, "--issued-at", ISSUED, "--yes")
+    captured = assert_token_stayed_secret(stand_in, capsys, caplog)
+    assert code == rotate.NOTHING_CHANGED
+    assert (
+        "the stack takes druva-scim:scimToken from the Pulumi ESC environment druva/prod "
+        "(Pulumi.prod.yaml imports it and does not set it)"
+    ) in captured.err
+    assert (
+        "esc env set druva/prod 'pulumiConfig[\"druva-scim:scimToken\"]' --secret -f -"
+        in captured.err
+    )
+    assert (
+        f"esc env set druva/prod 'pulumiConfig[\"druva-scim:issuedAt\"]' {ISSUED}" in captured.err
+    )
+    assert captured.err.rstrip().endswith("Nothing was changed.")
+    assert [c for c in stand_in.commands() if c.startswith(("config", "up"))] == []
+    assert (stacks / "Pulumi.prod.yaml").read_text() == document
+
+
+def test_an_issued_at_in_the_stack_file_is_set_there(stand_in, stacks, monkeypatch, capsys):
+    (stacks / "Pulumi.prod.yaml").write_text(ESC_STACK + "  druva-scim:issuedAt: x\n")
+    assert run_helper(monkeypatch, TOKEN + "\n", "--stack", "prod", "--issued-at", ISSUED) == 1
+    assert f"then `pulumi config set druva-scim:issuedAt {ISSUED}`" in capsys.readouterr().err
+
+
+def test_a_token_in_the_stack_file_wins_over_esc_and_is_rotated_there(
+    stand_in, stacks, monkeypatch, capsys
+):
+    document = ESC_STACK + "  druva-scim:scimToken:\n    secure: v1:abc\n"
+    (stacks / "Pulumi.prod.yaml").write_text(document)
+    code = run_helper(monkeypatch, TOKEN + "\n", "--stack", "prod", "--issued-at", ISSUED, "--yes")
+    assert code == rotate.DONE, capsys.readouterr().err
+    assert stand_in.state()["config"]["druva-scim:scimToken"] == TOKEN

@@ -1,14 +1,21 @@
 """The README's two commands as a user runs them: scripts/up against a stand-in `pulumi`."""
 
 import os
+import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from providers.cli import manual_install
+from providers.install import VERSION_FILE, pinned_version
 from testbed import ROOT
-from testbed.stand_ins.pulumi_cli import install
+from testbed.stand_ins.pulumi_cli import PulumiStandIn, install
 from tests.doubles import TOKEN
+
+PINNED = pinned_version(VERSION_FILE)
 
 UP = ROOT / "scripts" / "up"
 SYSTEM_PATH = "/usr/bin:/bin"
@@ -31,12 +38,108 @@ def cli(tmp_path):
     return install(tmp_path / "bin", {"config": {"druva-scim:scimToken": TOKEN}})
 
 
-def test_without_the_pulumi_cli_it_says_how_to_install_it_and_stops(tmp_path):
+FAKE_DOWNLOAD = """
+import os, shutil, urllib.error
+from pulumi.automation import _cmd
+
+
+def download(url, path):
+    with open(os.environ["FAKE_RECORD"], "a") as record:
+        record.write(url + "\\n")
+    if os.environ["FAKE_DOWNLOAD"] == "fail":
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    shutil.copyfile(os.environ["FAKE_INSTALLER"], path)
+
+
+_cmd._download_to_file = download
+"""
+"""Replaces the SDK's download for every Python process of a scripts/up run (sitecustomize)."""
+FAKE_INSTALLER = """#!/bin/sh
+# As get.pulumi.com/install.sh: --no-edit-path --install-root ROOT --version VERSION
+echo "$@" >> "$FAKE_RECORD"
+mkdir -p "$3/bin" && cp -R "$FAKE_CLI"/. "$3/bin/"
+"""
+
+
+@pytest.fixture
+def fake_download(tmp_path):
+    """The environment that replaces Pulumi's download; `mode` "install" places the stand-in
+    CLI where the installer would, "fail" fails as without a network."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAKE_DOWNLOAD)
+    installer = tmp_path / "install.sh"
+    installer.write_text(FAKE_INSTALLER)
+    template = install(tmp_path / "template", {"config": {"druva-scim:scimToken": TOKEN}})
+    record = tmp_path / "downloads.txt"
+
+    def environment(mode: str) -> dict[str, str]:
+        return {
+            "PYTHONPATH": str(site),
+            "FAKE_DOWNLOAD": mode,
+            "FAKE_RECORD": str(record),
+            "FAKE_INSTALLER": str(installer),
+            "FAKE_CLI": str(template.directory),
+        }
+
+    environment.record = record  # type: ignore[attr-defined]
+    return environment
+
+
+def downloads(fake_download) -> list[str]:
+    record = fake_download.record
+    return record.read_text().splitlines() if record.exists() else []
+
+
+def test_without_the_pulumi_cli_it_installs_the_pinned_one_and_goes_on(tmp_path, fake_download):
     assert not any((Path(d) / "pulumi").exists() for d in SYSTEM_PATH.split(":"))
-    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path)
+    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("install"))
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / ".pulumi" / "versions" / PINNED
+    assert downloads(fake_download) == [
+        "https://get.pulumi.com/install.sh",
+        f"--no-edit-path --install-root {root} --version {PINNED}",
+    ]
+    assert f"installing version {PINNED} (.pulumi.version) into {root}" in result.stderr
+    assert "installs the Python language plugin and the azuread and okta" in result.stderr
+    cli = PulumiStandIn(root / "bin")
+    assert cli.commands() == [
+        "version",
+        "whoami",
+        "stack select --create dev",
+        "config get druva-scim:scimToken",
+        "up --continue-on-error",
+    ]
+    assert all(call["env"]["PATH"].startswith(f"{root / 'bin'}:") for call in cli.calls()[1:])
+    assert cli.state()["deployed"]["token"] == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("arguments", "extra"),
+    [(("dev", "--no-install"), {}), (("dev",), {"DRUVA_SCIM_NO_INSTALL": "1"})],
+    ids=["flag", "variable"],
+)
+def test_a_refused_install_says_the_manual_way_and_stops(tmp_path, fake_download, arguments, extra):
+    environment = {**fake_download("fail"), **extra}
+    result = run_up(*arguments, path=SYSTEM_PATH, home=tmp_path, extra=environment)
     assert result.returncode == 127
-    assert "The Pulumi CLI is not installed" in result.stderr
-    assert "https://www.pulumi.com/docs/install/" in result.stderr
+    assert "installing it was refused" in result.stderr
+    assert f"curl -fsSL https://get.pulumi.com | sh -s -- --version {PINNED}" in result.stderr
+    assert downloads(fake_download) == []
+
+
+def test_a_failed_download_ends_with_one_sentence_and_no_traceback(tmp_path, fake_download):
+    result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("fail"))
+    assert result.returncode == 127
+    assert downloads(fake_download) == ["https://get.pulumi.com/install.sh"]
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("The Pulumi CLI is not on PATH: installing version")
+    assert lines[1:] == [
+        f"druva-scim install: could not install the Pulumi CLI {PINNED}: the download from "
+        "get.pulumi.com failed ([Errno -3] Temporary failure in name resolution); "
+        f"{manual_install(PINNED)}."
+    ]
+    assert result.stdout == ""
 
 
 def test_without_a_stack_it_prints_its_usage(tmp_path, cli):
@@ -56,6 +159,7 @@ def test_not_logged_in_it_uses_a_local_file_backend(tmp_path, cli):
     assert [call["command"] for call in calls] == [
         "whoami",
         "stack select --create dev",
+        "config get druva-scim:scimToken",
         "up --continue-on-error",
     ]
     assert calls[-1]["stack"] == "dev"
@@ -67,6 +171,8 @@ def test_logged_in_it_keeps_the_users_backend(tmp_path, cli):
     result = run_up("prod", "--yes", path=f"{cli.directory}:{SYSTEM_PATH}", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "local file backend" not in result.stderr
+    # A CLI on PATH is used as it is: nothing installed.
+    assert "installing" not in result.stderr and not (tmp_path / ".pulumi").exists()
     up = cli.calls()[-1]
     assert up["command"] == "up --continue-on-error --yes"
     assert "PULUMI_BACKEND_URL" not in up["env"]
@@ -82,6 +188,60 @@ def test_an_explicit_backend_is_left_alone(tmp_path, cli):
     assert result.returncode == 0, result.stderr
     assert cli.commands()[0] == "stack select --create prod"
     assert all(call["env"]["PULUMI_BACKEND_URL"] == "azblob://state" for call in cli.calls())
+
+
+def answer_at_a_terminal(command: list[str], environment: dict[str, str], replies) -> str:
+    """Run `command` on a pseudo-terminal, typing each reply once its prompt has appeared;
+    everything the terminal showed."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its terminal is the pseudo-terminal
+        os.chdir(ROOT)
+        os.execve(command[0], command, environment)  # noqa: S606  (fixed argv, no shell)
+    shown, pending = b"", list(replies)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        if pending and pending[0][0].encode() in shown.rsplit(b"\n", 1)[-1]:
+            os.write(terminal, pending.pop(0)[1].encode() + b"\n")
+    os.waitpid(pid, 0)
+    os.close(terminal)
+    return shown.decode(errors="replace")
+
+
+def test_a_stack_without_a_token_gets_the_guided_first_run_then_pulumi_up(tmp_path):
+    cli = install(tmp_path / "bin", {})
+    environment = {"PATH": f"{cli.directory}:{SYSTEM_PATH}", "HOME": str(tmp_path)}
+    shown = answer_at_a_terminal(
+        ["/bin/bash", str(UP), "dev"],
+        environment,
+        [
+            ("Type yes", "yes"),
+            ("input hidden", TOKEN),
+            ("Enter for now", ""),
+            ("Object ID", "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"),
+            ("Object ID", ""),
+            ("Okta:", ""),
+        ],
+    )
+    assert TOKEN not in shown  # the terminal did not echo it, nor did anything print it
+    assert "ONE new token" in shown and "`pulumi up` runs now" in shown
+    assert cli.commands()[-4:] == [
+        "config set --path druva-scim:azureApps[0].servicePrincipalId "
+        "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+        "config set --secret druva-scim:scimToken",
+        f"config set druva-scim:issuedAt {cli.state()['config']['druva-scim:issuedAt']}",
+        "up --continue-on-error",
+    ]
+    assert cli.state()["deployed"]["token"] == TOKEN
+    assert all(TOKEN not in " ".join(call["argv"]) for call in cli.calls())
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -7,7 +7,11 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
 - `config set --secret KEY` with no value reads the value from stdin up to the
   line break, and fails on end of input without one, as the CLI's plain console
   reader does;
-- `config set KEY VALUE` stores the value;
+- `config set KEY VALUE` and `config set --path PATH VALUE` store the value (the
+  path as one flat key);
+- `config get KEY` prints the value, or fails as the CLI does for a missing key;
+- `version` prints state's `version` (the pinned one by default);
+- `stack --show-name` prints the selected stack;
 - `up` deploys the configured token and issuedAt;
 - `stack output --json` prints the outputs (the token only as "[secret]");
 - `stack output NAME` prints one output;
@@ -127,6 +131,19 @@ if reads_value:
 elif arguments[:2] == ["config", "set"] and len(arguments) == 4:
     config[arguments[2]] = arguments[3]
     save()
+elif arguments[:3] == ["config", "set", "--path"] and len(arguments) == 5:
+    config[arguments[3]] = arguments[4]
+    save()
+elif arguments[:2] == ["config", "get"] and len(arguments) == 3:
+    if arguments[2] not in config:
+        sys.stderr.write("error: configuration key '" + arguments[2] + "' not found for stack '"
+                         + str(stack or state.get("selected")) + "'\n")
+        sys.exit(255)
+    sys.stdout.write(config[arguments[2]] + "\n")
+elif arguments == ["version"]:
+    sys.stdout.write("v" + state.get("version", {pinned!r}) + "\n")
+elif arguments == ["stack", "--show-name"]:
+    sys.stdout.write(str(state.get("selected", "dev")) + "\n")
 elif arguments[:1] == ["up"] and state.get("up_cancels_on_interrupt"):
     interrupts = []
     signal.signal(signal.SIGINT, lambda number, frame: interrupts.append(time.time()))
@@ -222,7 +239,10 @@ class PulumiStandIn:
 def install(directory: Path, state: dict[str, Any] | None = None) -> PulumiStandIn:
     directory.mkdir(parents=True, exist_ok=True)
     executable = directory / "pulumi"
-    executable.write_text(SCRIPT.format(python=sys.executable, cancel_seconds=CANCEL_SECONDS))
+    pinned = (Path(__file__).resolve().parents[2] / ".pulumi.version").read_text().strip()
+    executable.write_text(
+        SCRIPT.format(python=sys.executable, cancel_seconds=CANCEL_SECONDS, pinned=pinned)
+    )
     executable.chmod(executable.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     stand_in = PulumiStandIn(directory)
     stand_in.set_state(state or {})

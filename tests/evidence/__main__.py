@@ -3,18 +3,27 @@
 Runs every scenario module of this package and every benchmark (bench/), then
 writes the tables. The tests assert on the same rows, so the document shows what
 the suite checks, measured on the machine that ran it.
+
+It prints a progress line per section and the summary, nothing else: what the
+scenarios that fail on purpose write (tracebacks, the providers' and gRPC's
+stderr, log records, even from child processes) goes to a log file (`--log`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import os
 import platform
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from bench import apps, health, token
 from bench.report import Figure
@@ -22,6 +31,7 @@ from tests.evidence.record import HEADER, Row
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "EVIDENCE.md"
+LOG = Path(tempfile.gettempdir()) / "druva-scim-evidence.log"
 SECTIONS = (
     ("faults", "1. Faults against the Druva, Graph and Okta stand-ins"),
     ("bad_input", "2. Bad input"),
@@ -67,12 +77,52 @@ def _cells(figure: Figure) -> list[str]:
     return [figure.name, str(figure.value), figure.goal]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+@contextlib.contextmanager
+def quiet(log: Path, restore: bool = True) -> Iterator[TextIO]:
+    """Everything written to stdout or stderr inside, by this process (Python's streams and
+    the descriptors under them) or its children, goes to `log`; yields the terminal's stderr
+    for the progress lines. Without `restore` the descriptors stay so until the process
+    exits: futures the harness still holds complain only when the interpreter collects them."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(2), "w", buffering=1)
+    log.write_text("")
+    with (
+        log.open("a", buffering=1) as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield terminal
+        finally:
+            # Futures whose exception nobody retrieved complain when collected: here, not later.
+            gc.collect()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if restore:
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+            for descriptor in saved:
+                os.close(descriptor)
+            terminal.close()
+
+
+def main(argv: list[str] | None = None, restore: bool = True) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--output", type=Path, default=DOCUMENT, help="where to write")
     parser.add_argument("--skip-bench", action="store_true", help="scenarios only")
+    parser.add_argument(
+        "--log", type=Path, default=LOG, help="where the scenarios' own output goes"
+    )
     args = parser.parse_args(argv)
+    with quiet(args.log, restore) as terminal:
+        return run(args.output, args.skip_bench, args.log, terminal)
 
+
+def run(output: Path, skip_bench: bool, log: Path, terminal: TextIO) -> int:
     started = time.perf_counter()
     sections: list[str] = []
     passed = total = 0
@@ -81,9 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(text)
         passed += ok
         total += count
-        print(f"{title}: {ok}/{count}", file=sys.stderr)
-    if not args.skip_bench:
+        print(f"{title}: {ok}/{count}", file=terminal)
+    if not skip_bench:
         sections.append(figures_section())
+        print("7. Performance: measured", file=terminal)
     seconds = time.perf_counter() - started
 
     header = (
@@ -101,11 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         "later run with the fault gone succeeded with the same token and the same outputs; "
         "*token safe* = the token is still in config and state, and in no observable output.\n"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(header + "\n" + "\n".join(sections))
-    print(f"wrote {args.output}: {passed}/{total} as expected", file=sys.stderr)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(header + "\n" + "\n".join(sections))
+    print(
+        f"wrote {output}: {passed}/{total} as expected (the scenarios' own output: {log})",
+        file=terminal,
+    )
     return 0 if passed == total else 1
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(restore=False))
