@@ -122,7 +122,13 @@ def outputs(graph: Graph, okta: Okta, step: str) -> dict[str, Any]:
         "state": "confirmed",
     }
     targets = [azure] if step == AZURE else [manual]
-    return {**STACK_OUTPUTS, "issuedAt": "2026-11-20T00:00:00Z", "targets": targets}
+    # A token issued two days before NOW, with its own dates (the gate refuses others).
+    dates = {
+        "issuedAt": "2026-11-20T00:00:00Z",
+        "expiresAt": "2027-11-20T00:00:00Z",
+        "rotateAfter": "2027-10-21T00:00:00Z",
+    }
+    return {**STACK_OUTPUTS, **dates, "targets": targets}
 
 
 def run(scenario: Scenario) -> Row:
