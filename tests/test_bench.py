@@ -3,7 +3,7 @@
 import pytest
 
 from bench import apps
-from bench.token import provider_size
+from bench.token import provider_size, requests_during_check_and_diff
 from testbed.harness import run_program
 
 
@@ -18,3 +18,7 @@ def test_the_consumers_benchmark_configures_a_valid_stack(count):
 def test_the_provider_size_figure_measures_the_real_blob():
     figure = provider_size()
     assert isinstance(figure.value, int) and 0 < figure.value < 1000
+
+
+def test_the_check_and_diff_figure_runs_through_the_host():
+    assert requests_during_check_and_diff().value == 0
