@@ -6,12 +6,15 @@ import base64
 import http.client
 import statistics
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from pulumi.runtime.proto import provider_pb2
 
 from bench import TOKEN
 from bench.report import Figure
+from providers.core import lifecycle
+from providers.core.clock import SYSTEM
 from providers.druva.token import ScimTokenProvider
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.stand_ins.druva import DruvaScim
@@ -20,6 +23,11 @@ from testbed.stand_ins.server import Reply
 URN = "urn:pulumi:bench::druva-scim::pulumi-python:dynamic/druva:ScimToken::t"
 DELAY = 0.05
 RUNS = 9
+
+
+def issued_yesterday() -> str:
+    """A creation time the real clock accepts (the host's Check refuses an expired token)."""
+    return lifecycle.format_time(SYSTEM.now() - timedelta(days=1))
 
 
 def provider_size() -> Figure:
@@ -37,6 +45,7 @@ def requests_during_check_and_diff() -> Figure:
         news = {
             "scimToken": TOKEN,
             "tenantUrl": druva.url,
+            "issuedAt": issued_yesterday(),
             "lifetimeDays": 365,
             "rotateBeforeDays": 30,
             "__provider": provider,
@@ -68,7 +77,7 @@ def create_over_round_trip() -> Figure:
         props = {
             "scimToken": TOKEN,
             "tenantUrl": druva.url,
-            "issuedAt": "2026-11-22T00:00:00Z",
+            "issuedAt": issued_yesterday(),
             "lifetimeDays": 365,
             "rotateBeforeDays": 30,
         }

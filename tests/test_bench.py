@@ -4,7 +4,7 @@ import pytest
 
 from bench import apps
 from bench import health as health_bench
-from bench.token import provider_size
+from bench.token import provider_size, requests_during_check_and_diff
 from testbed.harness import run_program
 
 
@@ -33,3 +33,7 @@ def test_the_health_benchmark_reads_every_app_once_and_each_log_in_two_pages():
     ]
     assert (run.graph_requests, run.okta_requests) == (2, 4)
     assert run.report.apps[-1].details["pushes"] == health_bench.EVENTS_PER_APP
+
+
+def test_the_check_and_diff_figure_runs_through_the_host():
+    assert requests_during_check_and_diff().value == 0

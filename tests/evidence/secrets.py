@@ -81,7 +81,9 @@ APP_IDS = [f"0oa1b2c3d4e5f6g7h{i:03d}" for i in range(8)]
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 JOB = "scim.6f1c2a3b4d5e.0001"
 # Generated from test source (parametrized test ids, type caches), like the test files themselves.
-TOOL_CACHES = frozenset({".git", "venv", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+TOOL_CACHES = frozenset(
+    {".git", "venv", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
+)
 TEST_SOURCE_DIRS = ("tests", "bench")
 MAX_SCANNED_FILE = 8 * 1024 * 1024
 
