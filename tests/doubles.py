@@ -299,6 +299,19 @@ STACK_OUTPUTS = {
     "pendingManualSteps": [],
 }
 """`pulumi stack output --json` of a stack with this token (the gate's input)."""
+
+
+def stack_outputs(issued_at: str, **others: object) -> dict[str, object]:
+    """STACK_OUTPUTS of a token issued at `issued_at`, its dates agreeing with it."""
+    life = lifecycle.lifecycle(lifecycle.parse_time(issued_at), 365, 30)
+    dates = {
+        "issuedAt": lifecycle.format_time(life.issued_at),
+        "expiresAt": lifecycle.format_time(life.expires_at),
+        "rotateAfter": lifecycle.format_time(life.rotate_after),
+    }
+    return {**STACK_OUTPUTS, **dates, **others}
+
+
 PENDING_HANDOFF = {
     "name": "druva-okta",
     "appId": "0oa1b2c3d4",

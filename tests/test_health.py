@@ -44,6 +44,7 @@ from tests.doubles import (
     STACK_OUTPUTS,
     TOKEN,
     FixedCredential,
+    stack_outputs,
 )
 
 ISSUED = "2026-11-20T00:00:00Z"
@@ -82,7 +83,7 @@ class World:
             }
             for i in range(okta)
         ]
-        return {**STACK_OUTPUTS, "issuedAt": ISSUED, "targets": targets}
+        return stack_outputs(ISSUED, targets=targets)
 
     def job(self, index: int, job_status: dict[str, Any] | None) -> None:
         self.graph.jobs[f"{SP[:-2]}{index:02d}"] = (

@@ -35,9 +35,9 @@ from tests.doubles import (
     GRAPH_BEARER,
     NOW,
     OKTA_API_TOKEN,
-    STACK_OUTPUTS,
     TOKEN,
     FixedCredential,
+    stack_outputs,
 )
 from tests.evidence.record import Row, unmet
 
@@ -122,13 +122,7 @@ def outputs(graph: Graph, okta: Okta, step: str) -> dict[str, Any]:
         "state": "confirmed",
     }
     targets = [azure] if step == AZURE else [manual]
-    # A token issued two days before NOW, with its own dates (the gate refuses others).
-    dates = {
-        "issuedAt": "2026-11-20T00:00:00Z",
-        "expiresAt": "2027-11-20T00:00:00Z",
-        "rotateAfter": "2027-10-21T00:00:00Z",
-    }
-    return {**STACK_OUTPUTS, **dates, "targets": targets}
+    return stack_outputs("2026-11-20T00:00:00Z", targets=targets)
 
 
 def run(scenario: Scenario) -> Row:
