@@ -17,6 +17,7 @@ from providers.druva.token import ScimToken, ScimTokenProvider
 from providers.okta.check import OktaConnectionCheck, OktaConnectionCheckProvider
 from providers.okta.handoff import OktaManualHandoff, OktaManualHandoffProvider
 from testbed import ROOT
+from tests import messages
 
 PROVIDERS = ROOT / "providers"
 MODULES = sorted(PROVIDERS.rglob("*.py"))
@@ -46,7 +47,7 @@ def relative(path: Path) -> str:
 def imported(path: Path) -> set[str]:
     """Every module `path` imports, absolute (this project imports nothing relatively)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(messages.parsed(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -116,7 +117,7 @@ def test_the_policy_packs_files_import_only_the_core_of_providers(path):
 
 @pytest.mark.parametrize("path", MODULES, ids=relative)
 def test_each_file_says_first_which_process_runs_it(path):
-    docstring = ast.get_docstring(ast.parse(path.read_text()))
+    docstring = ast.get_docstring(messages.parsed(path))
     assert docstring, f"{relative(path)} has no docstring"
     assert docstring.startswith(PROCESSES), f"{relative(path)}: {docstring.splitlines()[0]!r}"
 
@@ -144,7 +145,7 @@ def test_each_dynamic_type_keeps_its_token_and_the_address_state_names(type_toke
 )
 def test_the_frozen_modules_say_so_and_only_re_export(module):
     path = ROOT / (module.replace(".", "/") + ".py")
-    tree = ast.parse(path.read_text())
+    tree = messages.parsed(path)
     docstring = ast.get_docstring(tree) or ""
     assert "frozen" in docstring and "forever" in docstring
     assert all(isinstance(node, ast.ImportFrom | ast.Assign | ast.Expr) for node in tree.body), (
