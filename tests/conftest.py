@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -17,3 +18,9 @@ def _restore_pickler() -> Iterator[None]:
     """Every test starts with the pickle module as Python made it (see pickler_restored)."""
     with pickler_restored():
         yield
+
+
+def pytest_sessionfinish() -> None:
+    """Futures of runs that stopped on purpose are reported when Python collects them at
+    exit; each run's error was already asserted, so asyncio need not print them again."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
