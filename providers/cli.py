@@ -55,6 +55,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(self.usage_exit, f"{self.prog}: error: {message}{self.after_error}\n")
 
 
+def read_outputs_arguments(command: argparse.ArgumentParser, reader: str) -> None:
+    """The arguments by which a command reading the stack's outputs gets them."""
+    command.add_argument(
+        "source",
+        nargs="?",
+        choices=["-"],
+        help="`-` reads `pulumi stack output --json` from stdin (also the default when stdin "
+        f"is piped and not empty); without it {reader} runs that command itself",
+    )
+    command.add_argument("--stack", help="the stack whose outputs `pulumi stack output` reads")
+    command.add_argument("--json", action="store_true", help="print a machine-readable object")
+
+
 class ChildError(Exception):
     """A pulumi command could not be started, or did not finish in time and was stopped;
     what that leaves depends on the step (`standing`)."""

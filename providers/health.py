@@ -49,15 +49,7 @@ def parser() -> argparse.ArgumentParser:
         description="Does every identity provider provision with the current Druva SCIM "
         f"token? Read-only. Exit codes: {codes} ({health.DOCS}).",
     )
-    command.add_argument(
-        "source",
-        nargs="?",
-        choices=["-"],
-        help="`-` reads `pulumi stack output --json` from stdin (also the default when stdin "
-        "is piped and not empty); without it the check runs that command itself",
-    )
-    command.add_argument("--stack", help="the stack whose outputs `pulumi stack output` reads")
-    command.add_argument("--json", action="store_true", help="print a machine-readable object")
+    cli.read_outputs_arguments(command, "the check")
     command.add_argument(
         "--stale-after",
         type=_hours,

@@ -37,15 +37,7 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m providers.status",
         description=f"Gate on the Druva SCIM token's stack outputs. Exit codes: {codes}.",
     )
-    command.add_argument(
-        "source",
-        nargs="?",
-        choices=["-"],
-        help="`-` reads `pulumi stack output --json` from stdin (also the default when stdin "
-        "is piped and not empty); without it the gate runs that command itself",
-    )
-    command.add_argument("--stack", help="the stack whose outputs `pulumi stack output` reads")
-    command.add_argument("--json", action="store_true", help="print a machine-readable object")
+    cli.read_outputs_arguments(command, "the gate")
     command.add_argument(
         "--now",
         type=_now_argument,

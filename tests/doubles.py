@@ -343,28 +343,20 @@ def token_inputs(tenant_url: str, **changes: Any) -> dict[str, Any]:
     return {key: value for key, value in inputs.items() if value is not None}
 
 
+def check_inputs(app_name: str, own: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A check's inputs for TOKEN's fingerprint: what both checks take, its `own`, `changes`."""
+    return {"appName": app_name, "tokenFingerprint": FINGERPRINT, **own, **changes}
+
+
 def azure_check_inputs(graph_url: str, **changes: Any) -> dict[str, Any]:
-    """An AzureProvisioningCheck's inputs for SERVICE_PRINCIPAL and TOKEN's fingerprint."""
-    return {
-        "appName": "Druva (Contoso)",
-        "servicePrincipalId": SERVICE_PRINCIPAL,
-        "tokenFingerprint": FINGERPRINT,
-        "graphUrl": graph_url,
-        "tenantId": None,
-        "clientId": None,
-        **changes,
-    }
+    """An AzureProvisioningCheck's inputs for SERVICE_PRINCIPAL."""
+    own = {"servicePrincipalId": SERVICE_PRINCIPAL, "graphUrl": graph_url}
+    return check_inputs("Druva (Contoso)", {**own, "tenantId": None, "clientId": None}, changes)
 
 
 def okta_check_inputs(org_url: str, **changes: Any) -> dict[str, Any]:
-    """An OktaConnectionCheck's inputs for OKTA_APP and TOKEN's fingerprint."""
-    return {
-        "appName": "Druva (Okta)",
-        "appId": OKTA_APP,
-        "orgUrl": org_url,
-        "tokenFingerprint": FINGERPRINT,
-        **changes,
-    }
+    """An OktaConnectionCheck's inputs for OKTA_APP."""
+    return check_inputs("Druva (Okta)", {"appId": OKTA_APP, "orgUrl": org_url}, changes)
 
 
 def created(provider: Any, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ command line (`python -m providers.status`) reads the outputs and prints what
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -201,16 +201,25 @@ def _pending(handoffs: Sequence[Handoff]) -> str:
     return f"{count} manual Okta hand-off{'s are' if count != 1 else ' is'} pending ({names})"
 
 
+def objects(
+    value: list[object], output: str, problems: list[str]
+) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """Each entry of the list `output` that is an object, with where it is; the others
+    become problems."""
+    for index, entry in enumerate(value):
+        where = f"output {output}[{index}]"
+        if isinstance(entry, Mapping):
+            yield where, entry
+        else:
+            problems.append(f"{where} is not an object")
+
+
 def _handoffs(value: object) -> tuple[tuple[Handoff, ...], list[str]]:
     if not isinstance(value, list):
         return (), [f"output pendingManualSteps is {_json_kind(type(value).__name__)}, not a list"]
     handoffs: list[Handoff] = []
     problems: list[str] = []
-    for index, entry in enumerate(value):
-        where = f"output pendingManualSteps[{index}]"
-        if not isinstance(entry, Mapping):
-            problems.append(f"{where} is not an object")
-            continue
+    for where, entry in objects(value, "pendingManualSteps", problems):
         name, steps = entry.get("name"), entry.get("steps")
         if not isinstance(name, str) or not name:
             problems.append(f"{where}.name is missing")

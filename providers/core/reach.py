@@ -69,11 +69,7 @@ def read(document: object, now: datetime) -> tuple[Stack | None, list[str]]:
         return None, [*problems, f"output targets is {shown(targets)}, not a list of apps"]
     azure: list[AzureReach] = []
     okta: list[OktaReach] = []
-    for index, entry in enumerate(targets):
-        where = f"output targets[{index}]"
-        if not isinstance(entry, Mapping):
-            problems.append(f"{where} is not an object")
-            continue
+    for where, entry in gate.objects(targets, "targets", problems):
         name, kind = entry.get("name"), entry.get("kind")
         if not isinstance(name, str) or not name or kind not in (AZURE, OKTA_API, OKTA_MANUAL):
             problems.append(

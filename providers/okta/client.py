@@ -12,7 +12,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Collection, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import requests
 from urllib3.response import BaseHTTPResponse
@@ -22,6 +22,9 @@ from providers.core.errors import Cause
 from providers.core.redaction import excerpt
 from providers.core.texts import LATER, OKTA_SIGN_IN
 from providers.http import Answer, Client, HttpPolicy
+
+if TYPE_CHECKING:
+    from providers.okta.sign_in import OktaAuthorization
 
 WHAT = "Okta"
 
@@ -96,6 +99,28 @@ class Okta(Client):
         """How the credential was obtained: `OKTA_API_TOKEN` or `service app 0oa...`."""
         self.app_id = app_id
         self.app_name = app_name
+
+    @classmethod
+    def about(
+        cls,
+        session: requests.Session,
+        policy: HttpPolicy,
+        org_url: str,
+        authorization: OktaAuthorization,
+        app_id: str,
+        app_name: str,
+    ) -> Self:
+        """A client for calls about one app, signed in with `authorization`."""
+        return cls(
+            session,
+            policy,
+            org_url,
+            authorization.header,
+            authorization.method,
+            (authorization.secret,),
+            app_id,
+            app_name,
+        )
 
     def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
         return {

@@ -50,16 +50,7 @@ def get_connection(
     app_name: str,
 ) -> Connection:
     """Read the connection; raise ProviderError for anything but an answer to read."""
-    okta = Okta(
-        session,
-        policy,
-        org_url,
-        authorization.header,
-        authorization.method,
-        (authorization.secret,),
-        app_id,
-        app_name,
-    )
+    okta = Okta.about(session, policy, org_url, authorization, app_id, app_name)
     answer = okta.send("GET", connection_url(org_url, app_id))
     body = answer.json_or_none()
     if answer.status == 200 and isinstance(body, dict):

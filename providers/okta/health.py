@@ -127,16 +127,7 @@ def system_log(
     """The app's push events between `since` and `until`, newest first, and whether every
     page was read (False: MAX_PAGES was reached with more to come)."""
     org_url = app.org_url or ""
-    okta = HealthOkta(
-        session,
-        policy,
-        org_url,
-        authorization.header,
-        authorization.method,
-        (authorization.secret,),
-        app.app_id,
-        app.name,
-    )
+    okta = HealthOkta.about(session, policy, org_url, authorization, app.app_id, app.name)
     # A bounded query (since and until): Okta gives a next link only while more events match.
     url: str | None = (
         f"{org_url}{LOGS_PATH}?since={quote(lifecycle.format_time(since))}"

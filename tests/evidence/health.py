@@ -19,16 +19,8 @@ from typing import Any
 
 from providers import health as command
 from providers.core.clock import FixedClock
-from testbed.stand_ins.graph import (
-    Graph,
-    execution,
-    execution_error,
-    graph_error,
-    job,
-    quarantine,
-    status,
-    throttled,
-)
+from testbed.stand_ins import graph as azure
+from testbed.stand_ins.graph import Graph
 from testbed.stand_ins.okta import Okta, okta_error, push_event, rate_limited
 from tests.doubles import (
     FAST,
@@ -43,7 +35,7 @@ from tests.evidence.record import Row, unmet
 
 SP = "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 APP = "0oa1druvascim0001"
-RECENT = execution("Succeeded", "2026-11-22T11:20:00Z")
+RECENT = azure.execution("Succeeded", "2026-11-22T11:20:00Z")
 SECRETS = (TOKEN, GRAPH_BEARER, OKTA_API_TOKEN)
 
 
@@ -60,7 +52,7 @@ class Scenario:
 
 def azure_job(job_status: dict[str, Any] | None) -> Callable[[Graph, Okta], None]:
     def setup(graph: Graph, okta: Okta) -> None:
-        graph.jobs[SP] = [job("scim.1", "scim", job_status=job_status)] if job_status else []
+        graph.jobs[SP] = [azure.job("scim.1", "scim", job_status=job_status)] if job_status else []
 
     return setup
 
@@ -81,18 +73,18 @@ def faults(vendor: str, *replies: Any) -> Callable[[Graph, Okta], None]:
 
 AZURE, OKTA = "health (Azure)", "health (Okta)"
 SCENARIOS = (
-    Scenario("job Active, last run Succeeded", AZURE, azure_job(status(last=RECENT, last_success=RECENT)), 0, "healthy"),
-    Scenario("job in quarantine", AZURE, azure_job(status("Quarantine", quarantined=quarantine(), failures=3)), 2, "failing"),
-    Scenario("job Paused", AZURE, azure_job(status("Paused", last=RECENT, last_success=RECENT)), 2, "failing"),
-    Scenario("last run Failed", AZURE, azure_job(status(last=execution("Failed", "2026-11-22T11:00:00Z", execution_error()), failures=2)), 2, "failing"),
-    Scenario("last run EntryLevelErrors", AZURE, azure_job(status(last=execution("EntryLevelErrors", "2026-11-22T11:00:00Z"), last_success=RECENT)), 1, "degraded"),
-    Scenario("last success 2 days old", AZURE, azure_job(status(last_success=execution("Succeeded", "2026-11-20T11:00:00Z"))), 1, "degraded"),
-    Scenario("job NotConfigured", AZURE, azure_job(status("NotConfigured")), 1, "degraded"),
+    Scenario("job Active, last run Succeeded", AZURE, azure_job(azure.status(last=RECENT, last_success=RECENT)), 0, "healthy"),
+    Scenario("job in quarantine", AZURE, azure_job(azure.status("Quarantine", quarantined=azure.quarantine(), failures=3)), 2, "failing"),
+    Scenario("job Paused", AZURE, azure_job(azure.status("Paused", last=RECENT, last_success=RECENT)), 2, "failing"),
+    Scenario("last run Failed", AZURE, azure_job(azure.status(last=azure.execution("Failed", "2026-11-22T11:00:00Z", azure.execution_error()), failures=2)), 2, "failing"),
+    Scenario("last run EntryLevelErrors", AZURE, azure_job(azure.status(last=azure.execution("EntryLevelErrors", "2026-11-22T11:00:00Z"), last_success=RECENT)), 1, "degraded"),
+    Scenario("last success 2 days old", AZURE, azure_job(azure.status(last_success=azure.execution("Succeeded", "2026-11-20T11:00:00Z"))), 1, "degraded"),
+    Scenario("job NotConfigured", AZURE, azure_job(azure.status("NotConfigured")), 1, "degraded"),
     Scenario("no provisioning job", AZURE, azure_job(None), 2, "failing"),
-    Scenario("Graph answers 401", AZURE, faults("graph", graph_error(401, "InvalidAuthenticationToken", "x")), 3, "unknown", "credentials"),
-    Scenario("Graph answers 403", AZURE, faults("graph", graph_error(403, "Authorization_RequestDenied", "x")), 3, "unknown", "permission"),
-    Scenario("Graph answers 503 every time", AZURE, faults("graph", *[graph_error(503, "ServiceUnavailable", "x")] * 3), 3, "unknown", "network"),
-    Scenario("Graph answers 429 once (Retry-After 1)", AZURE, faults("graph", throttled("1")), 0, "healthy"),
+    Scenario("Graph answers 401", AZURE, faults("graph", azure.graph_error(401, "InvalidAuthenticationToken", "x")), 3, "unknown", "credentials"),
+    Scenario("Graph answers 403", AZURE, faults("graph", azure.graph_error(403, "Authorization_RequestDenied", "x")), 3, "unknown", "permission"),
+    Scenario("Graph answers 503 every time", AZURE, faults("graph", *[azure.graph_error(503, "ServiceUnavailable", "x")] * 3), 3, "unknown", "network"),
+    Scenario("Graph answers 429 once (Retry-After 1)", AZURE, faults("graph", azure.throttled("1")), 0, "healthy"),
     Scenario("unknown service principal (404)", AZURE, lambda graph, okta: graph.jobs.clear(), 3, "unknown", "app not found"),
     Scenario("a push failed after the rotation", OKTA, okta_log(push_event(APP, "2026-11-21T10:00:00.000Z", succeeded=False)), 2, "failing"),
     Scenario("a push succeeded after a failure", OKTA, okta_log(push_event(APP, "2026-11-21T10:00:00.000Z", succeeded=False), push_event(APP, "2026-11-21T11:00:00.000Z")), 0, "healthy"),
@@ -128,7 +120,7 @@ def outputs(graph: Graph, okta: Okta, step: str) -> dict[str, Any]:
 def run(scenario: Scenario) -> Row:
     with Graph(GRAPH_BEARER) as graph, Okta(OKTA_API_TOKEN) as okta:
         graph.jobs[SP] = [
-            job("scim.1", "scim", job_status=status(last=RECENT, last_success=RECENT))
+            azure.job("scim.1", "scim", job_status=azure.status(last=RECENT, last_success=RECENT))
         ]
         scenario.setup(graph, okta)
         out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin

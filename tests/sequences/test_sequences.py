@@ -10,48 +10,38 @@ from providers.core import lifecycle
 from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
 from providers.core.resource_types import SCIM_TOKEN
 from tests.evidence import sequences
+from tests.sequences import world as stage
 from tests.sequences.engine_model import Outcome
 from tests.sequences.vendors import CONNECTION, SYNC_SECRET
-from tests.sequences.world import (
-    EXTRAS,
-    OKTA_APP_IDS,
-    SERVICE_PRINCIPALS,
-    AzureEntry,
-    OktaEntry,
-    Services,
-    Stack,
-    World,
-    services,
-)
 
-SP = SERVICE_PRINCIPALS
+SP = stage.SERVICE_PRINCIPALS
 CANNOT_CHECK = ("403 from a proxy (no SCIM body)", "503", "timeout")
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[Services]:
-    with services() as started:
+def shared() -> Iterator[stage.Services]:
+    with stage.services() as started:
         yield started
 
 
-def world(shared: Services, **stack: object) -> World:
-    return World(shared, Stack(**stack))  # type: ignore[arg-type]
+def world(shared: stage.Services, **stack: object) -> stage.World:
+    return stage.World(shared, stage.Stack(**stack))  # type: ignore[arg-type]
 
 
-def up(world: World) -> Outcome:
+def up(world: stage.World) -> Outcome:
     outcome = world.up()
     assert outcome.ok, outcome.failure or outcome.error
     return outcome
 
 
-def holds_token(world: World, sp: str, extras: bool = False) -> bool:
+def holds_token(world: stage.World, sp: str, extras: bool = False) -> bool:
     wanted = {"BaseAddress": world.services.druva.url, "SecretToken": world.stack.token}
-    wanted.update(EXTRAS if extras else {})
+    wanted.update(stage.EXTRAS if extras else {})
     saved = world.services.graph.secrets.get(sp, {})
     return all(saved.get(key) == value for key, value in wanted.items())
 
 
-def settled(world: World, outcome: Outcome) -> None:
+def settled(world: stage.World, outcome: Outcome) -> None:
     """No invariant broken, and a second up takes no steps."""
     assert world.problems(outcome) == []
     again = up(world)
@@ -84,7 +74,7 @@ def test_every_action_and_invariant_is_a_passing_row():
 
 
 def test_renaming_an_azure_app_keeps_its_credentials(shared):
-    w = world(shared, azure=[AzureEntry("druva", SP[0], extras=True)])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0], extras=True)])
     up(w)
     w.stack.azure[0] = replace(w.stack.azure[0], name="druva-prod")
     settled(w, up(w))
@@ -95,7 +85,7 @@ def test_renaming_an_azure_app_keeps_its_credentials(shared):
 def test_moving_an_azure_app_between_default_and_named_tenant_keeps_its_credentials(
     shared, before, after
 ):
-    w = world(shared, azure=[AzureEntry("druva", SP[0], tenant=before)])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0], tenant=before)])
     up(w)
     w.stack.azure[0] = replace(w.stack.azure[0], tenant=after)
     outcome = up(w)
@@ -105,15 +95,15 @@ def test_moving_an_azure_app_between_default_and_named_tenant_keeps_its_credenti
 
 
 def test_swapping_two_azure_apps_names_keeps_both_credentials(shared):
-    w = world(shared, azure=[AzureEntry("one", SP[0]), AzureEntry("two", SP[1])])
+    w = world(shared, azure=[stage.AzureEntry("one", SP[0]), stage.AzureEntry("two", SP[1])])
     up(w)
-    w.stack.azure = [AzureEntry("two", SP[0]), AzureEntry("one", SP[1])]
+    w.stack.azure = [stage.AzureEntry("two", SP[0]), stage.AzureEntry("one", SP[1])]
     settled(w, up(w))
     assert holds_token(w, SP[0]) and holds_token(w, SP[1])
 
 
 def test_a_rename_and_a_rotation_in_one_change_leave_the_new_token(shared):
-    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
     up(w)
     w.advance(10)
     w.rotate()
@@ -123,7 +113,7 @@ def test_a_rename_and_a_rotation_in_one_change_leave_the_new_token(shared):
 
 
 def test_removing_an_azure_app_leaves_its_credentials_as_they_are(shared):
-    w = world(shared, azure=[AzureEntry("druva", SP[0]), AzureEntry("other", SP[1])])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0]), stage.AzureEntry("other", SP[1])])
     up(w)
     w.stack.azure = [w.stack.azure[1]]
     outcome = up(w)
@@ -138,7 +128,7 @@ def test_removing_an_azure_app_leaves_its_credentials_as_they_are(shared):
     "answer", ["401 with a SCIM error", "403 with a SCIM error", *CANNOT_CHECK]
 )
 def test_a_refresh_that_is_not_a_200_leaves_the_token_and_its_dates(shared, answer):
-    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
     up(w)
     before = w.token_state()
     w.advance(3)
@@ -155,7 +145,7 @@ def test_a_refresh_that_is_not_a_200_leaves_the_token_and_its_dates(shared, answ
 
 
 def test_an_up_after_the_token_left_state_stops_and_asks_for_issued_at(shared):
-    w = world(shared, azure=[AzureEntry("druva", SP[0])])
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
     up(w)
     written = list(w.services.graph.secret_writes)
     # What a refresh that dropped the token (before issue 9) left behind.
@@ -172,7 +162,7 @@ def test_an_up_after_the_token_left_state_stops_and_asks_for_issued_at(shared):
 
 
 def test_renaming_a_manual_okta_app_keeps_its_pending_since(shared):
-    w = world(shared, okta=[OktaEntry("okta", OKTA_APP_IDS[0], mode="manual")])
+    w = world(shared, okta=[stage.OktaEntry("okta", stage.OKTA_APP_IDS[0], mode="manual")])
     up(w)
     [handoff] = w.engine.of_type(HANDOFF)
     since = handoff.outputs["pendingSince"]
@@ -186,11 +176,11 @@ def test_renaming_a_manual_okta_app_keeps_its_pending_since(shared):
 
 
 def test_okta_apps_default_to_manual(shared):
-    w = world(shared, okta=[OktaEntry("okta", OKTA_APP_IDS[0])])
+    w = world(shared, okta=[stage.OktaEntry("okta", stage.OKTA_APP_IDS[0])])
     outcome = up(w)
     assert w.engine.of_type(CONNECTION) == []
     [handoff] = w.engine.of_type(HANDOFF)
-    assert handoff.outputs["appId"] == OKTA_APP_IDS[0]
+    assert handoff.outputs["appId"] == stage.OKTA_APP_IDS[0]
     assert outcome.run is not None
     [target] = outcome.run.exports["targets"]
     assert target["kind"] == "okta-manual"
