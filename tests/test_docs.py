@@ -5,6 +5,7 @@ error messages, each row's start produced by the code and each error the code ra
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -79,7 +80,11 @@ def test_the_configuration_table_lists_each_token_setting_with_its_default():
 
 
 def test_the_apps_example_uses_only_the_settings_the_code_knows():
-    example = section("configuration.md", "## Identity providers").split("```yaml", 1)[1].split("```", 1)[0]
+    example = (
+        section("configuration.md", "## Identity providers")
+        .split("```yaml", 1)[1]
+        .split("```", 1)[0]
+    )
     keys = set(re.findall(rf"{NAMESPACE}:(\w+):", example))
     assert keys == set(apps.APP_KEYS)
 
@@ -222,3 +227,69 @@ def test_each_error_the_code_raises_is_in_the_table():
         )
     ]
     assert undocumented == []
+
+
+# --- the README and the links between the pages ----------------------------------------------
+
+README_MAX_LINES = 150
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOC_MENTION = re.compile(r"\bdocs/[\w.-]+\.md(?:#[\w-]+)?")
+HEADING = re.compile(r"^#{1,6} (.+)$")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    found, fenced = set(), False
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        match = None if fenced else HEADING.match(line)
+        if match:
+            found.add(slug(match.group(1)))
+    return found
+
+
+def broken(source: Path, target: str) -> str | None:
+    """Why the relative link `target` in `source` leads nowhere, or None when it resolves."""
+    path, _, anchor = target.partition("#")
+    file = (source.parent / path).resolve() if path else source
+    if not file.is_file():
+        return f"{source.relative_to(ROOT)}: {target}: no such file"
+    if anchor and file.suffix == ".md" and anchor not in anchors(file.read_text()):
+        return f"{source.relative_to(ROOT)}: {target}: no such heading"
+    return None
+
+
+def test_the_readme_is_short():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= README_MAX_LINES
+
+
+@pytest.mark.parametrize(
+    "source",
+    [ROOT / "README.md", *sorted(DOCS.glob("*.md"))],
+    ids=lambda path: path.name,
+)
+def test_each_relative_link_leads_to_a_file_and_heading(source):
+    targets = [t for t in LINK.findall(source.read_text()) if not re.match(r"[a-z]+:", t)]
+    assert [problem for target in targets if (problem := broken(source, target))] == []
+
+
+def test_each_page_the_readme_code_and_pipelines_name_exists():
+    sources = [
+        ROOT / "README.md",
+        ROOT / "azure-pipelines.yml",
+        *sorted((ROOT / "providers").rglob("*.py")),
+        *sorted((ROOT / ".github").rglob("*.yml")),
+        *sorted((ROOT / ".ci").glob("*")),
+    ]
+    mentions = {
+        (source, mention)
+        for source in sources
+        if source.is_file()
+        for mention in DOC_MENTION.findall(source.read_text())
+    }
+    assert mentions
+    assert [problem for source, m in mentions if (problem := broken(ROOT / "README.md", m))] == []
