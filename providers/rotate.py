@@ -45,7 +45,8 @@ EXIT_CODES = {
     NOTHING_CHANGED: "stopped before anything changed",
     HALF_DONE: "the stack config changed, or may have",
 }
-"""What each exit code means: the README's table of the helper starts each row so."""
+"""What each exit code means: docs/rotation.md's table of the helper starts each
+row so."""
 PREFIX = "druva-scim rotate: "
 """What the helper puts before each of its messages."""
 TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
@@ -332,7 +333,7 @@ def report(pulumi: cli.Pulumi, old: str | None, new: str, now: datetime) -> int:
     stack = f"stacks/Pulumi.{name}.yaml"
     print(
         f"Next: commit {stack} (only ciphertext and issuedAt change) through a pull request; "
-        "its preview should show no changes (README.md#gitops)."
+        "its preview should show no changes (docs/gitops.md)."
     )
     return DONE
 

@@ -68,7 +68,7 @@ def error_hooks(
     """Say what a vendor provider's error means for us, in our words, when it fails.
 
     Only with a CLI whose error hooks hear create errors; with an older one the
-    vendor provider's own error stands alone, and README's error table explains it.
+    vendor provider's own error stands alone, and docs/errors.md explains it.
     """
     if not error_hooks_supported():
         return None

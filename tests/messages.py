@@ -4,7 +4,7 @@ A message is built from string literals, f-strings and `+`; its pattern keeps
 the literal text and marks what is filled in at run time with WILD. Names of
 module constants (`WHAT`, `NAMESPACE`, ...) are resolved, also across imports,
 so that `f"{WHAT} at {url}"` reads `Druva's SCIM endpoint at <WILD>`. Docstrings
-are not messages. tests/test_docs.py matches the README's tables against these.
+are not messages. tests/test_docs.py matches the tables in docs/ against these.
 """
 
 from __future__ import annotations
@@ -228,11 +228,11 @@ def produced(wanted: str) -> list[str]:
 
 
 PLACEHOLDER = re.compile(r"…|\.\.\.|\b(URL|NAME|KEY|DATE|FP|N)\b|0oa…|401/403|5xx/429")
-"""How the README writes what varies in a message: an ellipsis, or a word in capitals."""
+"""How docs/errors.md writes what varies in a message: an ellipsis, or a word in capitals."""
 
 
 def as_pattern(documented: str) -> str:
-    """A message start as the README writes it, as a pattern."""
+    """A message start as docs/errors.md writes it, as a pattern."""
     return PLACEHOLDER.sub(WILD, documented.replace("`", ""))
 
 

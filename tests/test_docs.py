@@ -1,10 +1,11 @@
-"""The README's tables that mirror the code say what the code does: the settings, the stack
+"""The tables in docs/ that mirror the code say what the code does: the settings, the stack
 outputs, the checks' outputs, the policies, the exit codes of both command lines, and the
 error messages, each row's start produced by the code and each error the code raises listed.
 """
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ from testbed.harness import run_program
 from tests import messages
 from tests.doubles import TOKEN
 
-README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
 SPAN = re.compile(r"(`+)(.+?)\1")
 OUR_ERRORS = frozenset(
     {
@@ -41,15 +42,18 @@ HELPER = "druva-scim rotate: "
 """What the rotation helper puts before each of its messages."""
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n{title}\n")
-    end = README.find("\n## ", start + len(title) + 2)
-    return README[start : end if end != -1 else len(README)]
+def section(page: str, title: str) -> str:
+    """The section `title` of docs/`page`: from its heading to the next heading of its level."""
+    text = "\n" + (DOCS / page).read_text()
+    start = text.index(f"\n{title}\n")
+    level = title.split(" ", 1)[0]
+    end = text.find(f"\n{level} ", start + len(title) + 2)
+    return text[start : end if end != -1 else len(text)]
 
 
-def table(title: str, first_header: str) -> list[list[str]]:
+def table(page: str, title: str, first_header: str) -> list[list[str]]:
     """The rows of the table whose first column is `first_header`, in section `title`."""
-    lines = section(title).splitlines()
+    lines = section(page, title).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
     rows = []
     for line in lines[start + 2 :]:
@@ -67,7 +71,7 @@ def spans(cell: str) -> list[str]:
 
 
 def test_the_configuration_table_lists_each_token_setting_with_its_default():
-    rows = {spans(row[0])[0]: row[1] for row in table("## Configuration", "key")}
+    rows = {spans(row[0])[0]: row[1] for row in table("configuration.md", "# Configuration", "key")}
     assert list(rows) == list(settings.TOKEN_KEYS)
     assert rows["cloud"] == f"`{next(iter(settings.CLOUD_TENANT_URLS))}`"
     assert rows["lifetimeDays"] == f"`{lifecycle.DEFAULT_LIFETIME_DAYS}`"
@@ -76,22 +80,26 @@ def test_the_configuration_table_lists_each_token_setting_with_its_default():
 
 
 def test_the_apps_example_uses_only_the_settings_the_code_knows():
-    example = section("## Identity providers").split("```yaml", 1)[1].split("```", 1)[0]
+    example = (
+        section("configuration.md", "## Identity providers")
+        .split("```yaml", 1)[1]
+        .split("```", 1)[0]
+    )
     keys = set(re.findall(rf"{NAMESPACE}:(\w+):", example))
     assert keys == set(apps.APP_KEYS)
 
 
 def documented_outputs() -> set[str]:
-    text = section("## Configuration")
+    text = section("configuration.md", "# Configuration")
     paragraph = text[text.index("Stack outputs:") :].split("\n\n", 1)[0]
-    apps_paragraph = section("## Identity providers")
+    apps_paragraph = section("configuration.md", "## Identity providers")
     exports = apps_paragraph[apps_paragraph.index("The stack exports") :].split("\n\n", 1)[0]
     # The names, not the words quoted inside the explanations (`azure`, `okta-api`, ...).
     names = re.findall(r"(?:^|[:,(] |and |exports )`(\w+)`", paragraph + "\n" + exports, re.M)
     return set(names) - {"lastCheckedAt"}
 
 
-def test_the_stack_outputs_the_readme_names_are_the_programs_exports():
+def test_the_stack_outputs_the_docs_name_are_the_programs_exports():
     config = {
         f"{NAMESPACE}:scimToken": TOKEN,
         f"{NAMESPACE}:issuedAt": "2026-11-20T00:00:00Z",
@@ -102,15 +110,15 @@ def test_the_stack_outputs_the_readme_names_are_the_programs_exports():
     assert documented_outputs() == set(run.exports)
 
 
-def test_the_kinds_of_apps_in_targets_are_the_readmes():
-    text = section("## Identity providers")
+def test_the_kinds_of_apps_in_targets_are_the_docs():
+    text = section("configuration.md", "## Identity providers")
     exports = text[text.index("The stack exports") :].split("\n\n", 1)[0]
     documented = set(re.findall(r"`(azure|okta-[a-z]+)`", exports))
     assert documented == set(wiring.TARGET_KINDS)
 
 
 def test_the_checks_outputs_table_is_each_checks_outputs():
-    rows = {spans(row[0])[0]: spans(row[1]) for row in table("## Rotation", "Check")}
+    rows = {spans(row[0])[0]: spans(row[1]) for row in table("rotation.md", "# Rotation", "Check")}
     assert rows == {
         "AzureProvisioningCheck": ["tokenFingerprint", *azure_check.OUTPUT_KEYS],
         "OktaConnectionCheck": ["tokenFingerprint", *okta_check.OUTPUT_KEYS],
@@ -118,7 +126,7 @@ def test_the_checks_outputs_table_is_each_checks_outputs():
 
 
 def test_the_policy_table_is_the_packs_policies_at_their_levels():
-    rows = {spans(row[0])[0]: row[1] for row in table("## Policy pack", "policy")}
+    rows = {spans(row[0])[0]: row[1] for row in table("policy.md", "# Policy pack", "policy")}
     levels = {policy.name: policy.enforcement_level for policy in pack.policies()}
     assert rows == {name: level.value if level else None for name, level in levels.items()}
 
@@ -127,15 +135,15 @@ def test_the_policy_table_is_the_packs_policies_at_their_levels():
 
 
 @pytest.mark.parametrize(
-    ("title", "codes"),
+    ("page", "title", "codes"),
     [
-        ("## The gate: `python -m providers.status`", gate.EXIT_CODES),
-        ("## The rotation helper: `python -m providers.rotate`", rotate.EXIT_CODES),
+        ("gate.md", "# The gate: `python -m providers.status`", gate.EXIT_CODES),
+        ("rotation.md", "## The rotation helper: `python -m providers.rotate`", rotate.EXIT_CODES),
     ],
     ids=["gate", "rotation helper"],
 )
-def test_each_exit_code_table_is_the_commands_codes_in_its_words(title, codes):
-    rows = table(title, "exit")
+def test_each_exit_code_table_is_the_commands_codes_in_its_words(page, title, codes):
+    rows = table(page, title, "exit")
     assert [int(row[0]) for row in rows] == list(codes)
     for (_, meaning), expected in zip(rows, codes.values(), strict=True):
         assert meaning.startswith(expected), (meaning, expected)
@@ -143,11 +151,11 @@ def test_each_exit_code_table_is_the_commands_codes_in_its_words(title, codes):
 
 # --- error messages -------------------------------------------------------------------------
 
-ERROR_ROWS = table("## Error messages", "message (start)")
+ERROR_ROWS = table("errors.md", "# Error messages", "message (start)")
 
 
 def documented_starts() -> list[tuple[str, str]]:
-    """(message start as the README writes it, the row's first cell) for every row."""
+    """(message start as docs/errors.md writes it, the row's first cell) for every row."""
     return [(start, row[0]) for row in ERROR_ROWS for start in spans(row[0])]
 
 
@@ -219,3 +227,69 @@ def test_each_error_the_code_raises_is_in_the_table():
         )
     ]
     assert undocumented == []
+
+
+# --- the README and the links between the pages ----------------------------------------------
+
+README_MAX_LINES = 150
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOC_MENTION = re.compile(r"\bdocs/[\w.-]+\.md(?:#[\w-]+)?")
+HEADING = re.compile(r"^#{1,6} (.+)$")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    found, fenced = set(), False
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        match = None if fenced else HEADING.match(line)
+        if match:
+            found.add(slug(match.group(1)))
+    return found
+
+
+def broken(source: Path, target: str) -> str | None:
+    """Why the relative link `target` in `source` leads nowhere, or None when it resolves."""
+    path, _, anchor = target.partition("#")
+    file = (source.parent / path).resolve() if path else source
+    if not file.is_file():
+        return f"{source.relative_to(ROOT)}: {target}: no such file"
+    if anchor and file.suffix == ".md" and anchor not in anchors(file.read_text()):
+        return f"{source.relative_to(ROOT)}: {target}: no such heading"
+    return None
+
+
+def test_the_readme_is_short():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= README_MAX_LINES
+
+
+@pytest.mark.parametrize(
+    "source",
+    [ROOT / "README.md", *sorted(DOCS.glob("*.md"))],
+    ids=lambda path: path.name,
+)
+def test_each_relative_link_leads_to_a_file_and_heading(source):
+    targets = [t for t in LINK.findall(source.read_text()) if not re.match(r"[a-z]+:", t)]
+    assert [problem for target in targets if (problem := broken(source, target))] == []
+
+
+def test_each_page_the_readme_code_and_pipelines_name_exists():
+    sources = [
+        ROOT / "README.md",
+        ROOT / "azure-pipelines.yml",
+        *sorted((ROOT / "providers").rglob("*.py")),
+        *sorted((ROOT / ".github").rglob("*.yml")),
+        *sorted((ROOT / ".ci").glob("*")),
+    ]
+    mentions = {
+        (source, mention)
+        for source in sources
+        if source.is_file()
+        for mention in DOC_MENTION.findall(source.read_text())
+    }
+    assert mentions
+    assert [problem for source, m in mentions if (problem := broken(ROOT / "README.md", m))] == []

@@ -23,7 +23,7 @@ EXIT_CODES = {
     EXPIRED: "the token has expired",
     UNUSABLE: "the outputs are missing or malformed",
 }
-"""What each exit code means: the command's help, its docstring and the README say this."""
+"""What each exit code means: the command's help, its docstring and docs/gate.md say this."""
 REQUIRED_KEYS = ("expiresAt", "rotateAfter", "pendingManualSteps")
 OPTIONAL_TEXT_KEYS = ("tokenFingerprint", "issuedAt", "tenantUrl")
 MAX_LIFETIME = timedelta(days=lifecycle.MAX_LIFETIME_DAYS)

@@ -29,7 +29,7 @@ EXIT_CODES = {
     3: "could not check: credentials, permission, network, unusable outputs or app not found "
     "(the message names which)",
 }
-"""What each exit code means: the command's help, docs/health.md and README say this."""
+"""What each exit code means: the command's help and docs/health.md say this."""
 EXIT = {HEALTHY: 0, DEGRADED: 1, FAILING: 2, UNKNOWN: 3}
 WORST_FIRST = (FAILING, DEGRADED, UNKNOWN, HEALTHY)
 """Which verdict the whole run takes: the worst one found. "Could not check" (3) is the run's

@@ -81,8 +81,8 @@ UNDOCUMENTED_ENVIRONMENTS = ("china",)
 UNDOCUMENTED_CLOUD = (
     "Microsoft Graph does not document the synchronization secrets API or "
     "validateCredentials for the China cloud (21Vianet), so druva-scim cannot write or verify "
-    "the token there; set the token in the Entra admin center by hand (README, section Azure "
-    "AD) and remove this app from druva-scim:azureApps"
+    "the token there; set the token in the Entra admin center by hand (docs/azure.md)"
+    " and remove this app from druva-scim:azureApps"
 )
 
 

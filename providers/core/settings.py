@@ -137,7 +137,7 @@ def structure_problem(value: object) -> str | None:
         return (
             f"nests lists or objects more than {MAX_DEPTH} levels deep; no setting of "
             f"{NAMESPACE} goes deeper than a list of objects holding an object: fix the "
-            "value in the stack file (README, section Configuration)"
+            "value in the stack file (docs/configuration.md)"
         )
     return None
 

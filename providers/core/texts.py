@@ -2,7 +2,7 @@
 
 Messages are built where they are raised; what two of them share (the rotation
 steps, a manual hand-off's steps, the Graph permissions, how to sign in, where
-the README explains it) comes from here, so that the words cannot drift apart.
+the docs explain it) comes from here, so that the words cannot drift apart.
 """
 
 from __future__ import annotations
@@ -10,31 +10,31 @@ from __future__ import annotations
 NAMESPACE = "druva-scim"
 """The stack config namespace: `pulumi config set druva-scim:KEY VALUE`."""
 
-ROTATION_ANCHOR = "README.md#rotation"
-GITOPS_ANCHOR = "README.md#gitops"
+ROTATION_ANCHOR = "docs/rotation.md"
+GITOPS_ANCHOR = "docs/gitops.md"
 
 ROTATION_STEPS = (
     "generate a new token in the Druva console (Users > User Provisioning > three-dot menu > "
     "New Token), then at once run `python -m providers.rotate --stack <stack>` (or `pulumi "
     "config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC "
-    "time>`, `pulumi up`); README, section Rotation"
+    "time>`, `pulumi up`); docs/rotation.md"
 )
 """What to do once rotation is due or the token has expired; every such message says it so."""
 
 GRAPH_PERMISSIONS = (
     "the application permission Application.ReadWrite.OwnedBy with the identity running "
     "`pulumi up` added as an owner of the enterprise app, or Synchronization.ReadWrite.All; "
-    "either needs admin consent (README, section Verification)"
+    "either needs admin consent (docs/verification.md)"
 )
 """What the identity running `pulumi up` needs in Microsoft Graph, for writing and checking."""
 
 AZURE_SIGN_IN = (
     "ARM_TENANT_ID and ARM_CLIENT_ID with ARM_CLIENT_SECRET, or ARM_USE_OIDC=true with an "
-    "OIDC token (README, section Verification)"
+    "OIDC token (docs/verification.md)"
 )
 OKTA_SIGN_IN = (
     "OKTA_API_TOKEN, or OKTA_API_CLIENT_ID with OKTA_API_PRIVATE_KEY, OKTA_API_PRIVATE_KEY_ID "
-    "and OKTA_API_SCOPES (README, section Verification)"
+    "and OKTA_API_SCOPES (docs/verification.md)"
 )
 
 LATER = "run `pulumi up` again later"

@@ -26,7 +26,7 @@ COULD_NOT_CHECK = (
     "not document its refusal, and this answer is not recognisably Druva's: a proxy, firewall, "
     "IP allow-list or an outage may have given it. Check the network path to "
     "druva-scim:tenantUrl and run again; if the Druva console shows the token replaced or "
-    "expired, rotate (README, section Rotation)"
+    "expired, rotate (docs/rotation.md)"
 )
 
 
@@ -61,7 +61,7 @@ class DruvaScim(Client):
     words: ClassVar[Mapping[Cause, str]] = {
         Cause.UNAUTHORIZED: "{what} at {tenant_url} rejected the token (HTTP {status}{detail}): "
         "it has expired, was revoked, or was superseded by a newer token generated in the "
-        "console. Generate a new one and set druva-scim:scimToken (README, section Rotation)",
+        "console. Generate a new one and set druva-scim:scimToken (docs/rotation.md)",
         Cause.NOT_FOUND: "{what} answered 404 for {users_url}: druva-scim:tenantUrl does not "
         "point at a SCIM base URL; remove it to use the `cloud` default, or copy the Tenant URL "
         "Druva documents (https://apis.druva.com/insync/scim)",

@@ -401,9 +401,9 @@ def test_an_app_in_a_china_tenant_is_refused_before_anything_is_registered():
     assert found.azure_apps == ()
 
 
-def test_the_readmes_example_configuration_is_valid():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Identity providers") :]
+def test_the_docs_example_configuration_is_valid():
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    section = page[page.index("## Identity providers") :]
     block = section[section.index("```yaml") + len("```yaml") : section.index("```\n", 10)]
     config = yaml.safe_load(block)["config"]
     raw = {key.removeprefix("druva-scim:"): value for key, value in config.items()}

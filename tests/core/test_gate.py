@@ -27,7 +27,7 @@ from tests.doubles import WHILE_DUE as DUE
             1,
             "rotation-due",
             "Druva SCIM token 3f2a9c1e5b2d expires 2027-11-22 (11 days): rotate now — "
-            "see README.md#rotation",
+            "see docs/rotation.md",
             id="rotation due says when it expires and where to read",
         ),
     ],
@@ -73,7 +73,7 @@ def test_an_expired_token_exits_2_even_with_handoffs_pending():
     assert verdict.message.startswith(
         "Druva SCIM token 3f2a9c1e5b2d expired 2027-11-22 (2 days ago): provisioning is stopped"
     )
-    assert "README.md#rotation" in verdict.message
+    assert "docs/rotation.md" in verdict.message
 
 
 def test_expiry_is_at_the_exact_instant():
@@ -89,7 +89,7 @@ def test_the_fingerprint_is_optional():
     outputs = {key: value for key, value in STACK_OUTPUTS.items() if key != "tokenFingerprint"}
     verdict = gate.evaluate(outputs, DUE)
     assert verdict.message == (
-        "Druva SCIM token expires 2027-11-22 (11 days): rotate now — see README.md#rotation"
+        "Druva SCIM token expires 2027-11-22 (11 days): rotate now — see docs/rotation.md"
     )
 
 

@@ -18,7 +18,7 @@ def test_rotation_due_names_the_expiry_the_days_left_and_the_fix():
     assert "expires 2027-11-22 (11 days left)" in message
     assert "due since 2027-10-23" in message
     assert "python -m providers.rotate" in message
-    assert "README.md#rotation" in message
+    assert "docs/rotation.md" in message
     assert lifecycle.fingerprint(TOKEN) in message
     assert TOKEN not in message
 

@@ -36,7 +36,7 @@ def test_a_rejected_token_says_so_and_how_to_rotate(druva, status):
     message = str(raised.value)
     assert f"HTTP {status}: token invalid" in message
     assert "expired, was revoked, or was superseded" in message
-    assert "Rotation" in message
+    assert "docs/rotation.md" in message
     assert len(druva.requests) == 1, "a rejection is final, never retried"
 
 

@@ -1,5 +1,5 @@
 """Upgrading a stack the released program (commit 41dcb28) made, through the engine model: the
-README's section "Upgrading from an earlier version".
+docs/how-it-works.md, section "Upgrading from an earlier version".
 
 The released program registered the same resources under the same names, except that its
 Azure SynchronizationSecrets had no retainOnDelete, its hand-offs were named after the app's
@@ -87,7 +87,7 @@ def test_an_unchanged_up_after_upgrading_changes_nothing_in_azure_then_renames_a
     writes = len(w.services.graph.secret_writes)
     w.advance(3)
 
-    outcome = up(w)  # the configuration unchanged, as the README says to do first
+    outcome = up(w)  # the configuration unchanged, as docs/how-it-works.md says to do first
     assert w.services.graph.secret_writes[writes:] == [], "nothing written to Azure"
     [secret] = w.engine.of_type(SYNC_SECRET)
     assert secret.retain_on_delete is True
@@ -107,7 +107,7 @@ def test_an_unchanged_up_after_upgrading_changes_nothing_in_azure_then_renames_a
 
 
 def test_renaming_before_that_first_up_blanks_the_credentials(shared):
-    """Why the README says to run one unchanged `up` first: the old state decides a delete."""
+    """Why docs/how-it-works.md says to run one unchanged `up` first: the old state decides a delete."""
     w = world(shared, azure=[AzureEntry("druva", SP)])
     up(w)
     released(w)
