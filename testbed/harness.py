@@ -119,7 +119,7 @@ class EngineLikeMocks(mocks.Mocks):
             result = provider.check(olds, plain)
             if result.failures:
                 raise pulumi.RunError("; ".join(f.reason for f in result.failures))
-            outs = scim_token.token_outputs(result.inputs, last_checked_at=self.now, now=self.now)
+            outs = scim_token.token_outputs(result.inputs, last_checked_at=self.now)
             resource_id = outs["fingerprint"]
         elif args.typ == handoff.TYPE_TOKEN:
             outs = handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)

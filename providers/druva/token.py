@@ -125,7 +125,7 @@ class ScimTokenProvider(StatelessProvider):
         token = props["scimToken"]
         with new_session(self.http_policy) as session:
             client.check_token(session, props["tenantUrl"], token, self.http_policy)
-        outs = token_outputs(props, last_checked_at=now, now=now)
+        outs = token_outputs(props, last_checked_at=now)
         return dynamic.CreateResult(id_=outs["fingerprint"], outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
@@ -137,14 +137,12 @@ class ScimTokenProvider(StatelessProvider):
         now = self.clock.now()
         with new_session(self.http_policy) as session:
             client.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
-        return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now, now=now))
+        return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         last = olds.get("lastCheckedAt")
         last_checked = lifecycle.parse_time(last) if isinstance(last, str) else None
-        return dynamic.UpdateResult(
-            token_outputs(news, last_checked_at=last_checked, now=self.clock.now())
-        )
+        return dynamic.UpdateResult(token_outputs(news, last_checked_at=last_checked))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         expires = props.get("expiresAt", "its expiry")
@@ -178,9 +176,7 @@ class ScimToken(ArgsResource[ScimTokenArgs], type_token=TYPE_TOKEN):
     provider_class = ScimTokenProvider
 
 
-def token_outputs(
-    props: Mapping[str, Any], *, last_checked_at: datetime | None, now: datetime
-) -> dict[str, Any]:
+def token_outputs(props: Mapping[str, Any], *, last_checked_at: datetime | None) -> dict[str, Any]:
     """The resource's state: its inputs, normalised, plus the computed dates."""
     issued = lifecycle.parse_time(props["issuedAt"])  # Check made sure it is known
     life = lifecycle.lifecycle(issued, int(props["lifetimeDays"]), int(props["rotateBeforeDays"]))

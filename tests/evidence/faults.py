@@ -249,7 +249,7 @@ class DruvaRead(_Druva):
 
     def run(self, base_url: str, *, wrong_id: bool = False) -> Step:
         props = _druva_props(self.url(base_url, wrong_id))
-        state = token_outputs(props, last_checked_at=NOW, now=NOW)
+        state = token_outputs(props, last_checked_at=NOW)
         handed = copy.deepcopy(state)
         step = Step(before=handed, after=handed)
         result = _call(step, lambda: TokenProvider().read(state["fingerprint"], state))

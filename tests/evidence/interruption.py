@@ -144,7 +144,7 @@ def killed_during_create() -> Row:
         problems.append(f"the second run sent {len(requests) - first_requests} requests, not 1")
     if any(request.authorization != f"Bearer {TOKEN}" for request in requests):
         problems.append("a request did not carry the token from the inputs")
-    expected = token_outputs(again, last_checked_at=NOW, now=NOW)
+    expected = token_outputs(again, last_checked_at=NOW)
     converged = (
         again == inputs
         and created.id == lifecycle.fingerprint(TOKEN)
