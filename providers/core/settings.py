@@ -25,7 +25,6 @@ CLOUD_TENANT_URLS = {
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
-MAX_TOKEN_LENGTH = redaction.MAX_SECRET_LENGTH
 MAX_URL_LENGTH = 2048
 # Strict on purpose: str.isdigit accepts "²" and lstrip("-") accepts "--5".
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
