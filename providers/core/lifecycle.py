@@ -131,6 +131,44 @@ def fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:FINGERPRINT_HEX_DIGITS]
 
 
+VENDOR_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]+))?"
+    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
+"""A time as vendors write it: any number of fractional digits (Graph writes seven,
+`2019-11-20T14:09:46.8855027Z`), an offset in either form, or none (read as UTC)."""
+NEVER_YEAR = 1
+"""Graph writes "never" as `0001-01-01T00:00:00Z` (and sometimes as null)."""
+MAX_VENDOR_TIME_TEXT = 64
+
+
+def vendor_time(value: object) -> datetime | None:
+    """A time a vendor's API answered (Graph, Okta), in UTC; None for null, for anything that
+    is not such a time, and for Graph's year-1 "never". Never raises.
+
+    Users' own times go through the strict `parse_time`; this one is for what vendors write.
+    """
+    if not isinstance(value, str) or len(value) > MAX_VENDOR_TIME_TEXT:
+        return None
+    matched = VENDOR_TIME.fullmatch(value.strip())
+    if not matched:
+        return None
+    seconds, fraction, offset = matched.groups()
+    # datetime keeps microseconds: digits beyond six are cut, not rounded into the next second.
+    micro = (fraction or "")[:6].ljust(6, "0")
+    zone = (offset or "Z").upper()
+    if zone != "Z" and ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    try:
+        parsed = datetime.fromisoformat(
+            f"{seconds.upper()}.{micro}{'+00:00' if zone == 'Z' else zone}"
+        )
+        moment = as_utc(parsed)
+    except ValueError:
+        return None
+    return None if moment.year == NEVER_YEAR else moment
+
+
 def parse_time_or_none(value: object) -> datetime | None:
     """`parse_time` for a value that may be anything; None where it is not such a time."""
     if not isinstance(value, str):

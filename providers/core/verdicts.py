@@ -64,8 +64,8 @@ def azure_verdict(
     quarantine = _mapping(status.get("quarantine"))
     last = _mapping(status.get("lastExecution"))
     state = _text(last.get("state"))
-    ended = lifecycle.parse_time_or_none(last.get("timeEnded"))
-    last_success = lifecycle.parse_time_or_none(
+    ended = lifecycle.vendor_time(last.get("timeEnded"))
+    last_success = lifecycle.vendor_time(
         _mapping(status.get("lastSuccessfulExecution")).get("timeEnded")
     )
     failures = status.get("countSuccessiveCompleteFailures")
@@ -87,7 +87,7 @@ def azure_verdict(
         "lastSuccessfulExecution": {"timeEnded": _time(last_success)},
         "countSuccessiveCompleteFailures": failures if isinstance(failures, int) else None,
         "steadyStateLastAchievedTime": _time(
-            lifecycle.parse_time_or_none(status.get("steadyStateLastAchievedTime"))
+            lifecycle.vendor_time(status.get("steadyStateLastAchievedTime"))
         ),
         "troubleshootingUrl": url or None,
         "stackState": stack_state,
@@ -181,7 +181,7 @@ def pushes(events: Sequence[object]) -> list[Push]:
         if not isinstance(event, Mapping):
             continue
         event_type = _text(event.get("eventType"))
-        published = lifecycle.parse_time_or_none(event.get("published"))
+        published = lifecycle.vendor_time(event.get("published"))
         if event_type not in PUSH_EVENT_TYPES or published is None:
             continue
         outcome = _mapping(event.get("outcome"))
@@ -274,15 +274,15 @@ def okta_verdict(
 
 
 def _quarantine(quarantine: Mapping[str, Any]) -> dict[str, Any]:
-    since = lifecycle.parse_time_or_none(quarantine.get("seriesBegan")) or (
-        lifecycle.parse_time_or_none(quarantine.get("currentBegan"))
+    since = lifecycle.vendor_time(quarantine.get("seriesBegan")) or (
+        lifecycle.vendor_time(quarantine.get("currentBegan"))
     )
     reason = _text(quarantine.get("reason")) or "unknown reason"
     error = _error(quarantine.get("error"))
     return {
         "reason": f"{reason}: {error}" if error else reason,
         "since": _time(since),
-        "nextAttempt": _time(lifecycle.parse_time_or_none(quarantine.get("nextAttempt"))),
+        "nextAttempt": _time(lifecycle.vendor_time(quarantine.get("nextAttempt"))),
     }
 
 

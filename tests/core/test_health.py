@@ -306,3 +306,18 @@ def test_the_gates_problems_are_healths_too():
     stack, problems = reach.read({**STACK_OUTPUTS, "expiresAt": None}, NOW)
     assert stack is None and any("output expiresAt is None" in p for p in problems)
     assert reach.read([], NOW)[1] == ["the stack outputs are a JSON list, not an object"]
+
+
+def test_graphs_seven_digit_times_are_read_and_its_never_is_no_date():
+    # Graph writes seven fractional digits and "never" as year 1 (shared/DOMAIN.md, third pass).
+    forty_minutes_ago = NOW - timedelta(minutes=40)
+    graph_time = forty_minutes_ago.strftime("%Y-%m-%dT%H:%M:%S") + ".8855027Z"
+    succeeded = ran("Succeeded", graph_time)
+    healthy = azure(status(last=succeeded, last_success=succeeded))
+    assert healthy.status == "healthy", healthy.problems
+
+    never = ran("Succeeded", "0001-01-01T00:00:00Z")
+    not_yet = azure(status("NotRun", last_success=never))
+    assert not_yet.details["lastSuccessfulExecution"]["timeEnded"] is None
+    assert "0001" not in " ".join(not_yet.problems)
+    assert "has no successful run yet" in " ".join(not_yet.problems)

@@ -157,3 +157,49 @@ def test_strict_rfc_3339_times_still_parse():
     assert lifecycle.format_time(lifecycle.parse_time("2026-11-22t09:30:00.5+01:00")) == (
         "2026-11-22T08:30:00Z"
     )
+
+
+# --- times as vendors write them (Graph, Okta) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Microsoft's own synchronizationJob examples write seven fractional digits
+        # (microsoft-graph-docs-contrib, api-reference/v1.0/api/synchronization-synchronizationjob-get.md).
+        ("2019-11-20T14:09:46.8855027Z", utc(2019, 11, 20, 14, 9, 46, 885502)),
+        ("2026-11-22T11:20:00.1Z", utc(2026, 11, 22, 11, 20, 0, 100000)),
+        ("2026-11-22T11:20:00Z", utc(2026, 11, 22, 11, 20)),
+        ("2026-11-22T11:20:00.000+01:00", utc(2026, 11, 22, 10, 20)),
+        ("2026-11-22T11:20:00-0530", utc(2026, 11, 22, 16, 50)),
+        # Okta's System Log writes three digits (LogEvent.published).
+        ("2026-11-22T11:20:00.123Z", utc(2026, 11, 22, 11, 20, 0, 123000)),
+        ("2026-11-22t11:20:00z", utc(2026, 11, 22, 11, 20)),
+        ("2026-11-22T11:20:00", utc(2026, 11, 22, 11, 20)),
+    ],
+)
+def test_vendor_times_take_any_fraction_and_offset(text, expected):
+    assert lifecycle.vendor_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00Z",  # Graph's "never"
+        "0001-01-01T00:00:00.0000000Z",
+        None,
+        "",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "2026-11-22T11:20:00.5" + "0" * 100 + "Z",
+        "2026-11-22T11:20:00+25:00",
+        12,
+    ],
+)
+def test_a_vendor_never_or_non_time_is_none(value):
+    assert lifecycle.vendor_time(value) is None
+
+
+def test_users_times_stay_strict():
+    with pytest.raises(ValueError, match="not an RFC 3339 date-time"):
+        lifecycle.parse_time("2019-11-20T14:09:46.8855027Z")
