@@ -21,7 +21,8 @@ from providers.core.texts import NAMESPACE, ROTATION_STEPS
 
 CLOUD_TENANT_URLS = {
     "standard": "https://apis.druva.com/insync/scim",
-    # Documented by Druva (help.druva.com articles 8806987 and 8807071).
+    # Documented by Druva: the standard URL in help.druva.com 8806987, GovCloud's in 8702719
+    # and 8807071.
     "gov": "https://govcloudapis.druva.com/insync/scim",
 }
 TOKEN_KEYS = ("scimToken", "cloud", "tenantUrl", "issuedAt", "lifetimeDays", "rotateBeforeDays")
