@@ -11,7 +11,6 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from providers import wiring
-from providers.core.microsoft import UNDOCUMENTED_CLOUD
 from testbed.harness import Run, is_secret, run_program, unwrap
 from tests.doubles import NOW, OTHER_TOKEN, TOKEN
 
@@ -489,24 +488,24 @@ def test_under_mocks_without_a_cli_the_monitor_feature_decides():
     assert wiring.error_hooks_supported() is True
 
 
-def test_an_azure_app_on_a_china_default_provider_is_refused_before_registering():
-    run = run_program({**config(azureApps=azure_apps(2)), "azuread:environment": "china"})
-    assert run.registrations == []
-    errors = run.messages("error")
-    for index in (0, 1):
-        assert any(
-            m.startswith(f"druva-scim:azureApps[{index}]: uses the default azuread provider")
-            and UNDOCUMENTED_CLOUD in m
-            for m in errors
-        ), errors
+def test_an_azure_app_on_a_china_default_provider_is_written_and_checked_in_china():
+    # Microsoft's current pages mark China (21Vianet) as supported for validateCredentials and
+    # the secrets API (providers/core/microsoft.py cites them).
+    run = run_program({**config(azureApps=azure_apps(1)), "azuread:environment": "china"})
+    assert run.messages("error") == []
+    assert run.named("azure-check-azure-0").plain("graphUrl") == (
+        "https://microsoftgraph.chinacloudapi.cn"
+    )
 
 
-def test_an_azure_app_in_a_china_tenant_is_refused_before_registering():
+def test_an_azure_app_in_a_china_tenant_is_written_and_checked_in_china():
     run = run_program(
         config(
             azureTenants=[{"name": "cn", "tenantId": TENANT, "environment": "china"}],
             azureApps=azure_apps(1, tenant="cn"),
         )
     )
-    assert run.registrations == []
-    assert any(m.startswith("druva-scim:azureApps[0].tenant: ") for m in run.messages("error"))
+    assert run.messages("error") == []
+    check = run.named("azure-check-azure-0")
+    assert check.plain("graphUrl") == "https://microsoftgraph.chinacloudapi.cn"
+    assert check.plain("tenantId") == TENANT

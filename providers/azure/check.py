@@ -3,7 +3,9 @@ works with the token.
 
 `AzureProvisioningCheck` has Azure test the saved provisioning credentials of an
 enterprise app (Graph's validateCredentials, the portal's Test Connection) and
-restarts a quarantined job, in the order inputs, provider, resource. What every
+restarts a job in quarantine (status code Quarantine), in the order inputs, provider,
+resource. A paused job is tested too and left paused: an administrator paused it, and
+starting provisioning is theirs to decide. What every
 check shares is `providers.checks`; signing in, `providers.azure.sign_in`.
 """
 
@@ -19,7 +21,7 @@ from pulumi import dynamic
 
 from providers.azure import graph, sign_in
 from providers.checks import CheckProvider, app_label, common_failures, inputs_of
-from providers.core import apps, lifecycle, resource_types, settings
+from providers.core import apps, lifecycle, resource_types, settings, verdicts
 from providers.dynamic import UNKNOWN, ArgsResource, redacted, say
 from providers.http import new_session
 
@@ -145,6 +147,8 @@ class AzureProvisioningCheckProvider(CheckProvider):
                     f"restarted job {job.id} out of quarantine ({reason}) with resetScope "
                     "QuarantineState"
                 )
+            elif job.paused:
+                actions.append(paused_action(job, app))
         # Azure relays Druva's and its own texts, which may carry the token or the bearer.
         actions = [redacted(action, bearer) for action in actions]
         say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
@@ -155,6 +159,17 @@ class AzureProvisioningCheckProvider(CheckProvider):
             "restartedFromQuarantine": job.quarantined,
             "actions": actions,
         }
+
+
+def paused_action(job: graph.Job, app: str) -> str:
+    """What the check says of a paused job, which it never restarts."""
+    earlier = job.quarantine_error()
+    last_error = f"; its last error: {earlier}" if earlier else ""
+    return (
+        f"job {job.id} is paused (status code Paused){last_error}; left paused, as an "
+        "administrator paused it: Azure provisions nobody until "
+        f"{verdicts.AZURE_PORTAL.format(name=app)} > Start provisioning"
+    )
 
 
 class AzureProvisioningCheck(ArgsResource[AzureProvisioningCheckArgs], type_token=TYPE_TOKEN):

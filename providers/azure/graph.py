@@ -4,10 +4,12 @@ leave quarantine.
 An enterprise app's provisioning is a synchronization job on its service
 principal. After a token rotation we list the jobs, pick the provisioning job,
 ask Azure to validate the credentials it has saved (Azure then calls Druva
-itself, as Test Connection does), and restart a quarantined job with the reset
-scope that only lifts the quarantine. The base URL is passed in so national
-clouds (https://graph.microsoft.us) and tests (http://127.0.0.1:port) work alike;
-signing in is `providers.azure.sign_in`.
+itself, as Test Connection does), and restart a job in quarantine with the reset
+scope that only lifts the quarantine. A job's state is its `status.code`: Graph's
+own Get job example is a Paused job that still carries a `quarantine` object
+(testbed/corpus/graph/get-job.json). The base URL is passed in so national clouds
+(https://graph.microsoft.us) and tests (http://127.0.0.1:port) work alike; signing
+in is `providers.azure.sign_in`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 
-from providers.core import microsoft, redaction
+from providers.core import redaction
 from providers.core.errors import Cause, ProviderError, cause
 from providers.core.redaction import excerpt
 from providers.core.texts import AZURE_SIGN_IN, GRAPH_PERMISSIONS, LATER
@@ -44,12 +46,9 @@ ConnectorDataStore, Escrows, Watermark, QuarantineState, Full and ForceDeletes.
 QuarantineState only lifts the quarantine: no cache, watermark or escrow is cleared."""
 ENABLE_PROVISIONING = "open Provisioning in the enterprise app and set mode Automatic once"
 LIST_JOBS = "list the provisioning jobs"
-# Clouds whose Graph does not document the synchronization APIs used here (core/microsoft.py).
-UNDOCUMENTED_GRAPH_HOSTS = frozenset(
-    urlsplit(microsoft.AZURE_ENVIRONMENTS[name]).hostname
-    for name in microsoft.UNDOCUMENTED_ENVIRONMENTS
-)
 MAX_JOB_PAGES = 10
+QUARANTINE = "Quarantine"
+PAUSED = "Paused"
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,42 @@ class Job:
 
     id: str
     template_id: str
-    quarantine: Mapping[str, Any] | None
-    """Graph's `status.quarantine`: null unless Azure has quarantined the job."""
     status: Mapping[str, Any] | None = None
     """Graph's whole `synchronizationStatus` of the job, as the health check reads it."""
 
     @property
+    def code(self) -> str:
+        """`status.code`, the job's state: NotConfigured, NotRun, Active, Paused, Quarantine."""
+        code = (self.status or {}).get("code")
+        return code if isinstance(code, str) else ""
+
+    @property
     def quarantined(self) -> bool:
-        return self.quarantine is not None
+        """In quarantine now: the code says so. A `quarantine` object alone is history."""
+        return self.code == QUARANTINE
+
+    @property
+    def paused(self) -> bool:
+        """Paused, usually by an administrator: Graph keeps the job's state and runs nothing."""
+        return self.code == PAUSED
+
+    @property
+    def quarantine(self) -> Mapping[str, Any] | None:
+        """Graph's `status.quarantine`, current or past (see `quarantined`)."""
+        record = (self.status or {}).get("quarantine")
+        return record if isinstance(record, Mapping) else None
+
+    def quarantine_error(self) -> str:
+        """`code: message` of the quarantine record's error, current or past, or ""."""
+        error = (self.quarantine or {}).get("error")
+        if not isinstance(error, Mapping):
+            return ""
+        parts = [str(error[key]) for key in ("code", "message") if error.get(key)]
+        return excerpt(": ".join(parts), 200)
 
     def quarantine_reason(self) -> str:
         if not self.quarantine:
-            return ""
+            return "unknown reason" if self.quarantined else ""
         reason = str(self.quarantine.get("reason") or "unknown reason")
         error = self.quarantine.get("error")
         if isinstance(error, Mapping) and error.get("message"):
@@ -154,17 +177,19 @@ class Graph(Client):
         )
 
     def jobs(self) -> list[Job]:
-        """Every synchronization job of the service principal."""
-        if urlsplit(self.graph_url).hostname in UNDOCUMENTED_GRAPH_HOSTS:
-            # Stacks registered before the program refused these still reach here on refresh.
-            raise ProviderError(
-                f"{self.app_name} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}"
-            )
+        """Every synchronization job of the service principal, each once.
+
+        `@odata.nextLink` is followed on the same Graph, up to MAX_JOB_PAGES pages, and never
+        to a page already read: a link back to an earlier page ends the list rather than
+        reading it again. A job met again on a later page is the same job (by id).
+        """
         url: str | None = self.jobs_url
-        jobs: list[Job] = []
+        read: set[str] = set()
+        jobs: dict[str, Job] = {}
         for _ in range(MAX_JOB_PAGES):
-            if url is None:
+            if url is None or url in read:
                 break
+            read.add(url)
             answer = self.send("GET", url)
             if answer.status != 200:
                 raise self.failure(answer, LIST_JOBS)
@@ -174,9 +199,12 @@ class Graph(Client):
                     f"{WHAT} at {origin(self.graph_url)} answered 200 without a job list for "
                     f"{self.app_name}; check druva-scim graphUrl points at Microsoft Graph"
                 )
-            jobs.extend(_job(item) for item in body["value"] if isinstance(item, dict))
+            for item in body["value"]:
+                if isinstance(item, dict):
+                    found = _job(item)
+                    jobs.setdefault(found.id, found)
             url = _same_origin_next(body.get("@odata.nextLink"), self.graph_url)
-        return jobs
+        return list(jobs.values())
 
     def validate(self, job: Job) -> None:
         """Azure's Test Connection with the saved Tenant URL and Secret Token; 204: they work."""
@@ -247,11 +275,9 @@ def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:
 
 def _job(item: Mapping[str, Any]) -> Job:
     status = item.get("status")
-    quarantine = status.get("quarantine") if isinstance(status, Mapping) else None
     return Job(
         id=str(item.get("id", "")),
         template_id=str(item.get("templateId", "")),
-        quarantine=quarantine if isinstance(quarantine, Mapping) else None,
         status=status if isinstance(status, Mapping) else None,
     )
 

@@ -1,7 +1,8 @@
 """Any process: what Microsoft documents that the validation and the Graph client both need.
 
 Entra ID's clouds and their Graph, the clouds where Graph does not document the
-APIs used here, and the keys of Graph's synchronization secrets.
+APIs used here (none since Microsoft's pages mark China as supported), and the keys of
+Graph's synchronization secrets.
 """
 
 from __future__ import annotations
@@ -75,9 +76,16 @@ AZURE_ENVIRONMENTS = {
     "dod": "https://dod-graph.microsoft.us",
     "china": "https://microsoftgraph.chinacloudapi.cn",
 }
-# Graph documents validateCredentials and the synchronization secrets API for the global and
-# US government clouds only: in these the verification cannot be trusted to work.
-UNDOCUMENTED_ENVIRONMENTS = ("china",)
+# Clouds whose Graph does not document the synchronization APIs used here: none. Microsoft's
+# current pages mark every cloud, China (21Vianet) included, as supported for validateCredentials
+# (learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-validatecredentials
+# ?view=graph-rest-1.0, modified 2026-07-03), the secrets PUT
+# (learn.microsoft.com/en-us/graph/api/synchronization-serviceprincipal-put-synchronization
+# ?view=graph-rest-1.0, modified 2026-07-03) and restart (microsoftgraph/
+# microsoft-graph-docs-contrib api-reference/v1.0/api/synchronization-synchronizationjob-restart.md
+# @ 1059f1dcd81909ce3e74495090e3a6e567afda31, which includes all-clouds.md). Older copies
+# (validatecredentials.md @ 0713c450496046d1f357f9afae7a914ac6ab4277 with global-us.md) did not.
+UNDOCUMENTED_ENVIRONMENTS: tuple[str, ...] = ()
 UNDOCUMENTED_CLOUD = (
     "Microsoft Graph does not document the synchronization secrets API or "
     "validateCredentials for the China cloud (21Vianet), so druva-scim cannot write or verify "

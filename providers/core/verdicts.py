@@ -55,8 +55,11 @@ def azure_verdict(
 ) -> AppHealth:
     """The verdict on one Azure app from its job's `synchronizationStatus` (Graph v1.0).
 
-    failing: quarantined, paused, or the last execution failed; degraded: the last execution
-    had entry-level errors, or the last success is older than `stale_after` (or never was).
+    The job's state is `code`. failing: in quarantine (`code` Quarantine), paused, or the last
+    execution failed; degraded: the last execution had entry-level errors, or the last success
+    is older than `stale_after` (or never was). A `quarantine` object under another code is
+    history (Graph's own Get job example is a Paused job with one): its error is the job's last
+    error, and the job is not called quarantined.
     """
     status = status or {}
     portal = AZURE_PORTAL.format(name=name)
@@ -71,12 +74,17 @@ def azure_verdict(
     failures = status.get("countSuccessiveCompleteFailures")
     url = _text(status.get("troubleshootingUrl"))
     see = f" (troubleshooting: {url})" if url else ""
-    held = _quarantine(quarantine) if quarantine or code == "Quarantine" else None
+    in_quarantine = code == "Quarantine"
+    held = _quarantine(quarantine) if in_quarantine else None
+    last_error = _error(last.get("error")) or (
+        "" if in_quarantine else _error(quarantine.get("error"))
+    )
     details: dict[str, Any] = {
         "jobId": job_id,
         "templateId": template_id,
         "code": code,
         "quarantine": held,
+        "lastError": last_error or None,
         "lastExecution": {
             "state": state or None,
             "timeEnded": _time(ended),
@@ -94,7 +102,7 @@ def azure_verdict(
     }
     problems: list[str] = []
     failing = False
-    if quarantine or code == "Quarantine":
+    if in_quarantine:
         failing = True
         since = held["since"] if held else None
         reason = held["reason"] if held else "unknown reason"
@@ -105,8 +113,9 @@ def azure_verdict(
         )
     if code == "Paused":
         failing = True
+        earlier = f" (its last error: {last_error})" if last_error else ""
         problems.append(
-            f"job {job_id} is paused: nobody is provisioned; {portal} > Start provisioning"
+            f"job {job_id} is paused{earlier}: nobody is provisioned; {portal} > Start provisioning"
         )
     if state == "Failed":
         failing = True
@@ -115,7 +124,7 @@ def azure_verdict(
         problems.append(
             f"the last run of job {job_id} failed{' at ' + _time_or(ended) if ended else ''}"
             f"{' (' + error + ')' if error else ''}{count}: {portal} > Provisioning logs"
-            f"{'' if quarantine else see}"
+            f"{'' if in_quarantine else see}"
         )
     if not failing:
         if state == "EntryLevelErrors":

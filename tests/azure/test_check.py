@@ -14,7 +14,7 @@ from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.dynamic import UNKNOWN
 from testbed.engine import ProviderHost, from_struct, serialized
-from testbed.stand_ins.graph import Graph, job, quarantine, throttled
+from testbed.stand_ins.graph import Graph, job, paused_job_status, quarantine, status, throttled
 from tests.doubles import (
     FINGERPRINT,
     JOB,
@@ -72,6 +72,34 @@ def test_a_quarantined_job_is_restarted_exactly_once(azure):
         AzureCheck(bearer=BEARER), outs, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT)
     )
     assert len(azure.restarts) == 1
+
+
+def test_a_paused_job_is_tested_never_restarted_and_the_user_told_it_was_left_paused(azure):
+    # Graph's documented Get job: Paused, with a quarantine object that is history.
+    azure.jobs[SP] = [job(JOB, "scim", job_status=paused_job_status())]
+    outs = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
+    assert azure.validations == [(SP, JOB)]
+    assert azure.restarts == []
+    assert outs["restartedFromQuarantine"] is False
+    [tested, paused] = outs["actions"]
+    assert tested.endswith("against Druva: accepted")
+    assert paused.startswith(f"job {JOB} is paused (status code Paused); its last error: ")
+    assert "SalesforceInvalidCredentials" in paused
+    assert "left paused" in paused and "> Provisioning > Start provisioning" in paused
+    assert "quarantine" not in paused.replace("Quarantine", "")
+    # Nor does a later run with a new token restart it.
+    updated(
+        AzureCheck(bearer=BEARER), outs, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT)
+    )
+    assert azure.restarts == []
+
+
+def test_an_active_job_with_a_past_quarantine_record_is_not_restarted(azure):
+    azure.jobs[SP] = [job(JOB, "scim", job_status=status("Active", quarantined=quarantine()))]
+    outs = created(AzureCheck(bearer=BEARER), azure_inputs(azure.url))
+    assert azure.restarts == []
+    assert outs["restartedFromQuarantine"] is False
+    assert len(outs["actions"]) == 1
 
 
 def test_a_rejected_secret_token_fails_the_create_and_restarts_nothing(azure):

@@ -7,10 +7,18 @@ from collections.abc import Iterator
 import pytest
 
 from providers.azure import graph
-from providers.core import microsoft
 from providers.core.errors import ProviderError
 from providers.http import new_session
-from testbed.stand_ins.graph import Graph, graph_error, job, quarantine, throttled
+from testbed import corpus
+from testbed.stand_ins.graph import (
+    Graph,
+    documented,
+    graph_error,
+    job,
+    quarantine,
+    status,
+    throttled,
+)
 from testbed.stand_ins.server import Reply
 from tests.doubles import FAST
 from tests.doubles import GRAPH_BEARER as BEARER
@@ -79,10 +87,24 @@ def test_a_scim_and_a_customappsso_job_together_are_ambiguous():
         graph.provisioning_job(jobs, app_name=APP, service_principal_id=SP)
 
 
-def test_the_china_cloud_is_refused_before_any_request():
-    with new_session(FAST) as session, pytest.raises(ProviderError) as raised:
-        client("https://microsoftgraph.chinacloudapi.cn", session).jobs()
-    assert str(raised.value) == f"{APP} is in a cloud where {microsoft.UNDOCUMENTED_CLOUD}"
+def test_the_documented_paused_job_is_paused_and_its_quarantine_record_is_history(azure):
+    # Graph's own Get job example: code Paused, with a quarantine object (corpus get-job).
+    documented = corpus.body("graph", "get-job")
+    azure.jobs[SP] = [documented]
+    [listed] = jobs_of(azure)
+    assert (listed.id, listed.code, listed.paused, listed.quarantined) == (
+        "{jobId}",
+        "Paused",
+        True,
+        False,
+    )
+    assert listed.quarantine_error().startswith("SalesforceInvalidCredentials: Your Salesforce")
+
+
+def test_a_job_is_quarantined_by_its_code_even_without_a_quarantine_object(azure):
+    azure.jobs[SP] = [job("scim.q.0", "scim", job_status=status("Quarantine"))]
+    [listed] = jobs_of(azure)
+    assert listed.quarantined and listed.quarantine_reason() == "unknown reason"
 
 
 def test_a_gallery_template_named_after_druva_is_chosen():
@@ -180,6 +202,15 @@ def test_throttling_honours_retry_after_then_succeeds(azure):
     assert 0.9 <= elapsed < 3, elapsed
 
 
+def test_graphs_documented_429_with_a_fractional_retry_after_is_waited_out(azure):
+    # throttling.md's example answers Retry-After: 2.128, which is not whole seconds.
+    answer = documented("error-429-throttled")
+    assert answer.headers["Retry-After"] == "2.128"
+    azure.fail_next(answer)
+    assert [found.id for found in jobs_of(azure)] == ["scim.6a1f2b3c.1"]
+    assert len(azure.requests) == 2
+
+
 def test_throttling_that_never_ends_is_reported_with_the_attempts(azure):
     azure.fail_next(*[throttled("0") for _ in range(FAST.attempts)])
     with pytest.raises(ProviderError, match=f"HTTP 429: TooManyRequests.*after {FAST.attempts} "):
@@ -249,6 +280,29 @@ def test_next_links_on_the_same_graph_are_followed(azure):
     assert [found_job.id for found_job in found] == ["other.1", "scim.2"]
     assert len(azure.requests) == 2
     assert azure.requests[1].query == {"$skiptoken": "page2"}
+
+
+def test_a_next_link_back_to_the_first_page_is_not_read_again(azure):
+    first_page = f"{azure.url}/v1.0/servicePrincipals/{SP}/synchronization/jobs"
+    looping = {"value": [job("scim.1", "scim")], "@odata.nextLink": first_page}
+    azure.fail_next(*[Reply(200, looping) for _ in range(graph.MAX_JOB_PAGES)])
+    found = jobs_of(azure)
+    assert [found_job.id for found_job in found] == ["scim.1"]
+    assert len(azure.requests) == 1
+
+
+def test_a_loop_between_two_pages_ends_and_each_job_is_listed_once(azure):
+    first_page = f"{azure.url}/v1.0/servicePrincipals/{SP}/synchronization/jobs"
+    second_page = f"{first_page}?$skiptoken=page2"
+    pages = [
+        {"value": [job("scim.1", "scim")], "@odata.nextLink": second_page},
+        {"value": [job("scim.1", "scim"), job("other.2", "gsuite")], "@odata.nextLink": first_page},
+    ]
+    azure.fail_next(*[Reply(200, pages[index % 2]) for index in range(graph.MAX_JOB_PAGES)])
+    found = jobs_of(azure)
+    assert [found_job.id for found_job in found] == ["scim.1", "other.2"]
+    assert len(azure.requests) == 2
+    assert graph.provisioning_job(found, app_name=APP, service_principal_id=SP).id == "scim.1"
 
 
 def test_a_restart_graph_may_have_applied_is_not_sent_again(azure):

@@ -388,17 +388,15 @@ def test_an_environment_of_another_type_is_named(environment):
     assert [problem.key for problem in problems] == ["azureTenants[0].environment"]
 
 
-def test_an_app_in_a_china_tenant_is_refused_before_anything_is_registered():
+def test_an_app_in_a_china_tenant_is_accepted():
+    # Microsoft's current pages mark China (21Vianet) as supported for validateCredentials and
+    # the secrets API (providers/core/microsoft.py cites them).
     found, problems = parse(
-        azureTenants=[
-            {"name": "cn", "tenantId": SP, "environment": "china"},
-            {"name": "unused-cn", "tenantId": SP, "environment": "china"},
-        ],
+        azureTenants=[{"name": "cn", "tenantId": SP, "environment": "china"}],
         azureApps=[{"name": "a", "servicePrincipalId": SP, "tenant": "cn"}],
     )
-    assert [problem.key for problem in problems] == ["azureApps[0].tenant"]
-    assert microsoft.UNDOCUMENTED_CLOUD in problems[0].message
-    assert found.azure_apps == ()
+    assert problems == []
+    assert [(app.name, app.tenant) for app in found.azure_apps] == [("a", "cn")]
 
 
 def test_the_docs_example_configuration_is_valid():

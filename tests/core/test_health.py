@@ -12,7 +12,13 @@ from providers.core.errors import (
     PermissionDeniedError,
     ProviderError,
 )
-from testbed.stand_ins.graph import execution, execution_error, quarantine, status
+from testbed.stand_ins.graph import (
+    execution,
+    execution_error,
+    paused_job_status,
+    quarantine,
+    status,
+)
 from testbed.stand_ins.okta import push_event
 from tests.doubles import NOW, STACK_OUTPUTS
 
@@ -108,6 +114,41 @@ def test_the_azure_details_carry_every_field_graph_reports():
     assert found.details["countSuccessiveCompleteFailures"] == 3
     assert found.details["troubleshootingUrl"] == "https://aka.ms/ProvisioningTroubleshooting"
     assert "troubleshooting: https://aka.ms/ProvisioningTroubleshooting" in found.problems[0]
+
+
+def test_the_documented_paused_job_is_paused_once_and_not_in_quarantine():
+    # Graph's own Get job example: code Paused with a quarantine object (corpus get-job).
+    found = azure(paused_job_status())
+    assert found.status == "failing"
+    [problem] = found.problems
+    assert problem.startswith(
+        "job scim.1 is paused (its last error: SalesforceInvalidCredentials: Your Salesforce.com "
+        "credentials are invalid."
+    )
+    assert problem.endswith(
+        ": nobody is provisioned; Entra admin center > Enterprise applications > druva > "
+        "Provisioning > Start provisioning"
+    )
+    assert "quarantine" not in problem
+    assert found.details["quarantine"] is None
+    assert found.details["lastError"].startswith("SalesforceInvalidCredentials: ")
+
+
+def test_a_past_quarantine_record_on_an_active_job_is_its_last_error_not_a_quarantine():
+    succeeded = ran("Succeeded")
+    found = azure(status(quarantined=quarantine(), last=succeeded, last_success=succeeded))
+    assert found.status == "healthy", found.problems
+    assert found.details["quarantine"] is None
+    assert found.details["lastError"] == (
+        "SystemForCrossDomainIdentityManagementUnauthorized: Failed to authorize with the SCIM "
+        "endpoint: HTTP 401"
+    )
+
+
+def test_a_quarantine_code_without_a_record_is_still_a_quarantine():
+    found = azure(status("Quarantine", failures=3))
+    assert found.status == "failing"
+    assert any("is in quarantine (unknown reason)" in problem for problem in found.problems)
 
 
 def test_the_stale_threshold_is_configurable():

@@ -462,11 +462,6 @@ PROGRAM_CASES: tuple[Case, ...] = (
         "oktaApps[1].appId",
         {"oktaApps": [*okta(), *okta(name="again", org="corp")], "oktaOrgs": org()},
     ),
-    Case(
-        "azure app in a China-cloud tenant",
-        "azureApps[0].tenant",
-        {"azureApps": azure(tenant="emea"), "azureTenants": tenant(environment="china")},
-    ),
 )
 
 
