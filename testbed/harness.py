@@ -3,11 +3,15 @@
 The mocks behave like the engine where it matters to us: resource outputs named
 in `additionalSecretOutputs`, or whose input was secret, come back as secrets;
 the dynamic resources' outputs are computed by their real providers' pure
-functions (the network parts are tested against the stand-ins elsewhere).
+functions (the network parts are tested against the stand-ins elsewhere); and a
+registration with azuread or okta is held to that provider's contract
+(testbed/contracts.py): one the real provider would refuse fails the run, as a
+Check failure ends a real deployment.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import runpy
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ from providers import program
 from providers.core.clock import FixedClock
 from providers.druva import token as scim_token
 from providers.okta import handoff
-from testbed import NOW, ROOT
+from testbed import NOW, ROOT, contracts
 
 MAIN = ROOT / "__main__.py"
 PROJECT = "druva-scim"
@@ -142,10 +146,19 @@ class EngineLikeMocks(mocks.Mocks):
 
 
 class RecordingMonitor(mocks.MockMonitor):
+    """Records every registration, and refuses one that breaks its provider's contract.
+
+    The contract is enforced here, where the registration arrives, rather than in
+    `EngineLikeMocks.new_resource`: the mocks that tests derive from it answer in their own
+    `new_resource` (tests/sequences/engine_model.py, tests/evidence/interruption.py), and
+    every one of them is served through this monitor."""
+
     def __init__(self, mock: EngineLikeMocks) -> None:
         super().__init__(mock)
         self.engine_mocks = mock
         self.registrations: list[Registration] = []
+        self.refusals: list[str] = []
+        """What a bridged provider would have refused, one text per registration."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802  (the gRPC method name)
         if request.type == "pulumi:pulumi:Stack":
@@ -173,6 +186,10 @@ class RecordingMonitor(mocks.MockMonitor):
                 if (value := getattr(request.customTimeouts, name))
             },
         )
+        found = contracts.refusals(request.type, unwrap(registration.inputs))
+        if found:
+            self.refusals.append(f"{request.name}: " + "; ".join(found))
+            raise contracts.ContractRefusalError(self.refusals[-1])
         self.engine_mocks.pending_secret_outputs = registration.additional_secret_outputs
         self.engine_mocks.registering[(request.type, request.name)] = registration
         response = super().RegisterResource(request)
@@ -212,7 +229,10 @@ def run_program(
     main: Path = MAIN,
     mock: EngineLikeMocks | None = None,
 ) -> Run:
-    """Run __main__.py once with this stack config; never raises, returns what happened."""
+    """Run __main__.py once with this stack config; returns what happened.
+
+    Raises ContractRefusalError if it registered anything azuread or okta would refuse: that is
+    a defect of the program, whatever the test looks at."""
     settings.reset_options(project=PROJECT, stack="test", preview=preview)
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
@@ -238,6 +258,11 @@ def run_program(
     finally:
         program.clock = real_clock
 
+    if monitor.refusals:
+        # The failed registrations' futures are finalized when collected: now, not while
+        # pytest parses source to show this failure (CPython 3.11's ast then fails).
+        gc.collect()
+        raise contracts.ContractRefusalError("; ".join(monitor.refusals))
     exports: dict[str, Any] = {}
     secret_exports: set[str] = set()
     root = settings.get_root_resource()

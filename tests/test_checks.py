@@ -18,6 +18,7 @@ from providers.okta.check import (
     OktaConnectionCheckArgs,
     OktaConnectionCheckProvider,
 )
+from testbed import contracts
 from testbed.harness import is_secret, unwrap
 from tests.doubles import (
     FINGERPRINT,
@@ -40,10 +41,13 @@ def test_the_serialized_provider_holds_no_credential(provider_class, monkeypatch
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
+    """Records what is registered; holds azuread and okta registrations to their contracts."""
+
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
 
     def new_resource(self, args):
+        contracts.enforce(args.typ, args.name, unwrap(args.inputs))
         self.resources.append(args)
         return f"{args.name}-id", {**args.inputs, "status": "ENABLED"}
 

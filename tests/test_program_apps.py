@@ -58,7 +58,7 @@ def test_each_azure_app_gets_a_synchronization_secret_with_the_token(count):
     secrets = sorted(run.of_type(SYNC_SECRET), key=lambda r: int(r.name.rsplit("-", 1)[1]))
     assert [r.name for r in secrets] == [f"azure-azure-{i}" for i in range(count)]
     for i, registration in enumerate(secrets):
-        assert registration.plain("servicePrincipalId") == SP[i]
+        assert registration.plain("servicePrincipalId") == f"/servicePrincipals/{SP[i]}"
         assert registration.plain("credentials") == [
             {"key": "BaseAddress", "value": "https://apis.druva.com/insync/scim"},
             {"key": "SecretToken", "value": TOKEN},
@@ -68,6 +68,18 @@ def test_each_azure_app_gets_a_synchronization_secret_with_the_token(count):
         assert depends_on_token(registration)
         assert registration.provider == "", "no tenant named: the default azuread provider"
     assert [t["kind"] for t in run.exports["targets"]] == ["azure"] * count
+
+
+@pytest.mark.parametrize("written", [SP[3], SP[3].upper(), f"/servicePrincipals/{SP[3]}"])
+def test_either_form_of_the_id_gives_azuread_its_form_and_graph_the_bare_object_id(written):
+    run = run_program(config(azureApps=[{"name": "a", "servicePrincipalId": written}]))
+    [secret] = run.of_type(SYNC_SECRET)
+    [check] = run.of_type(AZURE_CHECK)
+    assert secret.plain("servicePrincipalId") == f"/servicePrincipals/{SP[3]}"
+    # The check asks Graph at /servicePrincipals/{id}/...: it and `targets` keep the bare id,
+    # as existing stacks hold them (no diff for the check).
+    assert check.plain("servicePrincipalId") == SP[3]
+    assert [t["servicePrincipalId"] for t in run.exports["targets"]] == [SP[3]]
 
 
 def test_extra_secrets_are_written_back_with_the_token():

@@ -25,11 +25,22 @@ from providers.core.texts import GRAPH_PERMISSIONS
 from providers.druva.token import ScimToken
 from providers.wiring import AZURE, after, confirmed, error_hooks
 
-WRITE_TIMEOUT = "1m"
-"""How long azuread may keep retrying a write of provisioning credentials."""
+WRITE_TIMEOUT_MINUTES = 5
+WRITE_TIMEOUT = f"{WRITE_TIMEOUT_MINUTES}m"
+"""How long azuread may take to write an app's provisioning credentials: its own default
+(terraform-provider-azuread synchronization_secret_resource.go, Timeouts), which must hold
+the PUT and the wait after it. That wait, consistency.WaitForUpdate (internal/helpers/
+consistency/consistency.go), lists the secrets until it has seen the written set 5 times in a
+row at least 5 s apart (MinTimeout 5 s, ContinuousTargetOccurence 5), 10 s apart while Graph
+still shows the old set (terraform-plugin-sdk helper/retry/state.go): 20 s when Graph is
+consistent at once, and every PUT and list is retried on 403 and 409. One minute left a slow
+Graph 40 s."""
 WRITE_FAILURE = re.compile(r"synchronization secret", re.IGNORECASE)
 """azuread's own words when a write of provisioning credentials fails: `Creating (or
-Updating, Removing) synchronization secret for <id>: ...` (synchronization_secret_resource.go)."""
+Updating, Removing) synchronization secret for <id>: ...`, or `Waiting for synchronization
+secrets for <id>: ...` after the PUT (synchronization_secret_resource.go)."""
+WAITED = re.compile(r"Waiting for synchronization secrets", re.IGNORECASE)
+"""The PUT went through; Graph did not show the written set back in time."""
 REFUSED = re.compile(r"\b403\b|Authorization_RequestDenied|Forbidden", re.IGNORECASE)
 TIMED_OUT = re.compile(r"deadline exceeded|timeout|timed out", re.IGNORECASE)
 
@@ -118,7 +129,8 @@ def _azure_app(
     ]
     secret = azuread.SynchronizationSecret(
         f"azure-{app.name}",
-        service_principal_id=app.service_principal_id,
+        # azuread's form; the check below and Graph's URLs keep the bare Object ID.
+        service_principal_id=app.azuread_service_principal_id,
         credentials=credentials,
         opts=after(
             token,
@@ -129,8 +141,7 @@ def _azure_app(
             # another tenant entry or a replacement would blank what was just written.
             # So the program never deletes credentials; removing an app leaves them.
             retain_on_delete=True,
-            # azuread retries a 403 until its timeout (5 minutes by default): a missing
-            # Graph permission should fail in about a minute, with the permission named.
+            # azuread's own 5 minutes: the write and its wait for Graph to show it back.
             custom_timeouts=pulumi.CustomTimeouts(
                 create=WRITE_TIMEOUT, update=WRITE_TIMEOUT, delete=WRITE_TIMEOUT
             ),
@@ -171,10 +182,12 @@ def _azure_app(
 
 
 def write_refusal_message(errors: Collection[str], app_name: str) -> str | None:
-    """For azuread's error texts: name the missing permission, if that is what failed. Pure.
+    """For azuread's error texts: what failed, in our words, and what to do. Pure.
 
-    azuread retries Graph's 403 on synchronization secrets until the resource's
-    time-out, so a missing permission shows as a 403, or as the time-out alone.
+    A 403 in the text is Graph refusing: a missing permission. A time-out alone says
+    nothing of the cause: azuread retries Graph's 403 and 409 until its time-out, and it
+    also waits for Graph to show the written credentials back, which a slow Graph may not
+    do in time. So a time-out is reported as a time-out, with both causes to check.
     """
     texts = [text for text in errors if WRITE_FAILURE.search(text)]
     if any(REFUSED.search(text) for text in texts):
@@ -183,11 +196,22 @@ def write_refusal_message(errors: Collection[str], app_name: str) -> str | None:
             "(HTTP 403): the identity running `pulumi up` lacks permission. It needs "
             f"{GRAPH_PERMISSIONS}"
         )
-    if any(TIMED_OUT.search(text) for text in texts):
-        return (
-            f"saving the provisioning credentials of {app_name} did not finish within the "
-            "time-out. azuread retries Graph's 403 until then, so the identity running "
-            f"`pulumi up` most likely lacks permission: it needs {GRAPH_PERMISSIONS}. If it "
-            "has it, check the network path to Microsoft Graph and run again"
+    timed_out = [text for text in texts if TIMED_OUT.search(text)]
+    if not timed_out:
+        return None
+    if all(WAITED.search(text) for text in timed_out):
+        what = (
+            "Microsoft Graph accepted the write, but did not show the saved credentials back "
+            f"within {WRITE_TIMEOUT_MINUTES} minutes (azuread waits for that after each write)"
         )
-    return None
+    else:
+        what = (
+            f"the write did not finish within {WRITE_TIMEOUT_MINUTES} minutes; azuread retries "
+            "Graph's 403 and 409 answers until then, and waits for Graph to show the saved "
+            "credentials back, so a slow Graph and a missing permission end alike"
+        )
+    return (
+        f"saving the provisioning credentials of {app_name} timed out: {what}. Run `pulumi up` "
+        "again; if it times out again, check the network path to Microsoft Graph and that the "
+        f"identity running `pulumi up` has {GRAPH_PERMISSIONS}"
+    )

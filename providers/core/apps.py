@@ -22,6 +22,14 @@ from providers.core.microsoft import (
 from providers.core.settings import Problem, kind, shown, structure_problem
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+SERVICE_PRINCIPALS = "/servicePrincipals/"
+"""How azuread spells a service principal's id: `/servicePrincipals/{objectId}` (its
+`stable.ValidateServicePrincipalID` refuses the bare object id); Graph's URLs take the bare one."""
+SERVICE_PRINCIPAL_ID = re.compile(
+    r"^(?:/servicePrincipals/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    re.IGNORECASE,
+)
+"""`servicePrincipalId` as users may write it: the bare Object ID, or azuread's form of it."""
 OKTA_APP_ID = re.compile(r"^0oa[0-9A-Za-z]{10,30}$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 OKTA_ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
@@ -61,9 +69,16 @@ class OktaOrg:
 class AzureApp:
     name: str
     service_principal_id: str
+    """The bare Object ID, lower-cased, whichever form the setting used: Graph's URLs, our
+    checks and the `targets` output take this one."""
     tenant: str | None
     extra_secrets: tuple[tuple[str, str], ...]
     """Other synchronization-secret keys to write back, since writing replaces the set."""
+
+    @property
+    def azuread_service_principal_id(self) -> str:
+        """The id as azuread's SynchronizationSecret takes it: `/servicePrincipals/{objectId}`."""
+        return SERVICE_PRINCIPALS + self.service_principal_id
 
 
 @dataclass(frozen=True)
@@ -120,9 +135,10 @@ ORG_FIELDS = {
 AZURE_APP_FIELDS = {
     "name": Text(NAME, "a short name for the app, like `druva-prod`"),
     "servicePrincipalId": Text(
-        GUID,
+        SERVICE_PRINCIPAL_ID,
         "the Druva enterprise app's Object ID, a GUID (Entra ID > Enterprise applications > "
-        "the Druva app > Overview)",
+        "the Druva app > Overview), written bare (6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b) or as "
+        "azuread's id of it (/servicePrincipals/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b)",
     ),
 }
 OKTA_APP_FIELDS = {
@@ -190,7 +206,7 @@ def _azure_apps(reader: Entries, tenants: Mapping[str, AzureTenant]) -> list[Azu
         extra = _extra_secrets(reader, f"{path}.extraSecrets", entry.get("extraSecrets"))
         name, sp_id = found["name"], found["servicePrincipalId"]
         if name and sp_id and tenant is not _INVALID and extra is not None:
-            return name, AzureApp(name, sp_id.lower(), tenant, extra)
+            return name, AzureApp(name, object_id(sp_id), tenant, extra)
         return name, None
 
     placed = reader.each((*AZURE_APP_FIELDS, "tenant", "extraSecrets"), read)
@@ -200,6 +216,14 @@ def _azure_apps(reader: Entries, tenants: Mapping[str, AzureTenant]) -> list[Azu
         "in the same tenant",
     )
     return [app for _, app in placed]
+
+
+def object_id(service_principal_id: str) -> str:
+    """The bare Object ID, lower-cased, of a `servicePrincipalId` in either accepted form."""
+    text = service_principal_id.strip()
+    if text[: len(SERVICE_PRINCIPALS)].lower() == SERVICE_PRINCIPALS.lower():
+        text = text[len(SERVICE_PRINCIPALS) :]
+    return text.lower()
 
 
 def _okta_apps(reader: Entries, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:

@@ -408,3 +408,41 @@ def test_the_docs_example_configuration_is_valid():
     found, problems = apps.parse_apps(raw)
     assert problems == []
     assert dict(found.azure_apps[0].extra_secrets)["SyncAll"] == "false"
+
+
+@pytest.mark.parametrize(
+    "written", [SP, SP.upper(), f"/servicePrincipals/{SP}", f" /SERVICEPRINCIPALS/{SP} "]
+)
+def test_a_service_principal_id_is_read_in_either_form_as_the_bare_object_id(written):
+    found, problems = parse(azureApps=[{"name": "druva", "servicePrincipalId": written}])
+    assert problems == []
+    [app] = found.azure_apps
+    assert app.service_principal_id == SP
+    assert app.azuread_service_principal_id == f"/servicePrincipals/{SP}"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        f"servicePrincipals/{SP}",
+        f"/applications/{SP}",
+        f"/servicePrincipals/{SP}/x",
+        "/servicePrincipals/",
+    ],
+)
+def test_a_service_principal_id_in_another_form_names_the_setting_and_both_forms(written):
+    _, problems = parse(azureApps=[{"name": "druva", "servicePrincipalId": written}])
+    [problem] = problems
+    assert problem.key == "azureApps[0].servicePrincipalId"
+    assert "written bare (6f1c2a3b-" in problem.message
+    assert "or as azuread's id of it (/servicePrincipals/6f1c2a3b-" in problem.message
+
+
+def test_one_app_written_in_both_forms_is_listed_twice():
+    _, problems = parse(
+        azureApps=[
+            {"name": "a", "servicePrincipalId": SP},
+            {"name": "b", "servicePrincipalId": f"/servicePrincipals/{SP.upper()}"},
+        ]
+    )
+    assert [problem.key for problem in problems] == ["azureApps[1].servicePrincipalId"]

@@ -7,6 +7,7 @@ import pytest
 from providers.core.errors import ProviderError, TokenRejectedError
 from providers.druva import client
 from providers.http import new_session
+from testbed import corpus
 from testbed.stand_ins.druva import DruvaScim, scim_error
 from testbed.stand_ins.server import Reply, StandIn, closed_port
 from tests.doubles import FAST, OTHER_TOKEN, TOKEN
@@ -43,6 +44,37 @@ def test_a_rejected_token_says_so_and_how_to_rotate(druva, status):
 def test_an_unknown_token_is_rejected_by_the_stand_in_itself(druva):
     with pytest.raises(TokenRejectedError, match="HTTP 401"):
         check(druva.url, OTHER_TOKEN)
+
+
+def test_the_stand_in_answers_with_rfc_7644s_payloads_and_the_client_reads_them(druva):
+    """The no-match ListResponse has no `Resources` (required only when totalResults is not 0),
+    and a 401's detail is Table 8's (testbed/corpus/druva)."""
+    answer = check(druva.url)
+    assert answer.json_or_none() == corpus.body("druva", "users-no-match")
+    with pytest.raises(TokenRejectedError) as raised:
+        check(druva.url, OTHER_TOKEN)
+    assert corpus.body("druva", "error-401")["detail"] in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "name"),
+    [
+        ("/insync/scim/Users", {"filter": 'userName eq "x"'}, "users-no-match"),
+        ("/insync/scim/Users", {"filter": "userName eq"}, "error-400-invalid-filter"),
+        ("/insync/scim/Groups", {}, "error-404"),
+    ],
+)
+def test_the_stand_in_serves_the_corpus(druva, path, query, name):
+    with new_session(FAST) as session:
+        answer = session.get(
+            druva.origin + path, params=query, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+    payload = corpus.load("druva", name)
+    assert answer.status_code == payload.status
+    assert answer.headers["Content-Type"].startswith("application/scim+json")
+    body = answer.json()
+    assert body["schemas"] == payload.body["schemas"]
+    assert body.get("scimType") == payload.body.get("scimType")
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])

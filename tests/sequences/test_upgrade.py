@@ -140,3 +140,49 @@ def test_setting_mode_api_before_upgrading_keeps_the_okta_connection(shared):
     assert outcome.changes() == []
     assert names(w.engine.of_type(CONNECTION)) == ["okta-okta"]
     assert w.engine.of_type(HANDOFF) == []
+
+
+def holding_the_bare_id(w: World, retain_on_delete: bool) -> None:
+    """The state as a stack would hold a SynchronizationSecret whose servicePrincipalId is the
+    bare object id: none can, since pulumi-azuread 6.x refuses it at Check (testbed/contracts.py);
+    azuread's v0->v1 state upgrade would have left the resource id `/servicePrincipals/{id}`
+    (migrations/synchronization_secret_resource.go), and so it stays here."""
+    for urn, resource in list(w.engine.state.items()):
+        if resource.type == SYNC_SECRET:
+            bare = {"servicePrincipalId": SP}
+            w.engine.state[urn] = replace(
+                resource,
+                inputs={**resource.inputs, **bare},
+                outputs={**resource.outputs, **bare},
+                retain_on_delete=retain_on_delete,
+            )
+
+
+def test_a_bare_id_in_state_with_retain_on_delete_is_replaced_without_blanking(shared):
+    """`service_principal_id` is ForceNew: its new text replaces the secret, create first; the
+    OLD state's retainOnDelete makes the delete a no-op, so nothing is written blank."""
+    w = world(shared, azure=[AzureEntry("druva", SP)])
+    up(w)
+    holding_the_bare_id(w, retain_on_delete=True)
+    writes = len(w.services.graph.secret_writes)
+
+    outcome = up(w)
+    steps = [(step.op, step.urn.rsplit("::", 1)[1]) for step in outcome.changes()]
+    assert ("replace", "azure-druva") in steps and ("retain", "azure-druva") in steps
+    assert [sp for sp, _ in w.services.graph.secret_writes[writes:]] == [SP], "one write, the new"
+    assert w.blanked() == [] and holds_token(w, SP)
+    [secret] = w.engine.of_type(SYNC_SECRET)
+    assert secret.inputs["servicePrincipalId"] == f"/servicePrincipals/{SP}"
+    settled(w, outcome)
+
+
+def test_a_bare_id_in_state_without_retain_on_delete_would_be_blanked_after_the_replacement(shared):
+    """What docs/azure.md writes down: without retainOnDelete in the old state, the delete that
+    follows the create PUTs every key back empty on the same service principal."""
+    w = world(shared, azure=[AzureEntry("druva", SP)])
+    up(w)
+    holding_the_bare_id(w, retain_on_delete=False)
+    outcome = up(w)
+    steps = [(step.op, step.urn.rsplit("::", 1)[1]) for step in outcome.changes()]
+    assert ("replace", "azure-druva") in steps and ("delete", "azure-druva") in steps
+    assert w.blanked() == [SP] and not holds_token(w, SP)

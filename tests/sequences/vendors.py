@@ -6,7 +6,9 @@ internal/services/synchronization/synchronization_secret_resource.go):
 Update PUT the whole credential list to
 `{graph}/v1.0/servicePrincipals/{id}/synchronization/secrets`; Delete PUTs the same
 keys with empty values ("We delete secrets by setting values to empty strings").
-The resource id is the service principal's.
+`service_principal_id` is `/servicePrincipals/{objectId}` (stable.ValidateServicePrincipalID);
+Create parses it and sets the resource id to the same form; Update and Delete parse that id
+(stable.ParseServicePrincipalID) and put to the object id inside it.
 
 okta `app.Connection` (terraform-provider-okta,
 okta/services/idaas/resource_okta_app_connection.go): no attribute requires
@@ -23,6 +25,7 @@ from typing import Any
 
 import requests
 
+from testbed.contracts import service_principal_object_id
 from testbed.stand_ins.graph import Graph
 from testbed.stand_ins.okta import Okta
 from tests.sequences.engine_model import Resource
@@ -50,8 +53,9 @@ class Vendors:
 
     def create(self, type_: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         if type_ == SYNC_SECRET:
-            self._put(inputs["servicePrincipalId"], inputs["credentials"])
-            return str(inputs["servicePrincipalId"]), dict(inputs)
+            sp_id = _object_id(str(inputs["servicePrincipalId"]))
+            self._put(sp_id, inputs["credentials"])
+            return f"/servicePrincipals/{sp_id}", dict(inputs)
         if type_ == CONNECTION:
             self._post(inputs)
             return str(inputs["idProperty"]), {**inputs, "status": "ENABLED"}
@@ -59,7 +63,7 @@ class Vendors:
 
     def update(self, old: Resource, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if old.type == SYNC_SECRET:
-            self._put(old.id, inputs["credentials"])
+            self._put(_object_id(old.id), inputs["credentials"])
             return dict(inputs)
         self._post(inputs)
         return {**inputs, "status": "ENABLED"}
@@ -67,7 +71,7 @@ class Vendors:
     def delete(self, old: Resource) -> None:
         if old.type == SYNC_SECRET:
             blank = [{"key": pair["key"], "value": ""} for pair in old.outputs["credentials"]]
-            self._put(old.id, blank)
+            self._put(_object_id(old.id), blank)
         # okta: Delete warns and leaves the connection (and its token) as it is.
 
     def _put(self, sp_id: str, credentials: list[dict[str, str]]) -> None:
@@ -89,3 +93,10 @@ class Vendors:
         }
         self.okta.add_app(app_id)
         self.okta.apps[app_id]["baseUrl"] = str(inputs.get("baseUrl"))
+
+
+def _object_id(service_principal_id: str) -> str:
+    try:
+        return service_principal_object_id(service_principal_id)
+    except ValueError as error:
+        raise RuntimeError(f"Parsing synchronization secret ID: {error}") from None
