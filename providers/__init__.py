@@ -37,8 +37,8 @@ Where things are:
     rotate.py         command line: the rotation helper
     health.py         command line: provisioning health; reads each vendor's side with
                       azure/health.py and okta/health.py, read-only
-    install.py        command line: installs the pinned Pulumi CLI for scripts/up (the
-                      SDK's PulumiCommand.install)
+    install.py        command line: installs the pinned Pulumi CLI for scripts/up (from
+                      get.pulumi.com's release files, SHA-256 checked)
     first_run.py      command line: the guided first run of scripts/up (the helper's steps)
     cli.py            command line: what the command lines share
     scim_token.py     frozen: the addresses existing stacks' state names for the four

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from providers.cli import manual_install
-from providers.install import VERSION_FILE, pinned_version
+from providers.install import RELEASES_VARIABLE, VERSION_FILE, archive_name, pinned_version
 from testbed import ROOT
 from testbed.stand_ins.pulumi_cli import PulumiStandIn, install
+from testbed.stand_ins.releases import PulumiReleases, checksums_name, tarball
+from testbed.stand_ins.server import closed_port
 from tests.doubles import TOKEN
 
 PINNED = pinned_version(VERSION_FILE)
@@ -38,57 +40,28 @@ def cli(tmp_path):
     return install(tmp_path / "bin", {"config": {"druva-scim:scimToken": TOKEN}})
 
 
-FAKE_DOWNLOAD = """
-import os, shutil, urllib.error
-from pulumi.automation import _cmd
-
-
-def download(url, path):
-    with open(os.environ["FAKE_RECORD"], "a") as record:
-        record.write(url + "\\n")
-    if os.environ["FAKE_DOWNLOAD"] == "fail":
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-    shutil.copyfile(os.environ["FAKE_INSTALLER"], path)
-
-
-_cmd._download_to_file = download
-"""
-"""Replaces the SDK's download for every Python process of a scripts/up run (sitecustomize)."""
-FAKE_INSTALLER = """#!/bin/sh
-# As get.pulumi.com/install.sh: --no-edit-path --install-root ROOT --version VERSION
-echo "$@" >> "$FAKE_RECORD"
-mkdir -p "$3/bin" && cp -R "$FAKE_CLI"/. "$3/bin/"
-"""
-
-
 @pytest.fixture
 def fake_download(tmp_path):
-    """The environment that replaces Pulumi's download; `mode` "install" places the stand-in
-    CLI where the installer would, "fail" fails as without a network."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(FAKE_DOWNLOAD)
-    installer = tmp_path / "install.sh"
-    installer.write_text(FAKE_INSTALLER)
+    """The environment that points the installer at a stand-in of get.pulumi.com's release
+    files; `mode` "install" serves the stand-in CLI as the pinned release, "fail" is a port
+    where nothing listens, as without a network."""
     template = install(tmp_path / "template", {"config": {"druva-scim:scimToken": TOKEN}})
-    record = tmp_path / "downloads.txt"
+    files = {f"pulumi/{path.name}": path.read_bytes() for path in template.directory.iterdir()}
+    with PulumiReleases() as releases:
+        releases.publish(PINNED, {archive_name(PINNED): tarball(files)})
+        refused = f"http://127.0.0.1:{closed_port()}/releases/sdk/"
 
-    def environment(mode: str) -> dict[str, str]:
-        return {
-            "PYTHONPATH": str(site),
-            "FAKE_DOWNLOAD": mode,
-            "FAKE_RECORD": str(record),
-            "FAKE_INSTALLER": str(installer),
-            "FAKE_CLI": str(template.directory),
-        }
+        def environment(mode: str) -> dict[str, str]:
+            return {RELEASES_VARIABLE: releases.url if mode == "install" else refused}
 
-    environment.record = record  # type: ignore[attr-defined]
-    return environment
+        environment.releases = releases  # type: ignore[attr-defined]
+        environment.refused = refused  # type: ignore[attr-defined]
+        yield environment
 
 
 def downloads(fake_download) -> list[str]:
-    record = fake_download.record
-    return record.read_text().splitlines() if record.exists() else []
+    releases: PulumiReleases = fake_download.releases
+    return releases.downloads()
 
 
 def test_without_the_pulumi_cli_it_installs_the_pinned_one_and_goes_on(tmp_path, fake_download):
@@ -96,10 +69,7 @@ def test_without_the_pulumi_cli_it_installs_the_pinned_one_and_goes_on(tmp_path,
     result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("install"))
     assert result.returncode == 0, result.stderr
     root = tmp_path / ".pulumi" / "versions" / PINNED
-    assert downloads(fake_download) == [
-        "https://get.pulumi.com/install.sh",
-        f"--no-edit-path --install-root {root} --version {PINNED}",
-    ]
+    assert downloads(fake_download) == [checksums_name(PINNED), archive_name(PINNED)]
     assert f"installing version {PINNED} (.pulumi.version) into {root}" in result.stderr
     assert "installs the Python language plugin and the azuread and okta" in result.stderr
     cli = PulumiStandIn(root / "bin")
@@ -131,12 +101,11 @@ def test_a_refused_install_says_the_manual_way_and_stops(tmp_path, fake_download
 def test_a_failed_download_ends_with_one_sentence_and_no_traceback(tmp_path, fake_download):
     result = run_up("dev", path=SYSTEM_PATH, home=tmp_path, extra=fake_download("fail"))
     assert result.returncode == 127
-    assert downloads(fake_download) == ["https://get.pulumi.com/install.sh"]
     lines = result.stderr.splitlines()
     assert lines[0].startswith("The Pulumi CLI is not on PATH: installing version")
     assert lines[1:] == [
         f"druva-scim install: could not install the Pulumi CLI {PINNED}: the download from "
-        "get.pulumi.com failed ([Errno -3] Temporary failure in name resolution); "
+        f"{fake_download.refused} failed (connection refused); nothing was installed; "
         f"{manual_install(PINNED)}."
     ]
     assert result.stdout == ""
