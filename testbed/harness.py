@@ -112,6 +112,8 @@ class EngineLikeMocks(mocks.Mocks):
         self.registering: dict[tuple[str, str], Registration] = {}
         """Registrations being served, by type and name, with the options that
         mocks.MockResourceArgs leaves out (the SDK registers from several threads)."""
+        self.results: dict[tuple[str, str], int] = {}
+        """The engine's `Result` for registrations it failed or skipped, by type and name."""
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = args.inputs
@@ -193,6 +195,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.engine_mocks.pending_secret_outputs = registration.additional_secret_outputs
         self.engine_mocks.registering[(request.type, request.name)] = registration
         response = super().RegisterResource(request)
+        response.result = self.engine_mocks.results.pop((request.type, request.name), 0)
         registration.urn = response.urn
         registration.outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
         self.registrations.append(registration)

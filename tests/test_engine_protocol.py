@@ -79,10 +79,9 @@ def test_the_whole_lifecycle_through_the_real_host(host, stand_in):
     rotated_inputs = from_struct(
         host.check(URN, inputs, news(stand_in.url, provider, scimToken=OTHER_TOKEN)).inputs
     )
-    replaced = host.diff(URN, created.id, state, rotated_inputs)
-    assert replaced.changes == provider_pb2.DiffResponse.DIFF_SOME
-    assert list(replaced.replaces) == ["scimToken"]
-    assert replaced.deleteBeforeReplace is False
+    rotated = host.diff(URN, created.id, state, rotated_inputs)
+    assert rotated.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(rotated.replaces) == [], "a rotation is an update: state never holds two tokens"
 
     moved = from_struct(
         host.check(URN, inputs, news(stand_in.url, provider, rotateBeforeDays=60)).inputs

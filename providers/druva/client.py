@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from providers.core import lifecycle
 from providers.core.errors import Cause, CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.core.redaction import excerpt
 from providers.http import Answer, Client, HttpPolicy
@@ -29,12 +30,40 @@ COULD_NOT_CHECK = (
     "expired, rotate (docs/rotation.md)"
 )
 
+REJECTED = (
+    "{what} at {tenant_url} rejected the token (HTTP {status}{detail}), the one with "
+    "fingerprint {fingerprint} "
+)
+PASTED = REJECTED + (
+    "just set in druva-scim:scimToken; nothing was changed. Most often it was pasted "
+    "incompletely or is an older token: copy the newest token the console showed into "
+    "`pulumi config set --secret druva-scim:scimToken` again, check that druva-scim:tenantUrl "
+    "is its cloud's, and run again. Generate a new one only if the newest token is lost (the "
+    "console shows a token once, and a new one ends the one before; docs/rotation.md)"
+)
+"""A token about to be written into the identity providers: a mis-paste is the likeliest cause,
+and generating yet another token would not fix it."""
+HELD = REJECTED + (
+    "that the stack holds: it expired, was revoked, or a newer token was generated in the "
+    "console. If a newer one was generated, finish that rotation with the newest token: set "
+    "druva-scim:scimToken to it and run `pulumi up` (docs/rotation.md); generating another "
+    "would end that one too. Generate a new one only if none was generated since this one"
+)
+"""A token read back by a refresh: it cannot know whether a rotation has begun since."""
+
 
 def check_token(
-    session: requests.Session, tenant_url: str, token: str, policy: HttpPolicy
+    session: requests.Session,
+    tenant_url: str,
+    token: str,
+    policy: HttpPolicy,
+    rejected: str = PASTED,
 ) -> Answer:
-    """Return Druva's answer when it accepts the token; raise ProviderError otherwise."""
-    druva = DruvaScim(session, policy, tenant_url, token)
+    """Return Druva's answer when it accepts the token; raise ProviderError otherwise.
+
+    `rejected`: the words for Druva's own refusal, PASTED or HELD (the advice depends on
+    whether the token is the one just set or the one the stack holds)."""
+    druva = DruvaScim(session, policy, tenant_url, token, rejected)
     answer = druva.send("GET", druva.users_url, params={"filter": PROBE_FILTER, "count": "1"})
     if answer.status != 200:
         raise druva.failure(answer, "check the token")
@@ -59,9 +88,6 @@ class DruvaScim(Client):
     what = WHAT
     headers: ClassVar[Mapping[str, str]] = {"Accept": "application/scim+json, application/json"}
     words: ClassVar[Mapping[Cause, str]] = {
-        Cause.UNAUTHORIZED: "{what} at {tenant_url} rejected the token (HTTP {status}{detail}): "
-        "it has expired, was revoked, or was superseded by a newer token generated in the "
-        "console. Generate a new one and set druva-scim:scimToken (docs/rotation.md)",
         Cause.NOT_FOUND: "{what} answered 404 for {users_url}: druva-scim:tenantUrl does not "
         "point at a SCIM base URL; remove it to use the `cloud` default, or copy the Tenant URL "
         "Druva documents (https://apis.druva.com/insync/scim)",
@@ -79,16 +105,23 @@ class DruvaScim(Client):
     """A 401 or 403 that is not Druva's SCIM error: a proxy's, a WAF's, an allow-list's."""
 
     def __init__(
-        self, session: requests.Session, policy: HttpPolicy, tenant_url: str, token: str
+        self,
+        session: requests.Session,
+        policy: HttpPolicy,
+        tenant_url: str,
+        token: str,
+        rejected: str = PASTED,
     ) -> None:
         super().__init__(session, policy, f"Bearer {token}", (token,))
+        self.rejected = rejected
+        self.fingerprint = lifecycle.fingerprint(token)
         self.tenant_url = tenant_url
         self.users_url = f"{tenant_url}/Users"
 
     def wording(self, answer: Answer, found: Cause, doing: str) -> str:
         # Druva does not document which of 401 and 403 a dead token gets: both read alike.
         if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN):
-            return self.words[Cause.UNAUTHORIZED] if is_scim_error(answer) else self.no_verdict
+            return self.rejected if is_scim_error(answer) else self.no_verdict
         return super().wording(answer, found, doing)
 
     def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
@@ -105,6 +138,7 @@ class DruvaScim(Client):
         target = f"{location.scheme}://{host}{location.path}" if host else "elsewhere"
         return {
             "tenant_url": self.tenant_url,
+            "fingerprint": self.fingerprint,
             "users_url": self.users_url,
             "target": excerpt(target, 300, self.secrets),
         }

@@ -25,8 +25,10 @@ from providers.http import new_session
 
 TYPE_TOKEN = resource_types.SCIM_TOKEN
 
-REPLACE_KEYS = ("scimToken", "tenantUrl")
-"""A new token or a new tenant is a new credential: create it, then retire the old one."""
+CREDENTIAL_KEYS = ("scimToken", "tenantUrl")
+"""A new token or tenant is checked live with Druva, then updated in place, never replaced: a
+replacement left unfinished (Ctrl-C, a failed step) keeps the old token in state, marked for
+deletion, and every refresh reads it (docs/how-it-works.md, "Across runs")."""
 UPDATE_KEYS = ("issuedAt", "lifetimeDays", "rotateBeforeDays")
 """Only the dates move: recomputed in place, no network."""
 OUTPUT_KEYS = ("expiresAt", "rotateAfter", "fingerprint", "lastCheckedAt")
@@ -111,11 +113,10 @@ class ScimTokenProvider(StatelessProvider):
         return dynamic.CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        replaces = [key for key in REPLACE_KEYS if changed(olds, news, key)]
-        updates = [key for key in UPDATE_KEYS if changed(olds, news, key)]
+        updates = [key for key in (*CREDENTIAL_KEYS, *UPDATE_KEYS) if changed(olds, news, key)]
         return dynamic.DiffResult(
-            changes=bool(replaces or updates),
-            replaces=replaces,
+            changes=bool(updates),
+            replaces=[],
             stables=[],
             delete_before_replace=False,
         )
@@ -124,8 +125,10 @@ class ScimTokenProvider(StatelessProvider):
         now = self.clock.now()
         token = props["scimToken"]
         with new_session(self.http_policy) as session:
-            client.check_token(session, props["tenantUrl"], token, self.http_policy)
+            client.check_token(session, props["tenantUrl"], token, self.http_policy, client.PASTED)
         outs = token_outputs(props, last_checked_at=now)
+        # The id stays this first token's fingerprint through every rotation (an update): the
+        # current token is the `fingerprint` output, never the id.
         return dynamic.CreateResult(id_=outs["fingerprint"], outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
@@ -136,18 +139,30 @@ class ScimTokenProvider(StatelessProvider):
         """
         now = self.clock.now()
         with new_session(self.http_policy) as session:
-            client.check_token(session, props["tenantUrl"], props["scimToken"], self.http_policy)
+            client.check_token(
+                session, props["tenantUrl"], props["scimToken"], self.http_policy, client.HELD
+            )
         return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        """A rotation checks the new token live, as create does; a refusal changes nothing."""
+        if any(changed(olds, news, key) for key in CREDENTIAL_KEYS):
+            now = self.clock.now()
+            with new_session(self.http_policy) as session:
+                client.check_token(
+                    session, news["tenantUrl"], news["scimToken"], self.http_policy, client.PASTED
+                )
+            return dynamic.UpdateResult(token_outputs(news, last_checked_at=now))
         last = olds.get("lastCheckedAt")
         last_checked = lifecycle.parse_time(last) if isinstance(last, str) else None
         return dynamic.UpdateResult(token_outputs(news, last_checked_at=last_checked))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         expires = props.get("expiresAt", "its expiry")
+        # Not the id: that is the fingerprint of the stack's first token, whatever came after.
+        token = props.get("fingerprint") or lifecycle.fingerprint(str(props.get("scimToken", "")))
         say(
-            f"Druva offers no API to revoke a SCIM token; token {id_} was removed from the "
+            f"Druva offers no API to revoke a SCIM token; token {token} was removed from the "
             f"stack only. It stops working when a newer token is generated or at {expires}."
         )
 

@@ -36,7 +36,8 @@ def test_a_rejected_token_says_so_and_how_to_rotate(druva, status):
         check(druva.url)
     message = str(raised.value)
     assert f"HTTP {status}: token invalid" in message
-    assert "expired, was revoked, or was superseded" in message
+    assert "just set in druva-scim:scimToken" in message and "pasted incompletely" in message
+    assert "Generate a new one only if the newest token is lost" in message
     assert "docs/rotation.md" in message
     assert len(druva.requests) == 1, "a rejection is final, never retried"
 

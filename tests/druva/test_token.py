@@ -162,19 +162,19 @@ def test_same_inputs_give_no_change_whatever_the_date(druva):
 
 
 @pytest.mark.parametrize(
-    ("change", "replaces"),
+    "change",
     [
-        ({"scimToken": OTHER_TOKEN, "issuedAt": "2026-11-22T11:30:00Z"}, ["scimToken"]),
-        ({"tenantUrl": "https://b.example/scim"}, ["tenantUrl"]),
+        {"scimToken": OTHER_TOKEN, "issuedAt": "2026-11-22T11:30:00Z"},
+        {"tenantUrl": "https://b.example/scim"},
     ],
 )
-def test_a_new_token_or_tenant_replaces_create_before_delete(druva, change, replaces):
+def test_a_new_token_or_tenant_is_an_update_never_a_replace(druva, change):
+    """A replacement left unfinished keeps the old token in state for every refresh to read."""
     news, created = state_after_create(druva)
     provider = TokenProvider(NOW)
     new_inputs = checked(provider, news, {**inputs(druva.url), **change})
     diff = provider.diff(created.id, created.outs, new_inputs)
-    assert diff.changes is True and diff.replaces == replaces
-    assert diff.delete_before_replace is False
+    assert diff.changes is True and diff.replaces == []
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_dates_change_in_place(druva, change):
 
 def test_an_unknown_new_value_counts_as_a_change():
     diff = TokenProvider(NOW).diff("id", {"scimToken": TOKEN}, {"scimToken": UNKNOWN})
-    assert diff.replaces == ["scimToken"]
+    assert diff.changes is True and diff.replaces == []
 
 
 # --- create --------------------------------------------------------------
@@ -242,6 +242,11 @@ def test_refresh_of_a_token_druva_rejects_fails_and_keeps_the_state(druva):
         TokenProvider(NOW + timedelta(days=200)).read(created.id, created.outs)
     assert TOKEN not in str(raised.value)
     assert created.outs == before
+    # It cannot know whether a rotation has begun: generating now would end the newer token.
+    message = str(raised.value)
+    assert "If a newer one was generated, finish that rotation with the newest token" in message
+    assert "Generate a new one only if none was generated since this one" in message
+    assert created.outs["fingerprint"] in message
 
 
 @pytest.mark.parametrize(
@@ -313,6 +318,51 @@ def test_delete_makes_no_call_and_says_why(druva, capsys):
     assert len(druva.requests) == calls
     err = capsys.readouterr().err
     assert "no API to revoke" in err and created.id in err and TOKEN not in err
+
+
+def rotated(druva, provider):
+    news, created = state_after_create(druva)
+    druva.accepted.add(OTHER_TOKEN)
+    new_inputs = checked(
+        provider, news, inputs(druva.url, scimToken=OTHER_TOKEN, issuedAt="2026-11-24T11:00:00Z")
+    )
+    return created, new_inputs
+
+
+def test_a_rotation_checks_the_new_token_live_and_keeps_the_id(druva):
+    provider = TokenProvider(NOW + timedelta(days=2))
+    created, new_inputs = rotated(druva, provider)
+    calls = len(druva.requests)
+    updated = provider.update(created.id, created.outs, new_inputs)
+    assert updated.outs is not None
+    assert len(druva.requests) == calls + 1
+    assert druva.requests[-1].authorization == f"Bearer {OTHER_TOKEN}"
+    assert updated.outs["fingerprint"] == lifecycle.fingerprint(OTHER_TOKEN) != created.id
+    assert updated.outs["lastCheckedAt"] == "2026-11-24T12:00:00Z"
+    assert updated.outs["expiresAt"] == "2027-11-24T11:00:00Z"
+
+
+def test_a_rotation_to_a_token_druva_refuses_fails_and_says_re_paste_first(druva):
+    provider = TokenProvider(NOW + timedelta(days=2))
+    created, new_inputs = rotated(druva, provider)
+    druva.accepted.discard(OTHER_TOKEN)
+    with pytest.raises(TokenRejectedError) as raised:
+        provider.update(created.id, created.outs, new_inputs)
+    message = str(raised.value)
+    assert "just set in druva-scim:scimToken; nothing was changed" in message
+    assert "pasted incompletely" in message and OTHER_TOKEN not in message
+    assert "Generate a new one only if the newest token is lost" in message
+
+
+def test_delete_names_the_current_token_not_the_first_one(druva, capsys):
+    provider = TokenProvider(NOW + timedelta(days=2))
+    created, new_inputs = rotated(druva, provider)
+    updated = provider.update(created.id, created.outs, new_inputs)
+    assert updated.outs is not None
+    provider.delete(created.id, updated.outs)
+    err = capsys.readouterr().err
+    assert f"token {lifecycle.fingerprint(OTHER_TOKEN)} was removed" in err
+    assert created.id not in err
 
 
 @pytest.mark.parametrize("days_ago", [20, 400], ids=["old token valid", "old token expired"])

@@ -21,7 +21,7 @@ def test_the_year_covers_create_quiet_days_warnings_expiry_rotation_and_hand_off
         "days 1-334: 334 runs, 0 changes, 0 check failures, 0 Druva requests, 0 warnings",
         "days 335-364: 30 runs, 0 changes, 0 check failures, 0 Druva requests, 30 warnings",
         "expired on 2027-11-22",
-        "replace (scimToken)",
+        "update in place (replaces nothing), new token accepted by Druva",
         "days 341-674: 334 runs, 0 changes",
         "hand-off pending for ['druva-by-hand']",
         "changes: okta-handoff-0oa9z8y7x6w5v4u3t2s1",

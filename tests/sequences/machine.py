@@ -24,6 +24,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from providers.core.resource_types import SCIM_TOKEN
+from tests.sequences.engine_model import ApplyFailedError as Applied
+from tests.sequences.engine_model import Outcome, Step
 from tests.sequences.world import (
     DRUVA_ANSWERS,
     OKTA_APP_IDS,
@@ -33,6 +36,8 @@ from tests.sequences.world import (
     Services,
     Stack,
     World,
+    advises_new_token,
+    token_number,
 )
 
 # hypothesis draws the first ones most: the answers that must not cost the token's record.
@@ -42,14 +47,14 @@ AZURE_NAMES = ("druva-a", "druva-b", "druva-c", "druva-d")
 OKTA_NAMES = ("okta-a", "okta-b", "okta-c", "okta-d")
 SETTINGS = settings(
     max_examples=25,
-    stateful_step_count=8,
+    stateful_step_count=6,
     deadline=None,
     derandomize=True,
     database=None,
     phases=(Phase.explicit, Phase.generate),
     suppress_health_check=list(HealthCheck),
 )
-"""Bounded to about 20 s on two cores; derandomized, so every run explores the same."""
+"""Bounded to about 25 s on two cores; derandomized, so every run explores the same."""
 
 
 @dataclass
@@ -118,6 +123,7 @@ class Sequences(RuleBasedStateMachine):
             if not asked or after != before:
                 self._broken("stops", str(outcome.failure or outcome.error)[:300])
             return
+        self.advice(outcome)
         for key in ("credentials", "expiry", "verified", "pending", "blanked"):
             self.explored.checked[key] += 1
         for key, text in self.world.problems(outcome):
@@ -316,10 +322,108 @@ class Sequences(RuleBasedStateMachine):
             self.explored.advances += 1
             self.daily_refresh(data.draw(st.sampled_from(ANSWERS)))
 
-    def daily_refresh(self, answer: str) -> None:
+    def daily_refresh(self, answer: str) -> Outcome:
         self.explored.refreshes += 1
-        self.world.refresh(answer)
+        outcome = self.world.refresh(answer)
         self.done(f"refresh, Druva answering {answer}")
+        self.advice(outcome)
+        return outcome
+
+    def advice(self, outcome: Outcome) -> None:
+        self.explored.checked["advice"] += 1
+        for text in outcome.messages():
+            if advises_new_token(text):
+                self._broken("advice", text[:300])
+
+    # --- rotations that do not finish -------------------------------------------------
+
+    def unfinished(self, outcome: Outcome, culprit: str) -> None:
+        """An up that failed or was interrupted: only `culprit` failed, nothing was blanked,
+        and the daily refresh (Druva accepting only the newest token) reads no other token."""
+        self.explored.ups += 1
+        self.advice(outcome)
+        if outcome.ok:
+            self._broken("advice", f"the up went through though {culprit} should have failed")
+        # Steps that depend on the culprit may fail Check on its unknown outputs (the host
+        # passes them as pulumi.output.Unknown, dynamic/__main__.py Check), which ends the up;
+        # no other resource's write may fail.
+        applied = {f.urn.rsplit("::", 1)[1] for f in outcome.failures if isinstance(f, Applied)}
+        if applied != {culprit}:
+            self._broken("advice", f"{sorted(applied)} failed to apply, expected only {culprit}")
+        self.explored.checked["blanked"] += 1
+        if self.world.blanked():
+            self._broken("blanked", f"{self.world.blanked()}: credentials written blank")
+        state = self.world.token_state()
+        refreshed = self.daily_refresh("200")
+        if state is not None and state["scimToken"] == self.stack.token and not refreshed.ok:
+            self._broken("advice", f"refresh failed: {refreshed.error}"[:300])
+
+    @rule(azure=st.booleans())
+    def rotate_while_an_identity_provider_refuses(self, azure: bool) -> None:
+        """Graph refuses one app's secrets, or Okta one app's connection: under
+        --continue-on-error the others get the new token; the next up converges."""
+        if azure and self.stack.azure:
+            app = self.stack.azure[0]
+            self.world.services.graph.refused = frozenset({app.sp})
+            culprit = f"azure-{app.name}"
+        elif self.stack.okta:
+            okta = self.stack.okta[0]
+            self.stack.okta[0] = replace(okta, mode="api", confirmed=None)
+            self.world.vendors.refused = frozenset({okta.app_id})
+            culprit = f"okta-{okta.name}"
+        else:
+            return
+        self.world.rotate()
+        self.done("rotate while " + ("Graph" if azure else "Okta") + " refuses one app's write")
+        outcome = self.world.up()
+        self.world.services.graph.refused = frozenset()
+        self.world.vendors.refused = frozenset()
+        self.explored.checked["credentials"] += 1
+        for other in self.stack.azure:
+            held = self.world.services.graph.secrets.get(other.sp, {}).get("SecretToken")
+            if f"azure-{other.name}" != culprit and held != self.stack.token:
+                self._broken("credentials", f"{other.name} lacks the new token after {culprit}")
+        self.unfinished(outcome, culprit)
+        self.up()
+
+    @rule()
+    def rotate_interrupted_after_the_token(self) -> None:
+        """Ctrl-C right after the token's step: with a replacement, between the new token's
+        create and the old one's delete."""
+        self.world.rotate()
+        self.done("rotate, Ctrl-C right after the token's step")
+
+        def after_the_token(step: Step) -> bool:
+            return SCIM_TOKEN in step.urn and step.op in ("update", "replace", "create")
+
+        outcome = self.world.up(interrupt=after_the_token)
+        self.explored.ups += 1
+        self.advice(outcome)
+        if not outcome.interrupted:
+            self._broken("advice", "the up was not interrupted after the token's step")
+        state = self.world.token_state()
+        refreshed = self.daily_refresh("200")
+        if state is not None and state["scimToken"] == self.stack.token and not refreshed.ok:
+            self._broken("advice", f"refresh after Ctrl-C failed: {refreshed.error}"[:300])
+        self.up()
+
+    @rule()
+    def mispaste(self) -> None:
+        """The rotation's token pasted wrong: Druva refuses it; nothing takes it; pasted
+        again right, the next up converges."""
+        self.world.rotate()
+        good = self.stack.token
+        self.stack.token = token_number(9999)
+        self.done("rotate, the new token mis-pasted, then pasted again")
+        outcome = self.world.up()
+        if any(
+            saved.get("SecretToken") == self.stack.token
+            for saved in self.world.services.graph.secrets.values()
+        ):
+            self._broken("credentials", "a token Druva refused was written into Azure")
+        self.unfinished(outcome, "druva-scim-token")
+        self.stack.token = good
+        self.up()
 
     @rule()
     def up_again(self) -> None:

@@ -3,6 +3,7 @@ the stand-ins; the generated sequences (tests/evidence/sequences.py) and each li
 
 from collections.abc import Iterator
 from dataclasses import replace
+from importlib import metadata
 
 import pytest
 
@@ -11,7 +12,7 @@ from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
 from providers.core.resource_types import SCIM_TOKEN
 from tests.evidence import sequences
 from tests.sequences import world as stage
-from tests.sequences.engine_model import Outcome
+from tests.sequences.engine_model import Outcome, Step
 from tests.sequences.vendors import CONNECTION, SYNC_SECRET
 
 SP = stage.SERVICE_PRINCIPALS
@@ -67,7 +68,7 @@ def test_every_action_and_invariant_is_a_passing_row():
     assert [(row.scenario, row.reason) for row in rows if not row.passed] == []
     actions = {row.scenario for row in rows if row.scenario.startswith("action: ")}
     assert len(actions) >= 15, actions
-    assert sum(row.scenario.startswith("invariant: ") for row in rows) == 7
+    assert sum(row.scenario.startswith("invariant: ") for row in rows) == len(stage.INVARIANTS)
 
 
 # --- each case issue 9 lists ----------------------------------------------------------------
@@ -88,8 +89,12 @@ def test_moving_an_azure_app_between_default_and_named_tenant_keeps_its_credenti
     w = world(shared, azure=[stage.AzureEntry("druva", SP[0], tenant=before)])
     up(w)
     w.stack.azure[0] = replace(w.stack.azure[0], tenant=after)
+    writes = len(w.services.graph.secret_writes)
     outcome = up(w)
-    assert ("replace", "azure-druva") in [(s.op, s.urn.rsplit("::", 1)[1]) for s in outcome.steps]
+    # providerChanged: azuread's DiffConfig replaces for no config key, so the resource's own
+    # diff decides, and the same inputs are no change.
+    assert ("same", "azure-druva") in [(s.op, s.urn.rsplit("::", 1)[1]) for s in outcome.steps]
+    assert w.services.graph.secret_writes[writes:] == []
     settled(w, outcome)
     assert holds_token(w, SP[0])
 
@@ -185,3 +190,89 @@ def test_okta_apps_default_to_manual(shared):
     [target] = outcome.run.exports["targets"]
     assert target["kind"] == "okta-manual"
     assert target["tokenFingerprint"] == lifecycle.fingerprint(w.stack.token)
+
+
+# --- issue 20: the engine's rules, and rotations that do not finish -----------------------
+
+
+def names(steps: list[Step]) -> list[tuple[str, str]]:
+    return [(step.op, step.urn.rsplit("::", 1)[1]) for step in steps]
+
+
+def test_default_providers_are_named_after_the_plugin_version(shared):
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
+    up(w)
+    version = metadata.version("pulumi_azuread").split(".")
+    [provider] = [r for r in w.engine.state.values() if r.type == "pulumi:providers:azuread"]
+    assert provider.name == "default_" + "_".join(version[:3])
+
+
+def test_a_refresh_reads_a_resource_pending_deletion(shared):
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
+    up(w)
+    [token] = w.engine.of_type(SCIM_TOKEN)
+    w.engine.condemned.append(token)
+    w.services.druva.accepted = set()
+    refreshed = w.refresh()
+    assert [failed.urn for failed in refreshed.failures].count(token.urn) == 2
+
+
+def test_an_interrupted_rotation_leaves_one_token_and_the_refresh_passes(shared):
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
+    up(w)
+    w.advance(10)
+    w.rotate()
+    outcome = w.up(interrupt=lambda step: SCIM_TOKEN in step.urn and step.op != "same")
+    assert outcome.interrupted
+    [token] = w.engine.of_type(SCIM_TOKEN)
+    assert token.outputs["scimToken"] == w.stack.token
+    assert [r for r in w.engine.condemned if r.type == SCIM_TOKEN] == []
+    refreshed = w.refresh()
+    assert refreshed.ok, refreshed.error
+    settled(w, up(w))
+    assert holds_token(w, SP[0])
+
+
+def test_a_mis_pasted_token_changes_nothing_and_no_message_says_generate(shared):
+    w = world(shared, azure=[stage.AzureEntry("druva", SP[0])])
+    up(w)
+    w.rotate()
+    good, w.stack.token = w.stack.token, stage.token_number(9999)
+    writes = len(w.services.graph.secret_writes)
+    outcome = w.up()
+    assert outcome.failure is not None and SCIM_TOKEN in outcome.failure.urn
+    assert "just set in druva-scim:scimToken" in outcome.failure.message
+    assert w.services.graph.secret_writes[writes:] == []
+    refreshed = w.refresh()  # the state still holds the old token, which Druva ended
+    assert refreshed.error is not None and "finish that rotation" in refreshed.error
+    assert not any(map(stage.advises_new_token, outcome.messages() + refreshed.messages()))
+    w.stack.token = good
+    settled(w, up(w))
+    assert holds_token(w, SP[0])
+
+
+def test_under_continue_on_error_one_app_refused_does_not_keep_the_token_from_another(shared):
+    w = world(shared, azure=[stage.AzureEntry("one", SP[0]), stage.AzureEntry("two", SP[1])])
+    up(w)
+    w.rotate()
+    w.services.graph.refused = frozenset({SP[0]})
+    outcome = w.up()
+    w.services.graph.refused = frozenset()
+    assert [failed.urn.rsplit("::", 1)[1] for failed in outcome.failures] == ["azure-one"]
+    assert ("skip", "azure-check-one") in names(outcome.steps)
+    assert holds_token(w, SP[1]) and not holds_token(w, SP[0])
+    settled(w, up(w))
+    assert holds_token(w, SP[0])
+
+
+def test_a_check_failure_ends_the_up_even_under_continue_on_error(shared):
+    w = world(shared, azure=[stage.AzureEntry("one", SP[0]), stage.AzureEntry("two", SP[1])])
+    up(w)
+    written = list(w.services.graph.secret_writes)
+    w.rotate(issued_at=False)  # the old token's issuedAt kept: Check refuses it
+    w.stack.azure.pop()  # and an app removed: its delete would run at the end
+    outcome = w.up()
+    assert outcome.failure is not None and outcome.failure.failures[0][0] == "issuedAt"
+    assert w.services.graph.secret_writes == written
+    assert not [step for step in outcome.steps if step.op in ("delete", "retain")]
+    assert len(w.engine.of_type(SYNC_SECRET)) == 2

@@ -24,9 +24,9 @@ from providers.okta.wiring import CONNECTION_ENABLED
 from providers.wiring import VERIFIED
 from testbed.engine import ProviderHost, serialized
 from testbed.stand_ins.druva import DruvaScim
-from testbed.stand_ins.graph import Graph, job
+from testbed.stand_ins.graph import SECRETS, Graph, graph_error, job
 from testbed.stand_ins.okta import Okta
-from testbed.stand_ins.server import Reply
+from testbed.stand_ins.server import Reply, Request
 from tests.doubles import (
     CLOCK_VARIABLE,
     GRAPH_BEARER,
@@ -41,8 +41,8 @@ from tests.doubles import (
     QuickTokenProvider,
     SharedClock,
 )
-from tests.sequences.engine_model import Engine, Outcome
-from tests.sequences.vendors import Vendors
+from tests.sequences.engine_model import Engine, Interrupt, Outcome, Resource
+from tests.sequences.vendors import CONNECTION, Vendors
 
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SERVICE_PRINCIPALS = tuple(f"6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a{i:02x}" for i in range(4))
@@ -164,7 +164,52 @@ INVARIANTS = {
     "no-op": "a second up with nothing changed takes no steps",
     "blanked": "no configuration change writes any app's credentials blank",
     "stops": "an up that stops does so only to ask for issuedAt, and changes nothing",
+    "advice": "after an interrupted or failed rotation, no refresh and no up advises generating "
+    "a new token unconditionally, and a refresh succeeds while Druva accepts the stack's token",
 }
+
+
+def advises_new_token(text: str) -> bool:
+    """Whether a message tells the user to generate a new token whatever has happened since:
+    after a rotation began, that would end the token the identity providers now hold."""
+    return "Generate a new" in text and "Generate a new one only if" not in text
+
+
+class ScriptedGraph(Graph):
+    """Graph; the service principals in `refused` get 403 to their secrets PUT, as Graph
+    answers an identity without the permission (a variation: only that request fails)."""
+
+    refused: frozenset[str] = frozenset()
+
+    def handle(self, request: Request) -> Reply:
+        secrets = SECRETS.match(request.path)
+        if secrets and request.method == "PUT" and secrets.group(1) in self.refused:
+            return graph_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        return super().handle(request)
+
+
+class ScriptedVendors(Vendors):
+    """The vendors; Okta refuses the provisioning connection of the apps in `refused`, as it
+    may for an app its Connections API does not manage (the error text is ours: Okta's
+    refusal for Druva's OIN app is not documented)."""
+
+    refused: frozenset[str] = frozenset()
+
+    def create(self, type_: str, inputs: Any) -> tuple[str, dict[str, Any]]:
+        self._refuse(type_, inputs)
+        return super().create(type_, inputs)
+
+    def update(self, old: Resource, inputs: Any) -> dict[str, Any]:
+        self._refuse(old.type, inputs)
+        return super().update(old, inputs)
+
+    def _refuse(self, type_: str, inputs: Any) -> None:
+        if type_ == CONNECTION and str(inputs.get("idProperty")) in self.refused:
+            raise RuntimeError("Okta refused the provisioning connection (HTTP 400)")
 
 
 class ScriptedDruva(DruvaScim):
@@ -181,7 +226,7 @@ class Services:
 
     def __init__(self, folder: Path) -> None:
         self.druva = ScriptedDruva().start()
-        self.graph = Graph(GRAPH_BEARER).start()
+        self.graph = ScriptedGraph(GRAPH_BEARER).start()
         self.okta = Okta(OKTA_API_TOKEN).start()
         self.clock = SharedClock(START, folder / "clock")
         self.clock.set(START)
@@ -232,6 +277,7 @@ class World:
             sp: [job(f"scim.{sp[:8]}.0001", "scim")] for sp in SERVICE_PRINCIPALS
         }
         services.graph.secrets = {}
+        services.graph.refused = frozenset()
         services.graph.secret_writes = []
         druva = services.druva
         services.graph.scim_accepts = lambda base, token: (
@@ -239,7 +285,7 @@ class World:
         )
         services.okta.apps = {}
         services.clock.set(self.now)
-        self.vendors = Vendors(services.graph, services.okta, GRAPH_BEARER)
+        self.vendors = ScriptedVendors(services.graph, services.okta, GRAPH_BEARER)
         self.engine = Engine(services.host, services.blobs, self.vendors)
         self.expiries: dict[str, str] = {}
         self.pending_since: dict[tuple[str, str], str] = {}
@@ -247,9 +293,12 @@ class World:
 
     # --- what a user does ---------------------------------------------------------
 
-    def up(self) -> Outcome:
+    def up(self, interrupt: Interrupt | None = None) -> Outcome:
+        """`scripts/up`: `pulumi up --continue-on-error`; `interrupt`: Ctrl-C after that step."""
         self.ups += 1
-        return self.engine.up(self.stack.config(self.services.druva.url), self.now)
+        return self.engine.up(
+            self.stack.config(self.services.druva.url), self.now, interrupt=interrupt
+        )
 
     def refresh(self, answer: str = "200") -> Outcome:
         self.services.druva.answer = DRUVA_ANSWERS[answer]
