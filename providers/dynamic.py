@@ -135,11 +135,31 @@ def _secrets_of(arguments: tuple[Any, ...]) -> Iterator[str]:
                     yield value
 
 
+def spelled_unknown(value: Any) -> Any:
+    """`value` with every unknown spelled UNKNOWN, as the providers compare it.
+
+    The SDK's host hands Check and Diff their inputs with unknowns kept as
+    `pulumi.output.Unknown` objects (sdk/python/lib/pulumi/dynamic/__main__.py Check and
+    Diff call `rpc.deserialize_properties(..., keep_unknowns=True)`, and
+    `rpc.deserialize_property` turns the UNKNOWN string into `Unknown()`). The string is
+    what the host serializes back as unknown, so it is also what Check may return.
+    """
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: spelled_unknown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [spelled_unknown(item) for item in value]
+    return value
+
+
 def _redacting(operation: Operation) -> Operation:
-    """`operation`, whose errors and CheckFailures leave without the secrets it knows."""
+    """`operation`, whose errors and CheckFailures leave without the secrets it knows, with
+    its arguments' unknowns spelled UNKNOWN (`spelled_unknown`)."""
 
     @functools.wraps(operation)
     def redacted(self: StatelessProvider, *arguments: Any) -> Any:
+        arguments = tuple(spelled_unknown(argument) for argument in arguments)
         secrets = (*_secrets_of(arguments), *environment_secrets(self.environment()))
         context = _secrets.set(secrets)
         try:

@@ -8,9 +8,11 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
+from providers.azure.check import AzureProvisioningCheckProvider
 from providers.core import lifecycle
 from providers.core.clock import SYSTEM
 from providers.druva.token import ScimTokenProvider
+from providers.dynamic import UNKNOWN
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.stand_ins.druva import DruvaScim
 from tests.doubles import OTHER_TOKEN, TOKEN
@@ -173,3 +175,26 @@ def test_druva_scim_debug_brings_the_traceback_back(stand_in):
     details, _ = rejected_create(stand_in, rogue, env={"DRUVA_SCIM_DEBUG": "1"})
     assert "Traceback" in details and "rejected the token" in details
     assert rogue not in details
+
+
+def test_unknown_inputs_reach_check_and_diff_as_unknowns_not_failures(host, stand_in):
+    # The host deserializes Check's and Diff's inputs keeping unknowns as Unknown objects
+    # (sdk/python/lib/pulumi/dynamic/__main__.py): a preview of a first run, or an app check
+    # after the token's write failed under --continue-on-error, must not fail Check for them.
+    token_provider = serialized(ScimTokenProvider())
+    checked = host.check(URN, {}, news(stand_in.url, token_provider, scimToken=UNKNOWN))
+    assert list(checked.failures) == []
+
+    check_urn = URN.replace("ScimToken::druva-scim-token", "AzureProvisioningCheck::azure-check-a")
+    inputs = {
+        "appName": "a",
+        "servicePrincipalId": "6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+        "tokenFingerprint": UNKNOWN,
+        "scimToken": UNKNOWN,
+        "graphUrl": "https://graph.microsoft.com",
+        "tenantId": None,
+        "clientId": None,
+        "__provider": serialized(AzureProvisioningCheckProvider()),
+    }
+    checked = host.check(check_urn, {}, {k: v for k, v in inputs.items() if v is not None})
+    assert list(checked.failures) == []
