@@ -136,21 +136,22 @@ def _secrets_of(arguments: tuple[Any, ...]) -> Iterator[str]:
 
 
 def spelled_unknown(value: Any) -> Any:
-    """`value` with every unknown spelled UNKNOWN, as the providers compare it.
+    """`value`, a mapping of inputs, with each unknown input spelled UNKNOWN, as the providers
+    compare it.
 
     The SDK's host hands Check and Diff their inputs with unknowns kept as
     `pulumi.output.Unknown` objects (sdk/python/lib/pulumi/dynamic/__main__.py Check and
     Diff call `rpc.deserialize_properties(..., keep_unknowns=True)`, and
     `rpc.deserialize_property` turns the UNKNOWN string into `Unknown()`). The string is
-    what the host serializes back as unknown, so it is also what Check may return.
+    what the host serializes back as unknown, so it is also what Check may return. Our
+    resources' inputs are flat: an unknown nested deeper is an odd value, refused by name.
     """
-    if isinstance(value, pulumi.output.Unknown):
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {key: spelled_unknown(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [spelled_unknown(item) for item in value]
-    return value
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: UNKNOWN if isinstance(item, pulumi.output.Unknown) else item
+        for key, item in value.items()
+    }
 
 
 def _redacting(operation: Operation) -> Operation:
