@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pulumi
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The SDK's value for an output not known yet (pulumi.runtime.rpc.UNKNOWN): a preview's."""
 
@@ -241,7 +243,7 @@ class Contract:
                 if rule.required and rule.default is None:
                     found.append(f"{self.type}: {rule.path} is required ({rule.source})")
                 continue
-            if item == UNKNOWN:
+            if _unknown(item):
                 continue
             self._value(rule, item, found)
 
@@ -255,7 +257,7 @@ class Contract:
             return
         if rule.kind == LIST and any(r.path.startswith(f"{rule.path}[].") for r in self.rules):
             for item in value:
-                if item == UNKNOWN:
+                if _unknown(item):
                     continue
                 if not isinstance(item, Mapping):
                     found.append(f"{self.type}: {rule.path}[] must be an object ({rule.source})")
@@ -273,6 +275,13 @@ class Contract:
 
 def _is_child(rest: str) -> bool:
     return rest != "" and "." not in rest and "[" not in rest
+
+
+def _unknown(value: Any) -> bool:
+    """Not known until apply: the provider validates nothing of it yet ("If the value is unknown
+    then we can't validate it yet", terraform-plugin-sdk/v2 helper/schema/schema.go, vendored in
+    hashicorp/terraform-provider-azuread @ f0169e0ecec4a7f87c0a512fd989368a182306c1)."""
+    return isinstance(value, pulumi.output.Unknown) or value == UNKNOWN
 
 
 def _set(value: Any) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -101,6 +102,39 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap(item) for item in value]
     return value
+
+
+def unknown_secrets_kept(plain: Any, raw: Any) -> Any:
+    """`plain` (deserialized, secrets unwrapped) with the unknowns inside secrets put back.
+
+    The SDK sends a secret whose value is not known yet as the secret signature around
+    UNKNOWN (pulumi/runtime/rpc.py serialize_property), and the engine hands the provider an
+    unknown; but rpc.deserialize_property reads a secret's value without keep_unknowns, so
+    the mock would see None where the real provider sees an unknown.
+    """
+    if isinstance(raw, struct_pb2.Struct):
+        if raw.fields.get(rpc._special_sig_key) is not None and "value" in raw.fields:
+            inner = raw.fields["value"]
+            if inner.WhichOneof("kind") == "string_value" and inner.string_value == rpc.UNKNOWN:
+                return pulumi.output.Unknown()
+            return unknown_secrets_kept(plain, inner)
+        if not isinstance(plain, dict):
+            return plain
+        kept = dict(plain)
+        for key, value in raw.fields.items():
+            found = unknown_secrets_kept(kept.get(key), value)
+            if found is not None:
+                kept[key] = found
+        return kept
+    if isinstance(raw, struct_pb2.Value):
+        kind = raw.WhichOneof("kind")
+        if kind == "struct_value":
+            return unknown_secrets_kept(plain, raw.struct_value)
+        if kind == "list_value" and isinstance(plain, list):
+            items = list(raw.list_value.values)
+            if len(items) == len(plain):
+                return [unknown_secrets_kept(p, r) for p, r in zip(plain, items, strict=True)]
+    return plain
 
 
 class EngineLikeMocks(mocks.Mocks):
@@ -188,7 +222,9 @@ class RecordingMonitor(mocks.MockMonitor):
                 if (value := getattr(request.customTimeouts, name))
             },
         )
-        found = contracts.refusals(request.type, unwrap(registration.inputs))
+        found = contracts.refusals(
+            request.type, unknown_secrets_kept(unwrap(registration.inputs), request.object)
+        )
         if found:
             self.refusals.append(f"{request.name}: " + "; ".join(found))
             raise contracts.ContractRefusalError(self.refusals[-1])

@@ -64,16 +64,6 @@ def default_sign_in(azure_apps: Collection[AzureApp]) -> tuple[SignIn, list[Prob
                 + ", ".join(microsoft.AZURE_ENVIRONMENTS),
             )
         )
-    if environment in microsoft.UNDOCUMENTED_ENVIRONMENTS:
-        problems.extend(
-            Problem(
-                f"azureApps[{index}]",
-                f"uses the default azuread provider, whose environment is {environment} "
-                f"(azuread:environment or ARM_ENVIRONMENT): {microsoft.UNDOCUMENTED_CLOUD}",
-            )
-            for index, app in enumerate(azure_apps)
-            if app.tenant is None
-        )
     return (graph_url, azuread_config.get("tenantId"), azuread_config.get("clientId")), problems
 
 

@@ -16,8 +16,6 @@ from providers.core import microsoft
 from providers.core.entries import Entries, Text
 from providers.core.microsoft import (
     AZURE_ENVIRONMENTS,
-    UNDOCUMENTED_CLOUD,
-    UNDOCUMENTED_ENVIRONMENTS,
 )
 from providers.core.settings import Problem, kind, shown, structure_problem
 
@@ -192,17 +190,6 @@ def _azure_apps(reader: Entries, tenants: Mapping[str, AzureTenant]) -> list[Azu
     def read(path: str, entry: Mapping[str, Any], _: int) -> tuple[str | None, AzureApp | None]:
         found = reader.texts(path, entry, AZURE_APP_FIELDS)
         tenant = _reference(reader, path, entry, "tenant", tenants, "azureTenants")
-        environment = (
-            tenants[tenant].environment if isinstance(tenant, str) and tenant in tenants else None
-        )
-        if environment in UNDOCUMENTED_ENVIRONMENTS:
-            reader.problems.append(
-                Problem(
-                    f"{path}.tenant",
-                    f"names {tenant}, whose environment is {environment}: {UNDOCUMENTED_CLOUD}",
-                )
-            )
-            tenant = _INVALID
         extra = _extra_secrets(reader, f"{path}.extraSecrets", entry.get("extraSecrets"))
         name, sp_id = found["name"], found["servicePrincipalId"]
         if name and sp_id and tenant is not _INVALID and extra is not None:

@@ -76,7 +76,9 @@ AZURE_ENVIRONMENTS = {
     "dod": "https://dod-graph.microsoft.us",
     "china": "https://microsoftgraph.chinacloudapi.cn",
 }
-# Clouds whose Graph does not document the synchronization APIs used here: none. Microsoft's
+
+
+# Every cloud's Graph documents the synchronization APIs used here. Microsoft's
 # current pages mark every cloud, China (21Vianet) included, as supported for validateCredentials
 # (learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-validatecredentials
 # ?view=graph-rest-1.0, modified 2026-07-03), the secrets PUT
@@ -85,15 +87,6 @@ AZURE_ENVIRONMENTS = {
 # microsoft-graph-docs-contrib api-reference/v1.0/api/synchronization-synchronizationjob-restart.md
 # @ 1059f1dcd81909ce3e74495090e3a6e567afda31, which includes all-clouds.md). Older copies
 # (validatecredentials.md @ 0713c450496046d1f357f9afae7a914ac6ab4277 with global-us.md) did not.
-UNDOCUMENTED_ENVIRONMENTS: tuple[str, ...] = ()
-UNDOCUMENTED_CLOUD = (
-    "Microsoft Graph does not document the synchronization secrets API or "
-    "validateCredentials for the China cloud (21Vianet), so druva-scim cannot write or verify "
-    "the token there; set the token in the Entra admin center by hand (docs/azure.md)"
-    " and remove this app from druva-scim:azureApps"
-)
-
-
 def extra_secret_problem(key: str, item: object) -> str | None:
     """Why an `extraSecrets` entry cannot go into Graph's synchronization secrets, or None."""
     if key in MANAGED_SECRET_KEYS:
