@@ -26,6 +26,7 @@ from typing import Any, Self, cast
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -304,7 +305,15 @@ class DeadlineAdapter(HTTPAdapter):
             return super().send(request, *args, **kwargs)
         except requests.exceptions.SSLError:
             raise  # it answered, with a certificate: asking again costs nothing and says why
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            # Without retries (azure-identity's session), urllib3's own errors come through.
+            urllib3.exceptions.NewConnectionError,
+            urllib3.exceptions.TimeoutError,
+            urllib3.exceptions.ProtocolError,
+            urllib3.exceptions.ProxyError,
+        ) as error:
             if bound is not None:
                 bound.remember(where, failure_kind(error))
             raise

@@ -11,11 +11,19 @@ import threading
 import time
 
 import pytest
+import urllib3.exceptions
 from azure.identity import ClientSecretCredential
 
 from providers.azure import graph, sign_in
 from providers.core.errors import CouldNotCheckError, ProviderError
-from providers.deadline import OPERATION_SECONDS, WATCHDOG_NAME, deadline, endpoint, run
+from providers.deadline import (
+    OPERATION_SECONDS,
+    WATCHDOG_NAME,
+    NotAskedAgainError,
+    deadline,
+    endpoint,
+    run,
+)
 from providers.druva import client
 from providers.http import HttpPolicy, call, new_session
 from providers.okta import client as okta_client
@@ -179,6 +187,17 @@ def test_in_a_run_an_unreachable_origin_is_asked_once_and_others_still_are(druva
             with pytest.raises(ProviderError) as raised:
                 client.check_token(session, gone, TOKEN, FAST)
             assert "could not be reached" in str(raised.value)
+
+
+def test_in_a_run_a_session_without_retries_remembers_the_origin_too():
+    """azure-identity's session retries nothing itself (azure-core does, request by request):
+    urllib3's own error comes through, and the origin is still not asked again."""
+    gone = f"http://127.0.0.1:{closed_port()}/token"
+    with new_session(FAST, retries=False) as session, run(30.0, "the bound on one test run"):
+        with pytest.raises(urllib3.exceptions.NewConnectionError):
+            session.get(gone, timeout=1)
+        with pytest.raises(NotAskedAgainError, match=r"failed earlier in this run \(connection"):
+            session.get(gone, timeout=1)
 
 
 def test_origins_are_named_with_their_port():

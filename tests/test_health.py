@@ -494,7 +494,7 @@ def test_the_whole_run_ends_at_its_deadline_and_says_which_setting(world):
         world.job(index, HEALTHY_JOB)
     answer = world.graph.handle
     # Each answer slow but within the read timeout: only the run's bound can end the run.
-    world.graph.handle = lambda request: dataclasses.replace(answer(request), delay=0.3)  # type: ignore[method-assign]
+    world.graph.handle = lambda request: dataclasses.replace(answer(request), delay=0.3)
     started = time.monotonic()
     code, apps = by_name(world.outputs(azure=HUNG_APPS, okta=1), "--deadline", "1.5")
     elapsed = time.monotonic() - started
