@@ -5,10 +5,15 @@ Okta stand-in, each Okta app with two pages of pushes in the System Log, through
 the real clients (`providers.health.check`). The goal is linear cost: one Graph
 request per Azure app, a bounded number of pages per Okta app, and a time per
 app that stays flat as apps grow.
+
+Issue 20 figures: 15 Azure apps behind a Graph that never answers (requests it
+receives and the run's seconds, under a short policy), and the CPU one Graph
+error of 1 MiB full of escapes costs to become a message.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +25,14 @@ from azure.core.credentials import AccessToken
 
 from bench.report import Figure
 from providers import health as command
+from providers.azure.graph import graph_detail
 from providers.core import health, reach
-from providers.http import HttpPolicy
+from providers.http import Answer, HttpPolicy
 from providers.okta import health as okta_health
 from testbed import NOW
 from testbed.stand_ins.graph import Graph, execution, job, status
 from testbed.stand_ins.okta import Okta, push_event
+from testbed.stand_ins.server import Reply
 
 COUNTS = (1, 10, 50)
 BEARER = "bEnCh-GrApH-BeArEr"
@@ -34,6 +41,18 @@ EVENTS_PER_APP = okta_health.PAGE_SIZE + okta_health.PAGE_SIZE // 2
 """Two pages of pushes per Okta app."""
 ISSUED = NOW - timedelta(days=2)
 POLICY = HttpPolicy()
+HUNG_APPS = 15
+HUNG_POLICY = HttpPolicy(
+    connect_timeout=0.5,
+    read_timeout=0.5,
+    attempts=3,
+    backoff_factor=0.01,
+    backoff_max=0.05,
+    deadline_seconds=5.0,
+)
+"""Short timeouts, so that a hung Graph costs the bench seconds; 3 tries of each request."""
+ESCAPES = "%25255C%255Cu0041&amp;#65;&#37;41\\\\u0041%26amp%3B "
+"""Escapes within escapes: the most work for redaction per character."""
 
 
 class BenchCredential:
@@ -100,10 +119,53 @@ def measure(count: int) -> Run:
         return Run(count, len(graph.requests), len(okta.requests), seconds, report)
 
 
+def hung() -> tuple[int, float, health.Report]:
+    """HUNG_APPS Azure apps behind a Graph that never answers: its requests and the seconds."""
+    with world(HUNG_APPS) as (graph, _, stack):
+        graph.fail_next(*[Reply(action="hang")] * (HUNG_APPS * HUNG_POLICY.attempts))
+        started = time.perf_counter()
+        report = command.check(
+            reach.Stack(stack.fingerprint, stack.issued_at, stack.expires_at, stack.azure, ()),
+            {},
+            HUNG_POLICY,
+            NOW,
+            timedelta(hours=24),
+            lambda *_: BenchCredential(),
+        )
+        return len(graph.requests), time.perf_counter() - started, report
+
+
+def redaction_cpu() -> float:
+    """CPU seconds for Graph's error of 1 MiB, full of escapes, to become a message's detail."""
+    message = ESCAPES * ((1024 * 1024 - 200) // len(json.dumps(ESCAPES)))
+    body = json.dumps({"error": {"code": "BadRequest", "message": message}}).encode()
+    started = time.process_time()
+    graph_detail(Answer(400, {}, body, 1), (OKTA_TOKEN, BEARER))
+    return time.process_time() - started
+
+
 def figures() -> list[Figure]:
+    requests, seconds, _ = hung()
+    rows = [
+        Figure(
+            f"{HUNG_APPS} Azure apps behind a hung Graph: requests Graph received",
+            requests,
+            f"{HUNG_POLICY.attempts} (one request and its tries), whatever the number of apps; "
+            f"{HUNG_APPS * HUNG_POLICY.attempts} before issue 20 (every app asked again)",
+        ),
+        Figure(
+            f"{HUNG_APPS} Azure apps behind a hung Graph: seconds in all; per app's bound",
+            f"{seconds:.2f}; {seconds / HUNG_POLICY.deadline_seconds:.2f}",
+            "under 1 (one app's bound); about 5 before issue 20 (3 timeouts of 0.5 s per app)",
+        ),
+        Figure(
+            "Graph error of 1 MiB full of escapes: CPU seconds to a message",
+            round(redaction_cpu(), 2),
+            "under 2; about 18 before issue 20 (the whole body redacted, then cut)",
+        ),
+    ]
     runs = [measure(count) for count in COUNTS]
     per_app = runs[0].seconds / runs[0].apps
-    rows = []
     for run in runs:
         rows += [
             Figure(

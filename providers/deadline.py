@@ -5,6 +5,12 @@ answer a byte at a time would hold a call forever. So every provider operation
 runs under one deadline (`deadline`): pauses never reach past it, no retry starts
 after it, and at the deadline a watchdog shuts down the operation's sockets, so
 that a blocked read returns at once.
+
+A command line that runs many operations (the health check, one per app) runs
+them within one `run` deadline: each operation's own bound ends no later than
+the run's, and an origin that timed out or could not be reached in the run is
+not asked again in it (`NotAskedAgainError`), so a hung service costs the run
+one operation's bound, not one per app.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Self, cast
+from urllib.parse import urlsplit
 
+import requests
+import urllib3.exceptions
 import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -26,31 +35,64 @@ from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from providers.core.errors import DeadlineError
+from providers.core.errors import DeadlineError, ProviderError
 
 OPERATION_SECONDS = 120.0
 """The bound on one provider operation (create, read, update, check), every call in it included."""
+OPERATION = "the bound on one operation"
 WATCHDOG_NAME = "druva-scim-deadline"
 
 
-def overrun(seconds: float, what: str = "The service") -> DeadlineError:
+def overrun(bound: Deadline, what: str = "The service") -> DeadlineError:
     return DeadlineError(
-        f"{what} did not finish within {seconds:g} s, every attempt and pause included "
-        "(the bound on one operation); it may be overloaded, or something between may be "
+        f"{what} did not finish within {bound.seconds:g} s, every attempt and pause included "
+        f"({bound.says}); it may be overloaded, or something between may be "
         "holding the connection open: run again"
     )
+
+
+class NotAskedAgainError(ProviderError):
+    """An origin that timed out or could not be reached earlier in the run: not asked again."""
+
+    def __init__(self, where: str, happened: str, seconds: float, says: str) -> None:
+        self.happened, self.seconds, self.says = happened, seconds, says
+        super().__init__(
+            f"{where} was not asked: it failed earlier in this run ({happened}), and asking "
+            f"again would only spend the rest of the run's {seconds:g} s ({says}); check the "
+            "network and the proxy (HTTPS_PROXY), then run again"
+        )
+
+    def naming(self, where: str) -> NotAskedAgainError:
+        """The same refusal, naming the service as the caller knows it."""
+        return NotAskedAgainError(where, self.happened, self.seconds, self.says)
 
 
 class Deadline:
     """The end of one operation and the connections to cut when it comes.
 
     The watchdog thread starts with the first connection watched, so an operation
-    that sends nothing costs no thread.
+    that sends nothing costs no thread. Within a run (`within`), it ends no later
+    than the run and shares the run's memory of unreachable origins.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(
+        self, seconds: float, says: str = OPERATION, within: Deadline | None = None
+    ) -> None:
         self.seconds = seconds
+        self.says = says
+        """What the bound is, as messages name it."""
         self._ends = time.monotonic() + seconds
+        self.unreachable: dict[str, str] | None = None
+        """In a run: origin (`scheme://host:port`) -> how it failed, e.g. "timed out"."""
+        self.divisible = False
+        """A run's deadline: each `deadline` inside it is an operation of its own."""
+        self.run: Deadline | None = None
+        """The run this operation is part of (a run's own deadline: itself)."""
+        if within is not None:
+            self.run, self.unreachable = within, within.unreachable
+            if within._ends < self._ends:
+                # The run ends first: messages name its bound, not this operation's.
+                self._ends, self.seconds, self.says = within._ends, within.seconds, within.says
         self._lock = threading.Lock()
         self._watched: set[WatchedConnection] = set()
         self._watchdog: threading.Timer | None = None
@@ -62,6 +104,18 @@ class Deadline:
 
     def passed(self) -> bool:
         return self.expired or self.remaining() <= 0
+
+    def refuse(self, where: str) -> None:
+        """Raise NotAskedAgainError if `where` timed out or was unreachable earlier in the run."""
+        happened = None if self.unreachable is None else self.unreachable.get(where)
+        if happened is not None:
+            whole = self.run or self
+            raise NotAskedAgainError(where, happened, whole.seconds, whole.says)
+
+    def remember(self, where: str, happened: str) -> None:
+        """In a run, `where` is not asked again: it failed so (`happened`: "timed out", ...)."""
+        if self.unreachable is not None:
+            self.unreachable.setdefault(where, happened)
 
     def watch(self, connection: WatchedConnection) -> None:
         with self._lock:
@@ -99,24 +153,72 @@ def within_deadline(pause: float) -> None:
     only to give up would hold the stack lock for nothing."""
     bound = _active.get()
     if bound is not None and pause >= bound.remaining():
-        raise overrun(bound.seconds)
+        raise overrun(bound)
 
 
 @contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[Deadline]:
     """Run the block under a deadline `seconds` from now; inside one already running,
-    the outer one holds (one operation has one bound)."""
+    the outer one holds (one operation has one bound), unless it is a run's: then the
+    block is one operation of the run, bounded by `seconds` and by the run's end."""
     current = _active.get()
-    if current is not None:
+    if current is not None and not current.divisible:
         yield current
         return
-    bound = Deadline(seconds)
+    with _under(Deadline(seconds, within=current)) as bound:
+        yield bound
+
+
+@contextlib.contextmanager
+def run(seconds: float, says: str) -> Iterator[Deadline]:
+    """Run several operations within one bound of `seconds` (`says`: what it is, as messages
+    name it, e.g. "the bound on one health check, --deadline"). Each `deadline` inside is an
+    operation of its own that ends no later than the run; an origin that timed out or could
+    not be reached is not asked again before the run ends."""
+    whole = Deadline(seconds, says)
+    whole.unreachable, whole.divisible, whole.run = {}, True, whole
+    with _under(whole) as bound:
+        yield bound
+
+
+@contextlib.contextmanager
+def _under(bound: Deadline) -> Iterator[Deadline]:
     reset = _active.set(bound)
     try:
         yield bound
     finally:
         _active.reset(reset)
         bound.close()
+
+
+def failure_kind(error: BaseException) -> str:
+    """How a request that got no answer failed, in a few words ("timed out")."""
+    text = str(error).lower()
+    if "timed out" in text or isinstance(error, requests.exceptions.Timeout):
+        return "timed out"
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text or "aborted" in text or "broken" in text:
+        return "connection reset"
+    if "name or service" in text or "resolve" in text or "nodename" in text:
+        return "host name not found"
+    return type(error).__name__
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def endpoint(url: str) -> str:
+    """`scheme://host:port` of a URL, the port always written: one origin, one name."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}:{port or DEFAULT_PORTS.get(parts.scheme, 0)}"
 
 
 class WatchedConnection(HTTPConnection):
@@ -188,7 +290,38 @@ WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {
 
 
 class DeadlineAdapter(HTTPAdapter):
-    """requests' adapter with connections the deadline can cut, direct or through a proxy."""
+    """requests' adapter with connections the deadline can cut, direct or through a proxy.
+
+    In a run, it is where an origin that timed out or could not be reached is remembered
+    and then refused: every request of the run passes here, azure-identity's included.
+    """
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        bound = _active.get()
+        where = endpoint(request.url or "")
+        if bound is not None:
+            bound.refuse(where)
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.exceptions.SSLError:
+            raise  # it answered, with a certificate: asking again costs nothing and says why
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            # Without retries (azure-identity's session), urllib3's own errors come through.
+            urllib3.exceptions.NewConnectionError,
+            urllib3.exceptions.TimeoutError,
+            urllib3.exceptions.ProtocolError,
+            urllib3.exceptions.ProxyError,
+        ) as error:
+            if bound is not None:
+                bound.remember(where, failure_kind(error))
+            raise
+        except DeadlineError:
+            # Cut at the deadline, not refused a pause (a throttled service answered).
+            if bound is not None and bound.passed():
+                bound.remember(where, f"no answer within {bound.seconds:g} s")
+            raise
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -223,7 +356,7 @@ class BoundedRetry(Retry):
         if bound is not None and bound.passed():
             if response is not None:
                 response.close()  # half read, perhaps: not one for the pool
-            raise overrun(bound.seconds)
+            raise overrun(bound)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:

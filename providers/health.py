@@ -1,17 +1,21 @@
 """Command line: provisioning health: does every identity provider provision with the current token?
 
     pulumi stack output --json | python -m providers.health -
-    python -m providers.health --stack prod [--json] [--stale-after 24]
+    python -m providers.health --stack prod [--json] [--stale-after 24] [--deadline 600]
 
 Reads the stack's outputs as the gate does (never with --show-secrets: the
 token is neither needed nor used), then asks each identity provider, read-only,
 what it did with the token: each Azure app's provisioning job status from
 Microsoft Graph (providers/azure/health.py), each Okta app's pushes to Druva in
 Okta's System Log since the token was issued (providers/okta/health.py); Druva's
-line is what the stack recorded. Credentials come from the environment, as the
-checks of `pulumi up` read them. One line per app and a summary, or `--json`;
-the exit code of `providers.core.health.EXIT_CODES`: 0 healthy, 1 degraded, 2
-failing, 3 could not check (the message names why). The verdicts are
+line is what the stack recorded. The whole run keeps to one deadline (`--deadline`,
+RUN_SECONDS by default), each app to the HTTP policy's within it, and an origin
+that timed out or could not be reached is not asked again in the run
+(providers/deadline.py `run`): its other apps are "could not check" at once.
+Credentials come from the environment, as the checks of `pulumi up` read them.
+One line per app and a summary, or `--json`; the exit code of
+`providers.core.health.EXIT_CODES`: 0 healthy, 1 degraded, 2 failing, 3 could
+not check (the message names why). The verdicts are
 `providers.core.health`; this module reads and prints. docs/health.md.
 """
 
@@ -24,7 +28,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from providers import cli
+from providers import cli, deadline
 from providers.azure import health as azure_health
 from providers.core import gate, health, reach
 from providers.core.clock import SYSTEM, Clock
@@ -32,6 +36,12 @@ from providers.http import HttpPolicy
 from providers.okta import health as okta_health
 from providers.status import read_outputs
 
+RUN_SECONDS = 600.0
+"""The bound on one run, every app, request, retry and pause in it: 10 minutes of the daily
+pipeline job's 30 (GitHub daily.yml timeout-minutes, Azure Pipelines stage daily
+timeoutInMinutes), which also installs, refreshes and previews before the health check."""
+RUN_BOUND = "the bound on one health check, --deadline"
+"""The run's bound as messages name it: the setting that changes it."""
 CRASHED = (
     "Cannot check provisioning health: the check failed on this input ({kind}); run it again "
     "with `--json` on the same outputs and report it if it persists."
@@ -58,7 +68,25 @@ def parser() -> argparse.ArgumentParser:
         help="an Azure job whose last success is older than this is degraded "
         f"(default {health.DEFAULT_STALE_AFTER_HOURS:g})",
     )
+    command.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=RUN_SECONDS,
+        metavar="SECONDS",
+        help="the whole check ends within this many seconds, every app and retry included; "
+        f"apps not read by then could not be checked (default {RUN_SECONDS:g})",
+    )
     return command
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return seconds
 
 
 def _hours(text: str) -> float:
@@ -108,7 +136,15 @@ def _run(
             report = health.Report(now, unusable=tuple(problems), advice=gate.EXPORT_ADVICE)
         else:
             stale_after = timedelta(hours=arguments.stale_after)
-            report = check(stack, environ, policy or HttpPolicy(), now, stale_after, credential)
+            report = check(
+                stack,
+                environ,
+                policy or HttpPolicy(),
+                now,
+                stale_after,
+                credential,
+                arguments.deadline,
+            )
 
     if arguments.json:
         print(json.dumps(report.as_json(), indent=2))
@@ -126,13 +162,16 @@ def check(
     now: datetime,
     stale_after: timedelta,
     credential: azure_health.CredentialFactory | None = None,
+    seconds: float = RUN_SECONDS,
 ) -> health.Report:
-    """Every app's verdict: Druva's from the outputs, then each Azure and Okta app's."""
+    """Every app's verdict: Druva's from the outputs, then each Azure and Okta app's, all
+    within one deadline of `seconds`."""
     druva = health.druva_entry(
         stack.fingerprint, stack.issued_at, stack.expires_at, now, stack.states()
     )
-    azure = azure_health.read_apps(stack.azure, environ, policy, now, stale_after, credential)
-    okta = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
+    with deadline.run(seconds, RUN_BOUND):
+        azure = azure_health.read_apps(stack.azure, environ, policy, now, stale_after, credential)
+        okta = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
     return health.Report(now, (druva, *azure, *okta))
 
 

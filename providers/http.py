@@ -23,7 +23,17 @@ from urllib3.util.retry import Retry
 
 from providers.core import redaction
 from providers.core.errors import Cause, DeadlineError, ProviderError, cause
-from providers.deadline import OPERATION_SECONDS, DeadlineAdapter, bounded, deadline, overrun
+from providers.deadline import (
+    OPERATION_SECONDS,
+    Deadline,
+    DeadlineAdapter,
+    NotAskedAgainError,
+    bounded,
+    deadline,
+    endpoint,
+    failure_kind,
+    overrun,
+)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -175,14 +185,23 @@ def call(
     with deadline(policy.deadline_seconds) as bound:
         try:
             answer = _exchange(session, method, url, arguments, policy, what, redact)
+        except NotAskedAgainError as error:
+            raise error.naming(redaction.redact(where, redact)) from None
         except ProviderError as error:
             if isinstance(error, DeadlineError) or bound.passed():
-                raise overrun(bound.seconds, redaction.redact(where, redact)) from None
+                raise _cut(bound, url, redaction.redact(where, redact)) from None
             raise
         if bound.expired:
             # The watchdog shut the socket: a body without Content-Length may look whole.
-            raise overrun(bound.seconds, redaction.redact(where, redact))
+            raise _cut(bound, url, redaction.redact(where, redact))
         return answer
+
+
+def _cut(bound: Deadline, url: str, where: str) -> DeadlineError:
+    """The deadline passed during this request: in a run, its origin is not asked again."""
+    if bound.passed():
+        bound.remember(endpoint(url), f"no answer within {bound.seconds:g} s")
+    return overrun(bound, where)
 
 
 def _exchange(
@@ -214,7 +233,7 @@ def _exchange(
         raise ProviderError(
             redaction.redact(
                 f"{what} at {origin(url)} could not be reached after {policy.attempts} "
-                f"attempts within {policy.worst_case_seconds():.0f} s ({_kind(error)}); "
+                f"attempts within {policy.worst_case_seconds():.0f} s ({failure_kind(error)}); "
                 "check the URL and the network, then run again",
                 redact,
             )
@@ -233,7 +252,8 @@ def _exchange(
         except (requests.exceptions.RequestException, ConnectionError) as error:
             raise ProviderError(
                 redaction.redact(
-                    f"{what} at {origin(url)} broke off its answer ({_kind(error)}); run again",
+                    f"{what} at {origin(url)} broke off its answer ({failure_kind(error)}); "
+                    "run again",
                     redact,
                 )
             ) from None
@@ -262,19 +282,6 @@ def origin(url: str) -> str:
     """`scheme://host:port` of a URL: where a credential goes, as messages name it."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _kind(error: BaseException) -> str:
-    text = str(error).lower()
-    if "timed out" in text or isinstance(error, requests.exceptions.Timeout):
-        return "timed out"
-    if "refused" in text:
-        return "connection refused"
-    if "reset" in text or "aborted" in text or "broken" in text:
-        return "connection reset"
-    if "name or service" in text or "resolve" in text or "nodename" in text:
-        return "host name not found"
-    return type(error).__name__
 
 
 def _reason(error: BaseException) -> str:

@@ -11,16 +11,24 @@ import threading
 import time
 
 import pytest
+import urllib3.exceptions
 from azure.identity import ClientSecretCredential
 
 from providers.azure import graph, sign_in
 from providers.core.errors import CouldNotCheckError, ProviderError
-from providers.deadline import OPERATION_SECONDS, WATCHDOG_NAME, deadline
+from providers.deadline import (
+    OPERATION_SECONDS,
+    WATCHDOG_NAME,
+    NotAskedAgainError,
+    deadline,
+    endpoint,
+    run,
+)
 from providers.druva import client
 from providers.http import HttpPolicy, call, new_session
 from providers.okta import client as okta_client
 from testbed.stand_ins.druva import LIST_RESPONSE, SCIM_JSON, scim_error
-from testbed.stand_ins.server import Reply, StandIn
+from testbed.stand_ins.server import Reply, StandIn, closed_port
 from tests.doubles import FAST, SHORT_DEADLINE, TOKEN
 from tests.evidence import faults, interruption
 
@@ -146,6 +154,56 @@ def test_one_operation_has_one_deadline():
             assert inner is outer
         assert outer.remaining() > 1.0
     assert watchdogs() == []
+
+
+def test_in_a_run_each_operation_ends_by_its_own_bound_or_the_runs():
+    with run(3.0, "the bound on one test run") as whole:
+        with deadline(1.0) as first:
+            assert first is not whole and 0.9 < first.remaining() <= 1.0
+            with deadline(5.0) as inner:
+                assert inner is first, "within an operation, the operation's bound holds"
+        with deadline(60.0) as second:
+            # The run ends first: the operation ends with it and says so.
+            assert abs(second.remaining() - whole.remaining()) < 0.01 and whole.remaining() < 3.0
+            assert (second.seconds, second.says) == (3.0, "the bound on one test run")
+    assert watchdogs() == []
+
+
+def test_in_a_run_an_unreachable_origin_is_asked_once_and_others_still_are(druva):
+    gone = f"http://127.0.0.1:{closed_port()}/scim/v2/Users"
+    with new_session(FAST) as session, run(30.0, "the bound on one test run"):
+        for _ in range(2):
+            with pytest.raises(ProviderError) as raised:
+                client.check_token(session, gone, TOKEN, FAST)
+        assert "was not asked: it failed earlier in this run (connection refused)" in str(
+            raised.value
+        )
+        assert f"{client.WHAT} at http://127.0.0.1:" in str(raised.value)
+        assert "(the bound on one test run)" in str(raised.value)
+        assert client.check_token(session, druva.url, TOKEN, FAST).status == 200
+    # Outside a run (a provider operation), every call is its own: the origin is asked again.
+    with new_session(FAST) as session, deadline(30.0):
+        for _ in range(2):
+            with pytest.raises(ProviderError) as raised:
+                client.check_token(session, gone, TOKEN, FAST)
+            assert "could not be reached" in str(raised.value)
+
+
+def test_in_a_run_a_session_without_retries_remembers_the_origin_too():
+    """azure-identity's session retries nothing itself (azure-core does, request by request):
+    urllib3's own error comes through, and the origin is still not asked again."""
+    gone = f"http://127.0.0.1:{closed_port()}/token"
+    with new_session(FAST, retries=False) as session, run(30.0, "the bound on one test run"):
+        with pytest.raises(urllib3.exceptions.NewConnectionError):
+            session.get(gone, timeout=1)
+        with pytest.raises(NotAskedAgainError, match=r"failed earlier in this run \(connection"):
+            session.get(gone, timeout=1)
+
+
+def test_origins_are_named_with_their_port():
+    assert endpoint("https://graph.microsoft.com/v1.0/x") == "https://graph.microsoft.com:443"
+    assert endpoint("https://GRAPH.microsoft.com:443/") == "https://graph.microsoft.com:443"
+    assert endpoint("http://127.0.0.1:8080/a?b") == "http://127.0.0.1:8080"
 
 
 def test_the_bound_is_two_minutes_and_the_policy_states_it():

@@ -5,6 +5,7 @@ missing job, an unknown app, unusable outputs), and the command in a subprocess 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -454,3 +455,64 @@ def test_a_server_that_trickles_is_cut_at_the_apps_deadline(world):
     document = json.loads(out.getvalue())
     assert (code, document["causes"]) == (3, ["network"])
     assert "did not finish within 2 s" in document["apps"][1]["problems"][0]
+
+
+# --- bounds that hold for a whole run -----------------------------------------------------------
+
+HUNG_APPS = 15
+"""As many apps as the issue's example: 15 behind one hung Graph or Okta."""
+
+
+@pytest.mark.parametrize("vendor", ["graph", "okta"])
+def test_apps_behind_a_hung_origin_cost_the_run_one_app_and_one_request(world, vendor):
+    azure, okta = (HUNG_APPS, 0) if vendor == "graph" else (0, HUNG_APPS)
+    for index in range(azure):
+        world.job(index, HEALTHY_JOB)
+    hung = world.graph if vendor == "graph" else world.okta
+    # Every request that could come hangs: only the run's memory of the origin stops them.
+    hung.fail_next(*[Reply(action="hang")] * (HUNG_APPS * FAST.attempts))
+    started = time.monotonic()
+    code, apps = by_name(world.outputs(azure=azure, okta=okta))
+    elapsed = time.monotonic() - started
+    names = [f"entra{i}" for i in range(azure)] + [f"okta{i}" for i in range(okta)]
+    assert code == 3 and {cause_of(apps, name) for name in names} == {"network"}
+    # One request with its policy's tries, for 15 apps as for 1; then no more.
+    assert len(hung.requests) == FAST.attempts
+    # The first app's own bound, not one per app (15 x 3 read timeouts of 0.5 s before).
+    assert elapsed < FAST.deadline_seconds
+    first, *others = (apps[name]["problems"][0] for name in names)
+    assert "timed out" in first
+    for problem in others:
+        assert f"at {hung.origin} was not asked: it failed earlier in this run (timed out)" in (
+            problem
+        )
+        assert "check the network and the proxy (HTTPS_PROXY)" in problem
+
+
+def test_the_whole_run_ends_at_its_deadline_and_says_which_setting(world):
+    for index in range(HUNG_APPS):
+        world.job(index, HEALTHY_JOB)
+    answer = world.graph.handle
+    # Each answer slow but within the read timeout: only the run's bound can end the run.
+    world.graph.handle = lambda request: dataclasses.replace(answer(request), delay=0.3)
+    started = time.monotonic()
+    code, apps = by_name(world.outputs(azure=HUNG_APPS, okta=1), "--deadline", "1.5")
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 1.0  # generous slack; 15 x 0.3 s = 4.5 s without the bound
+    assert code == 3
+    assert apps["entra0"]["status"] == "healthy"
+    late = [app for app in apps.values() if app["status"] == "unknown"]
+    assert apps["okta0"] in late and len(late) >= HUNG_APPS - 5
+    for app in late:
+        assert "within 1.5 s" in app["problems"][0], app["problems"]
+        assert "(the bound on one health check, --deadline)" in app["problems"][0]
+    assert len(world.graph.requests) < HUNG_APPS
+
+
+def test_the_deadline_option_refuses_what_is_not_a_number_of_seconds(capsys):
+    for text in ("soon", "0", "-5", "86401"):
+        with pytest.raises(SystemExit) as exited:
+            command.parser().parse_args(["-", "--deadline", text])
+        assert exited.value.code == 3
+        assert "is not a number of seconds from 0 to 86400" in capsys.readouterr().err
+    assert command.parser().parse_args(["-"]).deadline == command.RUN_SECONDS

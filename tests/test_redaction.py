@@ -4,6 +4,7 @@ through the SDK's host, and credentials from the environment."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
@@ -298,3 +299,16 @@ def test_every_value_of_a_secret_setting_is_redacted_from_the_programs_log():
         assert any(PLACEHOLDER in text for text in texts)
         assert password not in "\n".join(texts), texts
         assert all(text.startswith("druva-scim:") for text in run.messages("error"))
+
+
+def test_a_mebibyte_error_full_of_escapes_becomes_a_message_within_a_cpu_budget():
+    """Redaction runs after the last byte, where no socket deadline reaches: the vendor's
+    text is cut before it is redacted (about 18 s of CPU before, for this body)."""
+    unit = "%25255C%255Cu0041&amp;#65;&#37;41\\\\u0041%26amp%3B "
+    escapes = unit * ((1024 * 1024 - 4096) // len(json.dumps(unit)))
+    detail = f"invalid token {quote(SPECIAL, safe='')} " + escapes + SPECIAL
+    started = time.process_time()
+    message = _druva_failure(scim_error(401, detail))
+    assert time.process_time() - started < 2.0
+    assert "rejected the token (HTTP 401: invalid token [redacted]" in message
+    assert scanner.survivors(message, SPECIAL) == []

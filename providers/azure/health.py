@@ -6,8 +6,10 @@ One Graph request per app: listing a service principal's synchronization jobs
 returns each job's whole `status`. Sign-in is the checks' own
 (providers/azure/sign_in.py), once per tenant. Reading needs
 `Synchronization.Read.All`, or a permission that covers it (READ_PERMISSIONS).
-Each app is read within one operation deadline; what fails becomes that app's
-"could not check", with its cause, and the other apps are still read.
+Each app is read within one operation deadline, which ends no later than the
+health run's (providers/health.py); what fails becomes that app's "could not
+check", with its cause, and the other apps are still read, but never from an
+origin that timed out earlier in the run (providers/deadline.py `run`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from providers.core.errors import (
     ProviderError,
 )
 from providers.core.reach import AzureReach
-from providers.deadline import deadline
+from providers.deadline import deadline, overrun
 from providers.http import Answer, HttpPolicy, new_session
 
 READ_PERMISSIONS = (
@@ -79,7 +81,10 @@ def read_apps(
     found: list[health.AppHealth] = []
     with new_session(policy) as session:
         for app in apps:
-            with deadline(policy.deadline_seconds):
+            with deadline(policy.deadline_seconds) as bound:
+                if bound.passed():
+                    found.append(unknown(app, overrun(bound, f"{graph.WHAT} at {app.graph_url}")))
+                    continue
                 key = (app.graph_url, app.tenant_id, app.client_id)
                 if key not in bearers:
                     bearers[key] = _sign_in(app, environ, policy, credential)

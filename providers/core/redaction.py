@@ -12,6 +12,11 @@ that happens to match is blanked, a secret never survives. A secret shorter than
 MIN_SECRET_LENGTH (a short passphrase, a short setting) is redacted only as a
 whole word: its runs would blank ordinary words of our own messages.
 
+Its cost is bounded, whatever the text: it reads at most MAX_SCANNED characters
+and shows none it did not read (a longer text is cut, CUT), and a vendor's text
+is cut before it is redacted (`excerpt`), with a MARGIN that no form of a secret
+it covers can straddle.
+
 `value_problem` is the one rule a credential must pass before it is used
 (the Druva token and every credential read from the environment): it becomes
 an HTTP header or a signed assertion, so it is visible ASCII without white
@@ -42,6 +47,21 @@ longer (an Okta API token 42 characters, an Azure client secret 40, JWTs hundred
 MAX_SECRET_LENGTH = 4096
 DECODE_DEPTH = 3
 """Escapes within escapes looked through: JSON of a repr of a URL-encoded value."""
+LONGEST_ESCAPE = 10
+"""The most characters one escape a decoder reads can take: `\\U0010FFFF`, `&#1114111;`."""
+LONGEST_FORM = max(MIN_SECRET_LENGTH - 1, 2 * RUN, 8)
+"""The longest thing looked for, in decoded characters: a short secret as a whole word (15),
+a run of its hex (12), of its base64 (8), of itself (RUN)."""
+MARGIN = (LONGEST_FORM + 1) * LONGEST_ESCAPE**DECODE_DEPTH
+"""Characters of a text that one form of a secret may take, the escape cut at its edge
+included: one decoded character comes from at most LONGEST_ESCAPE ** DECODE_DEPTH
+characters. A form that starts more than MARGIN characters before a cut is whole before it."""
+MAX_SCANNED = 32 * 1024
+"""`redact` reads at most this many characters of a text, so that its cost is bounded (about
+a second at the worst, a text full of escapes within escapes), and shows only the first
+MAX_SCANNED - MARGIN of a longer one, then CUT."""
+CUT = " … [cut: too long to show]"
+"""Where `redact` cut a text longer than MAX_SCANNED."""
 
 SECRET_VARIABLES = (
     "OKTA_API_TOKEN",
@@ -93,6 +113,28 @@ def redact(text: str, secrets: Iterable[object]) -> str:
     wanted = sorted({secret for secret in secrets if isinstance(secret, str) and secret})
     if not wanted or not text:
         return text
+    # What is not read is not shown: a long text keeps its first part, redacted.
+    shown = len(text) if len(text) <= MAX_SCANNED else MAX_SCANNED - MARGIN
+    marked = _marks(text[:MAX_SCANNED], wanted)
+    if not marked and shown == len(text):
+        return text
+    pieces: list[str] = []
+    position = 0
+    for start, end in _merged(marked):
+        if start >= shown:
+            break
+        pieces.append(text[position:start])
+        pieces.append(PLACEHOLDER)
+        position = end
+    if position < shown:
+        pieces.append(text[position:shown])
+    if shown < len(text):
+        pieces.append(CUT)
+    return "".join(pieces)
+
+
+def _marks(text: str, wanted: list[str]) -> list[tuple[int, int]]:
+    """Where in `text` any form of a secret of `wanted` is: (start, end) spans."""
     patterns = _patterns(wanted)
     folded_grams = {
         run.lower()
@@ -106,16 +148,7 @@ def redact(text: str, secrets: Iterable[object]) -> str:
             marked.extend(_matches(view, length, grams, whole_word))
         if folded_grams:
             marked.extend(_matches(_folded(view), RUN, folded_grams, False))
-    if not marked:
-        return text
-    pieces: list[str] = []
-    position = 0
-    for start, end in _merged(marked):
-        pieces.append(text[position:start])
-        pieces.append(PLACEHOLDER)
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    return marked
 
 
 DAMAGED = "contains white space or control characters inside it"
@@ -185,9 +218,12 @@ def environment_secrets(
 def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:
     """A vendor's text on one line, without `secrets`, cut between words to `limit` characters.
 
-    Redacted before it is cut: a cut secret is harder to recognise than a whole one.
+    Cut to `limit` + MARGIN first (a vendor may send a megabyte), then redacted, then cut
+    to `limit`: a form of a secret that starts within the first `limit` characters ends
+    within the MARGIN, so redaction sees it whole (a cut secret is harder to recognise).
     """
-    line = redact(" ".join(text.split()), secrets)
+    # Words joined first: no secret holds white space (value_problem), nor any form of one.
+    line = redact(" ".join(text.split())[: limit + MARGIN], secrets)
     if len(line) <= limit:
         return line
     cut = line[: limit + 1]

@@ -7,7 +7,8 @@ issuedAt (within Okta's 90-day retention), `until` now and the newest first,
 following `Link: <...>; rel="next"` for at most MAX_PAGES pages. Sign-in is the
 checks' own (providers/okta/sign_in.py), once per org, asking a service app for
 the scope `okta.logs.read` only; Okta's 429 is waited out (`OktaRetry`) within
-each app's operation deadline.
+each app's operation deadline, which ends no later than the health run's; an org
+that timed out earlier in the run is not asked again (providers/deadline.py `run`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from providers.core import health, lifecycle, verdicts
 from providers.core.clock import SYSTEM
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.reach import OktaReach
-from providers.deadline import deadline
+from providers.deadline import deadline, overrun
 from providers.http import Answer, HttpPolicy, new_session, origin
 from providers.okta import client, sign_in
 
@@ -84,7 +85,10 @@ def read_apps(
                     )
                 )
                 continue
-            with deadline(policy.deadline_seconds):
+            with deadline(policy.deadline_seconds) as bound:
+                if bound.passed():
+                    found.append(_unknown(app, overrun(bound, f"{client.WHAT} at {app.org_url}")))
+                    continue
                 if app.org_url not in signed_in:
                     # Okta checks a client assertion's times against its own clock: the
                     # machine's, whatever moment the verdicts are judged at.

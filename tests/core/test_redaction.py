@@ -7,9 +7,11 @@ import base64
 import html
 import json
 import string
+import time
 from collections.abc import Callable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +156,95 @@ def test_a_secret_shorter_than_the_minimum_is_redacted_only_as_a_whole_word(shor
 
 def test_the_config_passphrase_is_not_a_secret_of_every_message():
     assert redaction.environment_secrets({"PULUMI_CONFIG_PASSPHRASE": "pulumi"}) == []
+
+
+# --- bounded: a vendor's megabyte is cut before it is redacted -----------------------------------
+
+MEBIBYTE = 1024 * 1024
+CPU_BUDGET = 2.0
+"""Seconds of CPU a megabyte of the worst vendor text may cost (about 18 s before the cut)."""
+LIMIT = 400
+"""The longest excerpt of a vendor's text in a message (Graph's and Okta's error texts)."""
+NESTED = "%25255C%255Cu0041&amp;#65;&#37;41\\\\u0041%26amp%3B "
+"""Escapes within escapes, each layer decoding into more: every combination of decoders is
+a view of its own, the most work for redaction per character."""
+ADVERSARIAL = {
+    "escapes within escapes": NESTED,
+    "runs of a partial token": TOKEN[: RUN - 1] + "\\u00" + TOKEN[: RUN - 1] + "%2 ",
+    "JSON nested deep, as text": '{"error":[{"message":"\\"',
+}
+NESTED_FORMS: dict[str, Callable[[str], str]] = {
+    **WHOLE_FORMS,
+    "JSON of repr of quote": lambda token: json.dumps(repr(quote(token, safe=""))),
+    "HTML of JSON of quote": lambda token: html.escape(json.dumps(quote(token, safe=""))),
+}
+
+
+def mebibyte_of(unit: str) -> str:
+    return (unit * (MEBIBYTE // len(unit) + 1))[:MEBIBYTE]
+
+
+def cpu_seconds(action: Callable[[], str]) -> tuple[str, float]:
+    started = time.process_time()
+    result = action()
+    return result, time.process_time() - started
+
+
+@pytest.mark.parametrize("unit", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_a_mebibyte_of_adversarial_vendor_text_becomes_an_excerpt_within_a_cpu_budget(unit):
+    echoed = f"token {json.dumps(repr(TOKEN))} "
+    text = echoed + "w " * ((LIMIT - 30 - len(echoed)) // 2) + echoed + mebibyte_of(unit)
+    result, seconds = cpu_seconds(lambda: redaction.excerpt(text, LIMIT, [TOKEN]))
+    assert seconds < CPU_BUDGET
+    assert len(result) <= LIMIT + 2
+    assert result.count(PLACEHOLDER) == 2, result  # at the start, and straddling the cut
+    assert scanner.survivors(result, TOKEN) == []
+
+
+@pytest.mark.parametrize("form", sorted(NESTED_FORMS))
+@pytest.mark.parametrize("inside", [RUN, 40])
+def test_a_token_straddling_the_excerpts_cut_is_redacted_in_every_form(form, inside):
+    """The cut before redaction keeps a margin: a form of the token that starts before the
+    final cut is redacted whole, however long its escapes make it."""
+    encoded = NESTED_FORMS[form](TOKEN)
+    shown = encoded[:inside]
+    filler = LIMIT - len(shown) - 1
+    text = "w " * (filler // 2) + "w" * (filler % 2) + " " + encoded + "w" * MEBIBYTE
+    result = redaction.excerpt(text, LIMIT, [TOKEN])
+    assert scanner.survivors(result, TOKEN) == []
+    assert scanner.find_token(result, TOKEN) == []
+
+
+@pytest.mark.parametrize("form", ["plain", "JSON of repr of quote"])
+def test_a_short_secret_straddling_the_excerpts_cut_is_redacted_whole(form):
+    """A short secret is redacted only as a whole word: cut first, its part would show."""
+    short = "hunter2hunter"
+    encoded = NESTED_FORMS[form](short)
+    filler = LIMIT - len(encoded) // 2
+    text = "w " * (filler // 2) + "w" * (filler % 2) + " " + encoded + " and more" * 2000
+    result = redaction.excerpt(text, LIMIT, [short])
+    assert result.endswith(f"{PLACEHOLDER} …") or result.endswith(" …"), result[-40:]
+    assert "hunter2" not in result and "hunter2" not in unquote(result), result[-40:]
+
+
+def test_redaction_reads_a_bounded_part_of_a_text_and_shows_nothing_it_did_not_read():
+    cut = redaction.MAX_SCANNED - redaction.MARGIN
+    # The token straddles what is shown, behind escapes within escapes.
+    head = NESTED * (cut // len(NESTED))
+    text = head[: cut - 10] + quote(json.dumps(TOKEN), safe="") + mebibyte_of(NESTED)
+    result, seconds = cpu_seconds(lambda: redaction.redact(text, [TOKEN]))
+    assert seconds < CPU_BUDGET
+    assert result.endswith(redaction.CUT) and len(result) <= cut + len(PLACEHOLDER) + 20
+    assert result.startswith(head[:100])
+    assert scanner.survivors(result, TOKEN) == []
+    short = head[:1000] + TOKEN
+    assert redaction.redact(short, [TOKEN]) == head[:1000] + PLACEHOLDER
+
+
+def test_the_margin_covers_the_longest_form_behind_the_deepest_escapes():
+    # One decoded character from at most 10 ** 3 characters; 15 of them at most, and the
+    # escape cut at the edge.
+    assert redaction.MARGIN == (15 + 1) * 10**redaction.DECODE_DEPTH
+    assert redaction.MAX_SCANNED >= LIMIT + redaction.MARGIN
+    longest = max(len(match) for match in ("\\U0010FFFF", "&#1114111;", "&#x10FFFF;", "%41"))
+    assert longest == redaction.LONGEST_ESCAPE
