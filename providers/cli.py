@@ -27,6 +27,8 @@ from providers.core import redaction
 
 PULUMI_TIMEOUT_SECONDS = 120
 """A pulumi command that does not finish in this time is stopped (the backend may hang)."""
+SHOWN_TAIL = 4096
+"""At most this much of the end of a pulumi command's output is shown (its last lines)."""
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/"
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 """Where the stack files are (Pulumi.yaml: stackConfigDir)."""
@@ -163,8 +165,11 @@ def last_lines(text: str, count: int = 3) -> str:
 def child_message(text: str, secrets: Iterable[str] = ()) -> str:
     """A pulumi command's last lines as we may show them: the CLI may echo what it was given,
     so without `secrets` and without any credential of this environment."""
+    # The last lines are what is shown: redact the tail they come from, not the whole of it
+    # (redaction reads a bounded text), with the margin that keeps a secret at the cut whole.
+    tail = text[-(SHOWN_TAIL + redaction.MARGIN) :]
     return last_lines(
-        redaction.redact(text, [*secrets, *redaction.environment_secrets(os.environ)])
+        redaction.redact(tail, [*secrets, *redaction.environment_secrets(os.environ)])
     )
 
 

@@ -16,6 +16,7 @@ one operation's bound, not one per app.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 import time
@@ -335,6 +336,10 @@ class DeadlineAdapter(HTTPAdapter):
         return manager
 
 
+# `Retry-After: 2.128`: microsoft-graph-docs-contrib concepts/throttling.md @ 28dd02d.
+FRACTIONAL = re.compile(r"\s*[0-9]{1,9}\.[0-9]{1,9}\s*")
+
+
 class BoundedRetry(Retry):
     """urllib3's Retry, within the operation's deadline.
 
@@ -359,6 +364,12 @@ class BoundedRetry(Retry):
             raise overrun(bound)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
+    def parse_retry_after(self, retry_after: str) -> float:
+        # Graph writes fractional seconds, urllib3 takes whole ones or a date (see FRACTIONAL).
+        if FRACTIONAL.fullmatch(retry_after):
+            return min(float(retry_after), self.retry_after_max)
+        return super().parse_retry_after(retry_after)
+
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         try:
             return super().get_retry_after(response)
@@ -381,8 +392,7 @@ _BOUNDED: dict[type[Retry], type[BoundedRetry]] = {}
 
 
 def bounded(retry_class: type[Retry]) -> type[BoundedRetry]:
-    """`retry_class` that also keeps to the deadline; a vendor's own Retry (OktaRetry)
-    keeps what it adds."""
+    """`retry_class` that also keeps to the deadline (OktaRetry keeps what it adds)."""
     if issubclass(retry_class, BoundedRetry):
         return retry_class
     if retry_class not in _BOUNDED:

@@ -19,6 +19,7 @@ from providers.core.errors import CouldNotCheckError, ProviderError
 from providers.deadline import (
     OPERATION_SECONDS,
     WATCHDOG_NAME,
+    BoundedRetry,
     NotAskedAgainError,
     deadline,
     endpoint,
@@ -261,3 +262,11 @@ def test_every_azure_credential_is_built_on_the_bounded_transport(monkeypatch):
         "DefaultAzureCredential",
     ]
     assert all(isinstance(entry["transport"], sign_in.BoundedTransport) for entry in built)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("2.128", 2.128), (" 0.5 ", 0.5), ("45.0", 30.0), ("3", 3.0)]
+)
+def test_graphs_fractional_retry_after_is_honoured_up_to_the_cap(value, seconds):
+    # Graph's throttling page shows `Retry-After: 2.128` (testbed/corpus/graph/error-429-throttled).
+    assert BoundedRetry(total=3, retry_after_max=30).parse_retry_after(value) == seconds

@@ -312,3 +312,11 @@ def test_a_mebibyte_error_full_of_escapes_becomes_a_message_within_a_cpu_budget(
     assert time.process_time() - started < 2.0
     assert "rejected the token (HTTP 401: invalid token [redacted]" in message
     assert scanner.survivors(message, SPECIAL) == []
+
+
+def test_a_long_child_output_shows_its_own_last_lines_redacted():
+    # Redaction reads a bounded text: the lines shown must come from the end, still redacted.
+    stderr = "progress\n" * 20_000 + f"error: the stack is locked; token {TOKEN}\n"
+    said = rotate.child_message(stderr, TOKEN)
+    assert said.endswith(f"error: the stack is locked; token {PLACEHOLDER}")
+    assert TOKEN not in said

@@ -132,7 +132,7 @@ def service_app_token(
             return token
     error = str(body.get("error", "")) if isinstance(body, dict) else ""
     described = str(body.get("error_description", "")) if isinstance(body, dict) else ""
-    detail = redaction.redact(f": {error}: {described}" if error else "", (assertion,))
+    detail = f": {redaction.excerpt(f'{error}: {described}', 400, (assertion,))}" if error else ""
     if error in ("invalid_dpop_proof", "use_dpop_nonce"):
         raise CredentialsError(_dpop(client_id))
     if error == "invalid_scope":
