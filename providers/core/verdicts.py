@@ -26,7 +26,9 @@ OKTA_INTEGRATION = (
 
 # Okta's event types for pushes to an app (developer.okta.com/docs/reference/api/event-types,
 # and help.okta.com "Provisioning Integration Error Events", ref-apps-events.htm). One type
-# carries successes and failures alike; `outcome.result` (SUCCESS, FAILURE) tells them apart.
+# carries every outcome; `outcome.result` tells them apart (LogOutcome in
+# okta/okta-management-openapi-spec: SUCCESS, FAILURE, SKIPPED, ALLOW, DENY, CHALLENGE, UNKNOWN,
+# RATE_LIMIT, DEFERRED, SCHEDULED, ABANDONED, UNANSWERED).
 USER_PUSH = "application.provision.user.push"
 """Push a new user to the app (create). Failure: "Error creating a new user"."""
 PROFILE_PUSH = "application.provision.user.push_profile"
@@ -37,8 +39,21 @@ REACTIVATE = "application.provision.user.reactivate"
 """Reactivate a user in the app. Failure: "Error reactivating a user"."""
 AUTHENTICATION_FAILURE = "application.integration.authentication_failure"
 """The integration failed to authenticate to the app's API: Okta's words for expired or
-wrong credentials. Always a failure, whatever its outcome says."""
+wrong credentials. Always a credential failure, whatever its outcome says."""
 PUSH_EVENT_TYPES = (USER_PUSH, PROFILE_PUSH, DEACTIVATE, REACTIVATE, AUTHENTICATION_FAILURE)
+SUCCESS = "SUCCESS"
+"""The one outcome that proves Druva took a push, and so the token."""
+FAILURE = "FAILURE"
+"""The one outcome that is a failure. SKIPPED, DEFERRED, SCHEDULED, UNKNOWN, RATE_LIMIT and the
+rest say Okta did not (yet) push: neither a failure nor a proof."""
+CREDENTIAL_WORDS = frozenset(
+    {"401", "403", "unauthorized", "unauthorised", "forbidden", "invalid_credentials"}
+)
+"""Words of a failure's reason that shows the credentials refused: the status (401, 403), its reason
+phrase, which is what Okta's provisioning errors quote ("Unauthorized. Errors reported by
+remote server: ..."), or LogOutcome's own example reason INVALID_CREDENTIALS."""
+USER_TARGETS = ("User", "AppUser")
+OKTA_TASKS = "Okta Admin Console > Dashboard > Tasks: fix the cause, then Retry Selected"
 
 
 # --- Azure: one synchronization job's status ------------------------------------------------
@@ -170,13 +185,29 @@ def log_filter(app_id: str) -> str:
 class Push:
     event_type: str
     published: datetime
-    succeeded: bool
+    result: str
+    """`outcome.result` as Okta wrote it, upper case; `FAILURE` for an authentication failure."""
     reason: str
+    users: frozenset[str] = frozenset()
+    """Ids of the User and AppUser targets: whom the push was about."""
+    refused_credentials: bool = False
+    """A failure that says Druva refused the token, not one user: an authentication failure, or
+    a FAILURE whose whole reason shows 401 or 403 (CREDENTIAL_WORDS)."""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result == SUCCESS
+
+    @property
+    def failed(self) -> bool:
+        return self.result == FAILURE
 
 
 def pushes(events: Sequence[object]) -> list[Push]:
-    """The events Okta returned, as pushes, oldest first; anything else is left out."""
+    """The events Okta returned, as pushes, oldest first, each uuid once; anything else is left
+    out."""
     found = []
+    seen: set[str] = set()
     for event in events:
         if not isinstance(event, Mapping):
             continue
@@ -184,12 +215,52 @@ def pushes(events: Sequence[object]) -> list[Push]:
         published = lifecycle.vendor_time(event.get("published"))
         if event_type not in PUSH_EVENT_TYPES or published is None:
             continue
+        # A page read twice (a next link back to it) repeats its events: count each once.
+        identity = _text(event.get("uuid"))
+        if identity and identity in seen:
+            continue
+        seen.add(identity)
         outcome = _mapping(event.get("outcome"))
-        result = _text(outcome.get("result")).upper()
-        succeeded = result == "SUCCESS" and event_type != AUTHENTICATION_FAILURE
+        result = _text(outcome.get("result")).upper() or "UNKNOWN"
+        if event_type == AUTHENTICATION_FAILURE:
+            result = FAILURE
         reason = _text(outcome.get("reason")) or _text(event.get("displayMessage"))
-        found.append(Push(event_type, published, succeeded, excerpt(reason, 200)))
+        targets = event.get("target")
+        users = frozenset(
+            _text(target.get("id"))
+            for target in (targets if isinstance(targets, Sequence) else ())
+            if isinstance(target, Mapping)
+            and target.get("type") in USER_TARGETS
+            and _text(target.get("id"))
+        )
+        refused = event_type == AUTHENTICATION_FAILURE or (
+            result == FAILURE and not CREDENTIAL_WORDS.isdisjoint(_words(reason))
+        )
+        found.append(Push(event_type, published, result, excerpt(reason, 200), users, refused))
     return sorted(found, key=lambda push: push.published)
+
+
+def _outstanding(found: Sequence[Push]) -> tuple[list[Push], list[Push]]:
+    """Credential failures after the last success, and user-level failures no later success
+    for the same user resolved (a retry from Dashboard > Tasks that went through)."""
+    successes = [push for push in found if push.succeeded]
+    last_success = successes[-1].published if successes else None
+    credential = [
+        push
+        for push in found
+        if push.refused_credentials and (last_success is None or push.published > last_success)
+    ]
+    user_level = [
+        push
+        for push in found
+        if push.failed
+        and not push.refused_credentials
+        and not any(
+            later.succeeded and later.published > push.published and later.users & push.users
+            for later in successes
+        )
+    ]
+    return credential, user_level
 
 
 def okta_verdict(
@@ -205,19 +276,18 @@ def okta_verdict(
 ) -> AppHealth:
     """The verdict on one Okta app from its pushes since the current token was issued.
 
-    Failures after the last success mean the app still holds an old token: failing. A
-    success after them is the evidence that it holds the new one (a confirmed manual
-    hand-off becomes a proven one). No push at all says nothing, except that a pending
-    hand-off stays pending: degraded.
+    Credential failures (an authentication failure, or a FAILURE whose reason shows 401 or
+    403) after the last success mean the app still holds an old token: failing. Other failures
+    (a user that exists already, a 400) are one user's problem: degraded, until a later success
+    for that user. Only SUCCESS proves the app holds the new token (a confirmed manual hand-off
+    becomes a proven one); SKIPPED, DEFERRED, SCHEDULED, UNKNOWN and the other outcomes prove
+    nothing either way. No push at all says nothing, except that a pending hand-off stays
+    pending: degraded.
     """
     found = pushes(events)
     successes = [push for push in found if push.succeeded]
     last_success = successes[-1].published if successes else None
-    failed = [
-        push
-        for push in found
-        if not push.succeeded and (last_success is None or push.published > last_success)
-    ]
+    failed, user_level = _outstanding(found)
     details = {
         "appId": app_id,
         "since": lifecycle.format_time(since),
@@ -227,6 +297,9 @@ def okta_verdict(
         "succeeded": len(successes),
         "failedSinceLastSuccess": len(failed),
         "lastFailure": _push(failed[-1]) if failed else None,
+        "userFailures": len(user_level),
+        "lastUserFailure": _push(user_level[-1]) if user_level else None,
+        "otherOutcomes": sum(1 for push in found if not push.succeeded and not push.failed),
         "complete": complete,
         "stackState": stack_state,
     }
@@ -246,7 +319,17 @@ def okta_verdict(
             f"{': ' + latest.reason if latest.reason else ''}), and none succeeded after: the app "
             f"still holds an old token{confirmed}. {integration}"
         )
-        return AppHealth(name, kind, FAILING, (problem,), "", last_success, details)
+        return AppHealth(
+            name, kind, FAILING, (problem, *_user_problems(user_level)), "", last_success, details
+        )
+    problems = _user_problems(user_level)
+    if kind == "okta-manual" and stack_state == "pending" and not successes:
+        problems = (
+            "its manual hand-off is pending and Okta has pushed nothing to Druva since the "
+            f"current token was issued: {integration}, then confirm it (pendingManualSteps)",
+            *problems,
+        )
+    verdict = DEGRADED if problems else HEALTHY
     if successes:
         proof = " (the manual hand-off is proven)" if kind == "okta-manual" else ""
         if kind == "okta-manual" and stack_state == "pending":
@@ -256,18 +339,28 @@ def okta_verdict(
             "the current token was issued, the latest "
             f"{lifecycle.format_time(successes[-1].published)}{proof}"
         )
-        return AppHealth(name, kind, HEALTHY, (), evidence, last_success, details)
-    if kind == "okta-manual" and stack_state == "pending":
-        problem = (
-            "its manual hand-off is pending and Okta has pushed nothing to Druva since the "
-            f"current token was issued: {integration}, then confirm it (pendingManualSteps)"
-        )
-        return AppHealth(name, kind, DEGRADED, (problem,), "", None, details)
+        return AppHealth(name, kind, verdict, problems, evidence, last_success, details)
     evidence = (
-        "no push to Druva since the current token was issued "
+        ""
+        if problems
+        else "no push to Druva since the current token was issued "
         f"({lifecycle.format_time(since)}): nothing contradicts it"
     )
-    return AppHealth(name, kind, HEALTHY, (), evidence, None, details)
+    return AppHealth(name, kind, verdict, problems, evidence, None, details)
+
+
+def _user_problems(user_level: Sequence[Push]) -> tuple[str, ...]:
+    if not user_level:
+        return ()
+    latest = user_level[-1]
+    count = len(user_level)
+    return (
+        f"{count} push{'es' if count != 1 else ''} to Druva failed for a reason other than the "
+        f"token, the latest "
+        f"{lifecycle.format_time(latest.published)} ({latest.event_type}"
+        f"{': ' + latest.reason if latest.reason else ''}): those users are not provisioned; "
+        f"{OKTA_TASKS}",
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -296,8 +389,14 @@ def _push(push: Push) -> dict[str, Any]:
     return {
         "eventType": push.event_type,
         "published": lifecycle.format_time(push.published),
+        "result": push.result,
         "reason": push.reason,
     }
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, lower case: letters, digits and underscores between anything else."""
+    return "".join(c if c.isalnum() or c == "_" else " " for c in text.lower()).split()
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
