@@ -41,18 +41,21 @@ AUTHENTICATION_FAILURE = "application.integration.authentication_failure"
 """The integration failed to authenticate to the app's API: Okta's words for expired or
 wrong credentials. Always a credential failure, whatever its outcome says."""
 PUSH_EVENT_TYPES = (USER_PUSH, PROFILE_PUSH, DEACTIVATE, REACTIVATE, AUTHENTICATION_FAILURE)
-SUCCESS = "SUCCESS"
-"""The one outcome that proves Druva took a push, and so the token."""
-FAILURE = "FAILURE"
-"""The one outcome that is a failure. SKIPPED, DEFERRED, SCHEDULED, UNKNOWN, RATE_LIMIT and the
-rest say Okta did not (yet) push: neither a failure nor a proof."""
-CREDENTIAL_WORDS = frozenset(
-    {"401", "403", "unauthorized", "unauthorised", "forbidden", "invalid_credentials"}
-)
-"""Words of a failure's reason that shows the credentials refused: the status (401, 403), its reason
-phrase, which is what Okta's provisioning errors quote ("Unauthorized. Errors reported by
-remote server: ..."), or LogOutcome's own example reason INVALID_CREDENTIALS."""
-USER_TARGETS = ("User", "AppUser")
+# Only SUCCESS proves Druva took a push (so the token); only FAILURE fails. SKIPPED, DEFERRED,
+# SCHEDULED, UNKNOWN, RATE_LIMIT and the rest: Okta did not (yet) push, no failure, no proof.
+SUCCESS, FAILURE = "SUCCESS", "FAILURE"
+CREDENTIAL_WORDS = {
+    "401",
+    "403",
+    "unauthorized",
+    "unauthorised",
+    "forbidden",
+    "invalid_credentials",
+}
+"""Words of a reason that shows the credentials refused: 401 or 403, their reason phrases, which
+Okta's provisioning errors quote ("Unauthorized. Errors reported by remote server: ..."), or
+LogOutcome's example reason INVALID_CREDENTIALS."""
+USER_TARGETS = ("User", "AppUser")  # whom a push was about
 OKTA_TASKS = "Okta Admin Console > Dashboard > Tasks: fix the cause, then Retry Selected"
 
 
@@ -191,16 +194,11 @@ class Push:
     users: frozenset[str] = frozenset()
     """Ids of the User and AppUser targets: whom the push was about."""
     refused_credentials: bool = False
-    """A failure that says Druva refused the token, not one user: an authentication failure, or
-    a FAILURE whose whole reason shows 401 or 403 (CREDENTIAL_WORDS)."""
+    """An authentication failure, or a FAILURE whose whole reason shows 401 or 403."""
 
     @property
     def succeeded(self) -> bool:
         return self.result == SUCCESS
-
-    @property
-    def failed(self) -> bool:
-        return self.result == FAILURE
 
 
 def pushes(events: Sequence[object]) -> list[Push]:
@@ -215,7 +213,6 @@ def pushes(events: Sequence[object]) -> list[Push]:
         published = lifecycle.vendor_time(event.get("published"))
         if event_type not in PUSH_EVENT_TYPES or published is None:
             continue
-        # A page read twice (a next link back to it) repeats its events: count each once.
         identity = _text(event.get("uuid"))
         if identity and identity in seen:
             continue
@@ -225,42 +222,14 @@ def pushes(events: Sequence[object]) -> list[Push]:
         if event_type == AUTHENTICATION_FAILURE:
             result = FAILURE
         reason = _text(outcome.get("reason")) or _text(event.get("displayMessage"))
-        targets = event.get("target")
-        users = frozenset(
-            _text(target.get("id"))
-            for target in (targets if isinstance(targets, Sequence) else ())
-            if isinstance(target, Mapping)
-            and target.get("type") in USER_TARGETS
-            and _text(target.get("id"))
-        )
+        listed = event.get("target")
+        targets = [_mapping(target) for target in (listed if isinstance(listed, list) else [])]
+        users = frozenset(_text(t.get("id")) for t in targets if t.get("type") in USER_TARGETS)
         refused = event_type == AUTHENTICATION_FAILURE or (
             result == FAILURE and not CREDENTIAL_WORDS.isdisjoint(_words(reason))
         )
         found.append(Push(event_type, published, result, excerpt(reason, 200), users, refused))
     return sorted(found, key=lambda push: push.published)
-
-
-def _outstanding(found: Sequence[Push]) -> tuple[list[Push], list[Push]]:
-    """Credential failures after the last success, and user-level failures no later success
-    for the same user resolved (a retry from Dashboard > Tasks that went through)."""
-    successes = [push for push in found if push.succeeded]
-    last_success = successes[-1].published if successes else None
-    credential = [
-        push
-        for push in found
-        if push.refused_credentials and (last_success is None or push.published > last_success)
-    ]
-    user_level = [
-        push
-        for push in found
-        if push.failed
-        and not push.refused_credentials
-        and not any(
-            later.succeeded and later.published > push.published and later.users & push.users
-            for later in successes
-        )
-    ]
-    return credential, user_level
 
 
 def okta_verdict(
@@ -287,7 +256,22 @@ def okta_verdict(
     found = pushes(events)
     successes = [push for push in found if push.succeeded]
     last_success = successes[-1].published if successes else None
-    failed, user_level = _outstanding(found)
+    failed = [
+        push
+        for push in found
+        if push.refused_credentials and (last_success is None or push.published > last_success)
+    ]
+    # A user-level failure lasts until a later success for that user (a retry that went through).
+    user_level = [
+        push
+        for push in found
+        if push.result == FAILURE
+        and not push.refused_credentials
+        and not any(
+            later.published > push.published and later.users & push.users - {""}
+            for later in successes
+        )
+    ]
     details = {
         "appId": app_id,
         "since": lifecycle.format_time(since),
@@ -299,7 +283,7 @@ def okta_verdict(
         "lastFailure": _push(failed[-1]) if failed else None,
         "userFailures": len(user_level),
         "lastUserFailure": _push(user_level[-1]) if user_level else None,
-        "otherOutcomes": sum(1 for push in found if not push.succeeded and not push.failed),
+        "otherOutcomes": sum(push.result not in (SUCCESS, FAILURE) for push in found),
         "complete": complete,
         "stackState": stack_state,
     }
@@ -340,26 +324,22 @@ def okta_verdict(
             f"{lifecycle.format_time(successes[-1].published)}{proof}"
         )
         return AppHealth(name, kind, verdict, problems, evidence, last_success, details)
-    evidence = (
-        ""
-        if problems
-        else "no push to Druva since the current token was issued "
-        f"({lifecycle.format_time(since)}): nothing contradicts it"
-    )
+    evidence = f"no push to Druva since the current token was issued ({_time_or(since)})"
+    evidence = "" if problems else f"{evidence}: nothing contradicts it"
     return AppHealth(name, kind, verdict, problems, evidence, None, details)
 
 
-def _user_problems(user_level: Sequence[Push]) -> tuple[str, ...]:
-    if not user_level:
-        return ()
-    latest = user_level[-1]
-    count = len(user_level)
+def _user_problems(failed: Sequence[Push]) -> tuple[str, ...]:
+    latest = failed[-1] if failed else None
     return (
-        f"{count} push{'es' if count != 1 else ''} to Druva failed for a reason other than the "
-        f"token, the latest "
-        f"{lifecycle.format_time(latest.published)} ({latest.event_type}"
-        f"{': ' + latest.reason if latest.reason else ''}): those users are not provisioned; "
-        f"{OKTA_TASKS}",
+        ()
+        if latest is None
+        else (
+            f"{len(failed)} push{'es' if len(failed) != 1 else ''} to Druva failed for a reason "
+            f"other than the token, the latest {_time_or(latest.published)} ({latest.event_type}"
+            f"{': ' + latest.reason if latest.reason else ''}): those users are not provisioned; "
+            f"{OKTA_TASKS}",
+        )
     )
 
 

@@ -3,9 +3,9 @@ token was set.
 
 `OktaConnectionCheck` reads back an api-mode app's connection and fails unless it
 is ENABLED with a TOKEN, in the order inputs, provider, resource. Okta never
-returns the token (ProvisioningConnectionResponse has no such field), so this confirms the
-connection, not the token itself; an app the API does not manage reads back UNKNOWN and
-fails here, whatever the okta provider's Connection reported (providers/okta/connections.py). What
+returns the token (ProvisioningConnectionResponse has no such field), so this confirms
+the connection, not the token itself; an app the API does not manage reads back UNKNOWN
+and fails here, whatever the okta provider's Connection reported (connections.py). What
 every check shares is `providers.checks`; signing in, `providers.okta.sign_in`.
 """
 

@@ -4,8 +4,8 @@
 `GET /api/v1/logs` with `filter` on the app as target and the push event types
 (providers/core/verdicts.py PUSH_EVENT_TYPES), `since` the current token's
 issuedAt (within Okta's 90-day retention), `until` now and the newest first,
-following `Link: <...>; rel="next"` for at most MAX_PAGES pages and never to a page
-already read; an event (by its `uuid`) counts once however often pages repeat it. Sign-in is the
+following `Link: <...>; rel="next"` for at most MAX_PAGES pages, never to a page
+already read, each event (its `uuid`) counted once. Sign-in is the
 checks' own (providers/okta/sign_in.py), once per org, asking a service app for
 the scope `okta.logs.read` only; Okta's 429 is waited out (`OktaRetry`) within
 each app's operation deadline.
