@@ -219,6 +219,44 @@ def test_the_log_is_followed_through_its_pages_and_the_bound_holds(world, monkey
     assert code == 2
 
 
+def test_a_next_link_back_to_a_page_already_read_ends_the_log_and_counts_each_event_once(world):
+    app = f"{APP[:-2]}00"
+    first, second = (
+        push_event(app, f"2026-11-21T1{hour}:00:00.000Z", succeeded=False) for hour in (1, 0)
+    )
+    logs = f"{world.okta.url}{okta_health.LOGS_PATH}"
+
+    def page(events: list[dict[str, Any]], following: str) -> Reply:
+        return Reply(200, events, headers={"link": f'<{logs}?{following}>; rel="next"'})
+
+    # The third page links back to the second, its query written in another order.
+    world.okta.fail_next(
+        page([first], "limit=100&after=2"),
+        page([first, second], "after=3&limit=100"),
+        *[page([second], "after=2&limit=100")] * 3,
+    )
+    code, apps = by_name(world.outputs(azure=0))
+    assert len(world.okta.requests) == 3
+    details = apps["okta0"]["details"]
+    assert (details["pushes"], details["failedSinceLastSuccess"], details["complete"]) == (
+        2,
+        2,
+        True,
+    )
+    assert apps["okta0"]["problems"][0].startswith("2 pushes to Druva failed")
+    assert code == 2
+
+
+def test_a_user_level_failure_through_the_client_is_degraded_not_an_old_token(world):
+    world.okta.log.append(
+        push_event(f"{APP[:-2]}00", "2026-11-21T10:00:00.000Z", outcome="conflict")
+    )
+    code, out, _ = run(world.outputs(azure=0, kind="okta-manual"))
+    assert code == 1
+    assert "Conflict. Errors reported by remote server" in out
+    assert "old token" not in out and "paste the current token" not in out
+
+
 def test_an_empty_log_is_no_evidence_either_way(world):
     code, apps = by_name(world.outputs(azure=0))
     assert code == 0 and apps["okta0"]["details"]["pushes"] == 0

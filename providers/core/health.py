@@ -23,9 +23,10 @@ HEALTHY, DEGRADED, FAILING, UNKNOWN = "healthy", "degraded", "failing", "unknown
 EXIT_CODES = {
     0: "healthy: every app provisions with the current token",
     1: "degraded: an Azure job's last run had entry-level errors, its last success is older "
-    "than --stale-after, or a manual Okta hand-off is pending without any push since",
-    2: "failing: an Azure job is quarantined, paused or its last run failed, an Okta app's "
-    "pushes to Druva fail since the current token was issued, or the token has expired",
+    "than --stale-after, an Okta push failed for one user (not the token), or a manual Okta "
+    "hand-off is pending without any push since",
+    2: "failing: an Azure job is quarantined, paused or its last run failed, Druva refused an "
+    "Okta app's credentials since the current token was issued, or the token has expired",
     3: "could not check: credentials, permission, network, unusable outputs or app not found "
     "(the message names which)",
 }

@@ -26,7 +26,9 @@ OKTA_INTEGRATION = (
 
 # Okta's event types for pushes to an app (developer.okta.com/docs/reference/api/event-types,
 # and help.okta.com "Provisioning Integration Error Events", ref-apps-events.htm). One type
-# carries successes and failures alike; `outcome.result` (SUCCESS, FAILURE) tells them apart.
+# carries every outcome; `outcome.result` tells them apart (LogOutcome in
+# okta/okta-management-openapi-spec: SUCCESS, FAILURE, SKIPPED, ALLOW, DENY, CHALLENGE, UNKNOWN,
+# RATE_LIMIT, DEFERRED, SCHEDULED, ABANDONED, UNANSWERED).
 USER_PUSH = "application.provision.user.push"
 """Push a new user to the app (create). Failure: "Error creating a new user"."""
 PROFILE_PUSH = "application.provision.user.push_profile"
@@ -37,8 +39,24 @@ REACTIVATE = "application.provision.user.reactivate"
 """Reactivate a user in the app. Failure: "Error reactivating a user"."""
 AUTHENTICATION_FAILURE = "application.integration.authentication_failure"
 """The integration failed to authenticate to the app's API: Okta's words for expired or
-wrong credentials. Always a failure, whatever its outcome says."""
+wrong credentials. Always a credential failure, whatever its outcome says."""
 PUSH_EVENT_TYPES = (USER_PUSH, PROFILE_PUSH, DEACTIVATE, REACTIVATE, AUTHENTICATION_FAILURE)
+# Only SUCCESS proves Druva took a push (so the token); only FAILURE fails. SKIPPED, DEFERRED,
+# SCHEDULED, UNKNOWN, RATE_LIMIT and the rest: Okta did not (yet) push, no failure, no proof.
+SUCCESS, FAILURE = "SUCCESS", "FAILURE"
+CREDENTIAL_WORDS = {
+    "401",
+    "403",
+    "unauthorized",
+    "unauthorised",
+    "forbidden",
+    "invalid_credentials",
+}
+"""Words of a reason that shows the credentials refused: 401 or 403, their reason phrases, which
+Okta's provisioning errors quote ("Unauthorized. Errors reported by remote server: ..."), or
+LogOutcome's example reason INVALID_CREDENTIALS."""
+USER_TARGETS = ("User", "AppUser")  # whom a push was about
+OKTA_TASKS = "Okta Admin Console > Dashboard > Tasks: fix the cause, then Retry Selected"
 
 
 # --- Azure: one synchronization job's status ------------------------------------------------
@@ -179,13 +197,24 @@ def log_filter(app_id: str) -> str:
 class Push:
     event_type: str
     published: datetime
-    succeeded: bool
+    result: str
+    """`outcome.result` as Okta wrote it, upper case; `FAILURE` for an authentication failure."""
     reason: str
+    users: frozenset[str] = frozenset()
+    """Ids of the User and AppUser targets: whom the push was about."""
+    refused_credentials: bool = False
+    """An authentication failure, or a FAILURE whose whole reason shows 401 or 403."""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result == SUCCESS
 
 
 def pushes(events: Sequence[object]) -> list[Push]:
-    """The events Okta returned, as pushes, oldest first; anything else is left out."""
+    """The events Okta returned, as pushes, oldest first, each uuid once; anything else is left
+    out."""
     found = []
+    seen: set[str] = set()
     for event in events:
         if not isinstance(event, Mapping):
             continue
@@ -193,11 +222,22 @@ def pushes(events: Sequence[object]) -> list[Push]:
         published = lifecycle.vendor_time(event.get("published"))
         if event_type not in PUSH_EVENT_TYPES or published is None:
             continue
+        identity = _text(event.get("uuid"))
+        if identity and identity in seen:
+            continue
+        seen.add(identity)
         outcome = _mapping(event.get("outcome"))
-        result = _text(outcome.get("result")).upper()
-        succeeded = result == "SUCCESS" and event_type != AUTHENTICATION_FAILURE
+        result = _text(outcome.get("result")).upper() or "UNKNOWN"
+        if event_type == AUTHENTICATION_FAILURE:
+            result = FAILURE
         reason = _text(outcome.get("reason")) or _text(event.get("displayMessage"))
-        found.append(Push(event_type, published, succeeded, excerpt(reason, 200)))
+        listed = event.get("target")
+        targets = [_mapping(target) for target in (listed if isinstance(listed, list) else [])]
+        users = frozenset(_text(t.get("id")) for t in targets if t.get("type") in USER_TARGETS)
+        refused = event_type == AUTHENTICATION_FAILURE or (
+            result == FAILURE and not CREDENTIAL_WORDS.isdisjoint(_words(reason))
+        )
+        found.append(Push(event_type, published, result, excerpt(reason, 200), users, refused))
     return sorted(found, key=lambda push: push.published)
 
 
@@ -214,10 +254,13 @@ def okta_verdict(
 ) -> AppHealth:
     """The verdict on one Okta app from its pushes since the current token was issued.
 
-    Failures after the last success mean the app still holds an old token: failing. A
-    success after them is the evidence that it holds the new one (a confirmed manual
-    hand-off becomes a proven one). No push at all says nothing, except that a pending
-    hand-off stays pending: degraded.
+    Credential failures (an authentication failure, or a FAILURE whose reason shows 401 or
+    403) after the last success mean the app still holds an old token: failing. Other failures
+    (a user that exists already, a 400) are one user's problem: degraded, until a later success
+    for that user. Only SUCCESS proves the app holds the new token (a confirmed manual hand-off
+    becomes a proven one); SKIPPED, DEFERRED, SCHEDULED, UNKNOWN and the other outcomes prove
+    nothing either way. No push at all says nothing, except that a pending hand-off stays
+    pending: degraded.
     """
     found = pushes(events)
     successes = [push for push in found if push.succeeded]
@@ -225,7 +268,18 @@ def okta_verdict(
     failed = [
         push
         for push in found
-        if not push.succeeded and (last_success is None or push.published > last_success)
+        if push.refused_credentials and (last_success is None or push.published > last_success)
+    ]
+    # A user-level failure lasts until a later success for that user (a retry that went through).
+    user_level = [
+        push
+        for push in found
+        if push.result == FAILURE
+        and not push.refused_credentials
+        and not any(
+            later.published > push.published and later.users & push.users - {""}
+            for later in successes
+        )
     ]
     details = {
         "appId": app_id,
@@ -236,6 +290,9 @@ def okta_verdict(
         "succeeded": len(successes),
         "failedSinceLastSuccess": len(failed),
         "lastFailure": _push(failed[-1]) if failed else None,
+        "userFailures": len(user_level),
+        "lastUserFailure": _push(user_level[-1]) if user_level else None,
+        "otherOutcomes": sum(push.result not in (SUCCESS, FAILURE) for push in found),
         "complete": complete,
         "stackState": stack_state,
     }
@@ -255,7 +312,17 @@ def okta_verdict(
             f"{': ' + latest.reason if latest.reason else ''}), and none succeeded after: the app "
             f"still holds an old token{confirmed}. {integration}"
         )
-        return AppHealth(name, kind, FAILING, (problem,), "", last_success, details)
+        return AppHealth(
+            name, kind, FAILING, (problem, *_user_problems(user_level)), "", last_success, details
+        )
+    problems = _user_problems(user_level)
+    if kind == "okta-manual" and stack_state == "pending" and not successes:
+        problems = (
+            "its manual hand-off is pending and Okta has pushed nothing to Druva since the "
+            f"current token was issued: {integration}, then confirm it (pendingManualSteps)",
+            *problems,
+        )
+    verdict = DEGRADED if problems else HEALTHY
     if successes:
         proof = " (the manual hand-off is proven)" if kind == "okta-manual" else ""
         if kind == "okta-manual" and stack_state == "pending":
@@ -265,18 +332,24 @@ def okta_verdict(
             "the current token was issued, the latest "
             f"{lifecycle.format_time(successes[-1].published)}{proof}"
         )
-        return AppHealth(name, kind, HEALTHY, (), evidence, last_success, details)
-    if kind == "okta-manual" and stack_state == "pending":
-        problem = (
-            "its manual hand-off is pending and Okta has pushed nothing to Druva since the "
-            f"current token was issued: {integration}, then confirm it (pendingManualSteps)"
+        return AppHealth(name, kind, verdict, problems, evidence, last_success, details)
+    evidence = f"no push to Druva since the current token was issued ({_time_or(since)})"
+    evidence = "" if problems else f"{evidence}: nothing contradicts it"
+    return AppHealth(name, kind, verdict, problems, evidence, None, details)
+
+
+def _user_problems(failed: Sequence[Push]) -> tuple[str, ...]:
+    latest = failed[-1] if failed else None
+    return (
+        ()
+        if latest is None
+        else (
+            f"{len(failed)} push{'es' if len(failed) != 1 else ''} to Druva failed for a reason "
+            f"other than the token, the latest {_time_or(latest.published)} ({latest.event_type}"
+            f"{': ' + latest.reason if latest.reason else ''}): those users are not provisioned; "
+            f"{OKTA_TASKS}",
         )
-        return AppHealth(name, kind, DEGRADED, (problem,), "", None, details)
-    evidence = (
-        "no push to Druva since the current token was issued "
-        f"({lifecycle.format_time(since)}): nothing contradicts it"
     )
-    return AppHealth(name, kind, HEALTHY, (), evidence, None, details)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -305,8 +378,14 @@ def _push(push: Push) -> dict[str, Any]:
     return {
         "eventType": push.event_type,
         "published": lifecycle.format_time(push.published),
+        "result": push.result,
         "reason": push.reason,
     }
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, lower case: letters, digits and underscores between anything else."""
+    return "".join(c if c.isalnum() or c == "_" else " " for c in text.lower()).split()
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

@@ -3,7 +3,9 @@ token was set.
 
 `OktaConnectionCheck` reads back an api-mode app's connection and fails unless it
 is ENABLED with a TOKEN, in the order inputs, provider, resource. Okta never
-returns the token, so this confirms the connection, not the token itself. What
+returns the token (ProvisioningConnectionResponse has no such field), so this confirms
+the connection, not the token itself; an app the API does not manage reads back UNKNOWN
+and fails here, whatever the okta provider's Connection reported (connections.py). What
 every check shares is `providers.checks`; signing in, `providers.okta.sign_in`.
 """
 
@@ -101,9 +103,11 @@ class OktaConnectionCheckProvider(CheckProvider):
                 session, org_url, str(props["appId"]), authorization, policy, app_name=app
             )
         connection = connections.usable(read, app)
+        # Okta's answer never names the token: this is the connection's state after token
+        # tokenFingerprint was set, not proof that Okta holds that token.
         say(
             f"{app}: Okta's provisioning connection is {connection.status} with a "
-            f"{connection.auth_scheme} for token {props.get('tokenFingerprint')}"
+            f"{connection.auth_scheme} after token {props.get('tokenFingerprint')} was set"
         )
         return {
             **inputs_of(props, INPUT_KEYS),

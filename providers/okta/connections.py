@@ -2,12 +2,14 @@
 with a token?
 
 `GET /api/v1/apps/{appId}/connections/default` answers
-`{"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "TOKEN"}, ...}`;
-the connection is good when it is ENABLED and authenticates with a TOKEN. Okta
-documents that an UNKNOWN authScheme (and then an UNKNOWN status) means the app
-does not support an API-managed provisioning connection, which is what a custom
-SCIM integration such as Druva's may answer: then the token is pasted by hand
-(mode manual).
+`{"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "TOKEN"}, ...}`
+(ProvisioningConnectionResponse, okta/okta-management-openapi-spec; testbed/corpus/okta);
+the connection is good when it is ENABLED and authenticates with a TOKEN. UNKNOWN, in
+Okta's words, means the app's authentication scheme is not supported or the app does not
+support provisioning (through this API); Okta answers it with 200 and no error to a GET and
+to the POST that sets a token alike, so an `okta.app.Connection` that `pulumi up` created
+proves nothing for such an app, Druva's among them: its token is pasted by hand (mode manual).
+The answer never holds the token, so a read-back confirms the connection, not the token.
 """
 
 from __future__ import annotations
@@ -84,8 +86,10 @@ def connection_problem(connection: Connection, app_name: str) -> str | None:
         return (
             f"{WHAT} reports no API-managed provisioning connection for {app_name} (status "
             f"{connection.status}, authScheme {connection.auth_scheme}): Okta's Application "
-            "Connections API covers only the integrations Okta lists. Set this app's mode to "
-            "manual in druva-scim:oktaApps and paste the token in the Admin Console"
+            "Connections API covers only the integrations Okta lists, and answers a token set "
+            "for any other app with 200 and UNKNOWN, no error, so the okta.app.Connection's "
+            "success does not mean Okta took the token. Set this app's mode to manual in "
+            "druva-scim:oktaApps and paste the token in the Admin Console"
         )
     if connection.auth_scheme != "TOKEN":
         return (
@@ -95,8 +99,9 @@ def connection_problem(connection: Connection, app_name: str) -> str | None:
         )
     if connection.status != "ENABLED":
         return (
-            f"the provisioning connection of {app_name} in {WHAT} is {connection.status}: the "
-            "token is saved but Okta does not use it; enable it under Provisioning > "
-            "Integration (Enable API integration), then run `pulumi up` again"
+            f"the provisioning connection of {app_name} in {WHAT} is {connection.status}: Okta "
+            "does not provision through it until it is activated (a token set without "
+            "activation reads back DISABLED); enable it under Provisioning > Integration "
+            "(Enable API integration), then run `pulumi up` again"
         )
     return None

@@ -4,7 +4,8 @@
 `GET /api/v1/logs` with `filter` on the app as target and the push event types
 (providers/core/verdicts.py PUSH_EVENT_TYPES), `since` the current token's
 issuedAt (within Okta's 90-day retention), `until` now and the newest first,
-following `Link: <...>; rel="next"` for at most MAX_PAGES pages. Sign-in is the
+following `Link: <...>; rel="next"` for at most MAX_PAGES pages, never to a page
+already read, each event (its `uuid`) counted once. Sign-in is the
 checks' own (providers/okta/sign_in.py), once per org, asking a service app for
 the scope `okta.logs.read` only; Okta's 429 is waited out (`OktaRetry`) within
 each app's operation deadline, which ends no later than the health run's; an org
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 from requests.utils import parse_header_links
@@ -37,6 +38,8 @@ MAX_PAGES = 5
 RETENTION = timedelta(days=90)
 """Okta keeps System Log events this long; `since` never reaches further back."""
 READ_LOG = "read the System Log"
+PageKey = tuple[str, str, tuple[tuple[str, str], ...]]
+"""A page's origin, path and sorted query (`_page_key`)."""
 
 
 class HealthOkta(client.Okta):
@@ -139,9 +142,13 @@ def system_log(
         f"&filter={quote(verdicts.log_filter(app.app_id))}"
     )
     events: list[Any] = []
+    seen_events: set[str] = set()
+    fetched: set[PageKey] = set()
     for _ in range(MAX_PAGES):
-        if url is None:
+        if url is None or _page_key(url) in fetched:
+            # No next link, or one back to a page already read (a loop): the log is read.
             return events, True
+        fetched.add(_page_key(url))
         answer = okta.send("GET", url)
         if answer.status != 200:
             raise okta.failure(answer, READ_LOG)
@@ -151,9 +158,9 @@ def system_log(
                 f"{client.WHAT} at {origin(org_url)} answered 200 without a list of events for "
                 f"{app.name}; check the org URL in the stack's targets output"
             )
-        events.extend(page)
+        events.extend(_unseen(page, seen_events))
         url = next_page(answer.headers, org_url) if page else None
-    return events, url is None
+    return events, url is None or _page_key(url) in fetched
 
 
 def next_page(headers: Mapping[str, str], org_url: str) -> str | None:
@@ -164,6 +171,26 @@ def next_page(headers: Mapping[str, str], org_url: str) -> str | None:
         if link.get("rel") == "next" and origin(target) == origin(org_url):
             return target
     return None
+
+
+def _page_key(url: str) -> PageKey:
+    """A page's URL as Okta may write it again: the origin, the path and the query in any
+    order."""
+    parts = urlsplit(url)
+    return origin(url), parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def _unseen(page: Sequence[Any], seen: set[str]) -> list[Any]:
+    """The page's events whose `uuid` (LogEvent's unique id) no earlier page held."""
+    found = []
+    for event in page:
+        identity = event.get("uuid") if isinstance(event, Mapping) else None
+        if isinstance(identity, str) and identity:
+            if identity in seen:
+                continue
+            seen.add(identity)
+        found.append(event)
+    return found
 
 
 def _sign_in(

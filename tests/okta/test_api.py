@@ -15,6 +15,7 @@ from providers.http import new_session
 from providers.okta import client as okta_client
 from providers.okta import connections
 from providers.okta import sign_in as okta_sign_in
+from testbed import corpus
 from testbed.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
 from tests.doubles import FAST
 from tests.doubles import OKTA_API_TOKEN as API_TOKEN
@@ -83,12 +84,75 @@ def test_an_app_without_api_connection_points_at_manual_mode(okta):
     assert "status UNKNOWN" in str(raised.value) and "mode to manual" in str(raised.value)
 
 
-def test_the_scheme_is_read_from_the_profile_of_newer_answers_and_the_top_of_older_ones():
-    newer = {"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "OAUTH2"}}
-    older = {"authScheme": "TOKEN", "status": "ENABLED"}
-    assert connections.parse_connection(newer).auth_scheme == "OAUTH2"
-    assert connections.parse_connection(older).auth_scheme == "TOKEN"
-    assert connections.parse_connection({}).status == "UNKNOWN"
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [
+        ("connection-token-enabled", ("ENABLED", "TOKEN")),
+        ("connection-token-disabled", ("DISABLED", "TOKEN")),
+        ("connection-oauth", ("ENABLED", "OAUTH2")),
+        ("connection-token-legacy", ("ENABLED", "TOKEN")),
+        ("connection-unknown", ("UNKNOWN", "UNKNOWN")),
+    ],
+)
+def test_every_documented_connection_answer_is_read_as_okta_means_it(name, read):
+    connection = connections.parse_connection(corpus.body("okta", name))
+    assert (connection.status, connection.auth_scheme) == read
+    problem = connections.connection_problem(connection, APP)
+    assert (problem is None) == (read == ("ENABLED", "TOKEN"))
+
+
+def test_the_stand_in_serves_the_documented_connection_at_its_own_org(okta):
+    documented = corpus.body("okta", "connection-token-enabled")
+    with new_session(FAST) as session:
+        body = session.get(
+            connections.connection_url(okta.url, APP_ID),
+            headers={"Authorization": f"SSWS {API_TOKEN}"},
+            timeout=5,
+        ).json()
+    assert set(body) == set(documented) and body["profile"] == documented["profile"]
+    assert body["_links"]["self"]["href"] == connections.connection_url(okta.url, APP_ID)
+
+
+def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_and_the_check_fails(
+    okta,
+):
+    okta.add_app(APP_ID, api_supported=False)
+    with new_session(FAST) as session:
+        answer = session.post(
+            connections.connection_url(okta.url, APP_ID) + "?activate=TRUE",
+            json={
+                "baseUrl": "https://apis.druva.com/insync/scim",
+                "profile": {"authScheme": "TOKEN", "token": "druva-scim-token"},
+            },
+            headers={"Authorization": f"SSWS {API_TOKEN}"},
+            timeout=5,
+        )
+    assert (answer.status_code, answer.json()) == (200, corpus.body("okta", "connection-unknown"))
+    with pytest.raises(ProviderError) as raised:
+        verify(okta)
+    message = str(raised.value)
+    assert "answers a token set for any other app with 200 and UNKNOWN" in message
+    assert "does not mean Okta took the token" in message and "mode to manual" in message
+
+
+def test_a_token_set_without_activation_reads_back_disabled_and_the_check_says_so(okta):
+    with new_session(FAST) as session:
+        answer = session.post(
+            connections.connection_url(okta.url, APP_ID),
+            json={"profile": {"authScheme": "TOKEN", "token": "druva-scim-token"}},
+            headers={"Authorization": f"SSWS {API_TOKEN}"},
+            timeout=5,
+        )
+        assert answer.json()["status"] == "DISABLED" and "activate" in answer.json()["_links"]
+        with pytest.raises(ProviderError, match="until it is activated"):
+            verify(okta)
+        activated = session.post(
+            connections.connection_url(okta.url, APP_ID) + "/lifecycle/activate",
+            headers={"Authorization": f"SSWS {API_TOKEN}"},
+            timeout=5,
+        )
+    assert activated.status_code == 204
+    assert verify(okta).status == "ENABLED"
 
 
 def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
