@@ -140,14 +140,14 @@ def azure_verdict(
         count = f"; {failures} runs in a row failed" if isinstance(failures, int) else ""
         error = _error(last.get("error"))
         problems.append(
-            f"the last run of job {job_id} failed{' at ' + lifecycle.format_time(ended) if ended else ''}"
+            f"the last run of job {job_id} failed{' at ' + _time_or(ended) if ended else ''}"
             f"{' (' + error + ')' if error else ''}{count}: {portal} > Provisioning logs"
             f"{'' if in_quarantine else see}"
         )
     if not failing:
         if state == "EntryLevelErrors":
             problems.append(
-                f"the last run of job {job_id}{' at ' + lifecycle.format_time(ended) if ended else ''} had "
+                f"the last run of job {job_id}{' at ' + _time_or(ended) if ended else ''} had "
                 f"entry-level errors: some users were not provisioned; {portal} > Provisioning "
                 "logs, Status: Failure"
             )
@@ -158,13 +158,13 @@ def azure_verdict(
             )
         elif now - last_success > stale_after:
             problems.append(
-                f"the last successful run of job {job_id} ended {lifecycle.format_time(last_success)}, more "
+                f"the last successful run of job {job_id} ended {_time_or(last_success)}, more "
                 f"than {_hours(stale_after)} ago; {portal} > Provisioning logs"
             )
     verdict = FAILING if failing else DEGRADED if problems else HEALTHY
     evidence = (
         f"job {job_id} {code}, last run {state or 'unknown'}"
-        f"{' at ' + lifecycle.format_time(ended) if ended else ''}"
+        f"{' at ' + _time_or(ended) if ended else ''}"
     )
     return AppHealth(name, "azure", verdict, tuple(problems), evidence, last_success, details)
 
@@ -333,7 +333,7 @@ def okta_verdict(
             f"{lifecycle.format_time(successes[-1].published)}{proof}"
         )
         return AppHealth(name, kind, verdict, problems, evidence, last_success, details)
-    evidence = f"no push to Druva since the current token was issued ({lifecycle.format_time(since)})"
+    evidence = f"no push to Druva since the current token was issued ({_time_or(since)})"
     evidence = "" if problems else f"{evidence}: nothing contradicts it"
     return AppHealth(name, kind, verdict, problems, evidence, None, details)
 
@@ -345,7 +345,7 @@ def _user_problems(failed: Sequence[Push]) -> tuple[str, ...]:
         if latest is None
         else (
             f"{len(failed)} push{'es' if len(failed) != 1 else ''} to Druva failed for a reason "
-            f"other than the token, the latest {lifecycle.format_time(latest.published)} ({latest.event_type}"
+            f"other than the token, the latest {_time_or(latest.published)} ({latest.event_type}"
             f"{': ' + latest.reason if latest.reason else ''}): those users are not provisioned; "
             f"{OKTA_TASKS}",
         )
@@ -398,6 +398,10 @@ def _text(value: object) -> str:
 
 def _time(moment: datetime | None) -> str | None:
     return lifecycle.format_time(moment) if moment else None
+
+
+def _time_or(moment: datetime) -> str:
+    return lifecycle.format_time(moment)
 
 
 def _hours(span: timedelta) -> str:
