@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from providers.core import health, reach, verdicts
+from providers.core import health, lifecycle, reach, verdicts
 from providers.core.errors import (
     CredentialsError,
     NotFoundError,
@@ -443,3 +443,10 @@ def test_graphs_seven_digit_times_are_read_and_its_never_is_no_date():
     assert not_yet.details["lastSuccessfulExecution"]["timeEnded"] is None
     assert "0001" not in " ".join(not_yet.problems)
     assert "has no successful run yet" in " ".join(not_yet.problems)
+
+
+def test_oktas_documented_log_page_is_read_and_holds_no_push():
+    # The spec's System Log list example: a sign-in event, no push to any app.
+    events = corpus.body("okta", "logs-list")
+    assert events and all(verdicts.pushes([event]) == [] for event in events)
+    assert all(lifecycle.vendor_time(event["published"]) is not None for event in events)

@@ -8,7 +8,7 @@ from providers.core.errors import ProviderError, TokenRejectedError
 from providers.druva import client
 from providers.http import new_session
 from testbed import corpus
-from testbed.stand_ins.druva import DruvaScim, scim_error
+from testbed.stand_ins.druva import DruvaScim, from_corpus, scim_error
 from testbed.stand_ins.server import Reply, StandIn, closed_port
 from tests.doubles import FAST, OTHER_TOKEN, TOKEN
 
@@ -178,3 +178,14 @@ def test_schemas_must_be_a_list_of_strings_holding_the_list_response_urn(druva, 
     with pytest.raises(ProviderError, match="not with a SCIM ListResponse") as raised:
         check(druva.url)
     assert not isinstance(raised.value, TokenRejectedError)
+
+
+def test_a_scim_error_that_is_no_verdict_on_the_token_names_the_tenant_url(druva):
+    # RFC 7644 section 3.12's 400 mutability example: a SCIM error, but about the request.
+    druva.fail_next(from_corpus("error-400-mutability"))
+    with pytest.raises(ProviderError) as raised:
+        check(druva.url)
+    message = str(raised.value)
+    assert not isinstance(raised.value, TokenRejectedError)
+    assert "answered HTTP 400: Attribute 'id' is readOnly" in message
+    assert "check druva-scim:tenantUrl" in message

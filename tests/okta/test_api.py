@@ -16,7 +16,7 @@ from providers.okta import client as okta_client
 from providers.okta import connections
 from providers.okta import sign_in as okta_sign_in
 from testbed import corpus
-from testbed.stand_ins.okta import Okta, key_pair, okta_error, rate_limited
+from testbed.stand_ins.okta import Okta, key_pair, oauth_error, okta_error, rate_limited
 from tests.doubles import FAST
 from tests.doubles import OKTA_API_TOKEN as API_TOKEN
 from tests.doubles import OKTA_APP as APP_ID
@@ -368,3 +368,15 @@ def test_a_token_request_that_never_reached_okta_is_retried():
     assert isinstance(retry, okta_client.OktaRetry)
     assert retry.new().allowed_methods == frozenset({"GET"})
     assert not retry._is_method_retryable("POST") and retry._is_method_retryable("GET")
+
+
+def test_a_huge_sign_in_error_description_becomes_a_short_message(okta, keys):
+    _, public = keys
+    other_private, _ = key_pair()
+    okta.add_service_app(CLIENT_ID, public, KEY_ID)
+    okta.fail_next(oauth_error(401, "invalid_client", "no such key. " * 80_000))
+    with pytest.raises(ProviderError) as raised:
+        sign_in(okta, service_environ(other_private))
+    message = str(raised.value)
+    assert "HTTP 401: invalid_client: no such key." in message
+    assert len(message) < 2000
