@@ -27,6 +27,7 @@ from typing import TextIO
 
 from bench import apps, health, token
 from bench.report import Figure
+from tests.evidence import ground_truth
 from tests.evidence.record import HEADER, Row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,8 @@ SECTIONS = (
     ("sequences", "6. Sequences across runs"),
     ("health", "7. Provisioning health"),
 )
-PERFORMANCE = f"{len(SECTIONS) + 1}. Performance"
+GROUND_TRUTH = f"{len(SECTIONS) + 1}. Ground truth: payloads, contracts, the engine's rules"
+PERFORMANCE = f"{len(SECTIONS) + 2}. Performance"
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -133,6 +135,8 @@ def run(output: Path, skip_bench: bool, log: Path, terminal: TextIO) -> int:
         passed += ok
         total += count
         print(f"{title}: {ok}/{count}", file=terminal)
+    sections.append(ground_truth.section(GROUND_TRUTH))
+    print(f"{GROUND_TRUTH}: listed", file=terminal)
     if not skip_bench:
         sections.append(figures_section())
         print(f"{PERFORMANCE}: measured", file=terminal)
