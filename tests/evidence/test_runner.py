@@ -60,6 +60,7 @@ def test_the_runner_prints_only_progress_and_the_summary(tmp_path, monkeypatch, 
     assert captured.out == ""
     assert captured.err.splitlines() == [
         "1. Noise: 1/1",
+        f"{runner.GROUND_TRUTH}: listed",
         f"wrote {output}: 1/1 as expected (the scenarios' own output: {log})",
     ]
     written = log.read_text()
