@@ -5,17 +5,23 @@ stops a short pulumi command that stalls, shows only the last lines of what it
 printed (without any credential of this environment), and maps a wrong command
 line to its own exit code (`Parser`). They import nothing of `providers` but
 `providers.core` and this module.
+
+One backend for all of them: `scripts/up` chooses it (`python -m providers.cli backend
+STACK`, `choose_backend`) and, when it falls back to the local file backend, stores it in
+BACKEND_FILE; every pulumi command run from here gets it (`pulumi_environment`) unless
+PULUMI_BACKEND_URL names one (docs/backends.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -30,8 +36,21 @@ PULUMI_TIMEOUT_SECONDS = 120
 SHOWN_TAIL = 4096
 """At most this much of the end of a pulumi command's output is shown (its last lines)."""
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/"
-STACKS = Path(__file__).resolve().parent.parent / "stacks"
+PROJECT = Path(__file__).resolve().parent.parent
+STACKS = PROJECT / "stacks"
 """Where the stack files are (Pulumi.yaml: stackConfigDir)."""
+BACKEND_FILE = PROJECT / ".druva-scim" / "backend"
+"""The backend `scripts/up` chose when no Pulumi login existed (the local file backend), for
+every command of this project; git-ignored: it is this clone's choice, not the team's."""
+LOCAL_BACKEND_FOLDER = ".pulumi-druva-scim"
+"""The local file backend's folder, in the home folder."""
+SELF_MANAGED_SCHEMES = frozenset({"file", "s3", "gs", "azblob", "postgres"})
+"""Backends whose stacks get the passphrase secrets provider by default (pulumi/pulumi
+pkg/cmd/pulumi/auth/login.go, pkg/backend/diy/backend.go DefaultSecretManager); Pulumi Cloud's
+(https://) get Pulumi Cloud's own."""
+STOPPED = 1
+"""`python -m providers.cli`'s exit code when it stops: nothing was changed (as the rotation
+helper's NOTHING_CHANGED)."""
 
 
 def manual_install(version: str) -> str:
@@ -97,6 +116,10 @@ class Pulumi:
     def command(self, *arguments: str) -> list[str]:
         return [self.executable, *arguments, *(["--stack", self.stack] if self.stack else [])]
 
+    def child_environment(self) -> dict[str, str]:
+        """The environment a pulumi command gets: ours, with this project's backend."""
+        return pulumi_environment(self.environment)
+
     def capture(
         self, *arguments: str, stdin_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
@@ -110,7 +133,7 @@ class Pulumi:
                 text=True,
                 timeout=self.timeout,
                 check=False,
-                env=dict(self.environment),
+                env=self.child_environment(),
             )
         except subprocess.TimeoutExpired:
             raise ChildError(
@@ -140,7 +163,7 @@ class Pulumi:
         try:
             try:
                 child = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-                    self.command(*arguments), env=dict(self.environment)
+                    self.command(*arguments), env=self.child_environment()
                 )
             except OSError as error:
                 raise ChildError(
@@ -269,3 +292,295 @@ def esc_commands(source: EscSource, token_key: str, issued_key: str, issued_text
         f"{issued}, then `pulumi up` at once: provisioning is down until it has run "
         "(docs/esc.md)"
     )
+
+
+# --- the backend ----------------------------------------------------------------------------
+
+
+def stored_backend(path: Path | None = None) -> str | None:
+    """The backend `scripts/up` stored for this project, if it stored one."""
+    try:
+        text = (path or BACKEND_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+def pulumi_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """`environment` for a pulumi command of this project: with the stored backend, unless
+    PULUMI_BACKEND_URL names one (the CLI reads that variable before any login:
+    pkg/workspace/creds.go GetCurrentCloudURLWithSource)."""
+    result = dict(environment)
+    if not result.get("PULUMI_BACKEND_URL"):
+        stored = stored_backend()
+        if stored:
+            result["PULUMI_BACKEND_URL"] = stored
+    return result
+
+
+def credentials_file(environment: Mapping[str, str]) -> Path:
+    """Where the CLI keeps its logins: PULUMI_CREDENTIALS_PATH, else PULUMI_HOME, else
+    ~/.pulumi, then credentials.json (sdk/go/common/workspace/creds.go getCredsFilePath,
+    sdk/go/common/util/pulumihome Dir)."""
+    folder = environment.get("PULUMI_CREDENTIALS_PATH") or environment.get("PULUMI_HOME")
+    if not folder:
+        folder = str(Path(environment.get("HOME") or Path.home()) / ".pulumi")
+    return Path(folder) / "credentials.json"
+
+
+def project_backend(project: Path | None = None) -> str | None:
+    """Pulumi.yaml's `backend: url:`, which the CLI reads before the stored logins."""
+    try:
+        document = yaml.safe_load((project or PROJECT / "Pulumi.yaml").read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    backend = document.get("backend") if isinstance(document, dict) else None
+    url = backend.get("url") if isinstance(backend, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def existing_login(environment: Mapping[str, str]) -> str | None:
+    """What logs the CLI in to a backend, said for a message; None when nothing does.
+
+    As the CLI decides (pkg/workspace/creds.go GetCurrentCloudURLWithSource): the project's
+    backend, else the credentials file's `current` login; PULUMI_ACCESS_TOKEN logs in to
+    Pulumi Cloud. An empty or missing file is no login (creds.go readCredentialsFile); one
+    that cannot be read here (encrypted, or not JSON) may hold one, so it counts as a login.
+    """
+    if environment.get("PULUMI_ACCESS_TOKEN"):
+        return "PULUMI_ACCESS_TOKEN is set"
+    if project := project_backend():
+        return f"Pulumi.yaml names the backend {project}"
+    path = credentials_file(environment)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{path} exists but cannot be read ({type(error).__name__})"
+    if not text.strip():
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return f"{path} exists (encrypted or not JSON)"
+    current = document.get("current") if isinstance(document, dict) else None
+    if isinstance(current, str) and current:
+        return f"{path} logs in to {current}"
+    return None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The backend every pulumi command of a `scripts/up` run uses."""
+
+    url: str | None
+    """None: the login's, whose URL `pulumi whoami` did not say."""
+    said: str
+    """How it was chosen, for the user."""
+    local: bool = False
+    """The local fallback: to be stored (`store_backend`) once the run goes on."""
+
+
+class BackendError(Exception):
+    """No backend can be chosen without guessing; the message says what to fix."""
+
+
+def stored_name() -> Path:
+    """BACKEND_FILE as messages name it: from the project's folder."""
+    return (
+        BACKEND_FILE.relative_to(PROJECT) if BACKEND_FILE.is_relative_to(PROJECT) else BACKEND_FILE
+    )
+
+
+def local_backend(environment: Mapping[str, str]) -> str:
+    return f"file://{Path(environment.get('HOME') or Path.home()) / LOCAL_BACKEND_FOLDER}"
+
+
+def choose_backend(executable: str, environment: Mapping[str, str]) -> Backend:
+    """The backend for `scripts/up`, stored for the other commands when it is the local one.
+
+    PULUMI_BACKEND_URL wins, then the stored backend. The local file backend is chosen only
+    when no login exists at all; a login that `pulumi whoami` cannot use (Pulumi Cloud
+    unavailable, an expired token, no network) stops the run: another backend would hold
+    another, empty stack.
+    """
+    if url := environment.get("PULUMI_BACKEND_URL"):
+        return Backend(url, f"Using the backend PULUMI_BACKEND_URL names: {url}")
+    if url := stored_backend():
+        return Backend(
+            url,
+            f"Using the backend stored in {stored_name()}: {url} "
+            "(docs/backends.md moves the stack to a shared one)",
+        )
+    login = existing_login(environment)
+    if login is None:
+        url = local_backend(environment)
+        return Backend(
+            url,
+            "Not logged in to a Pulumi backend (no PULUMI_ACCESS_TOKEN, no current login in "
+            f"{credentials_file(environment)}): using the local file backend {url}, stored in "
+            f"{stored_name()} so that every command of this project uses "
+            "it (docs/backends.md moves the stack to a shared one)",
+            local=True,
+        )
+    return logged_in_backend(executable, environment, login)
+
+
+def store_backend(backend: Backend) -> None:
+    """Make the local backend's folder, and store it for every command of this project."""
+    if backend.local and backend.url:
+        Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        BACKEND_FILE.parent.mkdir(parents=True, exist_ok=True)
+        BACKEND_FILE.write_text(backend.url + "\n", encoding="utf-8")
+
+
+def logged_in_backend(executable: str, environment: Mapping[str, str], login: str) -> Backend:
+    advice = (
+        f"A login exists ({login}), so this does not switch to another backend, where the "
+        "stack would be another, empty one. Fix the login (`pulumi login` again for an expired "
+        "or revoked token), or try again once the backend or the network answers. Nothing "
+        "was changed."
+    )
+    try:
+        answer = Pulumi(executable, None, dict(environment)).capture("whoami", "--json")
+    except ChildError as failed:
+        raise BackendError(f"{failed}. {advice}") from None
+    if answer.returncode != 0:
+        raise BackendError(
+            f"`pulumi whoami` failed with exit code {answer.returncode}: "
+            f"{child_message(answer.stderr)}. {advice}"
+        )
+    try:
+        url = json.loads(answer.stdout).get("url")
+    except (ValueError, AttributeError):
+        url = None
+    url = url if isinstance(url, str) and url else None
+    return Backend(url, f"Using the backend you are logged in to: {url or login}")
+
+
+def secrets_without_terminal(
+    stack: str, environment: Mapping[str, str], *, stacks: Path | None = None
+) -> str | None:
+    """Why `stack`'s secrets provider cannot work without a terminal, with the fix; None
+    when it can.
+
+    The passphrase provider (the stack file's `encryptionsalt:`; the default of a new stack
+    on a self-managed backend) reads PULUMI_CONFIG_PASSPHRASE, else the file
+    PULUMI_CONFIG_PASSPHRASE_FILE names, else asks at a terminal, and fails without one
+    (pkg/secrets/passphrase/manager.go readPassphrase). The others (`secretsprovider:`:
+    Pulumi Cloud's, awskms, azurekeyvault, gcpkms, hashivault) need no terminal.
+    """
+    path = (stacks or STACKS) / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        document = None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        return f"{path.name} cannot be read ({type(error).__name__}): fix or restore it"
+    document = document if isinstance(document, dict) else {}
+    provider = document.get("secretsprovider")
+    if provider and provider != "passphrase":
+        return None
+    if document.get("encryptionsalt"):
+        why = (
+            f"stack {stack}'s secrets are encrypted with a passphrase ({path.name} has "
+            "encryptionsalt)"
+        )
+    else:
+        backend = pulumi_environment(environment).get("PULUMI_BACKEND_URL") or ""
+        if backend.split("://", 1)[0] not in SELF_MANAGED_SCHEMES:
+            return None
+        why = (
+            f"stack {stack} gets the passphrase secrets provider of its backend {backend} "
+            f"({path.name} records none yet)"
+        )
+    if "PULUMI_CONFIG_PASSPHRASE" in environment:
+        return None
+    named = environment.get("PULUMI_CONFIG_PASSPHRASE_FILE", "")
+    if named:
+        try:
+            Path(named).read_bytes()
+        except OSError as error:
+            return (
+                f"{why}, and PULUMI_CONFIG_PASSPHRASE_FILE names {named}, which cannot be read "
+                f"({error.strerror}): point it at the file that holds the passphrase"
+            )
+        return None
+    return (
+        f"{why}, and without a terminal nothing can ask for it: set PULUMI_CONFIG_PASSPHRASE "
+        "or PULUMI_CONFIG_PASSPHRASE_FILE (a file holding it), then run this again"
+    )
+
+
+def select_stack(executable: str, stack: str, environment: Mapping[str, str]) -> str | None:
+    """Select `stack`; create it only when the backend has none of that name, and say so.
+    What was created, or None; BackendError when it cannot be selected."""
+    pulumi = Pulumi(executable, None, dict(environment))
+    where = pulumi.child_environment().get("PULUMI_BACKEND_URL") or "of your Pulumi login"
+    advice = f"Nothing was changed; fix that (docs/backends.md) and run scripts/up {stack} again."
+    try:
+        selected = pulumi.capture("stack", "select", stack)
+        if selected.returncode == 0:
+            return None
+        # The CLI's StackNotFoundError (pkg/backend/backenderr/backenderr.go); any other
+        # failure (the backend unreachable, no access) must not create a stack.
+        if "no stack named '" not in selected.stderr:
+            raise BackendError(
+                f"`pulumi stack select {stack}` failed with exit code {selected.returncode}: "
+                f"{child_message(selected.stderr)}. {advice}"
+            )
+        created = pulumi.capture("stack", "init", stack)
+    except ChildError as failed:
+        raise BackendError(f"{failed}. {advice}") from None
+    if created.returncode != 0:
+        raise BackendError(
+            f"`pulumi stack init {stack}` failed with exit code {created.returncode}: "
+            f"{child_message(created.stderr)}. {advice}"
+        )
+    return f"Created stack {stack} in backend {where}."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`scripts/up`'s backend and stack.
+
+    `backend STACK` says the choice on stderr and prints the backend's URL (empty: the
+    login's), then `passphrase` when one must be asked at this terminal. `select STACK`
+    selects the stack, creating it only when it does not exist, and says so.
+    """
+    command = Parser(usage_exit=64, prog="python -m providers.cli")
+    command.add_argument(
+        "action",
+        choices=["backend", "select"],
+        help="backend: choose the backend for STACK; select: select STACK, creating it if it "
+        "does not exist",
+    )
+    command.add_argument("stack")
+    arguments = command.parse_args(argv)
+    executable = pulumi_executable()
+    if executable is None:
+        print(f"the pulumi CLI is not on PATH; install it ({PULUMI_INSTALL_URL})", file=sys.stderr)
+        return STOPPED
+    try:
+        if arguments.action == "select":
+            if created := select_stack(executable, arguments.stack, os.environ):
+                print(created, file=sys.stderr)
+            return 0
+        chosen = choose_backend(executable, os.environ)
+    except BackendError as error:
+        print(f"druva-scim up: {error}", file=sys.stderr)
+        return STOPPED
+    environment = {**os.environ, **({"PULUMI_BACKEND_URL": chosen.url} if chosen.url else {})}
+    problem = secrets_without_terminal(arguments.stack, environment)
+    if problem and not sys.stdin.isatty():
+        print(f"druva-scim up: {problem}. Nothing was changed.", file=sys.stderr)
+        return STOPPED
+    store_backend(chosen)
+    print(chosen.said, file=sys.stderr)
+    print(chosen.url or "")
+    print("passphrase" if problem else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

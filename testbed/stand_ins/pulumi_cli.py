@@ -15,8 +15,15 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
 - `up` deploys the configured token and issuedAt;
 - `stack output --json` prints the outputs (the token only as "[secret]");
 - `stack output NAME` prints one output;
-- `whoami` answers as a logged-in user unless state says `logged_in: false`;
-- `stack select --create NAME` selects (or makes) a stack.
+- `whoami` answers as a logged-in user unless state says `logged_in: false`; with
+  `--json`, `{"user", "url"}` (whoami.go whoAmIJSON), the url PULUMI_BACKEND_URL's, else
+  state's `login` (Pulumi Cloud by default). Whether a login exists at all is the
+  credentials file's to say, which scripts/up reads itself;
+- `stack select --create NAME` selects (or makes) a stack;
+- `stack select NAME` selects it, or fails as the CLI's StackNotFoundError does when
+  state's `stacks` (every name, when absent) lacks it; `stack init NAME` makes it, and on a
+  file:// backend without PULUMI_CONFIG_PASSPHRASE(_FILE) or a terminal fails with the
+  passphrase provider's message (pkg/secrets/passphrase/manager.go readPassphrase).
 
 state.json holds the stand-in's config and deployment; `fail` maps a command
 prefix (e.g. "config set --secret") to an exit code and message; `stall` maps a
@@ -169,13 +176,32 @@ elif arguments[:1] == ["up"]:
     state["deployed"] = {{"token": token, "issuedAt": config.get("druva-scim:issuedAt")}}
     save()
     sys.stdout.write("Updating (" + str(stack) + ")\n    Resources:\n        1 replaced\n")
-elif arguments == ["whoami"]:
+elif arguments in (["whoami"], ["whoami", "--json"]):
     if state.get("logged_in", True) is False:
         sys.stderr.write("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n")
         sys.exit(255)
-    sys.stdout.write("alice\n")
+    url = os.environ.get("PULUMI_BACKEND_URL") or state.get("login", "https://api.pulumi.com")
+    answer = json.dumps({{"user": "alice", "url": url}}) if "--json" in arguments else "alice"
+    sys.stdout.write(answer + "\n")
 elif arguments[:3] == ["stack", "select", "--create"] and len(arguments) == 4:
     state["selected"] = arguments[3]
+    save()
+elif arguments[:2] == ["stack", "select"] and len(arguments) == 3:
+    if arguments[2] not in state.get("stacks", [arguments[2]]):
+        sys.stderr.write("error: no stack named '" + arguments[2] + "' found\n")
+        sys.exit(255)
+    state["selected"] = arguments[2]
+    save()
+elif arguments[:2] == ["stack", "init"] and len(arguments) == 3:
+    self_managed = os.environ.get("PULUMI_BACKEND_URL", "").startswith("file://")
+    if self_managed and "PULUMI_CONFIG_PASSPHRASE" not in os.environ and not (
+        os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE") or sys.stdin.isatty()
+    ):
+        sys.stderr.write("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or "
+                         "PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n")
+        sys.exit(255)
+    state["stacks"] = [*state.get("stacks", []), arguments[2]]
+    state["selected"] = arguments[2]
     save()
 elif arguments[:3] == ["stack", "output", "--json"]:
     sys.stdout.write(json.dumps(outputs(), indent=4) + "\n")
