@@ -324,6 +324,12 @@ def test_without_a_terminal_it_prints_what_to_set_and_stops(stand_in, capsys):
     assert "ONE new token" in err
     assert f"pulumi config set --secret {rotate.TOKEN_KEY} --stack dev" in err
     assert "pulumi config set --path 'druva-scim:azureApps[0].servicePrincipalId' <id>" in err
+    # Case 9: the ids first, then the pre-flight, the token last.
+    assert (
+        err.index("oktaApps[0].appId")
+        < err.index("python -m providers.preflight --stack dev")
+        < err.index(f"config set --secret {rotate.TOKEN_KEY}")
+    )
     assert stand_in.commands() == [f"config get {rotate.TOKEN_KEY}"]
     assert script.asked == script.asked_hidden == []
 
