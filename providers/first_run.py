@@ -30,7 +30,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import shlex
+import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -258,25 +258,28 @@ def set_all_command(values: Mapping[str, list[dict[str, Any]]]) -> list[str]:
 
 def write(
     pulumi: cli.Pulumi,
-    talk: Conversation,
     arguments: Sequence[str],
     what: str,
     progress: rotate.Progress,
     stdin_text: str | None = None,
-) -> None:
-    """One write of the stack config before the token; on failure, where things stand."""
+) -> subprocess.CompletedProcess[str] | None:
+    """One write of the stack config before the token; the failed command, if it failed."""
     done = pulumi.capture(*arguments, stdin_text=stdin_text)
     if done.returncode != 0:
-        sentence, code = rotate.standing(progress)
-        raise rotate.RotationError(
-            f"`{shlex.join(['pulumi', *arguments[:3]])} …` failed (exit code {done.returncode}): "
-            f"{cli.child_message(done.stderr, talk.secrets)}; it did not store {what}. "
-            f"{sentence} Fix the cause and {progress.again} with the same token (do not "
-            "generate another).",
-            code,
-        )
+        return done
     progress.stored.append(what)
     progress.stage = rotate.Stage.SETTINGS_STORED
+    return None
+
+
+def not_stored(failed: str, progress: rotate.Progress) -> rotate.RotationError:
+    """A write before the token failed: what it says, where things stand, what to run."""
+    sentence, code = rotate.standing(progress)
+    return rotate.RotationError(
+        f"{failed} {sentence} Fix the cause and {progress.again} with the same token (do not "
+        "generate another).",
+        code,
+    )
 
 
 def guide(
@@ -320,13 +323,23 @@ def guide(
     progress.fingerprint, progress.issued_at = lifecycle.fingerprint(token), issued_text
     pulumi = cli.Pulumi(executable, stack, rotate.child_environment(token, os.environ))
     given = {key: entries for key, entries in chosen.items() if entries}
-    if given:
-        names = " and ".join(f"{texts.NAMESPACE}:{key}" for key in given)
-        write(pulumi, talk, set_all_command(given), names, progress)
+    names = " and ".join(f"{texts.NAMESPACE}:{key}" for key in given)
+    if given and (failed := write(pulumi, set_all_command(given), names, progress)):
+        raise not_stored(
+            f"`pulumi config set-all --json …` failed (exit code {failed.returncode}): "
+            f"{cli.child_message(failed.stderr, talk.secrets)}; it did not store {names}.",
+            progress,
+        )
     for one in kept:
         # Secret, so on the child's stdin (with no value in argv the CLI reads it there).
         arguments = ["config", "set", "--secret", "--path", one.path]
-        write(pulumi, talk, arguments, one.path, progress, stdin_text=one.value + "\n")
+        if failed := write(pulumi, arguments, one.path, progress, one.value + "\n"):
+            raise not_stored(
+                f"`pulumi config set --secret --path {one.path}` failed (exit code "
+                f"{failed.returncode}): {cli.child_message(failed.stderr, talk.secrets)}; it "
+                f"did not store {one.path}.",
+                progress,
+            )
     rotate.store(pulumi, token, issued_text, progress, "no token")
     talk.say(
         f"Stored the token (fingerprint {progress.fingerprint}) and {rotate.ISSUED_AT_KEY}="
