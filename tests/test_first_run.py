@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from providers import first_run, preflight, rotate
+from providers import cli, first_run, preflight, rotate
 from providers.core import lifecycle
 from providers.core.clock import FixedClock
 from testbed.stand_ins import pulumi_cli
@@ -195,19 +195,19 @@ def test_a_token_write_failing_after_the_apps_says_the_apps_are_stored(stand_in,
 def test_an_interruption_after_the_apps_leaves_them_whole_and_the_next_run_keeps_them(
     stand_in, capsys, monkeypatch
 ):
-    capture = first_run.cli.Pulumi.capture
+    capture = cli.Pulumi.capture
 
     def interrupted(self, *arguments, **kwargs):
         if arguments[:3] == ("config", "set", "--secret"):
             raise KeyboardInterrupt
         return capture(self, *arguments, **kwargs)
 
-    monkeypatch.setattr(first_run.cli.Pulumi, "capture", interrupted)
+    monkeypatch.setattr(cli.Pulumi, "capture", interrupted)
     script = Script("yes", AZURE_ID, "", "", "", hidden=(TOKEN,))
     assert run(script) == rotate.HALF_DONE
     err = capsys.readouterr().err
     assert "interrupted. The stack config may or may not hold the new token" in err
-    monkeypatch.setattr(first_run.cli.Pulumi, "capture", capture)
+    monkeypatch.setattr(cli.Pulumi, "capture", capture)
     again = Script("yes", "", "", hidden=(TOKEN,))
     assert run(again) == rotate.DONE
     assert first_run.AZURE_PROMPT not in again.asked
