@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import tempfile
 import time
@@ -50,10 +51,11 @@ class Window:
 
 def real_report() -> preflight.Report | None:
     """The real pre-flight's report against the stand-in, or None if it has none yet."""
-    try:
-        return preflight.preflight(STACK, {})
-    except NotImplementedError:
-        return None
+    with stand_in(dict(DEPLOYED)):
+        try:
+            return preflight.preflight(STACK, dict(os.environ))
+        except NotImplementedError:
+            return None
 
 
 @contextlib.contextmanager
