@@ -2,14 +2,17 @@
 
     python -m providers.rotate [--stack S] [--issued-at T] [--yes]
 
-Run it right after clicking New Token in the Druva console: the old token died
-with that click, so provisioning is broken until `pulumi up` has put the new one
-into every identity provider. The helper keeps that window to the time of one
-`pulumi up`:
+Run it BEFORE clicking New Token in the Druva console: the click ends the old token
+at once, so provisioning is broken from then until `pulumi up` has put the new one
+into every identity provider. The helper proves first that the run will go through,
+then keeps that window to the time of one `pulumi up`:
 
-1. checks everything it can before asking for the token (pulumi on PATH, --issued-at);
+1. checks what it can without the token (pulumi on PATH, --issued-at, --yes), then
+   runs the pre-flight (providers/preflight.py): any failure stops it there, before the
+   click; only then does it say to click New Token, and wait for the paste;
 2. reads the token without echo (getpass), or from stdin when that is not a terminal;
-3. validates it (providers.core.settings.token_problem);
+3. validates it (providers.core.settings.token_problem) and refuses the token the stack
+   already deploys (the same fingerprint as its `tokenFingerprint` output);
 4. stores it with `pulumi config set --secret druva-scim:scimToken`, the token on the
    child's stdin, never in its argv or environment;
 5. records `druva-scim:issuedAt` (now, or --issued-at);
@@ -32,10 +35,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from providers import cli
+from providers import cli, preflight
 from providers.core import gate, lifecycle, settings, texts
 from providers.core.clock import SYSTEM, Clock
 
@@ -62,6 +65,11 @@ NO_TOKEN = (
     "no token was given ({why}); copy it from the Druva console (Users > User Provisioning > "  # noqa: S105  (a message)
     "New Token) and paste it at the prompt, or pipe it on stdin"
 )
+DEPLOYED_TOKEN = (
+    "the pasted token is the one the stack already deploys (its fingerprint is the stack's "  # noqa: S105  (a message)
+    "tokenFingerprint output); paste the NEW token, the one New Token showed after the "
+    "pre-flight said Ready"
+)
 LOCKED_HINT = (
     'If `pulumi up` then says the stack is locked ("the stack is currently locked" with a '
     'self-managed backend, "Another update is currently in progress" with Pulumi Cloud) and '
@@ -69,6 +77,10 @@ LOCKED_HINT = (
 )
 
 log = logging.getLogger("druva_scim.rotate")
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
 
 
 class RotationError(Exception):
@@ -116,11 +128,61 @@ def read_token(stdin_is_terminal: bool) -> str:
     return text
 
 
-def token_refusal(token: str) -> str | None:
+def token_refusal(token: str, deployed: str | None = None) -> str | None:
+    """Why the pasted token cannot be stored, or None; `deployed`: the stack's fingerprint."""
     if token == "":
         return NO_TOKEN.format(why="the input was empty")
     reason = settings.token_problem(token)
-    return f"the pasted token {reason}" if reason else None
+    if reason:
+        return f"the pasted token {reason}"
+    # Storing it again would give the deployed token a new issuedAt: a year of false life.
+    return DEPLOYED_TOKEN if deployed and lifecycle.fingerprint(token) == deployed else None
+
+
+def checked_token(token: str, deployed: str | None) -> str:
+    refusal = token_refusal(token, deployed)
+    if refusal:
+        raise RotationError(f"{TOKEN_KEY}: {refusal}. Nothing was changed.", NOTHING_CHANGED)
+    return token
+
+
+def before_the_click(stack: str, say: Callable[[str], None]) -> preflight.Report:
+    """The first step: the pre-flight, everything that can fail, proved before the click.
+
+    Its lines are said; the verdict is the caller's to say at the paste (preflight.READY).
+    A failure stops the run here, changing nothing.
+    """
+    report = preflight.preflight(stack, dict(os.environ))
+    if not report.ok:
+        raise RotationError(
+            "the pre-flight did not pass:\n" + "\n".join(report.lines()), NOTHING_CHANGED
+        )
+    for item in report.items:
+        say(item.line())
+    for step in report.manual:
+        say(f"After `pulumi up`, by hand: {step}")
+    return report
+
+
+def click_now(say: Callable[[str], None], progress: Progress) -> None:
+    """Say that New Token may be clicked now: from here, a stop leaves a token in hand."""
+    say(preflight.READY)
+    progress.stage = Stage.NOTHING_CHANGED
+
+
+def stack_name(pulumi: cli.Pulumi) -> str:
+    """The stack a command runs for: its --stack, or the selected one."""
+    if pulumi.stack:
+        return pulumi.stack
+    named = pulumi.capture("stack", "--show-name")
+    name = named.stdout.strip()
+    if named.returncode != 0 or not name:
+        raise RotationError(
+            f"no stack is selected (`pulumi stack --show-name` failed: "
+            f"{child_message(named.stderr, '')}); pass --stack. Nothing was changed.",
+            NOTHING_CHANGED,
+        )
+    return name
 
 
 def issued_at_from(text: str | None, now: datetime) -> datetime:
@@ -148,7 +210,13 @@ def current_fingerprint(pulumi: cli.Pulumi) -> str | None:
 class Stage(enum.Enum):
     """How far a rotation got: what an interruption or a stalled child leaves."""
 
+    BEFORE_THE_CLICK = enum.auto()
+    """Nothing changed, and New Token has not been asked for: it must not be clicked yet."""
     NOTHING_CHANGED = enum.auto()
+    """Nothing changed; the user was told to click New Token (or piped the token)."""
+    SETTINGS_STORED = enum.auto()
+    """The guided first run stored the settings asked before the token (`Progress.stored`),
+    whole; the token is not stored."""
     WRITING_TOKEN = enum.auto()
     """`pulumi config set --secret` started: the config may or may not hold the token."""
     TOKEN_STORED = enum.auto()
@@ -160,18 +228,33 @@ class Stage(enum.Enum):
 
 @dataclass
 class Progress:
-    stage: Stage = Stage.NOTHING_CHANGED
+    stage: Stage = Stage.BEFORE_THE_CLICK
     fingerprint: str = ""
     """The new token's fingerprint, once read."""
     issued_at: str = ""
     """The issuedAt being recorded, once known."""
+    stored: list[str] = field(default_factory=list)
+    """Each setting stored before the token, whole (the guided first run's apps)."""
+    again: str = "run the helper again"
+    """How to take up the rotation again with the same token."""
 
 
 def standing(progress: Progress) -> tuple[str, int]:
     """Where things stand after a rotation stopped at `progress`, and the exit code."""
     new, issued = progress.fingerprint, progress.issued_at
+    if progress.stage is Stage.BEFORE_THE_CLICK:
+        return f"{preflight.NOT_READY.capitalize()}.", NOTHING_CHANGED
     if progress.stage is Stage.NOTHING_CHANGED:
         return "Nothing was changed.", NOTHING_CHANGED
+    if progress.stage is Stage.SETTINGS_STORED:
+        return (
+            f"The stack config now holds {', '.join(progress.stored)} (each whole), but not the "
+            f"new token (fingerprint {new}): provisioning is down until `pulumi up` has run "
+            f"with it. {progress.again[:1].upper()}{progress.again[1:]} and paste the same "
+            "token (do not generate another, even when told to click New Token): it keeps "
+            "what is stored.",
+            HALF_DONE,
+        )
     if progress.stage is Stage.WRITING_TOKEN:
         return (
             f"The stack config may or may not hold the new token (fingerprint {new}): its "
@@ -210,18 +293,26 @@ def store(
     issued_text: str,
     progress: Progress,
     kept: str = "the old token",
-    again: str = "run the helper again",
 ) -> None:
     """Store the token (on the child's stdin) and then its issuedAt in the stack config."""
+    before = Stage.SETTINGS_STORED if progress.stored else Stage.NOTHING_CHANGED
     progress.stage = Stage.WRITING_TOKEN
     # With no value in argv, the CLI reads a secret from stdin up to the line break.
     stored = pulumi.capture("config", "set", "--secret", TOKEN_KEY, stdin_text=token + "\n")
+    if stored.returncode != 0 and before is Stage.SETTINGS_STORED:
+        progress.stage = before
+        raise RotationError(
+            f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
+            f"{child_message(stored.stderr, token)}. Fix the cause (logged in? right --stack? "
+            f"run from the project folder?). {standing(progress)[0]}",
+            HALF_DONE,
+        )
     if stored.returncode != 0:
         raise RotationError(
             f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
             f"{child_message(stored.stderr, token)}. Nothing else was run and the stack "
             f"config keeps {kept}. Fix the cause (logged in? right --stack? run from the "
-            f"project folder?) and {again} with the same token.",
+            f"project folder?) and {progress.again} with the same token.",
             NOTHING_CHANGED,
         )
     progress.stage = Stage.TOKEN_STORED
@@ -259,10 +350,16 @@ def rotate(
             NOTHING_CHANGED,
         )
 
-    token = read_token(stdin_is_terminal)
-    refusal = token_refusal(token)
-    if refusal:
-        raise RotationError(f"{TOKEN_KEY}: {refusal}. Nothing was changed.", NOTHING_CHANGED)
+    # A piped token was generated already: read it first, to keep it from every child.
+    piped = None if stdin_is_terminal else checked_token(read_token(False), None)
+    environment = child_environment(piped or "", os.environ)
+    reader = cli.Pulumi(executable, arguments.stack, environment, CONFIG_TIMEOUT_SECONDS)
+    before_the_click(stack_name(reader), say)
+    # Read before the click, so that the outage window holds only the writes and `up`.
+    old_fingerprint = current_fingerprint(reader)
+    if piped is None:
+        click_now(say, progress)
+    token = checked_token(piped or read_token(True), old_fingerprint)
     new_fingerprint = lifecycle.fingerprint(token)
     issued_text = lifecycle.format_time(issued)
     progress.fingerprint, progress.issued_at = new_fingerprint, issued_text
@@ -270,7 +367,6 @@ def rotate(
     pulumi = cli.Pulumi(
         executable, arguments.stack, child_environment(token, os.environ), CONFIG_TIMEOUT_SECONDS
     )
-    old_fingerprint = current_fingerprint(pulumi)
     store(pulumi, token, issued_text, progress)
 
     print(

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from azure.core.credentials import AccessToken, TokenCredential
 
+from providers import preflight
 from providers.azure.check import AzureProvisioningCheckProvider
 from providers.checks import CheckProvider
 from providers.core import lifecycle
@@ -403,3 +404,23 @@ def pickler_restored() -> Iterator[None]:
 def days_before_now(days: float) -> str:
     """An RFC 3339 time `days` before NOW."""
     return lifecycle.format_time(NOW - timedelta(days=days))
+
+
+# --- the pre-flight in a child process -------------------------------------------------------
+
+PASSING_PREFLIGHT = {"PYTHONPATH": str(Path(__file__).resolve().parent / "passing_preflight")}
+"""Environment for a child process (the helper, `scripts/up`) whose pre-flight passes:
+tests/passing_preflight/sitecustomize.py replaces it there."""
+
+
+@dataclasses.dataclass
+class PreflightStub:
+    """`providers.preflight.preflight` in a test's own process (monkeypatch it in): it
+    returns `report` and records the stack of each run."""
+
+    report: preflight.Report
+    stacks: list[str] = dataclasses.field(default_factory=list)
+
+    def __call__(self, stack: str, environment: Mapping[str, str]) -> preflight.Report:
+        self.stacks.append(stack)
+        return self.report

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench import apps
+from bench import apps, outage
 from bench import health as health_bench
 from bench.token import provider_size, requests_during_check_and_diff
 from testbed.harness import run_program
@@ -37,3 +37,10 @@ def test_the_health_benchmark_reads_every_app_once_and_each_log_in_two_pages():
 
 def test_the_check_and_diff_figure_runs_through_the_host():
     assert requests_during_check_and_diff().value == 0
+
+
+@pytest.mark.parametrize("run", [outage.rotation, outage.guided], ids=["helper", "first-run"])
+def test_the_outage_window_reaches_pulumi_up_with_the_token_stored(run):
+    measured = outage.window(run, dict(outage.DEPLOYED), outage.STAND_IN)
+    assert "config set --secret" in measured.commands
+    assert not any(command.startswith("stack") for command in measured.commands)

@@ -16,15 +16,31 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from providers import cli, rotate
+from providers import cli, preflight, rotate
 from providers.core import gate, lifecycle
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
-from tests.doubles import OTHER_TOKEN, TOKEN
+from tests.doubles import OTHER_TOKEN, PASSING_PREFLIGHT, TOKEN, PreflightStub
 from tests.evidence import interruption
 
 ISSUED = "2026-11-22T09:30:00Z"
 OLD = {"deployed": {"token": OTHER_TOKEN, "issuedAt": "2025-12-01T08:00:00Z"}}
+
+
+PASSED = preflight.Report((preflight.Item("backend", True, "logged in as alice"),))
+NOT_READY = preflight.Report(
+    (
+        preflight.Item("backend", True, "logged in as alice"),
+        preflight.Item("preview", False, "`pulumi preview` failed: fix druva-scim:azureApps"),
+    )
+)
+
+
+@pytest.fixture(autouse=True)
+def checked(monkeypatch) -> PreflightStub:
+    stub = PreflightStub(PASSED)
+    monkeypatch.setattr(preflight, "preflight", stub)
+    return stub
 
 
 @pytest.fixture
@@ -37,6 +53,11 @@ def stand_in(tmp_path, monkeypatch) -> pulumi_cli.PulumiStandIn:
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
+
+
+def written(commands: list[str]) -> list[str]:
+    """The commands that change the stack: before the paste the helper only reads."""
+    return [command for command in commands if command.startswith(("config", "up"))]
 
 
 def run_helper(monkeypatch, stdin: str, *arguments: str, terminal: bool = False) -> int:
@@ -185,6 +206,7 @@ def test_config_set_failure_runs_nothing_else_and_never_echoes_the_token(
     captured = assert_token_stayed_secret(stand_in, capsys, caplog)
     assert code == 1
     assert stand_in.commands() == [
+        "stack --show-name",
         "stack output tokenFingerprint",
         "config set --secret druva-scim:scimToken",
     ]
@@ -254,7 +276,7 @@ def test_an_interrupt_at_the_prompt_changes_nothing(stand_in, monkeypatch, capsy
     monkeypatch.setattr("getpass.getpass", interrupted)
     assert run_helper(monkeypatch, "", terminal=True) == 1
     assert "interrupted. Nothing was changed." in capsys.readouterr().err
-    assert stand_in.calls() == []
+    assert written(stand_in.commands()) == []
 
 
 @pytest.mark.parametrize(
@@ -308,7 +330,7 @@ def test_ctrl_d_at_the_hidden_prompt_changes_nothing(stand_in, monkeypatch, caps
     err = capsys.readouterr().err
     assert "druva-scim:scimToken: no token was given (the input ended)" in err
     assert err.rstrip().endswith("Nothing was changed.")
-    assert stand_in.calls() == []
+    assert written(stand_in.commands()) == []
 
 
 def test_ctrl_d_on_a_real_terminal():
@@ -318,7 +340,7 @@ def test_ctrl_d_on_a_real_terminal():
     assert "no token was given (the input ended)" in run.output
     assert "Nothing was changed." in run.output
     assert "Traceback" not in run.output
-    assert run.commands == []
+    assert written(run.commands) == []
 
 
 def test_piped_input_that_is_not_text_changes_nothing(stand_in, monkeypatch, capsys):
@@ -333,7 +355,7 @@ def test_piped_input_that_is_not_text_changes_nothing(stand_in, monkeypatch, cap
 @pytest.mark.parametrize(
     ("stalls", "code", "says"),
     [
-        ("stack output tokenFingerprint", 1, "Nothing was changed."),
+        ("stack output tokenFingerprint", 1, f"{preflight.NOT_READY.capitalize()}."),
         ("config set --secret", 2, "may or may not hold the new token"),
         (
             "config set druva-scim:issuedAt",
@@ -380,8 +402,8 @@ def test_pulumi_that_cannot_start_changes_nothing(tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("PATH", str(broken))
     assert run_helper(monkeypatch, TOKEN + "\n", "--yes") == 1
     err = capsys.readouterr().err
-    assert "`pulumi stack output tokenFingerprint` could not be started" in err
-    assert err.rstrip().endswith("Nothing was changed.")
+    assert "`pulumi stack --show-name` could not be started" in err
+    assert err.rstrip().endswith(f"{preflight.NOT_READY.capitalize()}.")
 
 
 def test_up_that_cannot_start_says_the_config_is_stored(stand_in, monkeypatch, capsys):
@@ -430,7 +452,7 @@ def test_the_module_end_to_end_as_a_subprocess(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PATH": stand_in.path_first()},
+        env={**os.environ, "PATH": stand_in.path_first(), **PASSING_PREFLIGHT},
         timeout=60,
         check=False,
     )
@@ -506,3 +528,72 @@ def test_a_token_in_the_stack_file_wins_over_esc_and_is_rotated_there(
     code = run_helper(monkeypatch, TOKEN + "\n", "--stack", "prod", "--issued-at", ISSUED, "--yes")
     assert code == rotate.DONE, capsys.readouterr().err
     assert stand_in.state()["config"]["druva-scim:scimToken"] == TOKEN
+
+
+# --- the pre-flight first, then the click, then the paste (issue 16) ------------------------
+
+
+def hidden_prompts(monkeypatch, token: str) -> list[str]:
+    prompts: list[str] = []
+
+    def hidden_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return token
+
+    monkeypatch.setattr("getpass.getpass", hidden_input)
+    return prompts
+
+
+def test_a_failing_pre_flight_stops_before_the_token_is_asked_for(
+    stand_in, checked, monkeypatch, capsys
+):
+    # Case 1: a preview that fails (here as the pre-flight reports it) stops the helper
+    # before the click; nothing is asked for and nothing stored.
+    checked.report = NOT_READY
+    prompts = hidden_prompts(monkeypatch, TOKEN)
+    assert run_helper(monkeypatch, "", "--stack", "prod", terminal=True) == rotate.NOTHING_CHANGED
+    captured = capsys.readouterr()
+    assert prompts == []
+    assert checked.stacks == ["prod"]
+    assert "FAIL  preview: `pulumi preview` failed: fix druva-scim:azureApps" in captured.err
+    assert captured.err.rstrip().endswith(f"{preflight.NOT_READY}.")
+    assert preflight.READY not in captured.out + captured.err
+    assert written(stand_in.commands()) == []
+    assert "config" not in stand_in.state()
+
+
+def test_the_click_is_asked_for_only_after_the_pre_flight_passed(
+    stand_in, checked, monkeypatch, capsys
+):
+    prompts = hidden_prompts(monkeypatch, TOKEN)
+    assert run_helper(monkeypatch, "", "--issued-at", ISSUED, terminal=True) == rotate.DONE
+    out = capsys.readouterr().out
+    assert checked.stacks == ["dev"]  # the selected stack, by name
+    assert out.index("ok    backend: logged in as alice") < out.index(preflight.READY)
+    assert prompts == [rotate.PROMPT]
+    commands = stand_in.commands()
+    # Between the paste and `up`, only the two writes: the reads came before the click.
+    assert commands[commands.index("stack output tokenFingerprint") + 1 :][:3] == [
+        "config set --secret druva-scim:scimToken",
+        f"config set druva-scim:issuedAt {ISSUED}",
+        "up --continue-on-error",
+    ]
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["pasted", "piped"])
+def test_the_token_the_stack_already_deploys_is_refused_without_showing_it(
+    stand_in, monkeypatch, capsys, caplog, terminal
+):
+    # Case 7: the deployed token again would get a new issuedAt, a year of false life.
+    state = stand_in.state()
+    state["deployed"] = {"token": TOKEN, "issuedAt": "2026-11-01T09:30:00Z"}
+    stand_in.set_state(state)
+    hidden_prompts(monkeypatch, TOKEN)
+    piped = "" if terminal else TOKEN + "\n"
+    code = run_helper(monkeypatch, piped, "--stack", "prod", "--yes", terminal=terminal)
+    captured = assert_token_stayed_secret(stand_in, capsys, caplog)
+    assert code == rotate.NOTHING_CHANGED
+    assert f"{rotate.TOKEN_KEY}: {rotate.DEPLOYED_TOKEN}. Nothing was changed." in captured.err
+    assert lifecycle.fingerprint(TOKEN) not in captured.out + captured.err
+    assert written(stand_in.commands()) == []
+    assert stand_in.state()["deployed"]["issuedAt"] == "2026-11-01T09:30:00Z"

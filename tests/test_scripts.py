@@ -26,7 +26,7 @@ from testbed import ROOT
 from testbed.stand_ins.pulumi_cli import PulumiStandIn, install
 from testbed.stand_ins.releases import PulumiReleases, checksums_name, tarball
 from testbed.stand_ins.server import closed_port
-from tests.doubles import TOKEN
+from tests.doubles import PASSING_PREFLIGHT, TOKEN
 
 PINNED = pinned_version(VERSION_FILE)
 
@@ -454,25 +454,28 @@ def test_a_stack_without_a_token_gets_the_guided_first_run_then_pulumi_up(tmp_pa
         "HOME": str(tmp_path),
         "PYTHON": str(project.python),
         **PASSPHRASE,
+        **PASSING_PREFLIGHT,
     }
     shown = answer_at_a_terminal(
         ["/bin/bash", str(project.up), "dev"],
         environment,
         [
             ("Type yes", "yes"),
-            ("input hidden", TOKEN),
-            ("Enter for now", ""),
             ("Object ID", "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"),
             ("Object ID", ""),
             ("Okta:", ""),
+            ("input hidden", TOKEN),
+            ("Enter for now", ""),
         ],
         project.folder,
     )
     assert TOKEN not in shown  # the terminal did not echo it, nor did anything print it
     assert "ONE new token" in shown and "`pulumi up` runs now" in shown
-    assert cli.commands()[-4:] == [
-        "config set --path druva-scim:azureApps[0].servicePrincipalId "
-        "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+    assert shown.index("Okta:") < shown.index("now click New Token") < shown.index("input hidden")
+    apps = '[{"name": "druva-azure", "servicePrincipalId": "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"}]'
+    assert json.loads(cli.state()["config"]["druva-scim:azureApps"]) == json.loads(apps)
+    assert [command.split(" --json ")[0] for command in cli.commands()[-4:]] == [
+        "config set-all",
         "config set --secret druva-scim:scimToken",
         f"config set druva-scim:issuedAt {cli.state()['config']['druva-scim:issuedAt']}",
         "up --continue-on-error",

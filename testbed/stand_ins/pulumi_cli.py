@@ -8,7 +8,10 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
   line break, and fails on end of input without one, as the CLI's plain console
   reader does;
 - `config set KEY VALUE` and `config set --path PATH VALUE` store the value (the
-  path as one flat key);
+  path as one flat key); `config set --secret --path PATH` reads it from stdin;
+- `config set-all --json JSON` stores each key's `value` in one write, refusing them all
+  when one has none, as the CLI does (pulumi/pulumi pkg/cmd/pulumi/config/config.go
+  newConfigSetAllCmd at 1b5949891b3cefcb9974752b24a5ecef0acc86c8);
 - `config get KEY` prints the value, or fails as the CLI does for a missing key;
 - `version` prints state's `version` (the pinned one by default);
 - `stack --show-name` prints the selected stack;
@@ -72,6 +75,10 @@ command = " ".join(arguments)
 
 stdin = ""
 reads_value = arguments[:3] == ["config", "set", "--secret"] and len(arguments) == 4
+# A secret leaf of a list (`--secret --path KEY`), its value on stdin as well.
+reads_value = reads_value or (
+    arguments[:4] == ["config", "set", "--secret", "--path"] and len(arguments) == 5
+)
 if reads_value:
     while True:
         character = sys.stdin.read(1)
@@ -133,7 +140,15 @@ if reads_value:
         sys.stderr.write("error: EOF\n")
         sys.exit(255)
     sys.stdout.write("value: \n")
-    config[arguments[3]] = stdin[:-1]
+    config[arguments[-1]] = stdin[:-1]
+    save()
+elif arguments[:3] == ["config", "set-all", "--json"] and len(arguments) == 4:
+    # Each key's `value`, as `pulumi config --json` prints it (an object's value is its JSON).
+    given = json.loads(arguments[3])
+    if any(entry.get("value") is None for entry in given.values()):
+        sys.stderr.write("error: value for --json object key is nil\n")
+        sys.exit(255)
+    config.update({{key: entry["value"] for key, entry in given.items()}})
     save()
 elif arguments[:2] == ["config", "set"] and len(arguments) == 4:
     config[arguments[2]] = arguments[3]

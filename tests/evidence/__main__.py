@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bench import apps, health, token
+from bench import apps, health, outage, token
 from bench.report import Figure
 from tests.evidence import ground_truth
 from tests.evidence.record import HEADER, Row
@@ -70,6 +70,10 @@ def figures_section() -> str:
         ("The ScimToken resource", token.figures()),
         ("The identity-provider consumers", apps.figures()),
         ("Provisioning health: requests and time for 1, 10 and 50 apps", health.figures()),
+        (
+            "The outage window: from the paste to `pulumi up`, and the checks before",
+            outage.figures(),
+        ),
     ):
         parts.append(f"### {title}\n")
         parts.append(markdown_table(["figure", "measured", "goal"], [_cells(f) for f in figures]))

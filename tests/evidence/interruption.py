@@ -55,6 +55,7 @@ from tests.doubles import (
     JOB,
     NOW,
     OTHER_TOKEN,
+    PASSING_PREFLIGHT,
     SERVICE_PRINCIPAL,
     SHORT_DEADLINE,
     TOKEN,
@@ -608,7 +609,7 @@ def ctrl_c_during_up() -> HelperRun:
             stderr=subprocess.STDOUT,
             text=True,
             cwd=ROOT,
-            env={**os.environ, "PATH": stand_in.path_first()},
+            env={**os.environ, "PATH": stand_in.path_first(), **PASSING_PREFLIGHT},
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
         assert helper.stdin is not None
@@ -643,7 +644,7 @@ def config_set_stalls() -> HelperRun:
             capture_output=True,
             text=True,
             cwd=ROOT,
-            env={**os.environ, "PATH": stand_in.path_first()},
+            env={**os.environ, "PATH": stand_in.path_first(), **PASSING_PREFLIGHT},
             timeout=HELPER_SECONDS,
             check=False,
         )
@@ -655,7 +656,7 @@ def ctrl_d_at_the_prompt() -> HelperRun:
     """The helper on a terminal (a pseudo-terminal): at its hidden prompt, Ctrl-D."""
     with tempfile.TemporaryDirectory(prefix="druva-scim-rotate-") as directory:
         stand_in = _stand_in(directory)
-        environment = {**os.environ, "PATH": stand_in.path_first()}
+        environment = {**os.environ, "PATH": stand_in.path_first(), **PASSING_PREFLIGHT}
         started = time.monotonic()
         pid, terminal = pty.fork()
         if pid == 0:  # the child: the helper, with the pseudo-terminal as its terminal
@@ -752,7 +753,9 @@ def _stalled_write_stopped(run: HelperRun) -> list[str]:
 
 
 def _nothing_ran(run: HelperRun) -> list[str]:
-    return [f"pulumi ran: {run.commands}"] if run.commands else []
+    # Before the prompt the helper only reads (the pre-flight, the deployed fingerprint).
+    written = [command for command in run.commands if command.startswith(("config", "up"))]
+    return [f"pulumi wrote or deployed: {written}"] if written else []
 
 
 HELPER_CASES = (

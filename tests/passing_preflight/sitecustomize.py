@@ -1,0 +1,26 @@
+"""Any process: a test double for a child process, a pre-flight that passes.
+
+A test that runs the rotation helper or `scripts/up` as a process puts this folder on
+the child's PYTHONPATH (tests.doubles.PASSING_PREFLIGHT); Python imports this module at
+startup, and it replaces `providers.preflight.preflight` there, as monkeypatch does in
+the test's own process. Nothing else changes: the child runs the real helper.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from providers import preflight
+
+ITEM = preflight.Item("pre-flight", True, "a test double that passes (tests/passing_preflight)")
+
+
+def passing(stack: str, environment: Mapping[str, str]) -> preflight.Report:
+    return preflight.Report((ITEM,))
+
+
+preflight.preflight = passing
