@@ -6,12 +6,12 @@
 get druva-scim:scimToken` finds one), or its config cannot be read (`pulumi up`
 then says why), it says nothing and exits 0. Otherwise, at a terminal, in this order:
 
-1. it explains that adopting the tool means generating one new token, and runs the
-   pre-flight (providers/preflight.py): any failure stops it there, having asked and
-   stored nothing;
-2. it asks for the first apps (each answer validated by the core and asked again
-   until valid) and offers to keep the secret keys each Azure app holds that the
-   configuration does not carry (the pre-flight's `extra_keys`);
+1. it explains that adopting the tool means generating one new token, and asks for the
+   first apps (each answer validated by the core and asked again until valid);
+2. it runs the pre-flight (providers/preflight.py) with those apps as if stored
+   (`pending`): any failure stops it there, having stored nothing; then it offers to keep
+   the secret keys each Azure app holds that the configuration does not carry (the
+   pre-flight's `extra_keys`);
 3. only then does it say to click New Token, and asks for the token (hidden) and its
    issuedAt, judged against the moment it is typed;
 4. it stores the apps, each kind's list as ONE value (`pulumi config set-all --json`,
@@ -304,8 +304,6 @@ def guide(
     progress.again = f"run scripts/up {stack} again"
     talk.say(f"Stack {stack} has no Druva SCIM token yet ({rotate.TOKEN_KEY}).\n{ADOPTION}")
     talk.say("To keep the token in a Pulumi ESC environment instead, see docs/esc.md.")
-    talk.say("The pre-flight: checking everything the first `pulumi up` needs.")
-    report = rotate.before_the_click(stack, talk.say)
     deployed = rotate.current_fingerprint(reader)
     existing = {key: listed(reader, key) for key, *_ in KINDS}
     for key, entries in existing.items():
@@ -314,7 +312,12 @@ def guide(
     if talk.ask("Type yes to go on now, anything else to stop: ").strip().lower() != "yes":
         talk.say("Stopped; nothing was changed. Run scripts/up again at a quiet moment.")
         return rotate.NOTHING_CHANGED
+    # The ids first, so that the pre-flight proves them (previewed, each app's job and keys
+    # read) before the click; they are stored only once the token is in hand.
     chosen = {kind[0]: ask_apps(talk, *kind) for kind in KINDS if existing[kind[0]] is None}
+    given = {key: entries for key, entries in chosen.items() if entries}
+    talk.say("The pre-flight: checking everything the first `pulumi up` needs.")
+    report = rotate.before_the_click(stack, talk.say, given)
     kept = ask_kept(talk, report.extra_keys, existing[AZURE_KEY] or chosen.get(AZURE_KEY, []))
 
     rotate.click_now(talk.say, progress)
@@ -322,7 +325,6 @@ def guide(
     issued_text = ask_issued_at(talk, clock)
     progress.fingerprint, progress.issued_at = lifecycle.fingerprint(token), issued_text
     pulumi = cli.Pulumi(executable, stack, rotate.child_environment(token, os.environ))
-    given = {key: entries for key, entries in chosen.items() if entries}
     names = " and ".join(f"{texts.NAMESPACE}:{key}" for key in given)
     if given and (failed := write(pulumi, set_all_command(given), names, progress)):
         raise not_stored(

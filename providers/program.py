@@ -5,6 +5,16 @@ setting stops the run with every problem at once, named by its key. Then the
 token (`scim_token`), its warnings and outputs, and each vendor's wiring of its
 apps (`providers.azure.wiring`, `providers.okta.wiring`), whose entries make the
 `targets` and `pendingManualSteps` outputs.
+
+The pre-flight (providers/preflight.py) previews a stack that has no token yet with
+PREFLIGHT_VARIABLE set: only then, in a preview, PLACEHOLDER_TOKEN stands in for the token,
+issued now, so that every provider's Check runs on the wiring. A preview creates nothing, so
+the placeholder reaches no service (Druva's live check is the token's Create), and the
+engine writes no state in a preview: the snapshot manager exists only for an update
+(pulumi/pulumi pkg/backend/diy/backend.go apply and pkg/backend/httpstate/backend.go apply,
+"We only need a snapshot manager if we're doing an update", @
+1b5949891b3cefcb9974752b24a5ecef0acc86c8). With the variable set, anything but a preview
+is refused before anything is registered.
 """
 
 from __future__ import annotations
@@ -23,9 +33,19 @@ from providers.core.clock import SYSTEM, Clock
 from providers.core.texts import NAMESPACE
 from providers.druva.token import ScimToken, ScimTokenArgs
 from providers.okta import wiring as okta
+from providers.preflight import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
 KNOWN_KEYS = settings.TOKEN_KEYS + apps.APP_KEYS
+
+PLACEHOLDER_TOKEN = "PREFLIGHT-PLACEHOLDER-NOT-A-TOKEN"  # noqa: S105  (says what it is)
+"""What stands in for a token not yet stored in the pre-flight's preview: it reads as what it
+is wherever it might show, passes the token's offline checks, and is never stored or sent."""
+PREFLIGHT_REFUSED = (
+    f"{PREFLIGHT_VARIABLE} is set, which only the pre-flight's own `pulumi preview` may set: it "
+    "stands a placeholder in for a token not yet stored. Unset it (`unset "
+    f"{PREFLIGHT_VARIABLE}`) and run again; nothing was changed"
+)
 
 clock: Clock = SYSTEM
 """What time it is for this run's validation and warnings (tests set a FixedClock)."""
@@ -82,6 +102,14 @@ def _is_secret(key: str) -> bool:
 def load_config() -> Config:
     """Validate all settings before anything is registered; stop cleanly if any is wrong."""
     raw = raw_config()
+    placeholder = placeholder_wanted(raw)
+    if placeholder:
+        raw = {
+            **pending_apps(),
+            **raw,
+            "scimToken": PLACEHOLDER_TOKEN,
+            "issuedAt": lifecycle.format_time(clock.now()),
+        }
     problems = [
         settings.Problem(
             key, f"is not a setting of {NAMESPACE}; known settings: " + ", ".join(KNOWN_KEYS)
@@ -92,7 +120,7 @@ def load_config() -> Config:
     reason = settings.token_problem(raw.get("scimToken"))
     if reason:
         problems.append(settings.Problem("scimToken", reason))
-    elif not _is_secret(f"{NAMESPACE}:scimToken"):
+    elif not placeholder and not _is_secret(f"{NAMESPACE}:scimToken"):
         problems.append(
             settings.Problem(
                 "scimToken",
@@ -107,17 +135,44 @@ def load_config() -> Config:
     okta_org_url = okta.default_org_url()
     problems.extend(azure_problems + okta.default_org_problems(found.okta_apps, okta_org_url))
     if problems or token_settings is None:
-        stop(problems, token=raw.get("scimToken"), secrets=secret_values(raw))
+        # The placeholder is no secret, and its words must not blank the messages' own.
+        given = None if placeholder else raw.get("scimToken")
+        stop(problems, token=given, secrets=secret_values(raw))
     assert token_settings is not None  # noqa: S101  (stop() never returns)
     token = str(raw["scimToken"])
     return Config(
         token=token_settings,
         scim_token=pulumi.Output.secret(token),
-        fingerprint=lifecycle.fingerprint(token),
+        # Not the placeholder's: a fingerprint shown would pass for a token's.
+        fingerprint=NEW_FINGERPRINT if placeholder else lifecycle.fingerprint(token),
         apps=found,
         azure_sign_in=azure_sign_in,
         okta_org_url=okta_org_url,
     )
+
+
+def placeholder_wanted(raw: dict[str, object]) -> bool:
+    """Whether this run is the pre-flight's preview of a stack with no token; any other run
+    with PREFLIGHT_VARIABLE set is refused here, before anything is registered."""
+    if not os.environ.get(PREFLIGHT_VARIABLE):
+        return False
+    if not pulumi.runtime.is_dry_run():
+        raise pulumi.RunError(PREFLIGHT_REFUSED)
+    # A token that is set, however wrong, is checked as it is: the preview says what is wrong.
+    return raw.get("scimToken") in (None, "")
+
+
+def pending_apps() -> dict[str, object]:
+    """In the pre-flight's preview: the apps the guided first run was given and has not stored
+    yet (PENDING_APPS_VARIABLE); the stack's own settings win over them."""
+    text = os.environ.get(PENDING_APPS_VARIABLE, "")
+    try:
+        given = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(given, dict):
+        return {}
+    return {key: value for key, value in given.items() if key in apps.APP_KEYS}
 
 
 def secret_values(raw: dict[str, object]) -> list[str]:

@@ -37,6 +37,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from providers import cli, preflight
 from providers.core import gate, lifecycle, settings, texts
@@ -146,13 +147,17 @@ def checked_token(token: str, deployed: str | None) -> str:
     return token
 
 
-def before_the_click(stack: str, say: Callable[[str], None]) -> preflight.Report:
+def before_the_click(
+    stack: str,
+    say: Callable[[str], None],
+    pending: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> preflight.Report:
     """The first step: the pre-flight, everything that can fail, proved before the click.
 
     Its lines are said; the verdict is the caller's to say at the paste (preflight.READY).
-    A failure stops the run here, changing nothing.
+    A failure stops the run here, changing nothing. `pending`: apps given, not yet stored.
     """
-    report = preflight.preflight(stack, dict(os.environ))
+    report = preflight.preflight(stack, dict(os.environ), pending=pending)
     if not report.ok:
         raise RotationError(
             "the pre-flight did not pass:\n" + "\n".join(report.lines()), NOTHING_CHANGED

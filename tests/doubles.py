@@ -420,7 +420,16 @@ class PreflightStub:
 
     report: preflight.Report
     stacks: list[str] = dataclasses.field(default_factory=list)
+    pending: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """The apps each run was given that the stack did not hold yet."""
 
-    def __call__(self, stack: str, environment: Mapping[str, str]) -> preflight.Report:
+    def __call__(
+        self,
+        stack: str,
+        environment: Mapping[str, str],
+        reach: preflight.Reach | None = None,
+        pending: Mapping[str, Any] | None = None,
+    ) -> preflight.Report:
         self.stacks.append(stack)
+        self.pending.append(dict(pending or {}))
         return self.report

@@ -249,19 +249,25 @@ def test_a_token_pasted_at_a_visible_prompt_is_never_quoted_back(stand_in, capsy
     assert_token_stayed_secret(stand_in, script, capsys)
 
 
-def test_a_failing_pre_flight_asks_nothing_and_stores_nothing(stand_in, checked, capsys):
-    # Case 1: a preview that fails stops the guided run before the token is taken.
+def test_a_failing_pre_flight_takes_no_token_and_stores_nothing(stand_in, checked, capsys):
+    # Case 1: a preview that fails stops the guided run before the token is taken. The ids
+    # come first, so that the pre-flight proves them: it is given them, unstored.
     checked.report = NOT_READY
     script = Script("yes", AZURE_ID, "", "", "", hidden=(TOKEN,))
     assert run(script) == rotate.NOTHING_CHANGED
     err = capsys.readouterr().err
     assert checked.stacks == ["dev"]
-    assert script.asked == script.asked_hidden == []
+    assert checked.pending == [
+        {"azureApps": [{"name": "druva-azure", "servicePrincipalId": AZURE_ID}]}
+    ]
+    assert script.asked_hidden == []
+    assert not any("New Token" in line and "now" in line for line in script.said)
     assert "FAIL  preview: `pulumi preview` failed: fix druva-scim:cloud" in err
     assert err.rstrip().endswith(f"{preflight.NOT_READY}.")
-    assert stand_in.commands() == [
-        f"config get {rotate.TOKEN_KEY}"
-    ]  # the only command: the pre-flight is stubbed
+    # Only reads: the pre-flight is stubbed, and nothing is written before the token.
+    assert all(
+        command.startswith(("config get ", "stack output ")) for command in stand_in.commands()
+    ), stand_in.commands()
     assert stand_in.state().get("config", {}) == {}
 
 

@@ -2,8 +2,9 @@
 
 Answers from Graph's documented payloads (testbed/corpus/graph): jobs listed as `{"value":
 [...]}` in the documented job's shape, validateCredentials, restart and the secrets PUT
-answering 204, the 403 Authorization_RequestDenied and 404 bodies, throttling as the
-documented 429 with Retry-After. The helpers a test uses to set a job's state (`job`,
+answering 204, the secrets GET listing the keys held with every value masked
+(`list-secrets`, whose `varies` says where its shape comes from), the 403
+Authorization_RequestDenied and 404 bodies, throttling as the documented 429 with Retry-After. The helpers a test uses to set a job's state (`job`,
 `status`, `execution`, `quarantine`) start from the documented job and change only the
 values a state needs; the variations are named where they are made:
 
@@ -233,6 +234,8 @@ class Graph(StandIn):
         secrets = SECRETS.match(request.path)
         if secrets and request.method == "PUT":
             return self._put_secrets(secrets.group(1), request)
+        if secrets and request.method == "GET":
+            return self._list_secrets(secrets.group(1))
         action = JOB_ACTION.match(request.path)
         if action and request.method == "POST":
             sp_id, job_id, verb = action.groups()
@@ -289,6 +292,17 @@ class Graph(StandIn):
         self.secrets[sp_id] = written
         self.secret_writes.append((sp_id, written))
         return documented("put-secrets")
+
+    def _list_secrets(self, sp_id: str) -> Reply:
+        """The keys held, each value masked: those last PUT here, else the documented example's
+        (what an admin saved in the portal, SyncNotificationSettings and SyncAll included)."""
+        if sp_id not in self.jobs:
+            return _missing(sp_id)
+        answer = documented("list-secrets")
+        if sp_id in self.secrets:
+            masked = answer.body["value"][0]["value"]
+            answer.body["value"] = [{"key": key, "value": masked} for key in self.secrets[sp_id]]
+        return answer
 
     def _saved_credentials_work(self, sp_id: str) -> bool:
         saved = self.secrets.get(sp_id)

@@ -27,6 +27,19 @@ calls.jsonl and answers the few commands the tools use the way the CLI does:
   state's `stacks` (every name, when absent) lacks it; `stack init NAME` makes it, and on a
   file:// backend without PULUMI_CONFIG_PASSPHRASE(_FILE) or a terminal fails with the
   passphrase provider's message (pkg/secrets/passphrase/manager.go readPassphrase).
+- `stack ls --json` lists `stacks` (default: the selected one) as the CLI's stackSummaryJSON;
+- `config --json` lists the config as the CLI's configValueJSON: a secret (`config set --secret`,
+  or a key in `secret_keys`) without its value, a structured value (a list or object in
+  state, or keys set with `--path`, folded into their top-level key) with `objectValue`;
+- `preview` previews: it saves `--config KEY=VALUE` pairs first, as the CLI does, then fails as
+  the program does when the stack has no token, unless DRUVA_SCIM_PREFLIGHT is set (the
+  pre-flight's placeholder, providers/program.py); it changes nothing else.
+
+With `passphrase: true` the stack's secrets are kept with a passphrase: what needs the
+secrets manager (`config set --secret`, `config get` of a secret, `preview`, `up`) fails as
+the CLI does without a terminal unless PULUMI_CONFIG_PASSPHRASE or
+PULUMI_CONFIG_PASSPHRASE_FILE is set (pulumi/pulumi pkg/secrets/passphrase/manager.go
+readPassphrase @ 1b5949891b3cefcb9974752b24a5ecef0acc86c8).
 
 state.json holds the stand-in's config and deployment; `fail` maps a command
 prefix (e.g. "config set --secret") to an exit code and message; `stall` maps a
@@ -53,6 +66,7 @@ SCRIPT = r"""#!{python}
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -135,12 +149,93 @@ for prefix, failure in state.get("fail", {{}}).items():
         sys.exit(failure["code"])
 
 config = state.setdefault("config", {{}})
+secret_keys = state.setdefault("secret_keys", [])
+
+
+def top_key(key):
+    return re.split(r"[\[.]", key.split(":", 1)[-1], maxsplit=1)[0]
+
+
+def is_secret(key):
+    namespace = key.split(":", 1)[0]
+    return any(
+        item == key or (item.split(":", 1)[0] == namespace and top_key(item) == top_key(key))
+        for item in secret_keys
+    )
+
+
+def needs_passphrase():
+    if not state.get("passphrase"):
+        return
+    if "PULUMI_CONFIG_PASSPHRASE" in os.environ or os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        return
+    sys.stderr.write("error: get stack secrets manager: passphrase must be set with "
+                     "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment "
+                     "variables\n")
+    sys.exit(255)
+
+
+def shown(value):
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def fold(target, steps, value):
+    # One `--path` key (`azureApps[0].name`) into its top-level value, as the CLI keeps it.
+    for at, (index, name) in enumerate(steps):
+        last = at == len(steps) - 1
+        place = int(index) if index else name
+        if index:
+            while len(target) <= place:
+                target.append(None)
+        following = steps[at + 1] if not last else None
+        empty = ([] if following and following[0] else dict()) if not last else value
+        if isinstance(target, list):
+            if last or target[place] is None:
+                target[place] = empty
+        elif last or place not in target:
+            target[place] = empty
+        target = target[place]
+
+
+def listed(secrets_shown=False):
+    found = dict()
+    for key in sorted(config):
+        namespace, _, rest = key.partition(":")
+        top = top_key(key)
+        name = namespace + ":" + top
+        steps = re.findall(r"\[(\d+)\]|\.([A-Za-z0-9_]+)", rest[len(top):])
+        entry = found.setdefault(name, dict(secret=is_secret(key)))
+        if steps:
+            first = steps[0]
+            entry.setdefault("objectValue", [] if first[0] else dict())
+            fold(entry["objectValue"], steps, config[key])
+        elif isinstance(config[key], (list, dict)):
+            entry["objectValue"] = config[key]
+        else:
+            entry["value"] = config[key]
+    for entry in found.values():
+        if "objectValue" in entry:
+            entry["value"] = json.dumps(entry["objectValue"])
+        if entry["secret"] and not secrets_shown:
+            entry.pop("value", None)
+            entry.pop("objectValue", None)
+    return found
+
+
+def stacks():
+    return state["stacks"] if "stacks" in state else [state.get("selected", "dev")]
+
+
 if reads_value:
+    needs_passphrase()
     if not stdin.endswith("\n"):
         sys.stderr.write("error: EOF\n")
         sys.exit(255)
     sys.stdout.write("value: \n")
-    config[arguments[-1]] = stdin[:-1]
+    key = arguments[-1]
+    config[key] = stdin[:-1]
+    if key not in secret_keys:
+        secret_keys.append(key)
     save()
 elif arguments[:3] == ["config", "set-all", "--json"] and len(arguments) == 4:
     # Each key's `value`, as `pulumi config --json` prints it (an object's value is its JSON).
@@ -157,11 +252,15 @@ elif arguments[:3] == ["config", "set", "--path"] and len(arguments) == 5:
     config[arguments[3]] = arguments[4]
     save()
 elif arguments[:2] == ["config", "get"] and len(arguments) == 3:
-    if arguments[2] not in config:
+    if arguments[2] not in listed(secrets_shown=True):
         sys.stderr.write("error: configuration key '" + arguments[2] + "' not found for stack '"
                          + str(stack or state.get("selected")) + "'\n")
         sys.exit(255)
-    sys.stdout.write(config[arguments[2]] + "\n")
+    if is_secret(arguments[2]):
+        needs_passphrase()
+    sys.stdout.write(listed(secrets_shown=True)[arguments[2]]["value"] + "\n")
+elif arguments == ["config", "--json"]:
+    sys.stdout.write(json.dumps(listed(), indent=2) + "\n")
 elif arguments == ["version"]:
     sys.stdout.write("v" + state.get("version", {pinned!r}) + "\n")
 elif arguments == ["stack", "--show-name"]:
@@ -183,7 +282,22 @@ elif arguments[:1] == ["up"] and state.get("up_cancels_on_interrupt"):
         json.dump({{"interrupts": len(interrupts)}}, handle)
     sys.stderr.write("error: update canceled\n")
     sys.exit(255)
+elif arguments[:1] == ["preview"]:
+    given = [arguments[at + 1] for at, word in enumerate(arguments[:-1]) if word in ("--config", "-c")]
+    for pair in given:
+        key, _, value = pair.partition("=")
+        config[key] = value
+    if given:
+        save()
+    needs_passphrase()
+    if "druva-scim:scimToken" not in config and not os.environ.get("DRUVA_SCIM_PREFLIGHT"):
+        sys.stdout.write("Previewing update (" + str(stack) + ")\n")
+        sys.stderr.write("error: druva-scim:scimToken: is not set; paste the token from the "
+                         "Druva console with `pulumi config set --secret druva-scim:scimToken`\n")
+        sys.exit(255)
+    sys.stdout.write("Previewing update (" + str(stack) + ")\n    Resources:\n        + 4 to create\n")
 elif arguments[:1] == ["up"]:
+    needs_passphrase()
     token = config.get("druva-scim:scimToken")
     if token is None:
         sys.stderr.write("error: missing required configuration variable 'druva-scim:scimToken'\n")
@@ -195,14 +309,20 @@ elif arguments in (["whoami"], ["whoami", "--json"]):
     if state.get("logged_in", True) is False:
         sys.stderr.write("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n")
         sys.exit(255)
-    url = os.environ.get("PULUMI_BACKEND_URL") or state.get("login", "https://api.pulumi.com")
+    url = (
+        os.environ.get("PULUMI_BACKEND_URL")
+        or state.get("backend_url")
+        or state.get("login", "https://api.pulumi.com")
+    )
     answer = json.dumps({{"user": "alice", "url": url}}) if "--json" in arguments else "alice"
     sys.stdout.write(answer + "\n")
 elif arguments[:3] == ["stack", "select", "--create"] and len(arguments) == 4:
     state["selected"] = arguments[3]
+    if arguments[3] not in stacks():
+        state["stacks"] = stacks() + [arguments[3]]
     save()
 elif arguments[:2] == ["stack", "select"] and len(arguments) == 3:
-    if arguments[2] not in state.get("stacks", [arguments[2]]):
+    if "stacks" in state and arguments[2] not in stacks():
         sys.stderr.write("error: no stack named '" + arguments[2] + "' found\n")
         sys.exit(255)
     state["selected"] = arguments[2]
@@ -218,6 +338,12 @@ elif arguments[:2] == ["stack", "init"] and len(arguments) == 3:
     state["stacks"] = [*state.get("stacks", []), arguments[2]]
     state["selected"] = arguments[2]
     save()
+elif arguments == ["stack", "ls", "--json"]:
+    selected = state.get("selected", "dev")
+    summaries = [dict(name=name, current=name == selected, updateInProgress=False,
+                      resourceCount=len(state.get("deployed") or dict()))
+                 for name in sorted(stacks())]
+    sys.stdout.write(json.dumps(summaries, indent=4) + "\n")
 elif arguments[:3] == ["stack", "output", "--json"]:
     sys.stdout.write(json.dumps(outputs(), indent=4) + "\n")
 elif arguments[:2] == ["stack", "output"] and len(arguments) == 3:

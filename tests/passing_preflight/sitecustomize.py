@@ -9,8 +9,9 @@ the test's own process. Nothing else changes: the child runs the real helper.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -19,7 +20,12 @@ from providers import preflight
 ITEM = preflight.Item("pre-flight", True, "a test double that passes (tests/passing_preflight)")
 
 
-def passing(stack: str, environment: Mapping[str, str]) -> preflight.Report:
+def passing(
+    stack: str,
+    environment: Mapping[str, str],
+    reach: preflight.Reach | None = None,
+    pending: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> preflight.Report:
     return preflight.Report((ITEM,))
 
 
