@@ -25,6 +25,9 @@ NOT_READY = preflight.Report(
 )
 
 
+REAL_PREFLIGHT = preflight.preflight
+
+
 @pytest.fixture(autouse=True)
 def checked(monkeypatch) -> PreflightStub:
     """The pre-flight, a stub here (providers/preflight.py has its own tests)."""
@@ -359,3 +362,23 @@ def test_input_ending_before_the_click_says_not_to_click(stand_in, capsys):
     assert run(script) == rotate.NOTHING_CHANGED
     err = capsys.readouterr().err
     assert f"druva-scim up: the input ended. {preflight.NOT_READY.capitalize()}." in err
+
+
+def test_with_the_real_pre_flight_a_failing_preview_stops_before_the_token(
+    stand_in, monkeypatch, capsys
+):
+    # Case 1 end to end: the pre-flight previews the typed ids (unstored) and the
+    # stand-in CLI's preview fails as a provider's Check would.
+    monkeypatch.setattr(preflight, "preflight", REAL_PREFLIGHT)
+    refusal = "azuread: service_principal_id: the number of segments didn't match"
+    stand_in.set_state({**stand_in.state(), "fail": {"preview": {"code": 255, "message": refusal}}})
+    script = Script("yes", AZURE_ID, "", "", "", hidden=(TOKEN,))
+    assert run(script) == rotate.NOTHING_CHANGED
+    err = capsys.readouterr().err
+    assert script.asked_hidden == []
+    assert "FAIL  preview:" in err and "number of segments" in err
+    assert err.rstrip().endswith(f"{preflight.NOT_READY}.")
+    assert written(stand_in) == []
+    assert stand_in.state().get("config", {}) == {}
+    [previewed] = [call for call in stand_in.calls() if call["command"].startswith("preview")]
+    assert AZURE_ID in previewed["env"][preflight.PENDING_APPS_VARIABLE]

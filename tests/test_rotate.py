@@ -36,6 +36,9 @@ NOT_READY = preflight.Report(
 )
 
 
+REAL_PREFLIGHT = preflight.preflight
+
+
 @pytest.fixture(autouse=True)
 def checked(monkeypatch) -> PreflightStub:
     stub = PreflightStub(PASSED)
@@ -57,7 +60,12 @@ class Terminal(io.StringIO):
 
 def written(commands: list[str]) -> list[str]:
     """The commands that change the stack: before the paste the helper only reads."""
-    return [command for command in commands if command.startswith(("config", "up"))]
+    reads = ("config get ", "config --json")
+    return [
+        command
+        for command in commands
+        if command.startswith(("config", "up")) and not command.startswith(reads)
+    ]
 
 
 def run_helper(monkeypatch, stdin: str, *arguments: str, terminal: bool = False) -> int:
@@ -597,3 +605,27 @@ def test_the_token_the_stack_already_deploys_is_refused_without_showing_it(
     assert lifecycle.fingerprint(TOKEN) not in captured.out + captured.err
     assert written(stand_in.commands()) == []
     assert stand_in.state()["deployed"]["issuedAt"] == "2026-11-01T09:30:00Z"
+
+
+def test_with_the_real_pre_flight_a_failing_preview_stops_before_the_token(
+    stand_in, monkeypatch, capsys
+):
+    # Case 1 end to end: the stand-in CLI's preview fails as a provider's Check would.
+    monkeypatch.setattr(preflight, "preflight", REAL_PREFLIGHT)
+    refusal = "azuread: service_principal_id: the number of segments didn't match"
+    stand_in.set_state(
+        {
+            **stand_in.state(),
+            "stacks": ["prod"],
+            "fail": {"preview": {"code": 255, "message": refusal}},
+        }
+    )
+    prompts = hidden_prompts(monkeypatch, TOKEN)
+    before = stand_in.state()
+    assert run_helper(monkeypatch, "", "--stack", "prod", terminal=True) == rotate.NOTHING_CHANGED
+    err = capsys.readouterr().err
+    assert prompts == []
+    assert "FAIL  preview:" in err and "number of segments" in err
+    assert err.rstrip().endswith(f"{preflight.NOT_READY}.")
+    assert written(stand_in.commands()) == []
+    assert stand_in.state() == before
