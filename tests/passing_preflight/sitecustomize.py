@@ -13,7 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# Site runs before `python -m` puts the working folder on the path: a child run in a copy of
+# the project (scripts/up changes into its folder) must import that copy's code, not ours.
+here = Path.cwd()
+sys.path.insert(0, str(here if (here / "providers").is_dir() else Path(__file__).parents[2]))
 
 from providers import preflight
 
