@@ -18,7 +18,7 @@ from typing import Any
 here = Path.cwd()
 sys.path.insert(0, str(here if (here / "providers").is_dir() else Path(__file__).parents[2]))
 
-from providers import preflight
+from providers import preflight  # noqa: E402  (after the path is set)
 
 ITEM = preflight.Item("pre-flight", True, "a test double that passes (tests/passing_preflight)")
 
