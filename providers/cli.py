@@ -380,6 +380,11 @@ class Backend:
     """How it was chosen, for the user."""
     local: bool = False
     """The local fallback: to be stored (`store_backend`) once the run goes on."""
+    seen: str | None = None
+    """Where a login points, for the checks of this run only, never exported: `pulumi whoami`
+    answers Pulumi Cloud's console page there, not the API (pulumi/pulumi
+    pkg/cmd/pulumi/whoami/whoami.go `b.URL()`; pkg/backend/httpstate/backend.go `URL` returns
+    `cloudConsoleURL`), and the login itself is what every command already reads."""
 
 
 class BackendError(Exception):
@@ -406,11 +411,13 @@ def choose_backend(executable: str, environment: Mapping[str, str]) -> Backend:
     another, empty stack.
     """
     if url := environment.get("PULUMI_BACKEND_URL"):
-        return Backend(url, f"Using the backend PULUMI_BACKEND_URL names: {url}")
+        return Backend(
+            url, f"Using the backend PULUMI_BACKEND_URL names: {redaction.shown_url(url)}"
+        )
     if url := stored_backend():
         return Backend(
             url,
-            f"Using the backend stored in {stored_name()}: {url} "
+            f"Using the backend stored in {stored_name()}: {redaction.shown_url(url)} "
             "(docs/backends.md moves the stack to a shared one)",
         )
     login = existing_login(environment)
@@ -456,7 +463,8 @@ def logged_in_backend(executable: str, environment: Mapping[str, str], login: st
     except (ValueError, AttributeError):
         url = None
     url = url if isinstance(url, str) and url else None
-    return Backend(url, f"Using the backend you are logged in to: {url or login}")
+    shown = redaction.shown_url(url) if url else login
+    return Backend(None, f"Using the backend you are logged in to: {shown}", seen=url)
 
 
 def secrets_without_terminal(
@@ -492,7 +500,8 @@ def secrets_without_terminal(
         if backend.split("://", 1)[0] not in SELF_MANAGED_SCHEMES:
             return None
         why = (
-            f"stack {stack} gets the passphrase secrets provider of its backend {backend} "
+            f"stack {stack} gets the passphrase secrets provider of its backend "
+            f"{redaction.shown_url(backend)} "
             f"({path.name} records none yet)"
         )
     if "PULUMI_CONFIG_PASSPHRASE" in environment:
@@ -538,7 +547,7 @@ def select_stack(executable: str, stack: str, environment: Mapping[str, str]) ->
             f"`pulumi stack init {stack}` failed with exit code {created.returncode}: "
             f"{child_message(created.stderr)}. {advice}"
         )
-    return f"Created stack {stack} in backend {where}."
+    return f"Created stack {stack} in backend {redaction.shown_url(where)}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -570,7 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackendError as error:
         print(f"druva-scim up: {error}", file=sys.stderr)
         return STOPPED
-    environment = {**os.environ, **({"PULUMI_BACKEND_URL": chosen.url} if chosen.url else {})}
+    seen = chosen.url or chosen.seen
+    environment = {**os.environ, **({"PULUMI_BACKEND_URL": seen} if seen else {})}
     problem = secrets_without_terminal(arguments.stack, environment)
     if problem and not sys.stdin.isatty():
         print(f"druva-scim up: {problem}. Nothing was changed.", file=sys.stderr)

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
 
 import yaml  # type: ignore[import-untyped]
 
@@ -261,7 +260,11 @@ class _Preflight:
             )
         document = _json(who.stdout)
         user = document.get("user") if isinstance(document, dict) else None
-        where = _without_query(str(document.get("url") or "")) if isinstance(document, dict) else ""
+        where = (
+            redaction.shown_url(str(document.get("url") or ""))
+            if isinstance(document, dict)
+            else ""
+        )
         listed = self.pulumi(None).capture("stack", "ls", "--json")
         if listed.returncode != 0:
             return Item(
@@ -657,7 +660,7 @@ def describe(provider: str) -> str:
     """A secrets provider as a line may name it: its URL without a query (which may hold keys)."""
     if not provider or provider == "default":
         return "the backend's secrets provider"
-    return f"the secrets provider {_without_query(provider)}"
+    return f"the secrets provider {redaction.shown_url(provider)}"
 
 
 def secret_keys(client: Graph) -> list[str]:
@@ -763,13 +766,6 @@ def _json(text: str) -> Any:
 
 def _secret(entry: object) -> bool:
     return isinstance(entry, dict) and entry.get("secret") is True
-
-
-def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme:
-        return url.split("?", 1)[0]
-    return f"{parts.scheme}://{parts.netloc}{quote(parts.path, safe='/%~')}"
 
 
 def printed(report: Report) -> list[str]:

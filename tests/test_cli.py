@@ -188,3 +188,11 @@ def test_the_command_stops_without_a_terminal_and_says_both_variables(
     assert shown.out == ""
     assert "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE" in shown.err
     assert stand_in.calls() == [] and not backend_file.exists()
+
+
+def test_a_backend_url_with_credentials_is_never_said_whole(tmp_path):
+    url = "postgres://admin:s3cr3t-pw@db.example:5432/pulumi?sslmode=require"
+    chosen = cli.choose_backend("pulumi", {"PULUMI_BACKEND_URL": url, "HOME": str(tmp_path)})
+    assert chosen.url == url  # used as given
+    assert "s3cr3t-pw" not in chosen.said and "admin" not in chosen.said
+    assert "postgres://db.example:5432/pulumi" in chosen.said

@@ -287,14 +287,15 @@ def test_logged_in_it_keeps_the_users_backend(tmp_path, project, cli):
     result = project.run("prod", "--yes", path=f"{cli.directory}:{SYSTEM_PATH}", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "local file backend" not in result.stderr
-    assert f"Using the backend you are logged in to: {CLOUD}" in result.stderr
+    # whoami's url for Pulumi Cloud is its console page: shown, never made the backend.
+    assert "Using the backend you are logged in to: https://app.pulumi.com/alice" in result.stderr
     # A CLI on PATH is used as it is: nothing installed.
     assert "installing" not in result.stderr and not (tmp_path / ".pulumi" / "versions").exists()
     assert project.stored_backend() is None
     assert cli.commands()[:2] == ["whoami --json", "stack select prod"]
     up = cli.calls()[-1]
     assert up["command"] == "up --continue-on-error --yes"
-    assert up["env"]["PULUMI_BACKEND_URL"] == CLOUD
+    assert "PULUMI_BACKEND_URL" not in up["env"]  # the login, as every command reads it
 
 
 ACCESS_TOKEN = "pul-fedcba9876543210fedcba9876543210fedcba98"

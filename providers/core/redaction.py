@@ -29,6 +29,7 @@ import base64
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 PLACEHOLDER = "[redacted]"
 RUN = 6
@@ -213,6 +214,17 @@ def environment_secrets(
             if text and not text.startswith("-----"):
                 values.append(text)
     return sorted(set(values))
+
+
+def shown_url(url: str) -> str:
+    """A URL as a message may show it: without a user, password, query or fragment (a
+    backend URL like postgres://user:password@host/db or azblob://c?storage_account=… carries
+    credentials there)."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return url.split("?", 1)[0].rpartition("@")[2]
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{quote(parts.path, safe='/%~')}"
 
 
 def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:

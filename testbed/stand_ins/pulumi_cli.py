@@ -309,10 +309,12 @@ elif arguments in (["whoami"], ["whoami", "--json"]):
     if state.get("logged_in", True) is False:
         sys.stderr.write("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n")
         sys.exit(255)
+    # A self-managed backend's URL as it is; for Pulumi Cloud the console page of the user
+    # (whoami.go `b.URL()`; httpstate/backend.go `URL` returns `cloudConsoleURL`).
     url = (
         os.environ.get("PULUMI_BACKEND_URL")
         or state.get("backend_url")
-        or state.get("login", "https://api.pulumi.com")
+        or state.get("login", "https://app.pulumi.com/alice")
     )
     answer = json.dumps({{"user": "alice", "url": url}}) if "--json" in arguments else "alice"
     sys.stdout.write(answer + "\n")

@@ -248,3 +248,16 @@ def test_the_margin_covers_the_longest_form_behind_the_deepest_escapes():
     assert redaction.MAX_SCANNED >= LIMIT + redaction.MARGIN
     longest = max(len(match) for match in ("\\U0010FFFF", "&#1114111;", "&#x10FFFF;", "%41"))
     assert longest == redaction.LONGEST_ESCAPE
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://admin:s3cr3t-pw@db.example:5432/pulumi", "postgres://db.example:5432/pulumi"),
+        ("azblob://state?storage_account=acct&key=abc", "azblob://state"),
+        ("file:///home/a/.pulumi-druva-scim", "file:///home/a/.pulumi-druva-scim"),
+        ("https://app.pulumi.com/alice", "https://app.pulumi.com/alice"),
+    ],
+)
+def test_a_url_is_shown_without_its_credentials(url, shown):
+    assert redaction.shown_url(url) == shown
