@@ -62,6 +62,10 @@ INSTALL_HINT = (
     "this helper again"
 )
 PROMPT = "Paste the new Druva SCIM token (input hidden), then Enter: "
+PIPED_ALREADY = (
+    "The token piped in was generated already: fix what failed and pipe the same token again; "
+    "do not generate another."
+)
 NO_TOKEN = (
     "no token was given ({why}); copy it from the Druva console (Users > User Provisioning > "  # noqa: S105  (a message)
     "New Token) and paste it at the prompt, or pipe it on stdin"
@@ -151,13 +155,17 @@ def before_the_click(
     stack: str,
     say: Callable[[str], None],
     pending: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> preflight.Report:
     """The first step: the pre-flight, everything that can fail, proved before the click.
 
     Its lines are said; the verdict is the caller's to say at the paste (preflight.READY).
-    A failure stops the run here, changing nothing. `pending`: apps given, not yet stored.
+    A failure stops the run here, changing nothing. `pending`: apps given, not yet stored;
+    `environment`: the children's (without a token already in hand).
     """
-    report = preflight.preflight(stack, dict(os.environ), pending=pending)
+    report = preflight.preflight(
+        stack, dict(os.environ if environment is None else environment), pending=pending
+    )
     if not report.ok:
         raise RotationError(
             "the pre-flight did not pass:\n" + "\n".join(report.lines()), NOTHING_CHANGED
@@ -335,18 +343,30 @@ def store(
     log.info("%s recorded as %s", ISSUED_AT_KEY, issued_text)
 
 
+def pasted_token(deployed: str | None) -> str:
+    """The token pasted at the terminal, asked again until it can be stored: the old token
+    died with the click, so a refused paste must not end the helper."""
+    while True:
+        token = read_token(True)
+        refusal = token_refusal(token, deployed)
+        if not refusal:
+            return token
+        print(f"{TOKEN_KEY}: {refusal}; paste it again (Ctrl-D to stop).", file=sys.stderr)
+
+
 def rotate(
-    arguments: argparse.Namespace, stdin_is_terminal: bool, now: datetime, progress: Progress
+    arguments: argparse.Namespace, stdin_is_terminal: bool, clock: Clock, progress: Progress
 ) -> int:
     executable = cli.pulumi_executable()
     if executable is None:
         raise RotationError(
             f"pulumi is not on PATH: {INSTALL_HINT}. Nothing was changed.", NOTHING_CHANGED
         )
-    issued = issued_at_from(arguments.issued_at, now)
+    given = issued_at_from(arguments.issued_at, clock.now()) if arguments.issued_at else None
+    issued_hint = lifecycle.format_time(given or clock.now())
     source = cli.esc_source(arguments.stack, TOKEN_KEY)
     if source is not None:
-        commands = cli.esc_commands(source, TOKEN_KEY, ISSUED_AT_KEY, lifecycle.format_time(issued))
+        commands = cli.esc_commands(source, TOKEN_KEY, ISSUED_AT_KEY, issued_hint)
         raise RotationError(f"{commands}. Nothing was changed.", NOTHING_CHANGED)
     if not stdin_is_terminal and not arguments.yes:
         raise RotationError(
@@ -359,14 +379,23 @@ def rotate(
     piped = None if stdin_is_terminal else checked_token(read_token(False), None)
     environment = child_environment(piped or "", os.environ)
     reader = cli.Pulumi(executable, arguments.stack, environment, CONFIG_TIMEOUT_SECONDS)
-    before_the_click(stack_name(reader), say)
+    try:
+        before_the_click(stack_name(reader), say, environment=environment)
+    except RotationError as failed:
+        if piped is None:
+            raise
+        # The piped token exists: "do not generate a token yet" came too late for it.
+        raise RotationError(f"{failed} {PIPED_ALREADY}", NOTHING_CHANGED) from None
     # Read before the click, so that the outage window holds only the writes and `up`.
     old_fingerprint = current_fingerprint(reader)
     if piped is None:
         click_now(say, progress)
-    token = checked_token(piped or read_token(True), old_fingerprint)
+        token = pasted_token(old_fingerprint)
+    else:
+        token = checked_token(piped, old_fingerprint)
     new_fingerprint = lifecycle.fingerprint(token)
-    issued_text = lifecycle.format_time(issued)
+    # When it was generated: at the latest now, after the click and the paste.
+    issued_text = lifecycle.format_time(given or clock.now())
     progress.fingerprint, progress.issued_at = new_fingerprint, issued_text
     log.info("token read, fingerprint %s", new_fingerprint)
     pulumi = cli.Pulumi(
@@ -395,7 +424,7 @@ def rotate(
             HALF_DONE,
         )
     progress.stage = Stage.DEPLOYED
-    return report(pulumi, old_fingerprint, new_fingerprint, now)
+    return report(pulumi, old_fingerprint, new_fingerprint, clock.now())
 
 
 def report(pulumi: cli.Pulumi, old: str | None, new: str, now: datetime) -> int:
@@ -463,7 +492,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:
     arguments = parser().parse_args(argv)
-    return guarded(lambda progress: rotate(arguments, sys.stdin.isatty(), clock.now(), progress))
+    return guarded(lambda progress: rotate(arguments, sys.stdin.isatty(), clock, progress))
 
 
 def guarded(step: Callable[[Progress], int], prefix: str = PREFIX) -> int:

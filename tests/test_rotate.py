@@ -20,7 +20,7 @@ from providers import cli, preflight, rotate
 from providers.core import gate, lifecycle
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
-from tests.doubles import OTHER_TOKEN, PASSING_PREFLIGHT, TOKEN, PreflightStub
+from tests.doubles import NOW, OTHER_TOKEN, PASSING_PREFLIGHT, TOKEN, PreflightStub
 from tests.evidence import interruption
 
 ISSUED = "2026-11-22T09:30:00Z"
@@ -541,12 +541,17 @@ def test_a_token_in_the_stack_file_wins_over_esc_and_is_rotated_there(
 # --- the pre-flight first, then the click, then the paste (issue 16) ------------------------
 
 
-def hidden_prompts(monkeypatch, token: str) -> list[str]:
+def hidden_prompts(monkeypatch, token: str, *more: str) -> list[str]:
+    """The hidden prompt answers `token`, then each of `more`; then the input ends."""
     prompts: list[str] = []
+    answers = iter((token, *more))
 
     def hidden_input(prompt: str = "") -> str:
         prompts.append(prompt)
-        return token
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
 
     monkeypatch.setattr("getpass.getpass", hidden_input)
     return prompts
@@ -601,10 +606,51 @@ def test_the_token_the_stack_already_deploys_is_refused_without_showing_it(
     code = run_helper(monkeypatch, piped, "--stack", "prod", "--yes", terminal=terminal)
     captured = assert_token_stayed_secret(stand_in, capsys, caplog)
     assert code == rotate.NOTHING_CHANGED
-    assert f"{rotate.TOKEN_KEY}: {rotate.DEPLOYED_TOKEN}. Nothing was changed." in captured.err
+    assert f"{rotate.TOKEN_KEY}: {rotate.DEPLOYED_TOKEN}" in captured.err
     assert lifecycle.fingerprint(TOKEN) not in captured.out + captured.err
     assert written(stand_in.commands()) == []
     assert stand_in.state()["deployed"]["issuedAt"] == "2026-11-01T09:30:00Z"
+
+
+def test_a_refused_paste_after_the_click_is_asked_again_not_the_end(stand_in, monkeypatch, capsys):
+    # The old token died with the click: ending the helper would invite a second click.
+    state = stand_in.state()
+    state["deployed"] = {"token": OTHER_TOKEN, "issuedAt": "2026-11-01T09:30:00Z"}
+    stand_in.set_state(state)
+    prompts = hidden_prompts(monkeypatch, OTHER_TOKEN, "too short", TOKEN)
+    code = run_helper(monkeypatch, "", "--stack", "prod", "--yes", terminal=True)
+    err = capsys.readouterr().err
+    assert code == rotate.DONE, err
+    assert len(prompts) == 3
+    assert err.count("paste it again") == 2 and rotate.DEPLOYED_TOKEN in err
+    assert stand_in.state()["deployed"]["token"] == TOKEN
+
+
+def test_issued_at_is_the_moment_of_the_paste_not_the_start(stand_in, monkeypatch):
+    # The click comes after the pre-flight: the token cannot be older than the paste.
+    moments = iter([NOW])  # the start; every later reading comes after the paste
+
+    class Moving:
+        def now(self):
+            return next(moments, NOW + timedelta(minutes=25))
+
+    hidden_prompts(monkeypatch, TOKEN)
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    assert rotate.main(["--stack", "prod", "--yes"], clock=Moving()) == rotate.DONE
+    assert stand_in.state()["deployed"]["issuedAt"] == lifecycle.format_time(
+        NOW + timedelta(minutes=25)
+    )
+
+
+def test_a_piped_token_and_a_failing_pre_flight_say_the_token_exists(
+    stand_in, checked, monkeypatch, capsys
+):
+    checked.report = NOT_READY
+    code = run_helper(monkeypatch, TOKEN + "\n", "--stack", "prod", "--yes")
+    err = capsys.readouterr().err
+    assert code == rotate.NOTHING_CHANGED
+    assert rotate.PIPED_ALREADY in err
+    assert written(stand_in.commands()) == []
 
 
 def test_with_the_real_pre_flight_a_failing_preview_stops_before_the_token(
