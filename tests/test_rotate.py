@@ -18,6 +18,7 @@ import pytest
 
 from providers import cli, preflight, rotate
 from providers.core import gate, lifecycle
+from providers.core.clock import Clock
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
 from tests.doubles import NOW, OTHER_TOKEN, PASSING_PREFLIGHT, TOKEN, PreflightStub
@@ -630,8 +631,8 @@ def test_issued_at_is_the_moment_of_the_paste_not_the_start(stand_in, monkeypatc
     # The click comes after the pre-flight: the token cannot be older than the paste.
     moments = iter([NOW])  # the start; every later reading comes after the paste
 
-    class Moving:
-        def now(self):
+    class Moving(Clock):
+        def now(self) -> datetime:
             return next(moments, NOW + timedelta(minutes=25))
 
     hidden_prompts(monkeypatch, TOKEN)
