@@ -21,7 +21,8 @@ Where things are:
                       apps, microsoft), redaction, errors by cause, type tokens
                       (resource_types), the clock, texts used twice, the gate's verdict
                       (gate), the policy pack's rules (policy_rules), the health check's
-                      verdicts (health, verdicts) and what it reads from the outputs (reach)
+                      verdicts (health, verdicts), what it reads from the outputs (reach),
+                      the version (version)
     program.py        program: configuration, the token, its outputs; calls each vendor's
                       wiring (azure/wiring.py, okta/wiring.py, what they share: wiring.py)
     druva/            the SCIM client and the ScimToken resource (token.py: args, resource,

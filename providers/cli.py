@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 import yaml  # type: ignore[import-untyped]
 
 from providers.core import redaction
+from providers.core.version import ANNOUNCED
 
 PULUMI_TIMEOUT_SECONDS = 120
 """A pulumi command that does not finish in this time is stopped (the backend may hang)."""
@@ -70,6 +71,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)
         self.usage_exit = usage_exit
         self.after_error = after_error
+        # Every command, so that a user can say which version answered; argparse prints it and
+        # exits 0 while parsing, before the command does anything.
+        self.add_argument("--version", action="version", version=ANNOUNCED)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)

@@ -31,6 +31,7 @@ from providers.azure import wiring as azure
 from providers.core import apps, lifecycle, redaction, settings
 from providers.core.clock import SYSTEM, Clock
 from providers.core.texts import NAMESPACE
+from providers.core.version import VERSION
 from providers.druva.token import ScimToken, ScimTokenArgs
 from providers.okta import wiring as okta
 from providers.preflight import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
@@ -280,3 +281,21 @@ def wire_apps(config: Config, token: ScimToken) -> AppExports:
 def export_apps(found: AppExports) -> None:
     pulumi.export("targets", found.targets)
     pulumi.export("pendingManualSteps", found.pending_manual_steps)
+
+
+def export_version() -> None:
+    """Say which version of druva-scim ran the program, once everything is registered.
+
+    Last, because the SDK registers the stack's outputs even when the program raises
+    (sdk/python/lib/pulumi/runtime/stack.py, `stack._finish()` in a `finally`), and after a
+    failed run the engine keeps the old value of every output not given
+    (pkg/resource/deploy/deployment_executor.go `Execute` and step_executor.go
+    `executeRegisterResourceOutputs`, `finalizingStackOutputs && errored`): a run that stops
+    on a wrong setting leaves the version of the run before. A new or changed output is no
+    resource step: it is set on the stack's own step, whose inputs stay the same, and only
+    steps count as changes (pkg/engine/update.go `OnResourceStepPost` and `HasChanges`): the
+    first preview of a new version shows the output's new value and counts no change, and
+    `--expect-no-changes` still passes.
+    All in pulumi/pulumi at 1b5949891b3cefcb9974752b24a5ecef0acc86c8.
+    """
+    pulumi.export("version", VERSION)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import dill
 import pytest
 
+from providers.core.version import VERSION
 from providers.druva.token import TYPE_TOKEN, ScimTokenProvider
 from testbed.harness import is_secret, run_program, unwrap
 from tests.doubles import TOKEN
@@ -73,6 +74,7 @@ def test_exports_give_the_dates_and_only_the_token_is_secret():
         "scimToken": TOKEN,
         "targets": [],
         "pendingManualSteps": [],
+        "version": VERSION,
     }
     assert run.secret_exports == {"scimToken"}
     for name, value in run.exports.items():

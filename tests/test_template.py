@@ -42,4 +42,11 @@ def test_the_project_is_unchanged_for_the_engine():
         "options": {"toolchain": "pip", "virtualenv": "venv"},
     }
     assert PROJECT["stackConfigDir"] == "stacks"
-    assert set(PROJECT) == {"name", "description", "runtime", "stackConfigDir", "template"}
+    assert set(PROJECT) == {
+        "name",
+        "description",
+        "license",
+        "runtime",
+        "stackConfigDir",
+        "template",
+    }
