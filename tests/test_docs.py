@@ -267,14 +267,41 @@ def test_the_readme_is_short():
     assert len((ROOT / "README.md").read_text().splitlines()) <= README_MAX_LINES
 
 
+ROOT_PAGES = ("README.md", "SECURITY.md", "CONTRIBUTING.md")
+"""The pages at the root that a clean clone has, and whose links are followed like docs/'s."""
+
+
 @pytest.mark.parametrize(
     "source",
-    [ROOT / "README.md", *sorted(DOCS.glob("*.md"))],
+    [*(ROOT / page for page in ROOT_PAGES), *sorted(DOCS.glob("*.md"))],
     ids=lambda path: path.name,
 )
 def test_each_relative_link_leads_to_a_file_and_heading(source):
     targets = [t for t in LINK.findall(source.read_text()) if not re.match(r"[a-z]+:", t)]
     assert [problem for target in targets if (problem := broken(source, target))] == []
+
+
+TEST_NAME = re.compile(r"`((?:test|assert)_\w+)`")
+"""A test (or a test's assertion) a page names as the proof of what it says."""
+
+
+def test_each_test_security_md_names_as_proof_is_defined_in_a_file_it_links():
+    source = ROOT / "SECURITY.md"
+    text = source.read_text()
+    linked = [
+        (source.parent / target.partition("#")[0]).resolve()
+        for target in LINK.findall(text)
+        if target.endswith(".py") and not re.match(r"[a-z]+:", target)
+    ]
+    defined = {
+        name
+        for path in linked
+        if path.is_file()
+        for name in re.findall(r"^def (\w+)", path.read_text(), re.M)
+    }
+    named = set(TEST_NAME.findall(text))
+    assert len(named) > 20
+    assert [name for name in sorted(named) if name not in defined] == []
 
 
 def test_each_page_the_readme_code_and_pipelines_name_exists():
