@@ -4,16 +4,18 @@ error messages, each row's start produced by the code and each error the code ra
 """
 
 import ast
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml  # type: ignore[import-untyped]
 
 from policy import pack
-from providers import rotate, wiring
+from providers import program, rotate, wiring
 from providers.azure import check as azure_check
 from providers.core import apps, gate, lifecycle, settings
-from providers.core.texts import NAMESPACE
+from providers.core.texts import GRAPH_PERMISSIONS, NAMESPACE
 from providers.okta import check as okta_check
 from providers.okta import wiring as okta_wiring
 from testbed import ROOT
@@ -131,14 +133,112 @@ def test_the_policy_table_is_the_packs_policies_at_their_levels():
     assert rows == {name: level.value if level else None for name, level in levels.items()}
 
 
+# --- the example stack file, the prerequisites and the command form --------------------------
+
+EXAMPLE = ROOT / "stacks" / "Pulumi.example.yaml"
+ENTRY_FIELDS = {
+    "azureApps": {*apps.AZURE_APP_FIELDS, "tenant", "extraSecrets"},
+    "azureTenants": {*apps.TENANT_FIELDS, "environment"},
+    "oktaApps": {*apps.OKTA_APP_FIELDS, *apps.CONFIRMED_FIELD, "org", "mode"},
+    "oktaOrgs": {*apps.ORG_FIELDS},
+}
+"""Every key of every entry the code reads (the Entries readers refuse any other)."""
+
+
+def example_config() -> dict[str, str]:
+    """The example stack file's config as the Pulumi CLI hands it to the program: strings,
+    structured values as JSON, and the test token where the file holds its `secure:` one."""
+    document = yaml.safe_load(EXAMPLE.read_text())
+    config = {}
+    for key, value in document["config"].items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[key] = TOKEN
+        elif isinstance(value, dict | list):
+            config[key] = json.dumps(value)
+        else:
+            config[key] = str(value)
+    return config
+
+
+def test_the_example_stack_names_every_setting_and_every_key_of_each_entry():
+    config = example_config()
+    text = EXAMPLE.read_text()
+    # Set or shown commented out (tenantUrl overrides cloud, so the example only shows it).
+    assert set(re.findall(rf"{NAMESPACE}:(\w+):", text)) == set(program.KNOWN_KEYS)
+    assert config[f"{NAMESPACE}:scimToken"] == TOKEN
+    for key, fields in ENTRY_FIELDS.items():
+        used = {field for entry in json.loads(config[f"{NAMESPACE}:{key}"]) for field in entry}
+        assert used == fields, key
+
+
+def test_the_example_stack_passes_the_programs_validation_with_an_app_of_every_kind():
+    run = run_program(example_config())
+    assert run.error is None
+    kinds = {
+        (target["kind"], target.get("tenant") or target.get("org"))
+        for target in run.exports["targets"]
+    }
+    assert {kind for kind, _ in kinds} == set(wiring.TARGET_KINDS)
+    # Each kind on the default provider and on a named tenant or org.
+    assert {("azure", "default"), ("okta-api", "default"), ("okta-manual", "default")} <= kinds
+    assert {where for _, where in kinds} > {"default"}
+    assert run.exports["pendingManualSteps"]
+
+
+def test_the_prerequisites_checklist_names_every_permission_the_code_asks_for():
+    checklist = section(
+        "prerequisites.md", "## Checklist: every permission and object, per command"
+    )
+    graph = set(re.findall(r"\b[A-Z][a-z]+\.[A-Z][\w.]*[a-z]\b", GRAPH_PERMISSIONS))
+    okta = {
+        scope
+        for source in sorted((ROOT / "providers").rglob("*.py"))
+        for scope in re.findall(r"\bokta\.[a-z]+\.[a-z]+\b", source.read_text())
+    }
+    assert graph >= {"Application.ReadWrite.OwnedBy", "Synchronization.ReadWrite.All"}
+    assert okta >= {"okta.apps.read", "okta.logs.read"}
+    assert [name for name in sorted(graph | okta) if f"`{name}`" not in checklist] == []
+
+
+def test_the_error_table_links_what_it_refers_to_instead_of_saying_above():
+    # A row cannot point "above": the rows are many, and the settings and steps it meant live
+    # on other pages.
+    cells = [cell for row in ERROR_ROWS for cell in row]
+    assert len(cells) > 100
+    assert [cell for cell in cells if re.search(r"\babove\b", cell, re.IGNORECASE)] == []
+
+
+COMMAND_PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+OTHER_COMMAND_FORM = re.compile(r"(?<![\w/])python3? -m (?!venv\b)[\w.]+")
+"""A command of this project written other than `venv/bin/python -m ...` (scripts/up builds
+./venv, so that form works from a clone without activating anything)."""
+
+
+@pytest.mark.parametrize("page", COMMAND_PAGES, ids=lambda path: path.name)
+def test_each_page_runs_the_commands_one_way(page):
+    assert OTHER_COMMAND_FORM.findall(page.read_text()) == []
+
+
+def test_the_command_form_check_finds_the_other_forms():
+    found = OTHER_COMMAND_FORM.findall(
+        "`python -m providers.status`, python3 -m bench | python -m providers.health -, "
+        "venv/bin/python -m providers.rotate, python -m venv venv"
+    )
+    assert found == ["python -m providers.status", "python3 -m bench", "python -m providers.health"]
+
+
 # --- exit codes -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("page", "title", "codes"),
     [
-        ("gate.md", "# The gate: `python -m providers.status`", gate.EXIT_CODES),
-        ("rotation.md", "## The rotation helper: `python -m providers.rotate`", rotate.EXIT_CODES),
+        ("gate.md", "# The gate: `venv/bin/python -m providers.status`", gate.EXIT_CODES),
+        (
+            "rotation.md",
+            "## The rotation helper: `venv/bin/python -m providers.rotate`",
+            rotate.EXIT_CODES,
+        ),
     ],
     ids=["gate", "rotation helper"],
 )
