@@ -27,7 +27,7 @@ from providers.core.clock import SYSTEM, Clock
 from providers.core.texts import GITOPS_ANCHOR, NAMESPACE, ROTATION_ANCHOR
 
 PACK_NAME = NAMESPACE
-ROTATE_STEPS = f"Run the rotation helper: python -m providers.rotate ({ROTATION_ANCHOR})."
+ROTATE_STEPS = f"Run the rotation helper: venv/bin/python -m providers.rotate ({ROTATION_ANCHOR})."
 ROTATION_DUE = "druva-scim-token-rotation-due"
 EXPIRED = "druva-scim-token-expired"
 TOKEN_SECRET = "druva-scim-token-secret"  # noqa: S105  (a policy name)

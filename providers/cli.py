@@ -57,9 +57,11 @@ helper's NOTHING_CHANGED)."""
 def manual_install(version: str) -> str:
     """How to install the pinned CLI by hand."""
     return (
-        f"install it by hand with `curl -fsSL https://get.pulumi.com | sh -s -- --version "
-        f"{version}` (Linux, macOS; Windows: `winget install pulumi`; see {PULUMI_INSTALL_URL}), "
-        "then run this again"
+        f"run scripts/up once, which installs {version} from get.pulumi.com's release files "
+        f"with their SHA-256 checked, or install it by hand: pulumi-v{version}-<os>-<arch>.tar.gz "
+        f"and pulumi-{version}-checksums.txt from https://get.pulumi.com/releases/sdk/, "
+        "`sha256sum --check --ignore-missing` on them, then pulumi/ first on PATH (Windows: "
+        f"see {PULUMI_INSTALL_URL}); then run this again"
     )
 
 

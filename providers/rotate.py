@@ -57,9 +57,9 @@ TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
 ISSUED_AT_KEY = f"{texts.NAMESPACE}:issuedAt"
 CONFIG_TIMEOUT_SECONDS = cli.PULUMI_TIMEOUT_SECONDS
 INSTALL_HINT = (
-    f"install the Pulumi CLI ({cli.PULUMI_INSTALL_URL}, e.g. "
-    "`curl -fsSL https://get.pulumi.com | sh`), log in to the stack's backend, then run "
-    "this helper again"
+    "run scripts/up once (it installs the Pulumi CLI .pulumi.version pins, its SHA-256 "
+    "checked), or install that version by hand (docs/getting-started.md), log in to the "
+    "stack's backend, then run this helper again"
 )
 PROMPT = "Paste the new Druva SCIM token (input hidden), then Enter: "
 PIPED_ALREADY = (

@@ -303,7 +303,9 @@ def test_a_refused_install_downloads_nothing_and_says_the_manual_way(
     assert captured.out == ""
     assert captured.err.count("\n") == 1
     assert "installing it was refused" in captured.err
-    assert f"curl -fsSL https://get.pulumi.com | sh -s -- --version {PINNED}" in captured.err
+    assert (
+        f"pulumi-{PINNED}-checksums.txt from https://get.pulumi.com/releases/sdk/" in captured.err
+    )
 
 
 def test_a_refused_install_names_the_wrong_cli_it_found(tmp_path, server, capsys):

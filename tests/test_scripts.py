@@ -207,7 +207,9 @@ def test_a_refused_install_says_the_manual_way_and_stops(
     result = project.run(*arguments, path=SYSTEM_PATH, home=tmp_path, extra=environment)
     assert result.returncode == 127
     assert "installing it was refused" in result.stderr
-    assert f"curl -fsSL https://get.pulumi.com | sh -s -- --version {PINNED}" in result.stderr
+    assert (
+        f"pulumi-{PINNED}-checksums.txt from https://get.pulumi.com/releases/sdk/" in result.stderr
+    )
     assert downloads(fake_download) == []
 
 

@@ -15,9 +15,9 @@ GITOPS_ANCHOR = "docs/gitops.md"
 
 ROTATION_STEPS = (
     "generate a new token in the Druva console (Users > User Provisioning > three-dot menu > "
-    "New Token), then at once run `python -m providers.rotate --stack <stack>` (or `pulumi "
-    "config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt <UTC "
-    "time>`, `pulumi up`); docs/rotation.md"
+    "New Token), then at once run `venv/bin/python -m providers.rotate --stack <stack>` (or "
+    "`pulumi config set --secret druva-scim:scimToken`, `pulumi config set druva-scim:issuedAt "
+    "<UTC time>`, `pulumi up`); docs/rotation.md"
 )
 """What to do once rotation is due or the token has expired; every such message says it so."""
 
