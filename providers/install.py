@@ -357,6 +357,11 @@ def main(
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("--no-install", action="store_true", help="refuse the download")
+    parser.add_argument(
+        "--on-path",
+        action="store_true",
+        help="use the pulumi on PATH when it reports the pinned version (scripts/up)",
+    )
     parser.add_argument("--version-file", type=Path, default=VERSION_FILE, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     refused = arguments.no_install or environment.get(REFUSE_VARIABLE, "") not in ("", "0")
@@ -370,6 +375,14 @@ def main(
         say(f"druva-scim install: {error}.")
         return BAD_VERSION_FILE
     root, manual = install_root(version, environment), cli.manual_install(version)
+    found = shutil.which("pulumi", path=environment.get("PATH")) if arguments.on_path else None
+    if found:
+        wrong = problem(Path(found), version, VERSION_SECONDS)
+        if wrong is None:
+            print(Path(found).parent)
+            return INSTALLED
+        # Another version would fail the pre-flight: the pinned one goes first on PATH.
+        say(f"druva-scim install: {wrong}; using the pinned {version} in {root / 'bin'}.")
     try:
         folder = ensure(version, root, refused, releases or releases_from(environment), say)
     except RefusedError as error:

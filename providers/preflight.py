@@ -240,7 +240,11 @@ class _Preflight:
             version = install.pinned_version(install.VERSION_FILE)
         except install.InstallError as error:
             return Item(CLI, False, str(error))
-        fix = f"run scripts/up once (it installs the pinned CLI), or {cli.manual_install(version)}"
+        pinned = install.install_root(version, self.environment) / "bin"
+        fix = (
+            f"put {pinned} first on PATH (scripts/up installs {version} there and uses it), or "
+            f"{cli.manual_install(version)}"
+        )
         if self.executable is None:
             return Item(CLI, False, f"pulumi is not on PATH: {fix}")
         problem = install.problem(Path(self.executable), version, install.VERSION_SECONDS)

@@ -178,7 +178,9 @@ def test_without_pulumi_on_path_the_cli_item_fails_with_how_to_install(world, mo
     monkeypatch.setenv("PATH", str(world.stacks))
     report = world.run()
     assert names(report) == [preflight.CLI]
-    assert item(report, preflight.CLI).detail.startswith("pulumi is not on PATH: run scripts/up")
+    detail = item(report, preflight.CLI).detail
+    assert detail.startswith("pulumi is not on PATH: put ")
+    assert "first on PATH (scripts/up installs" in detail
 
 
 # --- 2: the backend ------------------------------------------------------------------------

@@ -90,6 +90,17 @@ class Project:
         )
 
 
+def run_calls(cli) -> list[dict]:
+    """The pulumi calls of a run, less `pulumi version` (see run_commands)."""
+    return [call for call in cli.calls() if call["command"] != "version"]
+
+
+def run_commands(cli) -> list[str]:
+    """The pulumi commands of a run, less `pulumi version`: the installer's check that the CLI
+    on PATH is the pinned one (tested on its own)."""
+    return [command for command in cli.commands() if command != "version"]
+
+
 @pytest.fixture
 def project(tmp_path) -> Project:
     return Project(tmp_path / "project")
@@ -164,14 +175,32 @@ def test_a_fresh_clone_builds_its_venv_then_installs_the_cli_and_goes_on(
     assert f"installing version {PINNED} (.pulumi.version) into {root}" in result.stderr
     assert "installs the Python language plugin and the azuread and okta" in result.stderr
     cli = PulumiStandIn(root / "bin")
-    assert cli.commands() == [
-        "version",
+    assert cli.commands()[0] == "version"  # the installed CLI is run before it is used
+    assert run_commands(cli) == [
         "stack select dev",
         "config get druva-scim:scimToken",
         "up --continue-on-error",
     ]
     assert all(call["env"]["PATH"].startswith(f"{root / 'bin'}:") for call in cli.calls()[1:])
     assert cli.state()["deployed"]["token"] == TOKEN
+
+
+def test_a_pulumi_on_path_of_another_version_gives_way_to_the_pinned_one(
+    tmp_path, project, fake_download
+):
+    # The pre-flight wants the pinned CLI: scripts/up puts it first on PATH.
+    other = install(tmp_path / "other", {"version": "3.100.0"})
+    result = project.run(
+        "dev",
+        path=f"{other.directory}:{SYSTEM_PATH}",
+        home=tmp_path,
+        extra={**fake_download("install"), **PASSPHRASE},
+    )
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / ".pulumi" / "versions" / PINNED
+    assert f"using the pinned {PINNED} in {root / 'bin'}" in result.stderr
+    assert other.commands() == ["version"]  # asked, never used
+    assert run_commands(PulumiStandIn(root / "bin"))[-1] == "up --continue-on-error"
 
 
 def test_the_venv_is_built_again_only_when_the_requirements_change(tmp_path, project, cli):
@@ -247,7 +276,7 @@ def test_with_no_login_at_all_the_local_backend_is_stored_for_every_command(tmp_
     assert f"using the local file backend {backend}" in result.stderr
     assert (tmp_path / ".pulumi-druva-scim").is_dir()
     assert project.stored_backend() == backend
-    calls = cli.calls()
+    calls = run_calls(cli)
     assert [call["command"] for call in calls] == [
         "stack select dev",
         "config get druva-scim:scimToken",
@@ -280,7 +309,7 @@ def test_a_stored_backend_is_kept_after_a_login(tmp_path, project, cli):
     assert result.returncode == 0, result.stderr
     backend = f"file://{tmp_path}/.pulumi-druva-scim"
     assert f"Using the backend stored in .druva-scim/backend: {backend}" in result.stderr
-    assert "whoami" not in cli.commands()
+    assert "whoami" not in run_commands(cli)
     assert cli.calls()[-1]["env"]["PULUMI_BACKEND_URL"] == backend
 
 
@@ -294,7 +323,7 @@ def test_logged_in_it_keeps_the_users_backend(tmp_path, project, cli):
     # A CLI on PATH is used as it is: nothing installed.
     assert "installing" not in result.stderr and not (tmp_path / ".pulumi" / "versions").exists()
     assert project.stored_backend() is None
-    assert cli.commands()[:2] == ["whoami --json", "stack select prod"]
+    assert run_commands(cli)[:2] == ["whoami --json", "stack select prod"]
     up = cli.calls()[-1]
     assert up["command"] == "up --continue-on-error --yes"
     assert "PULUMI_BACKEND_URL" not in up["env"]  # the login, as every command reads it
@@ -336,7 +365,7 @@ def test_a_login_that_fails_stops_instead_of_switching_backends(
     assert "does not switch to another backend" in result.stderr
     assert "Nothing was changed" in result.stderr
     assert ACCESS_TOKEN not in result.stderr
-    assert cli.commands() == ["whoami --json"]
+    assert run_commands(cli) == ["whoami --json"]
     assert project.stored_backend() is None and not (tmp_path / ".pulumi-druva-scim").exists()
 
 
@@ -348,8 +377,8 @@ def test_an_explicit_backend_is_left_alone(tmp_path, project, cli):
         extra={"PULUMI_BACKEND_URL": "azblob://state", **PASSPHRASE},
     )
     assert result.returncode == 0, result.stderr
-    assert cli.commands()[0] == "stack select prod"
-    assert all(call["env"]["PULUMI_BACKEND_URL"] == "azblob://state" for call in cli.calls())
+    assert run_commands(cli)[0] == "stack select prod"
+    assert all(call["env"]["PULUMI_BACKEND_URL"] == "azblob://state" for call in run_calls(cli))
     assert project.stored_backend() is None
 
 
@@ -361,7 +390,7 @@ def test_a_stack_that_does_not_exist_is_created_and_said_so(tmp_path, project, c
     assert result.returncode == 0, result.stderr
     backend = f"file://{tmp_path}/.pulumi-druva-scim"
     assert f"Created stack dev in backend {backend}." in result.stderr
-    assert cli.commands()[:2] == ["stack select dev", "stack init dev"]
+    assert run_commands(cli)[:2] == ["stack select dev", "stack init dev"]
     assert cli.state()["stacks"] == ["dev"]
 
 
@@ -373,7 +402,7 @@ def test_a_stack_that_cannot_be_selected_is_not_created(tmp_path, project, cli):
     )
     assert result.returncode == 1
     assert "`pulumi stack select dev` failed with exit code 255: error: [403]" in result.stderr
-    assert cli.commands() == ["stack select dev"]
+    assert run_commands(cli) == ["stack select dev"]
 
 
 # --- the passphrase -------------------------------------------------------------------------
@@ -391,7 +420,7 @@ def test_without_a_terminal_a_passphrase_that_is_not_set_stops_before_anything(
     assert result.returncode == 1
     assert "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE" in result.stderr
     assert "Nothing was changed" in result.stderr
-    assert cli.calls() == []
+    assert run_calls(cli) == []
     assert project.stored_backend() is None and not (tmp_path / ".pulumi-druva-scim").exists()
 
 
@@ -401,7 +430,7 @@ def test_a_passphrase_file_that_cannot_be_read_stops_before_anything(tmp_path, p
     result = project.run("dev", path=f"{cli.directory}:{SYSTEM_PATH}", home=tmp_path, extra=extra)
     assert result.returncode == 1
     assert f"PULUMI_CONFIG_PASSPHRASE_FILE names {missing}, which cannot be read" in result.stderr
-    assert cli.calls() == []
+    assert run_calls(cli) == []
 
 
 def answer_at_a_terminal(
@@ -446,8 +475,10 @@ def test_at_a_terminal_the_passphrase_is_asked_once_for_every_command(tmp_path, 
         project.folder,
     )
     assert passphrase not in shown
-    assert cli.commands()[-1] == "up --continue-on-error"
-    assert all(call["env"]["PULUMI_CONFIG_PASSPHRASE"] == passphrase for call in cli.calls()), shown
+    assert run_commands(cli)[-1] == "up --continue-on-error"
+    assert all(call["env"]["PULUMI_CONFIG_PASSPHRASE"] == passphrase for call in run_calls(cli)), (
+        shown
+    )
 
 
 def test_a_stack_without_a_token_gets_the_guided_first_run_then_pulumi_up(tmp_path, project):
@@ -477,7 +508,7 @@ def test_a_stack_without_a_token_gets_the_guided_first_run_then_pulumi_up(tmp_pa
     assert shown.index("Okta:") < shown.index("now click New Token") < shown.index("input hidden")
     apps = '[{"name": "druva-azure", "servicePrincipalId": "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"}]'
     assert json.loads(cli.state()["config"]["druva-scim:azureApps"]) == json.loads(apps)
-    assert [command.split(" --json ")[0] for command in cli.commands()[-4:]] == [
+    assert [command.split(" --json ")[0] for command in run_commands(cli)[-4:]] == [
         "config set-all",
         "config set --secret druva-scim:scimToken",
         f"config set druva-scim:issuedAt {cli.state()['config']['druva-scim:issuedAt']}",
