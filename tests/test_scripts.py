@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ class Project:
         )
 
 
-def run_calls(cli) -> list[dict]:
+def run_calls(cli) -> list[dict[str, Any]]:
     """The pulumi calls of a run, less `pulumi version` (see run_commands)."""
     return [call for call in cli.calls() if call["command"] != "version"]
 
