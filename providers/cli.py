@@ -494,7 +494,9 @@ def secrets_without_terminal(
         return f"{path.name} cannot be read ({type(error).__name__}): fix or restore it"
     document = document if isinstance(document, dict) else {}
     provider = document.get("secretsprovider")
-    if provider and provider != "passphrase":
+    # `default` with an encryptionsalt is the passphrase too (pkg/cmd/pulumi/stack/secrets.go
+    # GetSecretsManager @ 1b5949891b3cefcb9974752b24a5ecef0acc86c8).
+    if provider and provider not in ("passphrase", "default"):
         return None
     if document.get("encryptionsalt"):
         why = (

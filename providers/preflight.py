@@ -304,15 +304,12 @@ class _Preflight:
             if passphrase
             else f"give this environment what {kind} needs to decrypt (docs/preflight.md)"
         )
-        if passphrase and not self.passphrase_given():
-            return Item(
-                SECRETS,
-                False,
-                f"stack {self.stack} keeps its secrets with a passphrase (encryptionsalt in "
-                f"{self.stack_file().name}), and neither PULUMI_CONFIG_PASSPHRASE nor "
-                "PULUMI_CONFIG_PASSPHRASE_FILE is set: without a terminal the Pulumi CLI cannot "
-                f"ask for it; {fix}, then run this again",
-            )
+        # The one decision scripts/up makes too (a passphrase, given or readable, or none needed).
+        problem = cli.secrets_without_terminal(
+            self.stack, self.environment, stacks=self.reach.stacks
+        )
+        if problem:
+            return Item(SECRETS, False, problem)
         listed = self.pulumi(self.stack).capture("config", "--json")
         document = _json(listed.stdout)
         if listed.returncode != 0 or not isinstance(document, dict):
@@ -590,12 +587,6 @@ class _Preflight:
     def stack_file(self) -> Path:
         # Pulumi Cloud names stacks org/project/stack; the stack file carries the last part.
         return self.reach.stacks / f"Pulumi.{self.stack.rsplit('/', 1)[-1]}.yaml"
-
-    def passphrase_given(self) -> bool:
-        # As the CLI reads them: the passphrase when set at all (even empty), else a file.
-        return PASSPHRASE_VARIABLES[0] in self.environment or bool(
-            self.environment.get(PASSPHRASE_VARIABLES[1])
-        )
 
     def value(self, key: str) -> str | None:
         """A plain value of the stack's config (`azuread:tenantId`), or None."""

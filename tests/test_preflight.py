@@ -224,18 +224,29 @@ def test_a_passphrase_stack_without_the_variables_fails_naming_them(world):
     report = world.run()
     assert names(report) == [preflight.CLI, preflight.BACKEND, preflight.SECRETS]
     detail = item(report, preflight.SECRETS).detail
-    assert detail.startswith("stack dev keeps its secrets with a passphrase")
-    assert "PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set" in detail
+    assert detail.startswith("stack dev's secrets are encrypted with a passphrase")
+    assert "without a terminal nothing can ask for it" in detail
     assert "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE" in detail
+
+
+def test_a_passphrase_file_that_cannot_be_read_fails_the_secrets_item(world):
+    world.stack_file("secretsprovider: default\nencryptionsalt: v1:abc:def\n")
+    world.state(passphrase=True)
+    world.environment["PULUMI_CONFIG_PASSPHRASE_FILE"] = str(world.stacks / "no-such-file")
+    detail = item(world.run(), preflight.SECRETS).detail
+    assert "which cannot be read" in detail and "no-such-file" in detail
 
 
 @pytest.mark.parametrize(
     "variables",
-    [{"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}, {"PULUMI_CONFIG_PASSPHRASE_FILE": "/run/phrase"}],
+    [{"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}, {"PULUMI_CONFIG_PASSPHRASE_FILE": "phrase"}],
     ids=["passphrase", "passphrase file"],
 )
 def test_a_passphrase_stack_with_either_variable_decrypts_without_a_terminal(world, variables):
     world.stack_file("encryptionsalt: v1:abc:def\n")
+    (world.stacks / "phrase").write_text(PASSPHRASE)
+    if "PULUMI_CONFIG_PASSPHRASE_FILE" in variables:
+        variables = {"PULUMI_CONFIG_PASSPHRASE_FILE": str(world.stacks / "phrase")}
     world.state(passphrase=True)
     world.environment.update(variables)
     report = world.run()
