@@ -195,8 +195,8 @@ def test_missing_pulumi_says_how_to_install_it_before_asking_for_the_token(
     assert rotate.main(["--yes"]) == 1
     err = capsys.readouterr().err
     assert "pulumi is not on PATH" in err
-    assert "install the Pulumi CLI" in err
-    assert "https://www.pulumi.com/docs/iac/download-install/" in err
+    assert "run scripts/up once (it installs the Pulumi CLI .pulumi.version pins" in err
+    assert "docs/getting-started.md" in err
     assert pasted.tell() == 0  # the token was not even read
 
 
