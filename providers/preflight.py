@@ -40,6 +40,7 @@ from providers import cli
 from providers.core import apps, microsoft, redaction, settings, texts
 from providers.core.apps import Apps, AzureApp, OktaApp
 from providers.core.errors import ProviderError
+from providers.core.texts import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
 
 if TYPE_CHECKING:
     import requests
@@ -58,16 +59,6 @@ EXIT_CODES = {
     NOT_READY_EXIT: "not ready: an item failed, or the command line was wrong; nothing was changed",
 }
 
-PREFLIGHT_VARIABLE = "DRUVA_SCIM_PREFLIGHT"
-"""Set in the environment of the pre-flight's own `pulumi preview` of a stack that holds no
-token yet: the program then stands a placeholder in for the token, in that preview only, and
-refuses to run with it set outside a preview (providers/program.py)."""
-PENDING_APPS_VARIABLE = "DRUVA_SCIM_PREFLIGHT_APPS"
-"""Beside PREFLIGHT_VARIABLE: the apps the guided first run has been given but not stored yet
-(JSON, by setting: azureApps, oktaApps), previewed and checked as if stored, so that their ids
-are proved before the click and nothing is written before the token is in hand."""
-NEW_FINGERPRINT = "<the new token's fingerprint>"
-"""What the steps say in place of a fingerprint that only the new token will have."""
 TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
 UNKNOWN = "UNKNOWN"
 """Okta's status and authScheme of a connection its API does not manage (connections.py)."""

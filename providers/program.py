@@ -30,11 +30,15 @@ from pulumi.runtime import config as runtime_config
 from providers.azure import wiring as azure
 from providers.core import apps, lifecycle, redaction, settings
 from providers.core.clock import SYSTEM, Clock
-from providers.core.texts import NAMESPACE
+from providers.core.texts import (
+    NAMESPACE,
+    NEW_FINGERPRINT,
+    PENDING_APPS_VARIABLE,
+    PREFLIGHT_VARIABLE,
+)
 from providers.core.version import VERSION
 from providers.druva.token import ScimToken, ScimTokenArgs
 from providers.okta import wiring as okta
-from providers.preflight import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
 KNOWN_KEYS = settings.TOKEN_KEYS + apps.APP_KEYS

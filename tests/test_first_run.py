@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from providers import cli, first_run, preflight, rotate
-from providers.core import lifecycle
+from providers.core import lifecycle, texts
 from providers.core.clock import FixedClock
 from testbed.stand_ins import pulumi_cli
 from tests.doubles import NOW, OTHER_TOKEN, TOKEN, PreflightStub
@@ -381,4 +381,4 @@ def test_with_the_real_pre_flight_a_failing_preview_stops_before_the_token(
     assert written(stand_in) == []
     assert stand_in.state().get("config", {}) == {}
     [previewed] = [call for call in stand_in.calls() if call["command"].startswith("preview")]
-    assert AZURE_ID in previewed["env"][preflight.PENDING_APPS_VARIABLE]
+    assert AZURE_ID in previewed["env"][texts.PENDING_APPS_VARIABLE]

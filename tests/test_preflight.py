@@ -303,7 +303,7 @@ def test_a_stack_without_a_token_previews_with_the_placeholder_and_stores_nothin
     assert preview.ok, preview.detail
     assert "placeholder for the token not yet stored" in preview.detail
     [previewed] = [call for call in world.cli.calls() if call["command"].startswith("preview")]
-    assert previewed["env"][preflight.PREFLIGHT_VARIABLE] == "1"
+    assert previewed["env"][texts.PREFLIGHT_VARIABLE] == "1"
     assert world.cli.state()["config"] == config
     assert "deployed" not in world.cli.state()
 
@@ -311,7 +311,7 @@ def test_a_stack_without_a_token_previews_with_the_placeholder_and_stores_nothin
 def test_a_stack_with_a_token_previews_without_the_placeholder(world):
     world.run()
     [previewed] = [call for call in world.cli.calls() if call["command"].startswith("preview")]
-    assert preflight.PREFLIGHT_VARIABLE not in previewed["env"]
+    assert texts.PREFLIGHT_VARIABLE not in previewed["env"]
 
 
 PROGRAM_CONFIG = {
@@ -322,7 +322,7 @@ PROGRAM_CONFIG = {
 
 
 def test_the_program_previews_a_stack_without_a_token_with_the_placeholder(monkeypatch):
-    monkeypatch.setenv(preflight.PREFLIGHT_VARIABLE, "1")
+    monkeypatch.setenv(texts.PREFLIGHT_VARIABLE, "1")
     run = run_program(PROGRAM_CONFIG, (), preview=True)
     assert run.error is None, run.error
     [token] = run.of_type(scim_token.TYPE_TOKEN)
@@ -330,9 +330,9 @@ def test_the_program_previews_a_stack_without_a_token_with_the_placeholder(monke
     assert token.inputs["scimToken"] != program.PLACEHOLDER_TOKEN  # still a secret
     assert token.plain("issuedAt") == "2026-11-22T12:00:00Z" == NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert {entry["tokenFingerprint"] for entry in run.exports["targets"]} == {
-        preflight.NEW_FINGERPRINT
+        texts.NEW_FINGERPRINT
     }
-    assert preflight.NEW_FINGERPRINT in run.exports["pendingManualSteps"][0]["steps"][-1]
+    assert texts.NEW_FINGERPRINT in run.exports["pendingManualSteps"][0]["steps"][-1]
     # Only inside secrets: the token's own output, and the credentials written from it.
     assert run.secret_exports >= {"scimToken"}
     plain = {key: value for key, value in run.exports.items() if key not in run.secret_exports}
@@ -343,7 +343,7 @@ def test_the_program_previews_a_stack_without_a_token_with_the_placeholder(monke
 
 
 def test_the_program_refuses_the_placeholder_variable_outside_a_preview(monkeypatch):
-    monkeypatch.setenv(preflight.PREFLIGHT_VARIABLE, "1")
+    monkeypatch.setenv(texts.PREFLIGHT_VARIABLE, "1")
     run = run_program(PROGRAM_CONFIG, (), preview=False)
     assert isinstance(run.error, pulumi.RunError)
     assert str(run.error) == program.PREFLIGHT_REFUSED
@@ -352,7 +352,7 @@ def test_the_program_refuses_the_placeholder_variable_outside_a_preview(monkeypa
 
 
 def test_the_program_refuses_the_variable_in_an_up_even_with_a_token(monkeypatch):
-    monkeypatch.setenv(preflight.PREFLIGHT_VARIABLE, "1")
+    monkeypatch.setenv(texts.PREFLIGHT_VARIABLE, "1")
     config = {**PROGRAM_CONFIG, TOKEN_KEY: TOKEN, "druva-scim:issuedAt": ISSUED_AT}
     run = run_program(config, preview=False)
     assert str(run.error) == program.PREFLIGHT_REFUSED
@@ -360,7 +360,7 @@ def test_the_program_refuses_the_variable_in_an_up_even_with_a_token(monkeypatch
 
 
 def test_the_pre_flights_preview_of_a_stack_with_a_token_previews_that_token(monkeypatch):
-    monkeypatch.setenv(preflight.PREFLIGHT_VARIABLE, "1")
+    monkeypatch.setenv(texts.PREFLIGHT_VARIABLE, "1")
     config = {**PROGRAM_CONFIG, TOKEN_KEY: TOKEN, "druva-scim:issuedAt": ISSUED_AT}
     run = run_program(config, preview=True)
     assert run.error is None, run.error
@@ -478,7 +478,7 @@ def test_okta_credentials_it_refuses_fail_with_what_to_set(world):
 def test_each_manual_app_is_listed_with_the_hand_offs_steps(world):
     report = world.run()
     steps = texts.manual_steps(
-        "druva-okta-hand", MANUAL_APP, "https://acme.okta.com", preflight.NEW_FINGERPRINT, 1
+        "druva-okta-hand", MANUAL_APP, "https://acme.okta.com", texts.NEW_FINGERPRINT, 1
     )
     assert report.manual == (
         f"druva-okta-hand ({MANUAL_APP}), by hand after `pulumi up`: " + "; ".join(steps),
@@ -589,15 +589,13 @@ def test_apps_not_stored_yet_are_previewed_and_read_as_if_stored(world):
     azure = item(report, "Azure app druva-azure")
     assert azure.ok, azure.detail
     [previewed] = [call for call in world.cli.calls() if call["command"].startswith("preview")]
-    assert json.loads(previewed["env"][preflight.PENDING_APPS_VARIABLE]) == {
-        "azureApps": AZURE_APPS
-    }
+    assert json.loads(previewed["env"][texts.PENDING_APPS_VARIABLE]) == {"azureApps": AZURE_APPS}
     assert world.cli.state()["config"] == config
 
 
 def test_the_program_previews_apps_not_stored_yet(monkeypatch):
-    monkeypatch.setenv(preflight.PREFLIGHT_VARIABLE, "1")
-    monkeypatch.setenv(preflight.PENDING_APPS_VARIABLE, json.dumps({"azureApps": AZURE_APPS}))
+    monkeypatch.setenv(texts.PREFLIGHT_VARIABLE, "1")
+    monkeypatch.setenv(texts.PENDING_APPS_VARIABLE, json.dumps({"azureApps": AZURE_APPS}))
     run = run_program({}, (), preview=True)
     assert run.error is None, run.error
     [azure] = run.of_type("azuread:index/synchronizationSecret:SynchronizationSecret")

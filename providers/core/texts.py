@@ -59,3 +59,16 @@ def manual_steps(
         f"Confirm: pulumi config set --path '{confirm_key(index)}' {fingerprint} "
         "(commit it for review)",
     ]
+
+
+# The pre-flight's preview (providers/preflight.py) and the program that reads it.
+PREFLIGHT_VARIABLE = "DRUVA_SCIM_PREFLIGHT"
+"""Set in the environment of the pre-flight's own `pulumi preview` of a stack that holds no
+token yet: the program then stands a placeholder in for the token, in that preview only, and
+refuses to run with it set outside a preview (providers/program.py)."""
+PENDING_APPS_VARIABLE = "DRUVA_SCIM_PREFLIGHT_APPS"
+"""Beside PREFLIGHT_VARIABLE: the apps the guided first run has been given but not stored yet
+(JSON, by setting: azureApps, oktaApps), previewed and checked as if stored, so that their ids
+are proved before the click and nothing is written before the token is in hand."""
+NEW_FINGERPRINT = "<the new token's fingerprint>"
+"""What the steps say in place of a fingerprint that only the new token will have."""
