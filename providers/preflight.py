@@ -372,12 +372,12 @@ class _Preflight:
                 got = self.pulumi(self.stack).capture("config", "get", name)
                 if got.returncode != 0:
                     return Apps(), [f"`pulumi config get {name}` failed: {self.child(got)}"]
-                values[key] = decoded(got.stdout.strip())
+                values[key] = settings.decoded(got.stdout.strip())
                 self.read.extend(secret_texts(values[key]))
             elif "objectValue" in entry:
                 values[key] = entry["objectValue"]
             else:
-                values[key] = decoded(entry.get("value"))
+                values[key] = settings.decoded(entry.get("value"))
         for key, entries in self.pending.items():
             values.setdefault(key, entries)
         found, problems = apps.parse_apps(values)
@@ -697,18 +697,6 @@ def no_org(app: OktaApp) -> str:
         f"{app.name} ({app.app_id}) has no Okta org: set okta:orgName (and okta:baseUrl) or "
         f"OKTA_ORG_NAME, or name an org of {texts.NAMESPACE}:oktaOrgs in its `org`"
     )
-
-
-def decoded(value: object) -> object:
-    """A structured setting from its JSON text, as the program decodes it."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-        except RecursionError:
-            return settings.NESTED_TOO_DEEP
-    return value
 
 
 NAMED = frozenset(

@@ -79,23 +79,11 @@ def raw_config() -> dict[str, object]:
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     # Only the structured settings are JSON: a token may well start with `[` or `{`.
     return {
-        key: _decoded(value) if key in apps.APP_KEYS else value
+        key: settings.decoded(value) if key in apps.APP_KEYS else value
         for key, value in (
             (name[len(prefix) :], value) for name, value in every.items() if name.startswith(prefix)
         )
     }
-
-
-def _decoded(value: object) -> object:
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-        except RecursionError:
-            # The validators name the key; a value this deep cannot even be decoded.
-            return settings.NESTED_TOO_DEEP
-    return value
 
 
 def _is_secret(key: str) -> bool:

@@ -9,6 +9,7 @@ the token.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import reprlib
 from collections.abc import Mapping
@@ -148,6 +149,21 @@ class _NestedTooDeep:
 
 
 NESTED_TOO_DEEP = _NestedTooDeep()
+
+
+def decoded(value: object) -> object:
+    """A structured setting (APP_KEYS) from the JSON text the stack config holds it as."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+        except RecursionError:
+            # The validators name the key; a value this deep cannot even be decoded.
+            return NESTED_TOO_DEEP
+    return value
+
+
 """Stands for a JSON value too deep for Python's decoder to read."""
 
 
