@@ -181,6 +181,12 @@ class Pulumi:
         return Attached(code, interrupted=bool(interrupts))
 
 
+def stack_file(stack: str, folder: Path = STACKS) -> Path:
+    """The stack file of `stack`: Pulumi Cloud names stacks org/project/stack, and the file
+    carries the last part."""
+    return folder / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+
+
 def pulumi_executable() -> str | None:
     """The pulumi CLI on PATH, if there is one."""
     return shutil.which("pulumi")
@@ -271,8 +277,7 @@ def esc_source(stack: str | None, key: str, stacks: Path | None = None) -> EscSo
         except ChildError:
             return None
         stack = named.stdout.strip() if named.returncode == 0 else ""
-    # Pulumi Cloud names stacks org/project/stack; the stack file carries the last part.
-    path = folder / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+    path = stack_file(stack, folder)
     document = files.get(path)
     environments = imported_environments(document)
     config = document.get("config") if isinstance(document, dict) else None
@@ -455,15 +460,8 @@ def logged_in_backend(executable: str, environment: Mapping[str, str], login: st
         "or revoked token), or try again once the backend or the network answers. Nothing "
         "was changed."
     )
-    try:
-        answer = Pulumi(executable, None, dict(environment)).capture("whoami", "--json")
-    except ChildError as failed:
-        raise BackendError(f"{failed}. {advice}") from None
-    if answer.returncode != 0:
-        raise BackendError(
-            f"`pulumi whoami` failed with exit code {answer.returncode}: "
-            f"{child_message(answer.stderr)}. {advice}"
-        )
+    who = Pulumi(executable, None, dict(environment))
+    answer = backend_command(who, advice, "whoami", "--json")
     try:
         url = json.loads(answer.stdout).get("url")
     except (ValueError, AttributeError):
@@ -485,7 +483,7 @@ def secrets_without_terminal(
     (pkg/secrets/passphrase/manager.go readPassphrase). The others (`secretsprovider:`:
     Pulumi Cloud's, awskms, azurekeyvault, gcpkms, hashivault) need no terminal.
     """
-    path = (stacks or STACKS) / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+    path = stack_file(stack, stacks or STACKS)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -530,31 +528,42 @@ def secrets_without_terminal(
     )
 
 
+def backend_command(
+    pulumi: Pulumi, advice: str, *arguments: str, refused: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """A pulumi command scripts/up asks the backend; one that could not run, or (`refused`)
+    failed, is a BackendError with its message and `advice`."""
+    try:
+        done = pulumi.capture(*arguments)
+    except ChildError as failed:
+        raise BackendError(f"{failed}. {advice}") from None
+    if refused and done.returncode != 0:
+        raise refusal(done, advice, *arguments)
+    return done
+
+
+def refusal(done: subprocess.CompletedProcess[str], advice: str, *arguments: str) -> BackendError:
+    shown = " ".join(argument for argument in arguments if argument != "--json")
+    return BackendError(
+        f"`pulumi {shown}` failed with exit code {done.returncode}: "
+        f"{child_message(done.stderr)}. {advice}"
+    )
+
+
 def select_stack(executable: str, stack: str, environment: Mapping[str, str]) -> str | None:
     """Select `stack`; create it only when the backend has none of that name, and say so.
     What was created, or None; BackendError when it cannot be selected."""
     pulumi = Pulumi(executable, None, dict(environment))
     where = pulumi.child_environment().get("PULUMI_BACKEND_URL") or "of your Pulumi login"
     advice = f"Nothing was changed; fix that (docs/backends.md) and run scripts/up {stack} again."
-    try:
-        selected = pulumi.capture("stack", "select", stack)
-        if selected.returncode == 0:
-            return None
-        # The CLI's StackNotFoundError (pkg/backend/backenderr/backenderr.go); any other
-        # failure (the backend unreachable, no access) must not create a stack.
-        if "no stack named '" not in selected.stderr:
-            raise BackendError(
-                f"`pulumi stack select {stack}` failed with exit code {selected.returncode}: "
-                f"{child_message(selected.stderr)}. {advice}"
-            )
-        created = pulumi.capture("stack", "init", stack)
-    except ChildError as failed:
-        raise BackendError(f"{failed}. {advice}") from None
-    if created.returncode != 0:
-        raise BackendError(
-            f"`pulumi stack init {stack}` failed with exit code {created.returncode}: "
-            f"{child_message(created.stderr)}. {advice}"
-        )
+    selected = backend_command(pulumi, advice, "stack", "select", stack, refused=False)
+    if selected.returncode == 0:
+        return None
+    # The CLI's StackNotFoundError (pkg/backend/backenderr/backenderr.go); any other failure
+    # (the backend unreachable, no access) must not create a stack.
+    if "no stack named '" not in selected.stderr:
+        raise refusal(selected, advice, "stack", "select", stack)
+    backend_command(pulumi, advice, "stack", "init", stack)
     return f"Created stack {stack} in backend {redaction.shown_url(where)}."
 
 

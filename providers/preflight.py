@@ -576,8 +576,7 @@ class _Preflight:
     # --- what every item shares ------------------------------------------------------------
 
     def stack_file(self) -> Path:
-        # Pulumi Cloud names stacks org/project/stack; the stack file carries the last part.
-        return self.reach.stacks / f"Pulumi.{self.stack.rsplit('/', 1)[-1]}.yaml"
+        return cli.stack_file(self.stack, self.reach.stacks)
 
     def value(self, key: str) -> str | None:
         """A plain value of the stack's config (`azuread:tenantId`), or None."""
