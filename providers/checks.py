@@ -12,44 +12,21 @@ environment (`environment()`), never from the stack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi import dynamic
 
 from providers.core import apps, lifecycle
-from providers.dynamic import UNKNOWN, StatelessProvider, changed
+from providers.dynamic import UNKNOWN, StatelessProvider
 
 
 class CheckProvider(StatelessProvider):
-    """What both checks share: no state, a policy, a clock and an environment."""
-
-    input_keys: ClassVar[tuple[str, ...]] = ()
-    verify_keys: ClassVar[tuple[str, ...]] = ()
-    output_keys: ClassVar[tuple[str, ...]] = ()
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        moved = [key for key in self.input_keys if changed(olds, news, key)]
-        return dynamic.DiffResult(
-            changes=bool(moved), replaces=[], stables=[], delete_before_replace=False
-        )
-
-    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
-        # A refresh must not re-run a check that restarts jobs; the state is the record.
-        return dynamic.ReadResult(id_, props)
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        if any(changed(olds, news, key) for key in self.verify_keys):
-            return dynamic.UpdateResult(self.verify(news))
-        carried = {key: olds.get(key) for key in self.output_keys}
-        return dynamic.UpdateResult({**inputs_of(news, self.input_keys), **carried})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        # A record of a check; nothing exists outside the stack to remove.
-        return None
+    """What both checks' providers share: `verify`, which their create and an update that
+    changes what is asked call (tests put a stand-in in front of it)."""
 
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Ask the identity provider; its errors leave without the token (StatelessProvider)."""
+        """Ask the identity provider; the state it returns, as the engine keeps it."""
         raise NotImplementedError
 
 
@@ -75,7 +52,3 @@ def common_failures(news: Mapping[str, Any], app: str) -> list[dynamic.CheckFail
 def app_label(news: Mapping[str, Any], setting: str) -> str:
     name = news.get("appName")
     return f"app {name!r}" if isinstance(name, str) and name != UNKNOWN else f"an app in {setting}"
-
-
-def inputs_of(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    return {key: props.get(key) for key in keys}

@@ -8,9 +8,9 @@ inputs; what time it is, from their `clock` (the system's; tests give a
 FixedClock); credentials, from `environment()`.
 
 Every text that leaves a provider passes through `providers.core.redaction` here, at
-the root: the exceptions and CheckFailures of each operation, and `say()`,
-without the secrets of that operation (the token among its inputs) and the
-credentials of the host's environment.
+the root: the exceptions and CheckFailures of each operation (`redacted_operation`,
+written on every provider method), and `say()`, without the secrets of that operation
+(the token among its inputs) and the credentials of the host's environment.
 """
 
 from __future__ import annotations
@@ -27,18 +27,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 import pulumi
 from pulumi import dynamic
 
-from providers.core import redaction, resource_types
+from providers.core import redaction
 from providers.core.clock import SYSTEM, Clock
 from providers.core.errors import ProviderError
 from providers.deadline import deadline
 from providers.http import HttpPolicy
 
-BOUNDED_OPERATIONS = ("check", "create", "read", "update", "delete")
-"""Each runs under the policy's deadline; diff sends nothing."""
-
 # The engine's placeholder for a value not known until apply, as the SDK spells it.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-OPERATIONS = ("check", "diff", "create", "read", "update", "delete")
 SECRET_INPUTS = ("scimToken",)
 """Inputs that hold the token, wherever a resource takes it."""
 MAX_SECRET_FILE_BYTES = 64 * 1024
@@ -68,16 +64,17 @@ Args = TypeVar("Args")
 
 class ArgsResource(dynamic.Resource, Generic[Args]):
     """A dynamic resource registered from its args dataclass (`resource_inputs`), with its
-    outputs declared and the token, where it is an input, a secret output."""
+    outputs declared and the token, where it is an input, a secret output.
+
+    Each subclass names its type token in its class statement, `module="druva",
+    name="ScimToken"`, as `pulumi.dynamic.Resource.__init_subclass__` takes them: the token
+    is `pulumi-python:dynamic/druva:ScimToken`, in every URN, never to change
+    (core/resource_types.py).
+    """
 
     outputs: ClassVar[tuple[str, ...]] = ()
     provider_class: ClassVar[type[dynamic.ResourceProvider]]
     """The provider the resource is registered with (tests pass their own)."""
-
-    def __init_subclass__(cls, type_token: str, **kwargs: Any) -> None:
-        # The type token names the resource in every URN: pulumi builds it from these two.
-        module, name = resource_types.module_and_name(type_token)
-        super().__init_subclass__(module=module, name=name, **kwargs)
 
     def __init__(
         self,
@@ -97,7 +94,7 @@ class ArgsResource(dynamic.Resource, Generic[Args]):
 
 def say(message: str) -> None:
     """Tell the person running `pulumi up`: pulumi.log does not reach the engine from here."""
-    secrets = _secrets.get() or tuple(environment_secrets(os.environ))
+    secrets = _secrets.get() or tuple(host_secrets(os.environ))
     text = redaction.redact(message, secrets)
     print(f"druva-scim: {text}", file=sys.stderr, flush=True)
 
@@ -112,8 +109,9 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
     return new == UNKNOWN or olds.get(key) != new
 
 
-def environment_secrets(environ: Mapping[str, str]) -> list[str]:
-    """The credentials in `environ` and in the files it names (read small, never required)."""
+def host_secrets(environ: Mapping[str, str]) -> list[str]:
+    """The credentials in the provider host's `environ` and in the files it names, which are
+    read here (small, never required): `redaction.environment_secrets` reads no file."""
     files: dict[str, str] = {}
     for name in redaction.SECRET_FILE_VARIABLES:
         path = environ.get(name, "").strip()
@@ -154,37 +152,49 @@ def spelled_unknown(value: Any) -> Any:
     }
 
 
-def _redacting(operation: Operation) -> Operation:
-    """`operation`, whose errors and CheckFailures leave without the secrets it knows, with
-    its arguments' unknowns spelled UNKNOWN (`spelled_unknown`)."""
+def redacted_operation(*, bounded: bool) -> Callable[[Operation], Operation]:
+    """Written on every provider method: its errors and CheckFailures leave without the
+    secrets it knows (the token among its arguments, the host's credentials), and its
+    arguments' unknowns are spelled UNKNOWN (`spelled_unknown`). `bounded`: it also runs
+    under the policy's deadline, inside the redaction so that a deadline's error is redacted
+    too; only diff, which sends nothing, is not bounded."""
 
-    @functools.wraps(operation)
-    def redacted(self: StatelessProvider, *arguments: Any) -> Any:
-        arguments = tuple(spelled_unknown(argument) for argument in arguments)
-        secrets = (*_secrets_of(arguments), *environment_secrets(self.environment()))
-        context = _secrets.set(secrets)
-        try:
-            result = operation(self, *arguments)
-        except ProviderError as error:
-            text = redaction.redact(str(error), secrets)
-            if text == str(error):
-                raise
-            raise type(error)(text) from None
-        except Exception as error:
-            text = redaction.redact(str(error), secrets)
-            if text == str(error):
-                raise
-            raise ProviderError(f"{type(error).__name__}: {text}") from None
-        finally:
-            _secrets.reset(context)
-        if isinstance(result, dynamic.CheckResult):
-            result.failures = [
-                dynamic.CheckFailure(failure.property, redaction.redact(failure.reason, secrets))
-                for failure in result.failures
-            ]
-        return result
+    def decorate(operation: Operation) -> Operation:
+        @functools.wraps(operation)
+        def operate(self: StatelessProvider, *arguments: Any) -> Any:
+            arguments = tuple(spelled_unknown(argument) for argument in arguments)
+            secrets = (*_secrets_of(arguments), *host_secrets(self.environment()))
+            context = _secrets.set(secrets)
+            try:
+                if bounded:
+                    with deadline(self.http_policy.deadline_seconds):
+                        result = operation(self, *arguments)
+                else:
+                    result = operation(self, *arguments)
+            except ProviderError as error:
+                text = redaction.redact(str(error), secrets)
+                if text == str(error):
+                    raise
+                raise type(error)(text) from None
+            except Exception as error:
+                text = redaction.redact(str(error), secrets)
+                if text == str(error):
+                    raise
+                raise ProviderError(f"{type(error).__name__}: {text}") from None
+            finally:
+                _secrets.reset(context)
+            if isinstance(result, dynamic.CheckResult):
+                result.failures = [
+                    dynamic.CheckFailure(
+                        failure.property, redaction.redact(failure.reason, secrets)
+                    )
+                    for failure in result.failures
+                ]
+            return result
 
-    return redacted  # type: ignore[return-value]
+        return operate  # type: ignore[return-value]
+
+    return decorate
 
 
 class StatelessProvider(dynamic.ResourceProvider):
@@ -197,18 +207,6 @@ class StatelessProvider(dynamic.ResourceProvider):
     """What time it is for the operations (never an instance attribute in production: the
     blob in state must stay a bare reference to the class)."""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Every provider's own operations, including ones written later: bounded in time,
-        # and redacted on the way out (the redaction outermost, so it sees every error).
-        for name in OPERATIONS:
-            own = cls.__dict__.get(name)
-            if own is None or getattr(own, "__wrapped__", None):
-                continue
-            if name in BOUNDED_OPERATIONS:
-                own = _within_deadline(own)
-            setattr(cls, name, _redacting(own))
-
     def environment(self) -> Mapping[str, str]:
         """Where credentials come from: the provider host's environment."""
         return os.environ
@@ -218,12 +216,3 @@ class StatelessProvider(dynamic.ResourceProvider):
         # written for people, so show only their text unless debugging.
         if not os.environ.get("DRUVA_SCIM_DEBUG"):
             sys.tracebacklimit = 0
-
-
-def _within_deadline(operation: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(operation)
-    def bounded(self: StatelessProvider, *args: Any, **kwargs: Any) -> Any:
-        with deadline(self.http_policy.deadline_seconds):
-            return operation(self, *args, **kwargs)
-
-    return bounded

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -131,7 +131,6 @@ def load_config() -> Config:
         # The placeholder is no secret, and its words must not blank the messages' own.
         given = None if placeholder else raw.get("scimToken")
         stop(problems, token=given, secrets=secret_values(raw))
-    assert token_settings is not None  # noqa: S101  (stop() never returns)
     token = str(raw["scimToken"])
     return Config(
         token=token_settings,
@@ -187,7 +186,7 @@ def secret_values(raw: dict[str, object]) -> list[str]:
 
 def stop(
     problems: list[settings.Problem], token: object = None, secrets: list[str] | None = None
-) -> None:
+) -> NoReturn:
     """Report every problem at once, then end the run without a traceback.
 
     A value a problem quotes may be the token, a credential, or any secret setting's

@@ -126,8 +126,8 @@ def test_each_file_says_first_which_process_runs_it(path):
 def test_each_dynamic_type_keeps_its_token_and_the_address_state_names(type_token):
     resource, provider = RESOURCES[type_token]
     assert issubclass(resource, dynamic.Resource)
-    name = type_token.rsplit(":", 1)[1]
-    assert resource_types.dynamic_type(name) == type_token
+    # The SDK registers a dynamic resource as `pulumi-python:{_resource_type_name}`.
+    assert f"pulumi-python:{resource._resource_type_name}" == type_token
     module_name, _, class_name = resource_types.PROVIDER_PATHS[type_token].rpartition(".")
     assert (provider.__module__, provider.__qualname__) == (module_name, class_name)
     # The frozen module hands out the very class the program registers.

@@ -15,7 +15,7 @@ from providers import rotate
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER
-from providers.dynamic import StatelessProvider, say
+from providers.dynamic import StatelessProvider, redacted_operation, say
 from testbed.engine import ProviderHost, from_struct, serialized
 from testbed.harness import run_program
 from testbed.stand_ins.druva import DruvaScim, scim_error
@@ -131,9 +131,11 @@ def test_an_escaped_token_pasted_into_another_setting_is_redacted_from_the_progr
 
 def test_every_operation_of_every_provider_redacts_its_errors():
     class Echoing(StatelessProvider):
+        @redacted_operation(bounded=True)
         def create(self, props):
             raise ProviderError(f"vendor said {props['scimToken']!r}")
 
+        @redacted_operation(bounded=True)
         def delete(self, _id, props):
             raise ValueError(f"header value {props['scimToken'][:30]!r} is invalid")
 
@@ -252,6 +254,7 @@ def test_credentials_of_the_environment_are_redacted_from_every_provider_text(ca
         def environment(self):
             return {"ARM_CLIENT_SECRET": secret, "OKTA_API_TOKEN": "unrelated-okta-token-value"}
 
+        @redacted_operation(bounded=True)
         def create(self, props):
             say(f"sign-in echoed {quote(secret)}")
             raise ProviderError(f"AADSTS7000215: Invalid client secret {secret[:12]}…")

@@ -3,16 +3,18 @@ works with the token.
 
 `AzureProvisioningCheck` has Azure test the saved provisioning credentials of an
 enterprise app (Graph's validateCredentials, the portal's Test Connection) and
-restarts a job in quarantine (status code Quarantine), in the order inputs, provider,
-resource. A paused job is tested too and left paused: an administrator paused it, and
-starting provisioning is theirs to decide. What every
-check shares is `providers.checks`; signing in, `providers.azure.sign_in`.
+restarts a job in quarantine (status code Quarantine), in the order inputs, typed
+state, provider, resource. A paused job is tested too and left paused: an administrator
+paused it, and starting provisioning is theirs to decide. What every check shares is
+`providers.checks`; signing in, `providers.azure.sign_in`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -20,22 +22,12 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers.azure import graph, sign_in
-from providers.checks import CheckProvider, app_label, common_failures, inputs_of
+from providers.checks import CheckProvider, app_label, common_failures
 from providers.core import apps, lifecycle, resource_types, settings, verdicts
-from providers.dynamic import UNKNOWN, ArgsResource, redacted, say
+from providers.dynamic import UNKNOWN, ArgsResource, redacted, redacted_operation, say
 from providers.http import new_session
 
 TYPE_TOKEN = resource_types.AZURE_CHECK
-INPUT_KEYS = (
-    "appName",
-    "servicePrincipalId",
-    "tokenFingerprint",
-    "graphUrl",
-    "tenantId",
-    "clientId",
-)
-VERIFY_KEYS = INPUT_KEYS[1:]
-"""A change to any of these means Azure is asked again; appName only renames."""
 OUTPUT_KEYS = ("lastValidatedAt", "jobId", "restartedFromQuarantine", "actions")
 
 
@@ -57,15 +49,78 @@ class AzureProvisioningCheckArgs:
     """The application to sign in as in that tenant; its secret comes from the environment."""
 
 
+@dataclass(frozen=True)
+class AzureCheckInputs:
+    """What Azure is asked about, typed (Check has normalised it; a state
+    recorded before an input existed holds None for it)."""
+
+    app_name: str | None
+    service_principal_id: str | None
+    token_fingerprint: str | None
+    graph_url: str | None
+    tenant_id: str | None
+    client_id: str | None
+
+    @classmethod
+    def from_inputs(cls, props: Mapping[str, Any]) -> AzureCheckInputs:
+        return cls(
+            app_name=props.get("appName"),
+            service_principal_id=props.get("servicePrincipalId"),
+            token_fingerprint=props.get("tokenFingerprint"),
+            graph_url=props.get("graphUrl"),
+            tenant_id=props.get("tenantId"),
+            client_id=props.get("clientId"),
+        )
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "appName": self.app_name,
+            "servicePrincipalId": self.service_principal_id,
+            "tokenFingerprint": self.token_fingerprint,
+            "graphUrl": self.graph_url,
+            "tenantId": self.tenant_id,
+            "clientId": self.client_id,
+        }
+
+
+@dataclass(frozen=True)
+class AzureCheckState:
+    """The check's record, typed: its inputs and what Azure answered (None where a state
+    recorded nothing)."""
+
+    inputs: AzureCheckInputs
+    last_validated_at: datetime | None
+    job_id: str | None
+    restarted_from_quarantine: bool | None
+    actions: tuple[str, ...] | None
+
+    @classmethod
+    def from_outputs(cls, props: Mapping[str, Any]) -> AzureCheckState:
+        actions = props.get("actions")
+        return cls(
+            inputs=AzureCheckInputs.from_inputs(props),
+            last_validated_at=lifecycle.parse_time_or_none(props.get("lastValidatedAt")),
+            job_id=props.get("jobId"),
+            restarted_from_quarantine=props.get("restartedFromQuarantine"),
+            actions=tuple(actions) if isinstance(actions, list | tuple) else None,
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        validated = self.last_validated_at
+        return {
+            **self.inputs.inputs(),
+            "lastValidatedAt": lifecycle.format_time(validated) if validated else None,
+            "jobId": self.job_id,
+            "restartedFromQuarantine": self.restarted_from_quarantine,
+            "actions": list(self.actions) if self.actions is not None else None,
+        }
+
+
 class AzureProvisioningCheckProvider(CheckProvider):
     """Azure's Test Connection for one enterprise app, and a restart out of quarantine."""
 
     # Existing stacks' state names the class here: providers/verification.py re-exports it.
     __module__ = resource_types.state_module(TYPE_TOKEN)
-
-    input_keys = INPUT_KEYS
-    verify_keys = VERIFY_KEYS
-    output_keys = OUTPUT_KEYS
 
     def credential(
         self, graph_url: str, tenant_id: str | None, client_id: str | None
@@ -75,6 +130,7 @@ class AzureProvisioningCheckProvider(CheckProvider):
             self.environment(), graph_url, tenant_id, client_id, self.http_policy
         )
 
+    @redacted_operation(bounded=True)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         inputs = dict(news)
         app = app_label(news, "druva-scim:azureApps")
@@ -121,15 +177,44 @@ class AzureProvisioningCheckProvider(CheckProvider):
                 inputs[key] = value.strip()
         return dynamic.CheckResult(inputs, failures)
 
+    @redacted_operation(bounded=False)
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        # An unknown input (UNKNOWN) differs from every recorded one: a change.
+        moved = AzureCheckState.from_outputs(olds).inputs != AzureCheckInputs.from_inputs(news)
+        return dynamic.DiffResult(
+            changes=moved, replaces=[], stables=[], delete_before_replace=False
+        )
+
+    @redacted_operation(bounded=True)
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         return dynamic.CreateResult(id_=str(props["servicePrincipalId"]), outs=self.verify(props))
 
+    @redacted_operation(bounded=True)
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        # A refresh must not re-run a check that restarts jobs; the state is the record.
+        return dynamic.ReadResult(id_, props)
+
+    @redacted_operation(bounded=True)
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        old = AzureCheckState.from_outputs(olds)
+        new = AzureCheckInputs.from_inputs(news)
+        # appName only renames; any other change means Azure is asked again.
+        if dataclasses.replace(old.inputs, app_name=new.app_name) != new:
+            return dynamic.UpdateResult(self.verify(news))
+        return dynamic.UpdateResult(dataclasses.replace(old, inputs=new).outputs())
+
+    @redacted_operation(bounded=True)
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # A record of a check; nothing exists outside the stack to remove.
+        return None
+
     def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = AzureCheckInputs.from_inputs(props)
         now = self.clock.now()
-        app = str(props["appName"])
-        sp_id = str(props["servicePrincipalId"])
-        graph_url = str(props.get("graphUrl") or graph.DEFAULT_GRAPH_URL)
-        credential = self.credential(graph_url, props.get("tenantId"), props.get("clientId"))
+        app = str(inputs.app_name)
+        sp_id = str(inputs.service_principal_id)
+        graph_url = str(inputs.graph_url or graph.DEFAULT_GRAPH_URL)
+        credential = self.credential(graph_url, inputs.tenant_id, inputs.client_id)
         bearer = sign_in.access_token(credential, graph_url)
         policy = self.http_policy
         with new_session(policy) as session:
@@ -151,14 +236,8 @@ class AzureProvisioningCheckProvider(CheckProvider):
                 actions.append(paused_action(job, app))
         # Azure relays Druva's and its own texts, which may carry the token or the bearer.
         actions = [redacted(action, bearer) for action in actions]
-        say(f"{app}: Azure confirmed token {props.get('tokenFingerprint')}; " + "; ".join(actions))
-        return {
-            **inputs_of(props, INPUT_KEYS),
-            "lastValidatedAt": lifecycle.format_time(now),
-            "jobId": job.id,
-            "restartedFromQuarantine": job.quarantined,
-            "actions": actions,
-        }
+        say(f"{app}: Azure confirmed token {inputs.token_fingerprint}; " + "; ".join(actions))
+        return AzureCheckState(inputs, now, job.id, job.quarantined, tuple(actions)).outputs()
 
 
 def paused_action(job: graph.Job, app: str) -> str:
@@ -172,7 +251,9 @@ def paused_action(job: graph.Job, app: str) -> str:
     )
 
 
-class AzureProvisioningCheck(ArgsResource[AzureProvisioningCheckArgs], type_token=TYPE_TOKEN):
+class AzureProvisioningCheck(
+    ArgsResource[AzureProvisioningCheckArgs], module="druva", name="AzureProvisioningCheck"
+):
     """Azure's own confirmation that an enterprise app's provisioning works with the token."""
 
     appName: pulumi.Output[str]

@@ -206,3 +206,45 @@ def rotation_warning(life: Lifecycle, now: datetime) -> str | None:
     if life.phase(now) is not Phase.ROTATION_DUE:
         return None
     return rotation_due(format_time(life.expires_at), life.days_left(now), life.rotate_after, None)
+
+
+def carried_issued_at(
+    recorded_token: str | None, recorded_issued_at: str | None, token: str | None
+) -> str | None:
+    """The creation time the stack recorded for this very token, if it recorded one.
+
+    A token the stack has no record of may be days or months old: taking "now" would
+    give it false life, and every warning would come that much too late.
+    """
+    if recorded_issued_at is not None and recorded_token == token:
+        return recorded_issued_at
+    return None
+
+
+def restates_previous_issued_at(
+    recorded_token: str | None,
+    recorded_issued_at: datetime | None,
+    token: str | None,
+    issued_at: datetime | None,
+) -> bool:
+    """Whether a changed token comes with the creation time recorded for the previous one."""
+    if recorded_token is None or recorded_token == token:
+        return False
+    return recorded_issued_at is not None and recorded_issued_at == issued_at
+
+
+def waiting_since(
+    expected: str | None,
+    confirmed: str | None,
+    waited_for: str | None,
+    since: datetime | None,
+    now: datetime,
+) -> datetime | None:
+    """Since when the token whose fingerprint is `expected` has waited to be pasted by hand:
+    None once `confirmed` is that fingerprint; `since` when the stack already waited for that
+    very token (`waited_for`); else from `now`, as the token changed."""
+    if confirmed == expected:
+        return None
+    if since is not None and waited_for == expected:
+        return since
+    return now

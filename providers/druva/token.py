@@ -1,15 +1,16 @@
 """Program and provider host: the Druva SCIM token as a Pulumi dynamic resource.
 
-In the order a reader follows it: the inputs (`ScimTokenArgs`), the provider the
-engine runs in its own process (`python -m pulumi.dynamic`), the resource the
-program registers (`ScimToken`), and the state the provider computes (`token_outputs`).
-The provider object is serialized into every resource's `__provider` input, so it
+In the order a reader follows it: the inputs (`ScimTokenArgs`), the state the provider
+computes (`TokenState`, typed, converted at the edge), the provider the engine runs in
+its own process (`python -m pulumi.dynamic`), and the resource the program registers
+(`ScimToken`). The provider object is serialized into every resource's `__provider` input, so it
 holds nothing: token, URL and dates all travel as inputs, and the engine keeps the
 token encrypted because the resource declares it a secret output.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,14 @@ from pulumi import dynamic
 
 from providers.core import lifecycle, resource_types, settings
 from providers.druva import client
-from providers.dynamic import UNKNOWN, ArgsResource, StatelessProvider, changed, say
+from providers.dynamic import (
+    UNKNOWN,
+    ArgsResource,
+    StatelessProvider,
+    changed,
+    redacted_operation,
+    say,
+)
 from providers.http import new_session
 
 TYPE_TOKEN = resource_types.SCIM_TOKEN
@@ -57,12 +65,64 @@ class ScimTokenArgs:
     rotate_before_days: pulumi.Input[int] = lifecycle.DEFAULT_ROTATE_BEFORE_DAYS
 
 
+@dataclass(frozen=True)
+class TokenState:
+    """The resource's state, typed: read from the engine's dict (`of`, `from_outputs`) and
+    written back (`outputs`) at the edge of each method."""
+
+    scim_token: str
+    tenant_url: str
+    life: lifecycle.Lifecycle
+    lifetime_days: int
+    rotate_before_days: int
+    last_checked_at: datetime | None
+    """When Druva last accepted the token; None before the first live check."""
+
+    @classmethod
+    def of(cls, props: Mapping[str, Any], last_checked_at: datetime | None) -> TokenState:
+        """From checked inputs (Check made sure issuedAt is known) or a state's outputs."""
+        lifetime, before = int(props["lifetimeDays"]), int(props["rotateBeforeDays"])
+        issued = lifecycle.parse_time(props["issuedAt"])
+        life = lifecycle.lifecycle(issued, lifetime, before)
+        return cls(props["scimToken"], props["tenantUrl"], life, lifetime, before, last_checked_at)
+
+    @classmethod
+    def from_outputs(cls, props: Mapping[str, Any]) -> TokenState:
+        last = props.get("lastCheckedAt")
+        return cls.of(props, lifecycle.parse_time(last) if isinstance(last, str) else None)
+
+    @property
+    def fingerprint(self) -> str:
+        return lifecycle.fingerprint(self.scim_token)
+
+    def outputs(self) -> dict[str, Any]:
+        """The resource's state: its inputs, normalised, plus the computed dates."""
+        last = self.last_checked_at
+        return {
+            "scimToken": self.scim_token,
+            "tenantUrl": self.tenant_url,
+            "issuedAt": lifecycle.format_time(self.life.issued_at),
+            "lifetimeDays": self.lifetime_days,
+            "rotateBeforeDays": self.rotate_before_days,
+            "expiresAt": lifecycle.format_time(self.life.expires_at),
+            "rotateAfter": lifecycle.format_time(self.life.rotate_after),
+            "fingerprint": self.fingerprint,
+            "lastCheckedAt": lifecycle.format_time(last) if last else None,
+        }
+
+
+def token_outputs(props: Mapping[str, Any], *, last_checked_at: datetime | None) -> dict[str, Any]:
+    """The state of checked inputs `props` (also what the testbed's engine-like mocks keep)."""
+    return TokenState.of(props, last_checked_at).outputs()
+
+
 class ScimTokenProvider(StatelessProvider):
     """Check, Diff, Create, Read, Update and Delete for one Druva SCIM token."""
 
     # Existing stacks' state names the class here: providers/scim_token.py re-exports it.
     __module__ = resource_types.state_module(TYPE_TOKEN)
 
+    @redacted_operation(bounded=True)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         now = self.clock.now()
         inputs = dict(news)
@@ -75,12 +135,19 @@ class ScimTokenProvider(StatelessProvider):
                 failures.append(_failure(settings.Problem("scimToken", reason)))
 
         if news.get("issuedAt") is None:
-            carried = _carried_issued_at(olds, news)
+            carried = lifecycle.carried_issued_at(
+                _text(olds.get("scimToken")), _text(olds.get("issuedAt")), news.get("scimToken")
+            )
             if carried is None and token != UNKNOWN:
                 failures.append(_failure(settings.Problem("issuedAt", ISSUED_AT_UNKNOWN)))
             elif carried is not None:
                 inputs["issuedAt"] = carried
-        elif token != UNKNOWN and _previous_tokens_issued_at(olds, news):
+        elif token != UNKNOWN and lifecycle.restates_previous_issued_at(
+            _text(olds.get("scimToken")),
+            lifecycle.parse_time_or_none(olds.get("issuedAt")),
+            token,
+            lifecycle.parse_time_or_none(news.get("issuedAt")),
+        ):
             # A by-hand rotation that kept the old time: the new token would inherit the old
             # expiry, or be called expired with advice to generate another (killing this one).
             failures.append(_failure(settings.Problem("issuedAt", STALE_ISSUED_AT)))
@@ -112,6 +179,7 @@ class ScimTokenProvider(StatelessProvider):
         # StatelessProvider redacts it on the way out.
         return dynamic.CheckResult(inputs, failures)
 
+    @redacted_operation(bounded=False)
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         updates = [key for key in (*CREDENTIAL_KEYS, *UPDATE_KEYS) if changed(olds, news, key)]
         return dynamic.DiffResult(
@@ -121,16 +189,16 @@ class ScimTokenProvider(StatelessProvider):
             delete_before_replace=False,
         )
 
+    @redacted_operation(bounded=True)
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         now = self.clock.now()
-        token = props["scimToken"]
-        with new_session(self.http_policy) as session:
-            client.check_token(session, props["tenantUrl"], token, self.http_policy, client.PASTED)
-        outs = token_outputs(props, last_checked_at=now)
+        self._check_live(props, client.PASTED)
+        state = TokenState.of(props, last_checked_at=now)
         # The id stays this first token's fingerprint through every rotation (an update): the
         # current token is the `fingerprint` output, never the id.
-        return dynamic.CreateResult(id_=outs["fingerprint"], outs=outs)
+        return dynamic.CreateResult(id_=state.fingerprint, outs=state.outputs())
 
+    @redacted_operation(bounded=True)
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         """A refresh that cannot confirm the token fails and leaves the state as it was.
 
@@ -138,26 +206,23 @@ class ScimTokenProvider(StatelessProvider):
         generated, and a later `up` could not know it again (issue 9).
         """
         now = self.clock.now()
-        with new_session(self.http_policy) as session:
-            client.check_token(
-                session, props["tenantUrl"], props["scimToken"], self.http_policy, client.HELD
-            )
-        return dynamic.ReadResult(id_, token_outputs(props, last_checked_at=now))
+        self._check_live(props, client.HELD)
+        state = TokenState.from_outputs(props)
+        return dynamic.ReadResult(id_, dataclasses.replace(state, last_checked_at=now).outputs())
 
+    @redacted_operation(bounded=True)
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         """A rotation checks the new token live, as create does; a refusal changes nothing."""
         if any(changed(olds, news, key) for key in CREDENTIAL_KEYS):
             now = self.clock.now()
-            with new_session(self.http_policy) as session:
-                client.check_token(
-                    session, news["tenantUrl"], news["scimToken"], self.http_policy, client.PASTED
-                )
-            return dynamic.UpdateResult(token_outputs(news, last_checked_at=now))
-        last = olds.get("lastCheckedAt")
-        last_checked = lifecycle.parse_time(last) if isinstance(last, str) else None
-        return dynamic.UpdateResult(token_outputs(news, last_checked_at=last_checked))
+            self._check_live(news, client.PASTED)
+            return dynamic.UpdateResult(TokenState.of(news, last_checked_at=now).outputs())
+        last_checked = TokenState.from_outputs(olds).last_checked_at
+        return dynamic.UpdateResult(TokenState.of(news, last_checked).outputs())
 
+    @redacted_operation(bounded=True)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Read leniently, not as a TokenState: a destroy must not fail on an odd state.
         expires = props.get("expiresAt", "its expiry")
         # Not the id: that is the fingerprint of the stack's first token, whatever came after.
         token = props.get("fingerprint") or lifecycle.fingerprint(str(props.get("scimToken", "")))
@@ -166,8 +231,15 @@ class ScimTokenProvider(StatelessProvider):
             f"stack only. It stops working when a newer token is generated or at {expires}."
         )
 
+    def _check_live(self, props: Mapping[str, Any], rejected: str) -> None:
+        """Ask Druva whether it accepts the token of `props` (inputs or a state's outputs)."""
+        with new_session(self.http_policy) as session:
+            client.check_token(
+                session, props["tenantUrl"], props["scimToken"], self.http_policy, rejected
+            )
 
-class ScimToken(ArgsResource[ScimTokenArgs], type_token=TYPE_TOKEN):
+
+class ScimToken(ArgsResource[ScimTokenArgs], module="druva", name="ScimToken"):
     """A Druva SCIM token with a known creation time and expiry, checked live against Druva."""
 
     scimToken: pulumi.Output[str]
@@ -191,43 +263,9 @@ class ScimToken(ArgsResource[ScimTokenArgs], type_token=TYPE_TOKEN):
     provider_class = ScimTokenProvider
 
 
-def token_outputs(props: Mapping[str, Any], *, last_checked_at: datetime | None) -> dict[str, Any]:
-    """The resource's state: its inputs, normalised, plus the computed dates."""
-    issued = lifecycle.parse_time(props["issuedAt"])  # Check made sure it is known
-    life = lifecycle.lifecycle(issued, int(props["lifetimeDays"]), int(props["rotateBeforeDays"]))
-    return {
-        "scimToken": props["scimToken"],
-        "tenantUrl": props["tenantUrl"],
-        "issuedAt": lifecycle.format_time(life.issued_at),
-        "lifetimeDays": int(props["lifetimeDays"]),
-        "rotateBeforeDays": int(props["rotateBeforeDays"]),
-        "expiresAt": lifecycle.format_time(life.expires_at),
-        "rotateAfter": lifecycle.format_time(life.rotate_after),
-        "fingerprint": lifecycle.fingerprint(props["scimToken"]),
-        "lastCheckedAt": lifecycle.format_time(last_checked_at) if last_checked_at else None,
-    }
-
-
-def _carried_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
-    """The creation time the stack recorded for this very token, if it recorded one.
-
-    A token the stack has no record of may be days or months old: taking "now" would
-    give it false life, and every warning would come that much too late.
-    """
-    previous = olds.get("issuedAt")
-    if isinstance(previous, str) and olds.get("scimToken") == news.get("scimToken"):
-        return previous
-    return None
-
-
-def _previous_tokens_issued_at(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-    """Whether a changed token comes with the creation time recorded for the previous one."""
-    previous = olds.get("scimToken")
-    if not isinstance(previous, str) or previous == news.get("scimToken"):
-        return False
-    recorded = lifecycle.parse_time_or_none(olds.get("issuedAt"))
-    return recorded is not None and recorded == lifecycle.parse_time_or_none(news.get("issuedAt"))
-
-
 def _failure(problem: settings.Problem) -> dynamic.CheckFailure:
     return dynamic.CheckFailure(problem.key, str(problem))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -203,3 +203,29 @@ def test_a_vendor_never_or_non_time_is_none(value):
 def test_users_times_stay_strict():
     with pytest.raises(ValueError, match="not an RFC 3339 date-time"):
         lifecycle.parse_time("2019-11-20T14:09:46.8855027Z")
+
+
+def test_issued_at_is_carried_only_for_the_very_token_the_stack_recorded():
+    recorded = "2026-11-01T09:30:00Z"
+    assert lifecycle.carried_issued_at("token-a", recorded, "token-a") == recorded
+    assert lifecycle.carried_issued_at("token-a", recorded, "token-b") is None
+    assert lifecycle.carried_issued_at("token-a", None, "token-a") is None
+
+
+def test_a_new_token_restating_the_previous_tokens_issued_at_is_recognised():
+    recorded = utc(2026, 11, 1, 9, 30)
+    assert lifecycle.restates_previous_issued_at("token-a", recorded, "token-b", recorded)
+    assert not lifecycle.restates_previous_issued_at(
+        "token-a", recorded, "token-b", utc(2026, 11, 2)
+    )
+    assert not lifecycle.restates_previous_issued_at("token-a", recorded, "token-a", recorded)
+    assert not lifecycle.restates_previous_issued_at(None, recorded, "token-b", recorded)
+    assert not lifecycle.restates_previous_issued_at("token-a", None, "token-b", None)
+
+
+def test_a_hand_off_waits_from_when_its_token_changed_until_it_is_confirmed():
+    earlier, now = utc(2026, 11, 1), utc(2026, 11, 22)
+    assert lifecycle.waiting_since("fp-new", None, None, None, now) == now
+    assert lifecycle.waiting_since("fp-new", "fp-old", "fp-new", earlier, now) == earlier
+    assert lifecycle.waiting_since("fp-new", "fp-old", "fp-old", earlier, now) == now
+    assert lifecycle.waiting_since("fp-new", "fp-new", "fp-new", earlier, now) is None
