@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers import cli, rotate
-from providers.core import apps, lifecycle, microsoft, redaction, settings, texts
+from providers.core import apps, lifecycle, redaction, settings, texts
 from providers.core.clock import SYSTEM, Clock
 
 PREFIX = "druva-scim up: "
@@ -234,7 +234,7 @@ def ask_kept(
                     talk.say(f"{key} of {name} is not kept: the first `pulumi up` erases it.")
                     break
                 one = Kept(index, name, key, value)
-                problem = microsoft.extra_secret_problem(key, value)
+                problem = apps.extra_secret_problem(key, value)
                 if not problem:
                     kept.append(one)
                     break

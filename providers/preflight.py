@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml  # type: ignore[import-untyped]
 
 from providers import cli
-from providers.core import apps, microsoft, redaction, settings, texts
+from providers.core import apps, redaction, settings, texts
 from providers.core.apps import Apps, AzureApp, OktaApp
 from providers.core.errors import ProviderError
 from providers.core.texts import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
@@ -426,13 +426,13 @@ class _Preflight:
         chosen = (
             self.value("azuread:environment") or self.environment.get("ARM_ENVIRONMENT") or "global"
         )
-        if chosen not in microsoft.AZURE_ENVIRONMENTS:
+        if chosen not in apps.AZURE_ENVIRONMENTS:
             raise ProviderError(
                 f"the default azuread provider's environment {chosen!r} (azuread:environment or "
-                f"ARM_ENVIRONMENT) is not one of {', '.join(microsoft.AZURE_ENVIRONMENTS)}"
+                f"ARM_ENVIRONMENT) is not one of {', '.join(apps.AZURE_ENVIRONMENTS)}"
             )
         return (
-            microsoft.AZURE_ENVIRONMENTS[chosen],
+            apps.AZURE_ENVIRONMENTS[chosen],
             self.value("azuread:tenantId"),
             self.value("azuread:clientId"),
         )
@@ -672,7 +672,7 @@ def secret_keys(client: Graph) -> list[str]:
 
 def erased(held: Sequence[str], app: AzureApp) -> Iterator[str]:
     """The keys Azure holds that `pulumi up` would not write back: its PUT replaces the set."""
-    kept = {*microsoft.MANAGED_SECRET_KEYS, *(key for key, _ in app.extra_secrets)}
+    kept = {*apps.MANAGED_SECRET_KEYS, *(key for key, _ in app.extra_secrets)}
     return (key for key in held if key not in kept)
 
 

@@ -21,7 +21,7 @@ from pulumi import dynamic
 
 from providers.azure import graph, sign_in
 from providers.checks import CheckProvider, app_label, common_failures, inputs_of
-from providers.core import apps, lifecycle, resource_types, settings, verdicts
+from providers.core import apps, health, lifecycle, resource_types, settings
 from providers.dynamic import UNKNOWN, ArgsResource, redacted, say
 from providers.http import new_session
 
@@ -168,7 +168,7 @@ def paused_action(job: graph.Job, app: str) -> str:
     return (
         f"job {job.id} is paused (status code Paused){last_error}; left paused, as an "
         "administrator paused it: Azure provisions nobody until "
-        f"{verdicts.AZURE_PORTAL.format(name=app)} > Start provisioning"
+        f"{health.AZURE_PORTAL.format(name=app)} > Start provisioning"
     )
 
 

@@ -18,12 +18,11 @@ import pulumi
 import pulumi_azuread as azuread
 
 from providers.azure.check import AzureProvisioningCheck, AzureProvisioningCheckArgs
-from providers.core import microsoft
-from providers.core.apps import AzureApp, AzureTenant
+from providers.core.apps import AZURE, AZURE_ENVIRONMENTS, AzureApp, AzureTenant
 from providers.core.settings import Problem
 from providers.core.texts import GRAPH_PERMISSIONS
 from providers.druva.token import ScimToken
-from providers.wiring import AZURE, after, confirmed, error_hooks
+from providers.wiring import after, confirmed, error_hooks
 
 WRITE_TIMEOUT_MINUTES = 5
 WRITE_TIMEOUT = f"{WRITE_TIMEOUT_MINUTES}m"
@@ -53,7 +52,7 @@ def default_sign_in(azure_apps: Collection[AzureApp]) -> tuple[SignIn, list[Prob
     ids from stack config), for the apps that name no tenant, and what is wrong with it."""
     azuread_config = pulumi.Config("azuread")
     environment = azuread_config.get("environment") or os.environ.get("ARM_ENVIRONMENT") or "global"
-    graph_url = microsoft.AZURE_ENVIRONMENTS.get(environment, "")
+    graph_url = AZURE_ENVIRONMENTS.get(environment, "")
     problems: list[Problem] = []
     if not graph_url and any(app.tenant is None for app in azure_apps):
         problems.append(
@@ -61,7 +60,7 @@ def default_sign_in(azure_apps: Collection[AzureApp]) -> tuple[SignIn, list[Prob
                 "azureApps",
                 f"use the default azuread provider, whose environment {environment!r} "
                 "(azuread:environment or ARM_ENVIRONMENT) is not one of "
-                + ", ".join(microsoft.AZURE_ENVIRONMENTS),
+                + ", ".join(AZURE_ENVIRONMENTS),
             )
         )
     return (graph_url, azuread_config.get("tenantId"), azuread_config.get("clientId")), problems

@@ -17,13 +17,13 @@ from typing import Any
 import pulumi
 import pulumi_okta as okta
 
-from providers.core.apps import OktaApp, OktaOrg
+from providers.core.apps import OKTA_API, OKTA_MANUAL, OktaApp, OktaOrg
 from providers.core.settings import Problem
 from providers.core.texts import NAMESPACE, manual_steps
 from providers.druva.token import ScimToken
 from providers.okta.check import OktaConnectionCheck, OktaConnectionCheckArgs
 from providers.okta.handoff import OktaManualHandoff, OktaManualHandoffArgs
-from providers.wiring import OKTA_API, OKTA_MANUAL, after, confirmed, error_hooks
+from providers.wiring import after, confirmed, error_hooks
 
 CONNECTION_ENABLED = "connection-enabled"
 """An api-mode app's state in `targets` once Okta showed its connection enabled with a token:
