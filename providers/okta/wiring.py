@@ -27,7 +27,7 @@ from providers.wiring import after, confirmed, error_hooks
 
 CONNECTION_ENABLED = "connection-enabled"
 """An api-mode app's state in `targets` once Okta showed its connection enabled with a token:
-Okta's read-back never shows the token itself (docs/verification.md)."""
+Okta's read-back never shows the token itself (docs/checks.md)."""
 UNSUPPORTED_ERROR_CODES = frozenset({"E0000001"})
 """Okta's API validation exception: the only 400 its reference lists for a connection update."""
 PROVIDER_REFUSAL = re.compile(r"app connection for application ID \S+: 400\b")
