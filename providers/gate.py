@@ -62,7 +62,7 @@ def read_outputs(source: str | None, stack: str | None) -> tuple[str | None, str
         # A CI runner's stdin is not a terminal but carries nothing: then ask pulumi.
         if piped.strip():
             return piped, None
-    return cli.stack_outputs(stack)
+    return cli.pulumi_stack_outputs(stack)
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock = SYSTEM) -> int:

@@ -32,9 +32,9 @@ from providers import cli, deadline
 from providers.azure import health as azure_health
 from providers.core import gate, health
 from providers.core.clock import SYSTEM, Clock
+from providers.gate import read_outputs
 from providers.http import HttpPolicy
 from providers.okta import health as okta_health
-from providers.gate import read_outputs
 
 RUN_SECONDS = 600.0
 """The bound on one run, every app, request, retry and pause in it: 10 minutes of the daily

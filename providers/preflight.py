@@ -418,11 +418,11 @@ class _Preflight:
                 items.append(Item(name, True, azure_detail(job, held, lost, index)))
         return items, extra
 
-    def azure_sign_in(self, app: AzureApp, found: Apps) -> tuple[str, str | None, str | None]:
-        """(Graph URL, tenant id, client id) as the program gives the app's check."""
+    def azure_sign_in(self, app: AzureApp, found: Apps) -> apps.SignIn:
+        """Where the app's check signs in, as the program gives it."""
         tenant = found.azure_tenants.get(app.tenant or "")
         if tenant is not None:
-            return tenant.graph_url, tenant.tenant_id, tenant.client_id
+            return apps.SignIn(tenant.graph_url, tenant.tenant_id, tenant.client_id)
         chosen = (
             self.value("azuread:environment") or self.environment.get("ARM_ENVIRONMENT") or "global"
         )
@@ -431,13 +431,13 @@ class _Preflight:
                 f"the default azuread provider's environment {chosen!r} (azuread:environment or "
                 f"ARM_ENVIRONMENT) is not one of {', '.join(apps.AZURE_ENVIRONMENTS)}"
             )
-        return (
+        return apps.SignIn(
             apps.AZURE_ENVIRONMENTS[chosen],
             self.value("azuread:tenantId"),
             self.value("azuread:clientId"),
         )
 
-    def bearer(self, sign_in: tuple[str, str | None, str | None], policy: HttpPolicy) -> str:
+    def bearer(self, sign_in: apps.SignIn, policy: HttpPolicy) -> str:
         from providers.azure import sign_in as azure  # noqa: PLC0415
 
         graph_url, tenant_id, client_id = sign_in
@@ -462,7 +462,7 @@ class _Preflight:
         from providers.deadline import deadline, overrun  # noqa: PLC0415
 
         sign_in = self.azure_sign_in(app, found)
-        graph_url = self.reach.graph_url(sign_in[0])
+        graph_url = self.reach.graph_url(sign_in.graph_url)
         with deadline(policy.deadline_seconds) as bound:
             if bound.passed():
                 raise overrun(bound, f"{graph.WHAT} at {graph_url}")

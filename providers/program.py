@@ -65,7 +65,7 @@ class Config:
     fingerprint: str
     """Of the configured token: known while planning, so previews can say what is pending."""
     apps: apps.Apps
-    azure_sign_in: azure.SignIn
+    azure_sign_in: apps.SignIn
     """Where the default azuread provider points: its cloud's Graph, its tenant and client ids."""
     okta_org_url: str | None
     """The default okta provider's org, when configured."""

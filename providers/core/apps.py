@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from providers.core.settings import Problem, kind, shown, structure_problem
 
@@ -185,6 +185,17 @@ class AzureTenant:
     @property
     def graph_url(self) -> str:
         return AZURE_ENVIRONMENTS[self.environment]
+
+
+class SignIn(NamedTuple):
+    """Where an Azure app's check signs in: as the program gives it, and as the pre-flight
+    signs in for it."""
+
+    graph_url: str
+    tenant_id: str | None
+    """None: the tenant of the environment's credentials (ARM_TENANT_ID)."""
+    client_id: str | None
+    """None: the client of the environment's credentials (ARM_CLIENT_ID)."""
 
 
 @dataclass(frozen=True)
