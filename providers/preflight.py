@@ -38,7 +38,7 @@ import yaml  # type: ignore[import-untyped]
 
 from providers import cli
 from providers.core import apps, redaction, settings, texts
-from providers.core.apps import Apps, AzureApp, OktaApp
+from providers.core.apps import Apps, AzureApp, OktaApp, SignIn
 from providers.core.errors import ProviderError
 from providers.core.texts import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
 
@@ -418,11 +418,11 @@ class _Preflight:
                 items.append(Item(name, True, azure_detail(job, held, lost, index)))
         return items, extra
 
-    def azure_sign_in(self, app: AzureApp, found: Apps) -> apps.SignIn:
+    def azure_sign_in(self, app: AzureApp, found: Apps) -> SignIn:
         """Where the app's check signs in, as the program gives it."""
         tenant = found.azure_tenants.get(app.tenant or "")
         if tenant is not None:
-            return apps.SignIn(tenant.graph_url, tenant.tenant_id, tenant.client_id)
+            return SignIn(tenant.graph_url, tenant.tenant_id, tenant.client_id)
         chosen = (
             self.value("azuread:environment") or self.environment.get("ARM_ENVIRONMENT") or "global"
         )
@@ -431,13 +431,13 @@ class _Preflight:
                 f"the default azuread provider's environment {chosen!r} (azuread:environment or "
                 f"ARM_ENVIRONMENT) is not one of {', '.join(apps.AZURE_ENVIRONMENTS)}"
             )
-        return apps.SignIn(
+        return SignIn(
             apps.AZURE_ENVIRONMENTS[chosen],
             self.value("azuread:tenantId"),
             self.value("azuread:clientId"),
         )
 
-    def bearer(self, sign_in: apps.SignIn, policy: HttpPolicy) -> str:
+    def bearer(self, sign_in: SignIn, policy: HttpPolicy) -> str:
         from providers.azure import sign_in as azure  # noqa: PLC0415
 
         graph_url, tenant_id, client_id = sign_in
