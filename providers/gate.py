@@ -9,6 +9,7 @@ person understands, with the exit code of `providers.core.gate.EXIT_CODES`: 0 th
 token is valid, 1 rotation is due or a hand-off is pending, 2 it has expired, 3
 the outputs are missing or malformed, could not be read, or the gate failed.
 The verdict is `providers.core.gate.evaluate`; this module reads and prints.
+Pipelines run it as `python -m providers.status` (providers/status.py runs `main`).
 """
 
 from __future__ import annotations
@@ -94,7 +95,3 @@ def _judge(argv: Sequence[str] | None, clock: Clock) -> int:
     else:
         print(verdict.message)
     return verdict.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
