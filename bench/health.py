@@ -26,7 +26,7 @@ from azure.core.credentials import AccessToken
 from bench.report import Figure
 from providers import health as command
 from providers.azure.graph import graph_detail
-from providers.core import health, reach
+from providers.core import health
 from providers.http import Answer, HttpPolicy
 from providers.okta import health as okta_health
 from testbed import NOW
@@ -72,7 +72,7 @@ class Run:
 
 
 @contextmanager
-def world(count: int) -> Iterator[tuple[Graph, Okta, reach.Stack]]:
+def world(count: int) -> Iterator[tuple[Graph, Okta, health.Stack]]:
     """`count` healthy Azure apps and `count` Okta apps with two pages of pushes each."""
     with Graph(BEARER) as graph, Okta(OKTA_TOKEN) as okta:
         azure, oktas = [], []
@@ -86,19 +86,19 @@ def world(count: int) -> Iterator[tuple[Graph, Okta, reach.Stack]]:
                     job_status=status(last=succeeded, last_success=succeeded),
                 )
             ]
-            azure.append(reach.AzureReach(f"a{index}", sp_id, graph.url, None, None, "verified"))
+            azure.append(health.AzureTarget(f"a{index}", sp_id, graph.url, None, None, "verified"))
             app_id = f"0oa{index:017d}"
             okta.log += [
                 push_event(app_id, f"2026-11-21T{minute // 60:02d}:{minute % 60:02d}:00.000Z")
                 for minute in range(EVENTS_PER_APP)
             ]
             oktas.append(
-                reach.OktaReach(f"o{index}", "okta-api", app_id, okta.url, "connection-enabled")
+                health.OktaTarget(f"o{index}", "okta-api", app_id, okta.url, "connection-enabled")
             )
         yield (
             graph,
             okta,
-            reach.Stack(
+            health.Stack(
                 "b3nchf1ng3r1", ISSUED, NOW + timedelta(days=300), tuple(azure), tuple(oktas)
             ),
         )
@@ -125,7 +125,7 @@ def hung() -> tuple[int, float, health.Report]:
         graph.fail_next(*[Reply(action="hang")] * (HUNG_APPS * HUNG_POLICY.attempts))
         started = time.perf_counter()
         report = command.check(
-            reach.Stack(stack.fingerprint, stack.issued_at, stack.expires_at, stack.azure, ()),
+            health.Stack(stack.fingerprint, stack.issued_at, stack.expires_at, stack.azure, ()),
             {},
             HUNG_POLICY,
             NOW,

@@ -6,23 +6,27 @@ are the "vendors"; an "app" is one entry of `azureApps` or `oktaApps`, an
 enterprise app or Okta app that receives the token. Each file's first line says
 which process runs it:
 
-- the program, under the language host (`__main__.py` and what it calls);
+- the program, under the language host (`__main__.py` and what it imports);
 - the provider host (`python -m pulumi.dynamic`), which runs the dynamic
-  providers, unpickled from state;
+  providers, unpickled from state by the four class paths of
+  core/resource_types.py PROVIDER_PATHS, and what they import;
 - a command line (`python -m providers.status`, `python -m providers.rotate`,
   `python -m providers.health`, and for `scripts/up`: `providers.install`,
-  `providers.first_run`);
-- any process: the pure core.
+  `providers.first_run`), and what it imports;
+- any process: what imports only the standard library (the pure core).
+
+A file several of them import names each (`Program and provider host:`);
+tests/test_layout.py derives the labels from the import graph.
 
 Where things are:
 
     core/             any process, standard library only (a test enforces it): dates and
                       fingerprints (lifecycle), settings and app validation (settings,
-                      apps, microsoft), redaction, errors by cause, type tokens
-                      (resource_types), the clock, texts used twice, the gate's verdict
-                      (gate), the policy pack's rules (policy_rules), the health check's
-                      verdicts (health, verdicts), what it reads from the outputs (reach),
-                      the version (version)
+                      apps, with what Microsoft documents of Graph), redaction, errors by
+                      cause, type tokens (resource_types), the clock, texts used twice, the
+                      gate's verdict (gate), the policy pack's rules (policy_rules), the
+                      health check's verdicts and the targets it reads (health), the
+                      version (version)
     program.py        program: configuration, the token, its outputs; calls each vendor's
                       wiring (azure/wiring.py, okta/wiring.py, what they share: wiring.py)
     druva/            the SCIM client and the ScimToken resource (token.py: args, resource,
@@ -34,7 +38,8 @@ Where things are:
     checks.py         what both checks share
     http.py           provider host: the HTTP policy, one call, the client base with the
                       one status ladder; deadline.py: one deadline per operation
-    status.py         command line: the pipeline gate
+    gate.py           command line: the pipeline gate (`python -m providers.status`,
+    status.py         which status.py keeps: pipelines type it)
     rotate.py         command line: the rotation helper
     health.py         command line: provisioning health; reads each vendor's side with
                       azure/health.py and okta/health.py, read-only

@@ -208,7 +208,7 @@ def child_message(text: str, secrets: Iterable[str] = ()) -> str:
     )
 
 
-def stack_outputs(stack: str | None) -> tuple[str | None, str | None]:
+def pulumi_stack_outputs(stack: str | None) -> tuple[str | None, str | None]:
     """`pulumi stack output --json` of `stack` (the selected one if None), or why not."""
     executable = pulumi_executable()
     if executable is None:

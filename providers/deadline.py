@@ -1,4 +1,5 @@
-"""Provider host: one deadline per operation, which every request, retry and pause in it shares.
+"""Program, provider host and command line: one deadline per operation, which every request, retry
+and pause in it shares.
 
 Timeouts bound each wait for a byte, not a call: a server that trickles its
 answer a byte at a time would hold a call forever. So every provider operation

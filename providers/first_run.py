@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers import cli, rotate
-from providers.core import apps, lifecycle, microsoft, redaction, settings, texts
+from providers.core import apps, lifecycle, redaction, settings, texts
 from providers.core.clock import SYSTEM, Clock
 
 PREFIX = "druva-scim up: "
@@ -73,7 +73,7 @@ ERASED = (
     "whole set)."
 )
 AZURE_KEY = "azureApps"
-KINDS = (
+APP_SETTINGS = (
     (AZURE_KEY, "servicePrincipalId", "druva-azure", AZURE_PROMPT),
     ("oktaApps", "appId", "druva-okta", OKTA_PROMPT),
 )
@@ -146,7 +146,7 @@ def what_to_set(stack: str) -> str:
     """The commands that set up a stack by hand, for a run without a terminal: the apps
     first, the pre-flight, and the token last, so that nothing is looked up after the click."""
     lines = []
-    for key, id_key, base, _ in KINDS:
+    for key, id_key, base, _ in APP_SETTINGS:
         lines.append(
             f"pulumi config set --path '{texts.NAMESPACE}:{key}[0].name' {base} --stack {stack}"
         )
@@ -234,7 +234,7 @@ def ask_kept(
                     talk.say(f"{key} of {name} is not kept: the first `pulumi up` erases it.")
                     break
                 one = Kept(index, name, key, value)
-                problem = microsoft.extra_secret_problem(key, value)
+                problem = apps.extra_secret_problem(key, value)
                 if not problem:
                     kept.append(one)
                     break
@@ -305,7 +305,7 @@ def guide(
     talk.say(f"Stack {stack} has no Druva SCIM token yet ({rotate.TOKEN_KEY}).\n{ADOPTION}")
     talk.say("To keep the token in a Pulumi ESC environment instead, see docs/esc.md.")
     deployed = rotate.current_fingerprint(reader)
-    existing = {key: listed(reader, key) for key, *_ in KINDS}
+    existing = {key: listed(reader, key) for key, *_ in APP_SETTINGS}
     for key, entries in existing.items():
         if entries is not None:
             talk.say(f"The stack lists {texts.NAMESPACE}:{key} already; keeping them.")
@@ -314,7 +314,7 @@ def guide(
         return rotate.NOTHING_CHANGED
     # The ids first, so that the pre-flight proves them (previewed, each app's job and keys
     # read) before the click; they are stored only once the token is in hand.
-    chosen = {kind[0]: ask_apps(talk, *kind) for kind in KINDS if existing[kind[0]] is None}
+    chosen = {kind[0]: ask_apps(talk, *kind) for kind in APP_SETTINGS if existing[kind[0]] is None}
     given = {key: entries for key, entries in chosen.items() if entries}
     talk.say("The pre-flight: checking everything the first `pulumi up` needs.")
     report = rotate.before_the_click(stack, talk.say, given)

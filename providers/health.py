@@ -30,11 +30,11 @@ from datetime import datetime, timedelta
 
 from providers import cli, deadline
 from providers.azure import health as azure_health
-from providers.core import gate, health, reach
+from providers.core import gate, health
 from providers.core.clock import SYSTEM, Clock
+from providers.gate import read_outputs
 from providers.http import HttpPolicy
 from providers.okta import health as okta_health
-from providers.status import read_outputs
 
 RUN_SECONDS = 600.0
 """The bound on one run, every app, request, retry and pause in it: 10 minutes of the daily
@@ -131,7 +131,7 @@ def _run(
         report = health.Report(now, unusable=(failure or "no outputs were read",))
     else:
         document, not_json = gate.parse_document(text)
-        stack, problems = (None, [not_json]) if not_json else reach.read(document, now)
+        stack, problems = (None, [not_json]) if not_json else health.targets(document, now)
         if stack is None:
             report = health.Report(now, unusable=tuple(problems), advice=gate.EXPORT_ADVICE)
         else:
@@ -156,7 +156,7 @@ def _run(
 
 
 def check(
-    stack: reach.Stack,
+    stack: health.Stack,
     environ: Mapping[str, str],
     policy: HttpPolicy,
     now: datetime,

@@ -1,4 +1,5 @@
-"""Provider host: one HTTP policy for every vendor, one call, and one client base with the ladder.
+"""Program, provider host and command line: one HTTP policy for every vendor, one call, and one
+client base with the ladder.
 
 Retries, backoff and `Retry-After` are urllib3's `Retry` behind a requests
 `HTTPAdapter` (bounded by the operation's deadline, `providers.deadline`); this

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 import yaml  # type: ignore[import-untyped]
 
 from providers import cli
-from providers.core import apps, microsoft, redaction, settings, texts
-from providers.core.apps import Apps, AzureApp, OktaApp
+from providers.core import apps, redaction, settings, texts
+from providers.core.apps import Apps, AzureApp, OktaApp, SignIn
 from providers.core.errors import ProviderError
 from providers.core.texts import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
 
@@ -418,26 +418,26 @@ class _Preflight:
                 items.append(Item(name, True, azure_detail(job, held, lost, index)))
         return items, extra
 
-    def azure_sign_in(self, app: AzureApp, found: Apps) -> tuple[str, str | None, str | None]:
-        """(Graph URL, tenant id, client id) as the program gives the app's check."""
+    def azure_sign_in(self, app: AzureApp, found: Apps) -> SignIn:
+        """Where the app's check signs in, as the program gives it."""
         tenant = found.azure_tenants.get(app.tenant or "")
         if tenant is not None:
-            return tenant.graph_url, tenant.tenant_id, tenant.client_id
+            return SignIn(tenant.graph_url, tenant.tenant_id, tenant.client_id)
         chosen = (
             self.value("azuread:environment") or self.environment.get("ARM_ENVIRONMENT") or "global"
         )
-        if chosen not in microsoft.AZURE_ENVIRONMENTS:
+        if chosen not in apps.AZURE_ENVIRONMENTS:
             raise ProviderError(
                 f"the default azuread provider's environment {chosen!r} (azuread:environment or "
-                f"ARM_ENVIRONMENT) is not one of {', '.join(microsoft.AZURE_ENVIRONMENTS)}"
+                f"ARM_ENVIRONMENT) is not one of {', '.join(apps.AZURE_ENVIRONMENTS)}"
             )
-        return (
-            microsoft.AZURE_ENVIRONMENTS[chosen],
+        return SignIn(
+            apps.AZURE_ENVIRONMENTS[chosen],
             self.value("azuread:tenantId"),
             self.value("azuread:clientId"),
         )
 
-    def bearer(self, sign_in: tuple[str, str | None, str | None], policy: HttpPolicy) -> str:
+    def bearer(self, sign_in: SignIn, policy: HttpPolicy) -> str:
         from providers.azure import sign_in as azure  # noqa: PLC0415
 
         graph_url, tenant_id, client_id = sign_in
@@ -462,7 +462,7 @@ class _Preflight:
         from providers.deadline import deadline, overrun  # noqa: PLC0415
 
         sign_in = self.azure_sign_in(app, found)
-        graph_url = self.reach.graph_url(sign_in[0])
+        graph_url = self.reach.graph_url(sign_in.graph_url)
         with deadline(policy.deadline_seconds) as bound:
             if bound.passed():
                 raise overrun(bound, f"{graph.WHAT} at {graph_url}")
@@ -672,7 +672,7 @@ def secret_keys(client: Graph) -> list[str]:
 
 def erased(held: Sequence[str], app: AzureApp) -> Iterator[str]:
     """The keys Azure holds that `pulumi up` would not write back: its PUT replaces the set."""
-    kept = {*microsoft.MANAGED_SECRET_KEYS, *(key for key, _ in app.extra_secrets)}
+    kept = {*apps.MANAGED_SECRET_KEYS, *(key for key, _ in app.extra_secrets)}
     return (key for key in held if key not in kept)
 
 

@@ -29,6 +29,7 @@ from pulumi.runtime import config as runtime_config
 
 from providers.azure import wiring as azure
 from providers.core import apps, lifecycle, redaction, settings
+from providers.core.apps import SignIn
 from providers.core.clock import SYSTEM, Clock
 from providers.core.texts import (
     NAMESPACE,
@@ -65,7 +66,7 @@ class Config:
     fingerprint: str
     """Of the configured token: known while planning, so previews can say what is pending."""
     apps: apps.Apps
-    azure_sign_in: azure.SignIn
+    azure_sign_in: SignIn
     """Where the default azuread provider points: its cloud's Graph, its tenant and client ids."""
     okta_org_url: str | None
     """The default okta provider's org, when configured."""

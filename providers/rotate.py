@@ -190,9 +190,10 @@ def stack_name(pulumi: cli.Pulumi) -> str:
     named = pulumi.capture("stack", "--show-name")
     name = named.stdout.strip()
     if named.returncode != 0 or not name:
+        said = cli.child_message(named.stderr, never_shown(""))
         raise RotationError(
             f"no stack is selected (`pulumi stack --show-name` failed: "
-            f"{child_message(named.stderr, '')}); pass --stack. Nothing was changed.",
+            f"{said}); pass --stack. Nothing was changed.",
             NOTHING_CHANGED,
         )
     return name
@@ -207,11 +208,10 @@ def issued_at_from(text: str | None, now: datetime) -> datetime:
     return moment
 
 
-def child_message(text: str, token: str) -> str:
-    """A child's last lines as we may show them: without the token or a credential of ours.
-
-    The Pulumi CLI may also echo its passphrase, which no other text can hold."""
-    return cli.child_message(text, [token, os.environ.get("PULUMI_CONFIG_PASSPHRASE", "")])
+def never_shown(token: str) -> list[str]:
+    """What no child's output the helper shows may hold, beside a credential of ours: the
+    token, and the passphrase, which the Pulumi CLI may echo and no other text can hold."""
+    return [token, os.environ.get("PULUMI_CONFIG_PASSPHRASE", "")]
 
 
 def current_fingerprint(pulumi: cli.Pulumi) -> str | None:
@@ -312,18 +312,19 @@ def store(
     progress.stage = Stage.WRITING_TOKEN
     # With no value in argv, the CLI reads a secret from stdin up to the line break.
     stored = pulumi.capture("config", "set", "--secret", TOKEN_KEY, stdin_text=token + "\n")
+    said = cli.child_message(stored.stderr, never_shown(token))
     if stored.returncode != 0 and before is Stage.SETTINGS_STORED:
         progress.stage = before
         raise RotationError(
             f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
-            f"{child_message(stored.stderr, token)}. Fix the cause (logged in? right --stack? "
+            f"{said}. Fix the cause (logged in? right --stack? "
             f"run from the project folder?). {standing(progress)[0]}",
             HALF_DONE,
         )
     if stored.returncode != 0:
         raise RotationError(
             f"`pulumi config set --secret {TOKEN_KEY}` failed (exit code {stored.returncode}): "
-            f"{child_message(stored.stderr, token)}. Nothing else was run and the stack "
+            f"{said}. Nothing else was run and the stack "
             f"config keeps {kept}. Fix the cause (logged in? right --stack? run from the "
             f"project folder?) and {progress.again} with the same token.",
             NOTHING_CHANGED,
@@ -334,7 +335,8 @@ def store(
     if recorded.returncode != 0:
         raise RotationError(
             f"the new token is stored, but `pulumi config set {ISSUED_AT_KEY}` failed "
-            f"(exit code {recorded.returncode}): {child_message(recorded.stderr, token)}. "
+            f"(exit code {recorded.returncode}): "
+            f"{cli.child_message(recorded.stderr, never_shown(token))}. "
             f"`pulumi up` was not run. Run `pulumi config set {ISSUED_AT_KEY} {issued_text}` "
             "and then `pulumi up` now: provisioning is down until it has run.",
             HALF_DONE,

@@ -17,13 +17,6 @@ from pulumi.runtime.proto import resource_pb2
 
 ERROR_HOOK_CLI_VERSIONS = ">=3.244.0"
 """Where a plain create error reaches an error hook (pulumi/pulumi#23347); hooks exist earlier."""
-AZURE = "azure"
-"""The `kind` of an Azure app's entry in the `targets` output."""
-OKTA_API = "okta-api"
-"""An Okta app whose token is set through Okta's API."""
-OKTA_MANUAL = "okta-manual"
-"""An Okta app whose token an admin pastes by hand."""
-TARGET_KINDS = (AZURE, OKTA_API, OKTA_MANUAL)
 VERIFIED = "verified"
 """An app's state in the `targets` output once its check confirmed the current token."""
 UNVERIFIED = "unverified"

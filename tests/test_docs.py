@@ -12,7 +12,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 
 from policy import pack
-from providers import program, rotate, wiring
+from providers import program, rotate
 from providers.azure import check as azure_check
 from providers.core import apps, gate, lifecycle, settings
 from providers.core.texts import GRAPH_PERMISSIONS, NAMESPACE
@@ -116,7 +116,7 @@ def test_the_kinds_of_apps_in_targets_are_the_docs():
     text = section("configuration.md", "## Identity providers")
     exports = text[text.index("The stack exports") :].split("\n\n", 1)[0]
     documented = set(re.findall(r"`(azure|okta-[a-z]+)`", exports))
-    assert documented == set(wiring.TARGET_KINDS)
+    assert documented == set(apps.TARGET_KINDS)
 
 
 def test_the_checks_outputs_table_is_each_checks_outputs():
@@ -178,7 +178,7 @@ def test_the_example_stack_passes_the_programs_validation_with_an_app_of_every_k
         (target["kind"], target.get("tenant") or target.get("org"))
         for target in run.exports["targets"]
     }
-    assert {kind for kind, _ in kinds} == set(wiring.TARGET_KINDS)
+    assert {kind for kind, _ in kinds} == set(apps.TARGET_KINDS)
     # Each kind on the default provider and on a named tenant or org.
     assert {("azure", "default"), ("okta-api", "default"), ("okta-manual", "default")} <= kinds
     assert {where for _, where in kinds} > {"default"}

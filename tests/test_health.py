@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from providers import health as command
-from providers.core import health, reach, verdicts
+from providers.core import health
 from providers.core.clock import FixedClock
 from providers.okta import health as okta_health
 from testbed import ROOT
@@ -197,7 +197,7 @@ def test_failed_pushes_to_an_okta_app_after_the_rotation_are_failing(world):
     assert apps["okta0"]["details"]["pushes"] == 1
     [request] = world.okta.requests
     assert request.query["since"] == ISSUED
-    assert request.query["filter"] == verdicts.log_filter(f"{APP[:-2]}00")
+    assert request.query["filter"] == health.log_filter(f"{APP[:-2]}00")
 
 
 def test_the_log_is_followed_through_its_pages_and_the_bound_holds(world, monkeypatch):
@@ -427,7 +427,7 @@ def test_the_pages_exit_code_table_is_the_commands():
 
 def test_the_page_names_every_event_type_the_check_reads():
     page = (ROOT / "docs" / "health.md").read_text()
-    assert all(f"`{kind}`" in page for kind in verdicts.PUSH_EVENT_TYPES)
+    assert all(f"`{kind}`" in page for kind in health.PUSH_EVENT_TYPES)
 
 
 def test_a_crash_of_the_check_is_one_sentence_and_exit_3(monkeypatch, world):
@@ -440,7 +440,7 @@ def test_a_crash_of_the_check_is_one_sentence_and_exit_3(monkeypatch, world):
     assert err == command.CRASHED.format(kind="RuntimeError") + "\n"
 
 
-# --- reach: what the program exports is what the check reads ------------------------------------
+# --- targets: what the program exports is what the check reads ----------------------------------
 
 
 def test_the_programs_targets_carry_what_health_needs_and_no_secret():
@@ -465,7 +465,7 @@ def test_the_programs_targets_carry_what_health_needs_and_no_secret():
     assert [entry["orgUrl"] for entry in targets[1:]] == ["https://acme.okta.com"] * 2
     assert TOKEN not in json.dumps(targets)
     outputs = {**STACK_OUTPUTS, "targets": targets}
-    stack, problems = reach.read(json.loads(json.dumps(outputs)), NOW)
+    stack, problems = health.targets(json.loads(json.dumps(outputs)), NOW)
     assert problems == [] and stack is not None
     assert [app.name for app in stack.azure] + [app.name for app in stack.okta] == [
         "entra",

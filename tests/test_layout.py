@@ -2,10 +2,12 @@
 file, and the addresses existing stacks' state names."""
 
 import ast
+import functools
 import importlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -21,14 +23,6 @@ from tests import messages
 
 PROVIDERS = ROOT / "providers"
 MODULES = sorted(PROVIDERS.rglob("*.py"))
-PROCESSES = (
-    "Any process:",
-    "Program:",
-    "Provider host:",
-    "Program and provider host:",
-    "Command line:",
-)
-"""How each file's first line starts: which process runs it."""
 FORBIDDEN = ("pulumi", "pulumi_azuread", "pulumi_okta", "requests", "urllib3", "azure", "jwt")
 """What the command lines and the policy pack must not reach: the SDK, HTTP, the vendors."""
 RESOURCES = {
@@ -85,10 +79,16 @@ def reached(modules: list[str], roots: tuple[str, ...]) -> list[str]:
 
 
 def test_the_command_lines_reach_nothing_but_the_core():
-    modules = loaded_by("import providers.status, providers.rotate, providers.cli")
+    modules = loaded_by("import providers.status, providers.gate, providers.rotate, providers.cli")
     assert reached(modules, FORBIDDEN) == []
     ours = {name for name in modules if name.split(".")[0] == "providers"}
-    command_lines = {"providers.cli", "providers.status", "providers.rotate", "providers.preflight"}
+    command_lines = {
+        "providers.cli",
+        "providers.status",
+        "providers.gate",
+        "providers.rotate",
+        "providers.preflight",
+    }
     assert ours - {"providers", *command_lines} == {
         name for name in ours if name.startswith("providers.core")
     }
@@ -115,11 +115,132 @@ def test_the_policy_packs_files_import_only_the_core_of_providers(path):
     assert all(name.startswith("providers.core") for name in ours), ours
 
 
+# --- which process runs each file, from the import graph -------------------------------------
+
+PROGRAM, PROVIDER_HOST, COMMAND_LINE = "program", "provider host", "command line"
+
+
+def source(module: str) -> Path | None:
+    """The file of one of our modules, or None for a module that is not ours."""
+    base = ROOT / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def run_time_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import a process may execute, in functions too; not those under TYPE_CHECKING."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            found.extend(run_time_imports(ast.Module(body=node.orelse, type_ignores=[])))
+        else:
+            found.extend(run_time_imports(node))
+    return found
+
+
+@functools.cache
+def edges(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """What the file imports when it runs: our modules, and the first names of everything
+    else (the standard library, the SDK, HTTP, the vendors)."""
+    ours: set[str] = set()
+    others: set[str] = set()
+    for node in run_time_imports(messages.parsed(path)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            module = node.module or ""
+            # `from providers import cli` imports the module providers.cli.
+            names = [
+                f"{module}.{alias.name}" if source(f"{module}.{alias.name}") else module
+                for alias in node.names
+            ]
+        for name in names:
+            (ours if source(name) else others).add(name if source(name) else name.split(".")[0])
+    return frozenset(ours), frozenset(others)
+
+
+@functools.cache
+def pure(module: str) -> bool:
+    """Whether running the module loads nothing but the standard library (and our pure code)."""
+    path = source(module)
+    assert path is not None, module
+    ours, others = edges(path)
+    return others <= sys.stdlib_module_names and all(pure(name) for name in ours)
+
+
+def reach(roots: Iterable[str]) -> set[str]:
+    """Our modules that importing `roots` runs."""
+    seen: set[str] = set()
+    waiting = list(roots)
+    while waiting:
+        module = waiting.pop()
+        path = source(module)
+        if module in seen or path is None:
+            continue
+        seen.add(module)
+        waiting.extend(edges(path)[0])
+    return seen
+
+
+def runs_as_main(path: Path) -> bool:
+    return any(
+        isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'"
+        for node in messages.parsed(path).body
+    )
+
+
+def entry_points() -> dict[str, set[str]]:
+    """Which modules each kind of process runs: the program (`__main__.py`), the provider host
+    (the four frozen provider class paths and what they import), the command lines (what runs
+    with `python -m`)."""
+    program = reach(edges(ROOT / "__main__.py")[0])
+    host = reach(path.rpartition(".")[0] for path in resource_types.PROVIDER_PATHS.values())
+    commands = reach(messages.module_name(path) for path in MODULES if runs_as_main(path))
+    return {PROGRAM: program, PROVIDER_HOST: host, COMMAND_LINE: commands}
+
+
+def label(processes: list[str]) -> str:
+    """`Program:`, `Program and provider host:`, `Program, provider host and command line:`."""
+    said = processes[0] if len(processes) == 1 else ", ".join(processes[:-1])
+    said += "" if len(processes) == 1 else f" and {processes[-1]}"
+    return f"{said[0].upper()}{said[1:]}:"
+
+
+@pytest.fixture(scope="module")
+def processes() -> dict[str, set[str]]:
+    return entry_points()
+
+
 @pytest.mark.parametrize("path", MODULES, ids=relative)
-def test_each_file_says_first_which_process_runs_it(path):
-    docstring = ast.get_docstring(messages.parsed(path))
-    assert docstring, f"{relative(path)} has no docstring"
-    assert docstring.startswith(PROCESSES), f"{relative(path)}: {docstring.splitlines()[0]!r}"
+def test_each_file_says_first_which_process_runs_it(path, processes):
+    module = messages.module_name(path)
+    if pure(module):
+        expected = "Any process:"
+    else:
+        running = [kind for kind, modules in processes.items() if module in modules]
+        assert running, f"{relative(path)}: no process runs it (nothing imports it)"
+        expected = label(running)
+    docstring = ast.get_docstring(messages.parsed(path)) or ""
+    first = docstring.splitlines()[0] if docstring else ""
+    assert first.startswith(expected), f"{relative(path)}: {first!r} should start {expected!r}"
+    # Only the label may name a process, so that no first line says two things.
+    rest = first.removeprefix(expected).lower()
+    assert not rest.lstrip().startswith(("program", "provider host", "command line", "any "))
+
+
+def test_the_labels_name_what_the_import_graph_shows(processes):
+    # The derivation itself, on files whose processes are beyond doubt.
+    assert pure("providers.core.lifecycle") and not pure("providers.http")
+    assert "providers.druva.token" in processes[PROGRAM] & processes[PROVIDER_HOST]
+    assert "providers.rotate" in processes[COMMAND_LINE]
+    assert "providers.rotate" not in processes[PROGRAM] | processes[PROVIDER_HOST]
+    assert label([PROGRAM, PROVIDER_HOST, COMMAND_LINE]) == (
+        "Program, provider host and command line:"
+    )
 
 
 @pytest.mark.parametrize("type_token", sorted(RESOURCES))

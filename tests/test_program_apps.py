@@ -502,7 +502,7 @@ def test_under_mocks_without_a_cli_the_monitor_feature_decides():
 
 def test_an_azure_app_on_a_china_default_provider_is_written_and_checked_in_china():
     # Microsoft's current pages mark China (21Vianet) as supported for validateCredentials and
-    # the secrets API (providers/core/microsoft.py cites them).
+    # the secrets API (providers/core/apps.py cites them).
     run = run_program({**config(azureApps=azure_apps(1)), "azuread:environment": "china"})
     assert run.messages("error") == []
     assert run.named("azure-check-azure-0").plain("graphUrl") == (

@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 import grpc
 import pytest
 
-from providers import rotate
+from providers import cli, rotate
 from providers.core import resource_types
 from providers.core.errors import ProviderError
 from providers.core.redaction import PLACEHOLDER
@@ -281,7 +281,7 @@ def test_a_short_passphrase_does_not_blank_the_programs_advice(monkeypatch):
 
 def test_the_passphrase_is_redacted_from_the_rotation_helpers_child_output(monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct-horse")
-    said = rotate.child_message("error: passphrase correct-horse is wrong", TOKEN)
+    said = cli.child_message("error: passphrase correct-horse is wrong", rotate.never_shown(TOKEN))
     assert said == f"error: passphrase {PLACEHOLDER} is wrong"
 
 
@@ -320,6 +320,6 @@ def test_a_mebibyte_error_full_of_escapes_becomes_a_message_within_a_cpu_budget(
 def test_a_long_child_output_shows_its_own_last_lines_redacted():
     # Redaction reads a bounded text: the lines shown must come from the end, still redacted.
     stderr = "progress\n" * 20_000 + f"error: the stack is locked; token {TOKEN}\n"
-    said = rotate.child_message(stderr, TOKEN)
+    said = cli.child_message(stderr, rotate.never_shown(TOKEN))
     assert said.endswith(f"error: the stack is locked; token {PLACEHOLDER}")
     assert TOKEN not in said

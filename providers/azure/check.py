@@ -23,7 +23,7 @@ from pulumi import dynamic
 
 from providers.azure import graph, sign_in
 from providers.checks import CheckProvider, app_label, common_failures
-from providers.core import apps, lifecycle, resource_types, settings, verdicts
+from providers.core import apps, health, lifecycle, resource_types, settings
 from providers.dynamic import UNKNOWN, ArgsResource, redacted, redacted_operation, say
 from providers.http import new_session
 
@@ -247,7 +247,7 @@ def paused_action(job: graph.Job, app: str) -> str:
     return (
         f"job {job.id} is paused (status code Paused){last_error}; left paused, as an "
         "administrator paused it: Azure provisions nobody until "
-        f"{verdicts.AZURE_PORTAL.format(name=app)} > Start provisioning"
+        f"{health.AZURE_PORTAL.format(name=app)} > Start provisioning"
     )
 
 

@@ -1,5 +1,5 @@
-"""Provider host: Microsoft Graph v1.0, asked what the portal's Test Connection asks, and told to
-leave quarantine.
+"""Program, provider host and command line: Microsoft Graph v1.0, asked what the portal's Test
+Connection asks, and told to leave quarantine.
 
 An enterprise app's provisioning is a synchronization job on its service
 principal. After a token rotation we list the jobs, pick the provisioning job,

@@ -22,13 +22,13 @@ import requests
 from azure.core.credentials import TokenCredential
 
 from providers.azure import graph, sign_in
-from providers.core import health, verdicts
+from providers.core import health
 from providers.core.errors import (
     BY_CAUSE,
     Cause,
     ProviderError,
 )
-from providers.core.reach import AzureReach
+from providers.core.health import AzureTarget
 from providers.deadline import deadline, overrun
 from providers.http import Answer, HttpPolicy, new_session
 
@@ -69,7 +69,7 @@ class HealthGraph(graph.Graph):
 
 
 def read_apps(
-    apps: Sequence[AzureReach],
+    apps: Sequence[AzureTarget],
     environ: Mapping[str, str],
     policy: HttpPolicy,
     now: datetime,
@@ -98,7 +98,7 @@ def read_apps(
 
 def read_app(
     session: requests.Session,
-    app: AzureReach,
+    app: AzureTarget,
     bearer: str,
     policy: HttpPolicy,
     now: datetime,
@@ -110,7 +110,7 @@ def read_app(
     except ProviderError as error:
         return unknown(app, error)
     if not jobs:
-        return verdicts.azure_no_job(app.name, app.service_principal_id)
+        return health.azure_no_job(app.name, app.service_principal_id)
     try:
         job = graph.provisioning_job(
             jobs, app_name=app.name, service_principal_id=app.service_principal_id
@@ -118,17 +118,17 @@ def read_app(
     except ProviderError as error:
         # Several jobs that look like Druva's: which one provisions cannot be told.
         return health.could_not_check(app.name, "azure", health.NOT_FOUND, str(error))
-    return verdicts.azure_verdict(
+    return health.azure_verdict(
         app.name, job.id, job.template_id, job.status, now, stale_after, stack_state=app.state
     )
 
 
-def unknown(app: AzureReach, error: ProviderError) -> health.AppHealth:
+def unknown(app: AzureTarget, error: ProviderError) -> health.AppHealth:
     return health.could_not_check(app.name, "azure", health.cause_of(error), str(error))
 
 
 def _sign_in(
-    app: AzureReach,
+    app: AzureTarget,
     environ: Mapping[str, str],
     policy: HttpPolicy,
     credential: CredentialFactory | None,

@@ -1,5 +1,5 @@
-"""Provider host: signing in to Azure for Microsoft Graph, from the environment the azuread
-provider reads.
+"""Program, provider host and command line: signing in to Azure for Microsoft Graph, from the
+environment the azuread provider reads.
 
 The variables, in the order the azuread Pulumi provider weighs them (secrets only
 ever come from there, never from stack config): ARM_USE_OIDC with ARM_OIDC_TOKEN,

@@ -18,12 +18,11 @@ import pulumi
 import pulumi_azuread as azuread
 
 from providers.azure.check import AzureProvisioningCheck, AzureProvisioningCheckArgs
-from providers.core import microsoft
-from providers.core.apps import AzureApp, AzureTenant
+from providers.core.apps import AZURE, AZURE_ENVIRONMENTS, AzureApp, AzureTenant, SignIn
 from providers.core.settings import Problem
 from providers.core.texts import GRAPH_PERMISSIONS
 from providers.druva.token import ScimToken
-from providers.wiring import AZURE, after, confirmed, error_hooks
+from providers.wiring import after, confirmed, error_hooks
 
 WRITE_TIMEOUT_MINUTES = 5
 WRITE_TIMEOUT = f"{WRITE_TIMEOUT_MINUTES}m"
@@ -44,16 +43,13 @@ WAITED = re.compile(r"Waiting for synchronization secrets", re.IGNORECASE)
 REFUSED = re.compile(r"\b403\b|Authorization_RequestDenied|Forbidden", re.IGNORECASE)
 TIMED_OUT = re.compile(r"deadline exceeded|timeout|timed out", re.IGNORECASE)
 
-SignIn = tuple[str, str | None, str | None]
-"""The Graph URL, tenant id and client id a check signs in with."""
-
 
 def default_sign_in(azure_apps: Collection[AzureApp]) -> tuple[SignIn, list[Problem]]:
     """Where the default azuread provider signs in (its cloud's Graph, its tenant and client
     ids from stack config), for the apps that name no tenant, and what is wrong with it."""
     azuread_config = pulumi.Config("azuread")
     environment = azuread_config.get("environment") or os.environ.get("ARM_ENVIRONMENT") or "global"
-    graph_url = microsoft.AZURE_ENVIRONMENTS.get(environment, "")
+    graph_url = AZURE_ENVIRONMENTS.get(environment, "")
     problems: list[Problem] = []
     if not graph_url and any(app.tenant is None for app in azure_apps):
         problems.append(
@@ -61,10 +57,11 @@ def default_sign_in(azure_apps: Collection[AzureApp]) -> tuple[SignIn, list[Prob
                 "azureApps",
                 f"use the default azuread provider, whose environment {environment!r} "
                 "(azuread:environment or ARM_ENVIRONMENT) is not one of "
-                + ", ".join(microsoft.AZURE_ENVIRONMENTS),
+                + ", ".join(AZURE_ENVIRONMENTS),
             )
         )
-    return (graph_url, azuread_config.get("tenantId"), azuread_config.get("clientId")), problems
+    signed_in = SignIn(graph_url, azuread_config.get("tenantId"), azuread_config.get("clientId"))
+    return signed_in, problems
 
 
 def azure_apps(
@@ -91,7 +88,9 @@ def azure_apps(
     for app in azure_apps:
         tenant = tenants.get(app.tenant or "")
         sign_in = (
-            (tenant.graph_url, tenant.tenant_id, tenant.client_id) if tenant else default_sign_in
+            SignIn(tenant.graph_url, tenant.tenant_id, tenant.client_id)
+            if tenant
+            else default_sign_in
         )
         entries.append(
             _azure_app(app, token, fingerprint, providers.get(app.tenant or ""), sign_in)
@@ -149,9 +148,9 @@ def _azure_app(
             service_principal_id=app.service_principal_id,
             token_fingerprint=token.fingerprint,
             scim_token=token.scimToken,
-            graph_url=sign_in[0],
-            tenant_id=sign_in[1],
-            client_id=sign_in[2],
+            graph_url=sign_in.graph_url,
+            tenant_id=sign_in.tenant_id,
+            client_id=sign_in.client_id,
         ),
         opts=pulumi.ResourceOptions(depends_on=[secret]),
     )
@@ -161,9 +160,9 @@ def _azure_app(
         "servicePrincipalId": app.service_principal_id,
         "tenant": app.tenant or "default",
         # Where `python -m providers.health` finds the app; ids and a URL, nothing secret.
-        "graphUrl": sign_in[0],
-        "tenantId": sign_in[1],
-        "clientId": sign_in[2],
+        "graphUrl": sign_in.graph_url,
+        "tenantId": sign_in.tenant_id,
+        "clientId": sign_in.client_id,
         "tokenFingerprint": fingerprint,
         "state": confirmed(check.tokenFingerprint, fingerprint),
         "verifiedAt": check.lastValidatedAt,

@@ -2,22 +2,148 @@
 
 Pure: no Pulumi, no HTTP. "Apps" are the entries of `azureApps` and `oktaApps`,
 with the `azureTenants` and `oktaOrgs` they name. Every problem names its key path
-(`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix it.
+(`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix it. What Microsoft
+documents that the validation, the pre-flight and the Graph client all need sits here too:
+Entra ID's clouds and their Graph, and the keys of Graph's synchronization secrets.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from providers.core import microsoft
-from providers.core.entries import Entries, Text
-from providers.core.microsoft import (
-    AZURE_ENVIRONMENTS,
-)
 from providers.core.settings import Problem, kind, shown, structure_problem
+
+# --- a list of objects from stack config, read entry by entry ----------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text setting of an entry: what it must match, how to say so, whether it must be set."""
+
+    pattern: re.Pattern[str]
+    hint: str
+    required: bool = True
+
+
+Item = TypeVar("Item")
+Read = Callable[[str, Mapping[str, Any], int], tuple[str | None, Item | None]]
+"""Reads one entry (its path, the entry, its index): its name, and the item when it is valid."""
+
+
+class Entries:
+    """Walks one list of objects from config, collecting problems as it goes."""
+
+    def __init__(self, key: str, raw: object, problems: list[Problem]) -> None:
+        self.key = key
+        self.problems = problems
+        self.entries: list[tuple[str, Mapping[str, Any], int]] = []
+        if raw is None:
+            return
+        if not isinstance(raw, list):
+            problems.append(
+                Problem(
+                    key, f"must be a list of objects (YAML list or JSON array), not {kind(raw)}"
+                )
+            )
+            return
+        for index, entry in enumerate(raw):
+            path = f"{key}[{index}]"
+            if not isinstance(entry, dict):
+                problems.append(Problem(path, f"must be an object with keys, not {kind(entry)}"))
+                continue
+            self.entries.append((path, entry, index))
+
+    def unknown_keys(self, path: str, entry: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for name in sorted(set(entry) - set(allowed)):
+            self.problems.append(
+                Problem(f"{path}.{name}", f"is not a known key; use one of {', '.join(allowed)}")
+            )
+
+    def texts(
+        self, path: str, entry: Mapping[str, Any], fields: Mapping[str, Text]
+    ) -> dict[str, str | None]:
+        """Each of `fields` read from `entry`, trimmed; None (and a problem) where not valid."""
+        found: dict[str, str | None] = {}
+        for name, text in fields.items():
+            value = entry.get(name)
+            if value is None:
+                if text.required:
+                    self.problems.append(Problem(f"{path}.{name}", f"is required: {text.hint}"))
+                found[name] = None
+            elif not isinstance(value, str) or not text.pattern.fullmatch(value.strip()):
+                message = f"{shown(value)} is not valid: {text.hint}"
+                self.problems.append(Problem(f"{path}.{name}", message))
+                found[name] = None
+            else:
+                found[name] = value.strip()
+        return found
+
+    def choice(
+        self,
+        path: str,
+        entry: Mapping[str, Any],
+        name: str,
+        default: str,
+        options: tuple[str, ...],
+        rule: str,
+    ) -> str | None:
+        """One of `options` (or `default` when it is not set); None, and a problem, otherwise."""
+        value = entry.get(name, default)
+        if isinstance(value, str) and value in options:
+            return value
+        self.problems.append(Problem(f"{path}.{name}", f"{rule}, not {shown(value)}"))
+        return None
+
+    def each(self, allowed: tuple[str, ...], read: Read[Item]) -> list[tuple[str, Item]]:
+        """`read` of every entry (after its unknown keys), with the entries' names unique."""
+        names: list[tuple[str, str | None]] = []
+        read_ones: list[tuple[str, Item]] = []
+        for path, entry, index in self.entries:
+            self.unknown_keys(path, entry, allowed)
+            name, item = read(path, entry, index)
+            names.append((path, name))
+            if item is not None:
+                read_ones.append((path, item))
+        self.unique_names(names)
+        return read_ones
+
+    def unique_apps(self, entries: list[tuple[str, str | None, str]], key: str, scope: str) -> None:
+        """Two entries for one app would overwrite each other's credentials on every run.
+
+        `where` is the scope an id is unique in (None: everywhere); `scope` says it."""
+        seen: dict[tuple[str | None, str], str] = {}
+        for path, where, value in entries:
+            if (where, value.lower()) in seen:
+                self.problems.append(
+                    Problem(
+                        f"{path}.{key}",
+                        f"{value} is already listed as {seen[(where, value.lower())]} {scope}; "
+                        "list each app once",
+                    )
+                )
+            else:
+                seen[(where, value.lower())] = path
+
+    def unique_names(self, names: list[tuple[str, str | None]]) -> None:
+        seen: dict[str, str] = {}
+        for path, name in names:
+            if name is None:
+                continue
+            folded = name.lower()
+            if folded in seen:
+                self.problems.append(
+                    Problem(
+                        f"{path}.name",
+                        f"{shown(name)} is already used by {seen[folded]}; names must be unique",
+                    )
+                )
+            else:
+                seen[folded] = path
+
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SERVICE_PRINCIPALS = "/servicePrincipals/"
@@ -38,6 +164,15 @@ HOST = re.compile(
 
 OKTA_MODES = ("api", "manual")
 APP_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
+AZURE = "azure"
+"""The `kind` of an Azure app's entry in the `targets` output."""
+OKTA_API = "okta-api"
+"""An Okta app whose token is set through Okta's API."""
+OKTA_MANUAL = "okta-manual"
+"""An Okta app whose token an admin pastes by hand."""
+TARGET_KINDS = (AZURE, OKTA_API, OKTA_MANUAL)
+"""The kinds of entry in the `targets` output: the program writes them, the health check reads
+them."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +185,17 @@ class AzureTenant:
     @property
     def graph_url(self) -> str:
         return AZURE_ENVIRONMENTS[self.environment]
+
+
+class SignIn(NamedTuple):
+    """Where an Azure app's check signs in: as the program gives it, and as the pre-flight
+    signs in for it."""
+
+    graph_url: str
+    tenant_id: str | None
+    """None: the tenant of the environment's credentials (ARM_TENANT_ID)."""
+    client_id: str | None
+    """None: the client of the environment's credentials (ARM_CLIENT_ID)."""
 
 
 @dataclass(frozen=True)
@@ -289,7 +435,7 @@ def _extra_secrets(reader: Entries, path: str, value: object) -> tuple[tuple[str
     pairs: list[tuple[str, str]] = []
     ok = True
     for key, item in sorted(value.items(), key=lambda pair: str(pair[0])):
-        problem = microsoft.extra_secret_problem(str(key), item)
+        problem = extra_secret_problem(str(key), item)
         if problem:
             name = str(key)
             where = f"{path}.{name}" if len(name) <= 64 and name.isprintable() else shown(name)
@@ -298,3 +444,112 @@ def _extra_secrets(reader: Entries, path: str, value: object) -> tuple[tuple[str
         else:
             pairs.append((key, item))
     return tuple(pairs) if ok else None
+
+
+# --- what Microsoft documents -----------------------------------------------------------------
+
+# Written by this program from the token resource; an extra secret may not override them.
+MANAGED_SECRET_KEYS = ("BaseAddress", "SecretToken")
+# Graph's `synchronizationSecret` enum: the only keys the secrets API takes. Source: Microsoft
+# Graph v1.0 documentation, "synchronizationSecretKeyStringValuePair resource type" and the
+# synchronization enum values (learn.microsoft.com/graph/api/resources/
+# synchronization-synchronizationsecretkeystringvaluepair). Without the two written from the
+# token, and `None`, which names no secret.
+SYNCHRONIZATION_SECRET_KEYS = (
+    "UserName",
+    "Password",
+    "AppKey",
+    "ClientIdentifier",
+    "ClientSecret",
+    "SingleSignOnType",
+    "Sandbox",
+    "Url",
+    "Domain",
+    "ConsumerKey",
+    "ConsumerSecret",
+    "TokenKey",
+    "TokenExpiration",
+    "Oauth2AccessToken",
+    "Oauth2AccessTokenCreationTime",
+    "Oauth2RefreshToken",
+    "SyncAll",
+    "InstanceName",
+    "Oauth2ClientId",
+    "Oauth2ClientSecret",
+    "CompanyId",
+    "UpdateKeyOnSoftDelete",
+    "SynchronizationSchedule",
+    "SystemOfRecord",
+    "SandboxName",
+    "EnforceDomain",
+    "SyncNotificationSettings",
+    "SkipOutOfScopeDeletions",
+    "Oauth2AuthorizationCode",
+    "Oauth2RedirectUri",
+    "ApplicationTemplateIdentifier",
+    "Oauth2TokenExchangeUri",
+    "Oauth2AuthorizationUri",
+    "AuthenticationType",
+    "Server",
+    "PerformInboundEntitlementGrants",
+    "HardDeletesEnabled",
+    "SyncAgentCompatibilityKey",
+    "SyncAgentADContainer",
+    "ValidateDomain",
+    "TestReferences",
+    "ConnectionString",
+)
+NOTIFICATION_SETTINGS = (
+    "notification e-mails are set in SyncNotificationSettings, a JSON text such as "
+    '{"Enabled":true,"Recipients":"ops@example.com","DeleteThresholdEnabled":true}'
+)
+AZURE_ENVIRONMENTS = {
+    # azuread's `environment` setting (with its documented aliases) -> that cloud's Graph.
+    "global": "https://graph.microsoft.com",
+    "public": "https://graph.microsoft.com",
+    "usgovernment": "https://graph.microsoft.us",
+    "usgovernmentl4": "https://graph.microsoft.us",
+    "usgovernmentl5": "https://dod-graph.microsoft.us",
+    "dod": "https://dod-graph.microsoft.us",
+    "china": "https://microsoftgraph.chinacloudapi.cn",
+}
+
+
+# Every cloud's Graph documents the synchronization APIs used here. Microsoft's
+# current pages mark every cloud, China (21Vianet) included, as supported for validateCredentials
+# (learn.microsoft.com/en-us/graph/api/synchronization-synchronizationjob-validatecredentials
+# ?view=graph-rest-1.0, modified 2026-07-03), the secrets PUT
+# (learn.microsoft.com/en-us/graph/api/synchronization-serviceprincipal-put-synchronization
+# ?view=graph-rest-1.0, modified 2026-07-03) and restart (microsoftgraph/
+# microsoft-graph-docs-contrib api-reference/v1.0/api/synchronization-synchronizationjob-restart.md
+# @ 1059f1dcd81909ce3e74495090e3a6e567afda31, which includes all-clouds.md). Older copies
+# (validatecredentials.md @ 0713c450496046d1f357f9afae7a914ac6ab4277 with global-us.md) did not.
+def extra_secret_problem(key: str, item: object) -> str | None:
+    """Why an `extraSecrets` entry cannot go into Graph's synchronization secrets, or None."""
+    if key in MANAGED_SECRET_KEYS:
+        return "is written by druva-scim from the token; remove it here"
+    if key not in SYNCHRONIZATION_SECRET_KEYS:
+        spelled = [known for known in SYNCHRONIZATION_SECRET_KEYS if known.lower() == key.lower()]
+        hint = (
+            f"spell it {spelled[0]}; "
+            if spelled
+            else f"{NOTIFICATION_SETTINGS}; "
+            if "notification" in key.lower()
+            else ""
+        )
+        return f"is not a key of Graph's synchronization secrets; {hint}the keys are " + ", ".join(
+            SYNCHRONIZATION_SECRET_KEYS
+        )
+    if not isinstance(item, str):
+        quoted = json.dumps(item) if isinstance(item, bool | int | float) else "its value"
+        return f"must be a string, not {kind(item)}; quote it in the stack file ({quoted!r})"
+    if key == "SyncNotificationSettings" and not isinstance(_json_object(item), dict):
+        return f"must be a JSON object in a string: {NOTIFICATION_SETTINGS}"
+    return None
+
+
+def _json_object(text: str) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None

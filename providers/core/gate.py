@@ -114,7 +114,7 @@ def evaluate(document: object, now: datetime) -> Verdict:
     times: dict[str, datetime | None] = {}
     for key in ("expiresAt", "rotateAfter", "issuedAt"):
         if key in document:
-            times[key], problem = _time(key, document[key])
+            times[key], problem = _parsed_time(key, document[key])
             if problem:
                 problems.append(problem)
     for key in OPTIONAL_TEXT_KEYS:
@@ -239,7 +239,7 @@ def _handoffs(value: object) -> tuple[tuple[Handoff, ...], list[str]]:
     return tuple(handoffs), problems
 
 
-def _time(key: str, value: object) -> tuple[datetime | None, str | None]:
+def _parsed_time(key: str, value: object) -> tuple[datetime | None, str | None]:
     if not isinstance(value, str):
         return None, f"output {key} is {shown(value)}, not an RFC 3339 time"
     try:

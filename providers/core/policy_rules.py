@@ -172,10 +172,10 @@ def _handoff_steps(props: Props) -> str:
     expected = props.get("expectedFingerprint")
     org_url = props.get("orgUrl")
     steps = texts.manual_steps(
-        _text(props.get("appName"), "the app"),
-        _text(props.get("appId"), "its app id"),
+        _text_or(props.get("appName"), "the app"),
+        _text_or(props.get("appId"), "its app id"),
         org_url if isinstance(org_url, str) else None,
-        _text(expected, "<fingerprint>"),
+        _text_or(expected, "<fingerprint>"),
         None,
     )
     return (
@@ -184,7 +184,7 @@ def _handoff_steps(props: Props) -> str:
     )
 
 
-def _text(value: object, otherwise: str) -> str:
+def _text_or(value: object, otherwise: str) -> str:
     return value if isinstance(value, str) else otherwise
 
 

@@ -24,17 +24,17 @@ ROTATION_STEPS = (
 GRAPH_PERMISSIONS = (
     "the application permission Application.ReadWrite.OwnedBy with the identity running "
     "`pulumi up` added as an owner of the enterprise app, or Synchronization.ReadWrite.All; "
-    "either needs admin consent (docs/verification.md)"
+    "either needs admin consent (docs/checks.md)"
 )
 """What the identity running `pulumi up` needs in Microsoft Graph, for writing and checking."""
 
 AZURE_SIGN_IN = (
     "ARM_TENANT_ID and ARM_CLIENT_ID with ARM_CLIENT_SECRET, or ARM_USE_OIDC=true with an "
-    "OIDC token (docs/verification.md)"
+    "OIDC token (docs/checks.md)"
 )
 OKTA_SIGN_IN = (
     "OKTA_API_TOKEN, or OKTA_API_CLIENT_ID with OKTA_API_PRIVATE_KEY, OKTA_API_PRIVATE_KEY_ID "
-    "and OKTA_API_SCOPES (docs/verification.md)"
+    "and OKTA_API_SCOPES (docs/checks.md)"
 )
 
 LATER = "run `pulumi up` again later"

@@ -1,4 +1,5 @@
-"""Provider host: Druva inSync's SCIM endpoint, asked one question: is this token accepted?
+"""Program and provider host: Druva inSync's SCIM endpoint, asked one question: is this token
+accepted?
 
 The request is the one Azure's Test Connection sends: a read-only user query
 with a filter that matches nobody. It touches no user.

@@ -1,5 +1,5 @@
-"""Provider host: Okta's Application Connections API: is the app's provisioning connection on,
-with a token?
+"""Program, provider host and command line: Okta's Application Connections API: is the app's
+provisioning connection on, with a token?
 
 `GET /api/v1/apps/{appId}/connections/default` answers
 `{"authScheme": "TOKEN", "status": "ENABLED", "profile": {"authScheme": "TOKEN"}, ...}`

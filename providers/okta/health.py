@@ -2,7 +2,7 @@
 `python -m providers.health`.
 
 `GET /api/v1/logs` with `filter` on the app as target and the push event types
-(providers/core/verdicts.py PUSH_EVENT_TYPES), `since` the current token's
+(providers/core/health.py PUSH_EVENT_TYPES), `since` the current token's
 issuedAt (within Okta's 90-day retention), `until` now and the newest first,
 following `Link: <...>; rel="next"` for at most MAX_PAGES pages, never to a page
 already read, each event (its `uuid`) counted once. Sign-in is the
@@ -22,10 +22,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 from requests.utils import parse_header_links
 
-from providers.core import health, lifecycle, verdicts
+from providers.core import health, lifecycle
 from providers.core.clock import SYSTEM
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
-from providers.core.reach import OktaReach
+from providers.core.health import OktaTarget
 from providers.deadline import deadline, overrun
 from providers.http import Answer, HttpPolicy, new_session, origin
 from providers.okta import client, sign_in
@@ -65,7 +65,7 @@ class HealthOkta(client.Okta):
 
 
 def read_apps(
-    apps: Sequence[OktaReach],
+    apps: Sequence[OktaTarget],
     issued_at: datetime,
     environ: Mapping[str, str],
     policy: HttpPolicy,
@@ -108,7 +108,7 @@ def read_apps(
                     found.append(_unknown(app, error))
                     continue
             found.append(
-                verdicts.okta_verdict(
+                health.okta_verdict(
                     app.name,
                     app.kind,
                     app.app_id,
@@ -124,7 +124,7 @@ def read_apps(
 
 def system_log(
     session: requests.Session,
-    app: OktaReach,
+    app: OktaTarget,
     authorization: sign_in.OktaAuthorization,
     policy: HttpPolicy,
     *,
@@ -139,7 +139,7 @@ def system_log(
     url: str | None = (
         f"{org_url}{LOGS_PATH}?since={quote(lifecycle.format_time(since))}"
         f"&until={quote(lifecycle.format_time(until))}&sortOrder=DESCENDING&limit={PAGE_SIZE}"
-        f"&filter={quote(verdicts.log_filter(app.app_id))}"
+        f"&filter={quote(health.log_filter(app.app_id))}"
     )
     events: list[Any] = []
     seen_events: set[str] = set()
@@ -204,5 +204,5 @@ def _sign_in(
         return error
 
 
-def _unknown(app: OktaReach, error: ProviderError) -> health.AppHealth:
+def _unknown(app: OktaTarget, error: ProviderError) -> health.AppHealth:
     return health.could_not_check(app.name, app.kind, health.cause_of(error), str(error))

@@ -1,4 +1,5 @@
-"""Provider host: signing in to Okta as the okta Pulumi provider does, from its environment.
+"""Program, provider host and command line: signing in to Okta as the okta Pulumi provider does,
+from its environment.
 
 The variables, in the order the okta provider weighs them: OKTA_API_TOKEN (sent
 as `SSWS <token>`); else a service app, OKTA_API_CLIENT_ID with

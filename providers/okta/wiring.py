@@ -17,17 +17,17 @@ from typing import Any
 import pulumi
 import pulumi_okta as okta
 
-from providers.core.apps import OktaApp, OktaOrg
+from providers.core.apps import OKTA_API, OKTA_MANUAL, OktaApp, OktaOrg
 from providers.core.settings import Problem
 from providers.core.texts import NAMESPACE, manual_steps
 from providers.druva.token import ScimToken
 from providers.okta.check import OktaConnectionCheck, OktaConnectionCheckArgs
 from providers.okta.handoff import OktaManualHandoff, OktaManualHandoffArgs
-from providers.wiring import OKTA_API, OKTA_MANUAL, after, confirmed, error_hooks
+from providers.wiring import after, confirmed, error_hooks
 
 CONNECTION_ENABLED = "connection-enabled"
 """An api-mode app's state in `targets` once Okta showed its connection enabled with a token:
-Okta's read-back never shows the token itself (docs/verification.md)."""
+Okta's read-back never shows the token itself (docs/checks.md)."""
 UNSUPPORTED_ERROR_CODES = frozenset({"E0000001"})
 """Okta's API validation exception: the only 400 its reference lists for a connection update."""
 PROVIDER_REFUSAL = re.compile(r"app connection for application ID \S+: 400\b")

@@ -1,4 +1,4 @@
-"""Microsoft Graph v1.0's synchronization jobs, as far as verification and health reach them.
+"""Microsoft Graph v1.0's synchronization jobs, as far as the Azure check and health read them.
 
 Answers from Graph's documented payloads (testbed/corpus/graph): jobs listed as `{"value":
 [...]}` in the documented job's shape, validateCredentials, restart and the secrets PUT

@@ -252,9 +252,9 @@ class Okta(StandIn):
         query = request.query
         parameter = "since"
         try:
-            since = _time(query.get("since"))
+            since = _parsed_time(query.get("since"))
             parameter = "until"
-            until = _time(query.get("until"))
+            until = _parsed_time(query.get("until"))
             parameter = "limit"
             limit = min(int(query.get("limit", "100")), 1000)
             parameter = "after"
@@ -269,8 +269,8 @@ class Okta(StandIn):
             for event in self.log
             if (not targets or any(target["id"] in targets for target in event["target"]))
             and (not types or event["eventType"] in types)
-            and (since is None or _time(event["published"]) >= since)  # type: ignore[operator]
-            and (until is None or _time(event["published"]) < until)  # type: ignore[operator]
+            and (since is None or _parsed_time(event["published"]) >= since)  # type: ignore[operator]
+            and (until is None or _parsed_time(event["published"]) < until)  # type: ignore[operator]
         ]
         matching.sort(
             key=lambda event: event["published"],
@@ -397,7 +397,7 @@ def push_event(
     return event
 
 
-def _time(text: str | None) -> datetime | None:
+def _parsed_time(text: str | None) -> datetime | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00"))

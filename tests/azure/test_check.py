@@ -67,7 +67,7 @@ def test_a_quarantined_job_is_restarted_exactly_once(azure):
     assert outs["restartedFromQuarantine"] is True
     assert "out of quarantine (EncounteredQuarantineException" in outs["actions"][1]
     assert azure.jobs[SP][0]["status"]["quarantine"] is None
-    # The next verification finds the job healthy and leaves it alone.
+    # The next check finds the job healthy and leaves it alone.
     updated(
         AzureCheck(bearer=BEARER), outs, azure_inputs(azure.url, tokenFingerprint=NEW_FINGERPRINT)
     )

@@ -3,7 +3,7 @@
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from providers.core import apps, microsoft, texts
+from providers.core import apps, texts
 from providers.core.settings import Problem
 from testbed import ROOT
 
@@ -362,11 +362,11 @@ def test_an_unknown_key_lists_the_valid_ones_and_a_wrong_case_gets_the_spelling(
 
 
 def test_every_key_of_graphs_enum_but_the_managed_ones_is_accepted():
-    secrets = {key: "x" for key in microsoft.SYNCHRONIZATION_SECRET_KEYS}
+    secrets = {key: "x" for key in apps.SYNCHRONIZATION_SECRET_KEYS}
     secrets["SyncNotificationSettings"] = NOTIFY
     assert extra(secrets) == []
-    assert "None" not in microsoft.SYNCHRONIZATION_SECRET_KEYS
-    assert not set(microsoft.MANAGED_SECRET_KEYS) & set(microsoft.SYNCHRONIZATION_SECRET_KEYS)
+    assert "None" not in apps.SYNCHRONIZATION_SECRET_KEYS
+    assert not set(apps.MANAGED_SECRET_KEYS) & set(apps.SYNCHRONIZATION_SECRET_KEYS)
 
 
 @pytest.mark.parametrize("value", ["ops@example.com", "[1]", "{" * 5000, '"on"'])
@@ -390,7 +390,7 @@ def test_an_environment_of_another_type_is_named(environment):
 
 def test_an_app_in_a_china_tenant_is_accepted():
     # Microsoft's current pages mark China (21Vianet) as supported for validateCredentials and
-    # the secrets API (providers/core/microsoft.py cites them).
+    # the secrets API (providers/core/apps.py cites them).
     found, problems = parse(
         azureTenants=[{"name": "cn", "tenantId": SP, "environment": "china"}],
         azureApps=[{"name": "a", "servicePrincipalId": SP, "tenant": "cn"}],

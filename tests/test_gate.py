@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers import status
+from providers import gate as command
 from providers.core import gate, lifecycle
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
@@ -181,10 +181,10 @@ def test_a_crash_of_the_gate_itself_is_exit_3_in_one_sentence(monkeypatch, capsy
 
     monkeypatch.setattr(gate, "evaluate", crash)
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(STACK_OUTPUTS)))
-    assert status.main(["-"]) == gate.UNUSABLE
+    assert command.main(["-"]) == gate.UNUSABLE
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.strip() == status.CRASHED.format(kind="RuntimeError")
+    assert captured.err.strip() == command.CRASHED.format(kind="RuntimeError")
     assert "boom" not in captured.err
 
 
@@ -261,7 +261,7 @@ def test_any_json_document_gives_an_exit_code_and_due_or_expired_only_when_well_
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         real, sys.stdin = sys.stdin, stdin
         try:
-            code = status.main(["-", "--now", lifecycle.format_time(now)])
+            code = command.main(["-", "--now", lifecycle.format_time(now)])
         finally:
             sys.stdin = real
     assert code in (0, 1, 2, 3)
