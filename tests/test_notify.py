@@ -9,7 +9,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
 import pytest
@@ -64,7 +64,7 @@ def assert_no_url(text: str, *urls: str) -> None:
 # --- when: a pure function of the verdict --------------------------------------------------
 
 
-def posts(outputs: dict, now: datetime) -> bool:
+def posts(outputs: Mapping[str, object], now: datetime) -> bool:
     return rules.gate_posts(gate.evaluate(outputs, now), now)
 
 
@@ -173,7 +173,7 @@ def test_only_the_secret_parts_of_the_variables_urls_are_redacted_elsewhere():
 # --- what: the documented shapes, for a failing health run and a due rotation ---------------
 
 
-def assert_documented_shapes(hooks: Webhooks, document: dict) -> None:
+def assert_documented_shapes(hooks: Webhooks, document: dict[str, object]) -> None:
     (slack,) = hooks.posts("slack")
     (teams,) = hooks.posts("teams")
     (received,) = hooks.posts("json")
