@@ -317,3 +317,19 @@ def test_a_url_that_names_no_webhook_is_said_and_the_gate_keeps_its_exit_code(
     assert err.startswith(f"Notification not sent: URL 1 of {rules.OPTION} is neither Slack's")
     assert len(hooks.posts("teams")) == 1
     assert_no_url(err, bad)
+
+
+def test_a_healthy_health_run_posts_nothing_even_with_rotation_due(hooks, capsys):
+    outputs = stack_outputs("2026-11-20T00:00:00Z", targets=[])
+    due = lifecycle.parse_time(str(outputs["rotateAfter"])) + timedelta(days=16)
+    stdin = sys.stdin
+    sys.stdin = io.StringIO(json.dumps(outputs))
+    try:
+        code = health_command.main(
+            ["-", "--notify", hooks.url("slack")], clock=FixedClock(due), environ={}
+        )
+    finally:
+        sys.stdin = stdin
+    assert code == 0
+    assert capsys.readouterr().err == ""
+    assert hooks.requests == []
