@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 
 from providers import cli
-from providers.core import gate, lifecycle
+from providers.core import gate, lifecycle, notify
 from providers.core.clock import SYSTEM, Clock, FixedClock
 
 CRASHED = (
@@ -44,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
         type=_now_argument,
         help="judge as if it were this RFC 3339 time (testing, what-if)",
     )
+    notify.add_argument(command)
     return command
 
 
@@ -94,4 +96,9 @@ def _judge(argv: Sequence[str] | None, clock: Clock) -> int:
         print(verdict.message, file=sys.stderr)
     else:
         print(verdict.message)
+    source = notify.urls(arguments.notify, os.environ)
+    if source.urls and notify.gate_posts(verdict, now):
+        from providers import notify as webhooks  # noqa: PLC0415  (HTTP only to post)
+
+        webhooks.send(source, webhooks.gate_notice(verdict, now))
     return verdict.exit_code

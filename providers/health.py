@@ -28,9 +28,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from providers import cli, deadline
+from providers import cli, deadline, notify
 from providers.azure import health as azure_health
 from providers.core import gate, health
+from providers.core import notify as notifications
 from providers.core.clock import SYSTEM, Clock
 from providers.gate import read_outputs
 from providers.http import HttpPolicy
@@ -76,6 +77,7 @@ def parser() -> argparse.ArgumentParser:
         help="the whole check ends within this many seconds, every app and retry included; "
         f"apps not read by then could not be checked (default {RUN_SECONDS:g})",
     )
+    notifications.add_argument(command)
     return command
 
 
@@ -152,6 +154,8 @@ def _run(
         print(report.summary(), file=sys.stderr)
     else:
         print("\n".join(report.lines()))
+    if notifications.health_posts(report):
+        notify.notify(arguments.notify, environ, notify.health_notice(report))
     return report.exit_code
 
 

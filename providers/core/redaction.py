@@ -29,7 +29,7 @@ import base64
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 PLACEHOLDER = "[redacted]"
 RUN = 6
@@ -85,6 +85,10 @@ SECRET_FILE_VARIABLES = (
     "AZURE_FEDERATED_TOKEN_FILE",
 )
 """Environment variables that name a file holding a credential."""
+SECRET_URL_VARIABLES = ("DRUVA_SCIM_NOTIFY_URLS",)
+"""Environment variables of URLs, separated by white space, whose secret is in them (a webhook's
+path or query): only their secret parts (`url_secrets`) are redacted, so that `https://` and a
+host name stay readable in every other text."""
 
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _BACKSLASH = re.compile(
@@ -206,6 +210,12 @@ def environment_secrets(
         path = environ.get(name, "").strip()
         if path and files and path in files:
             found.append(files[path])
+    found.extend(
+        part
+        for name in SECRET_URL_VARIABLES
+        for url in environ.get(name, "").split()
+        for part in url_secrets(url)
+    )
     values: list[str] = []
     for value in found:
         # A PEM key is a secret by its lines; its armour lines are not.
@@ -225,6 +235,24 @@ def shown_url(url: str) -> str:
         return url.split("?", 1)[0].rpartition("@")[2]
     host = parts.netloc.rpartition("@")[2]
     return f"{parts.scheme}://{host}{quote(parts.path, safe='/%~')}"
+
+
+def url_secrets(url: str) -> list[str]:
+    """What a URL carries that lets its holder in: its user and password, and each part of its
+    path and query values (split at `/`) at least MIN_SECRET_LENGTH long (the secret of a Slack
+    webhook's path, a Teams workflow's id and `sig`). Shorter parts are the URL's fixed words
+    (`services`, `triggers`, `api-version=1`): blanking them would blank those words everywhere."""
+    try:
+        parts = urlsplit(url.split("+", 1)[1] if "+" in url.split("://", 1)[0] else url)
+        found = [value for value in (parts.username, parts.password) if value]
+    except ValueError:
+        return [url]  # not a URL at all (an unclosed `[`): all of it, then
+    pieces = [parts.path, *(value for _, value in parse_qsl(parts.query))]
+    for piece in pieces:
+        for part in (*piece.split("/"), *unquote(piece).split("/")):
+            if len(part) >= MIN_SECRET_LENGTH:
+                found.append(part)
+    return sorted(set(found))
 
 
 def excerpt(text: str, limit: int, secrets: Collection[str] = ()) -> str:

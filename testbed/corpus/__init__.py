@@ -15,6 +15,9 @@ Druva (as RFC 7644 defines a SCIM service) document, not what our code expects. 
 `varies` is null only for a payload copied as documented; a hand-made variation (a status
 the vendor does not show an example of, ids replaced so that stand-ins can serve several
 apps) says what it changes. tests/test_corpus.py holds every file to this form.
+
+Webhooks (`webhook/`) receive rather than answer: a `-request` file's body is the document
+their vendor shows a webhook receiving, its status what that post is answered with.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 FOLDER = Path(__file__).parent
-VENDORS = ("graph", "okta", "druva")
+VENDORS = ("graph", "okta", "druva", "webhook")
 
 
 @dataclass(frozen=True)
