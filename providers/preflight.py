@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from providers.azure.graph import Graph, Job
     from providers.http import HttpPolicy
-    from providers.okta.connections import Connection
+    from providers.okta.api import Connection
     from providers.okta.sign_in import OktaAuthorization
 
 READY = "Ready: now click New Token in the Druva console, then paste it here."
@@ -478,8 +478,8 @@ class _Preflight:
 
     def okta_items(self, found: Apps) -> tuple[list[Item], list[OktaApp]]:
         from providers.http import HttpPolicy, new_session  # noqa: PLC0415
-        from providers.okta import connections  # noqa: PLC0415
-        from providers.okta.client import OktaRetry  # noqa: PLC0415
+        from providers.okta import api as connections  # noqa: PLC0415
+        from providers.okta.api import OktaRetry  # noqa: PLC0415
 
         chosen = [app for app in found.okta_apps if app.mode == "api"]
         if not chosen:
@@ -529,7 +529,8 @@ class _Preflight:
     ) -> Connection:
         from providers.core.clock import SYSTEM  # noqa: PLC0415
         from providers.deadline import deadline, overrun  # noqa: PLC0415
-        from providers.okta import connections, sign_in  # noqa: PLC0415
+        from providers.okta import api as connections  # noqa: PLC0415
+        from providers.okta import sign_in  # noqa: PLC0415
 
         asked = self.reach.okta_url(org_url)
         with deadline(policy.deadline_seconds) as bound:

@@ -23,8 +23,9 @@ from providers.core import lifecycle, resource_types, settings
 from providers.core.clock import SYSTEM
 from providers.dynamic import UNKNOWN, ArgsResource, say
 from providers.http import new_session
-from providers.okta import connections, sign_in
-from providers.okta.client import OktaRetry
+from providers.okta import api as connections
+from providers.okta import sign_in
+from providers.okta.api import OktaRetry
 
 TYPE_TOKEN = resource_types.OKTA_CHECK
 INPUT_KEYS = ("appName", "appId", "orgUrl", "tokenFingerprint")
