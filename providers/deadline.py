@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -193,18 +193,50 @@ def _under(bound: Deadline) -> Iterator[Deadline]:
         bound.close()
 
 
+TIMED_OUT = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+"""What a request that waited too long raises, in requests, urllib3 or the socket."""
+BROKEN = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+"""What the socket raises when the other end (or something between) cut the connection."""
+
+
 def failure_kind(error: BaseException) -> str:
-    """How a request that got no answer failed, in a few words ("timed out")."""
-    text = str(error).lower()
-    if "timed out" in text or isinstance(error, requests.exceptions.Timeout):
+    """How a request that got no answer failed, in a few words ("timed out"): by the classes
+    of the errors it is made of (requests wraps urllib3's, urllib3 the socket's)."""
+    causes = _causes(error)
+    # urllib3 files its failures to connect under ConnectTimeoutError, a timeout or not.
+    if any(
+        isinstance(found, TIMED_OUT)
+        and not isinstance(found, urllib3.exceptions.NewConnectionError)
+        for found in causes
+    ):
         return "timed out"
-    if "refused" in text:
-        return "connection refused"
-    if "reset" in text or "aborted" in text or "broken" in text:
-        return "connection reset"
-    if "name or service" in text or "resolve" in text or "nodename" in text:
+    if any(
+        isinstance(found, urllib3.exceptions.NameResolutionError | socket.gaierror)
+        for found in causes
+    ):
         return "host name not found"
+    if any(isinstance(found, ConnectionRefusedError) for found in causes):
+        return "connection refused"
+    # A ProtocolError is the connection broken mid-answer (urllib3's "Connection broken").
+    if any(isinstance(found, (*BROKEN, urllib3.exceptions.ProtocolError)) for found in causes):
+        return "connection reset"
     return type(error).__name__
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and every error it was raised from or wraps, each once."""
+    found: list[BaseException] = []
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        # `reason`: what urllib3's MaxRetryError gave up on.
+        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        wrapped.extend(current.args)
+        pending.extend(item for item in wrapped if isinstance(item, BaseException))
+    return found
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -387,16 +419,3 @@ class BoundedRetry(Retry):
         within_deadline(pause)
         if pause > 0:
             time.sleep(pause)
-
-
-_BOUNDED: dict[type[Retry], type[BoundedRetry]] = {}
-
-
-def bounded(retry_class: type[Retry]) -> type[BoundedRetry]:
-    """`retry_class` that also keeps to the deadline (OktaRetry keeps what it adds)."""
-    if issubclass(retry_class, BoundedRetry):
-        return retry_class
-    if retry_class not in _BOUNDED:
-        made = type(f"Bounded{retry_class.__name__}", (BoundedRetry, retry_class), {})
-        _BOUNDED[retry_class] = cast(type[BoundedRetry], made)
-    return _BOUNDED[retry_class]

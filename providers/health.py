@@ -174,9 +174,11 @@ def check(
         stack.fingerprint, stack.issued_at, stack.expires_at, now, stack.states()
     )
     with deadline.run(seconds, RUN_BOUND):
-        azure = azure_health.read_apps(stack.azure, environ, policy, now, stale_after, credential)
-        okta = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
-    return health.Report(now, (druva, *azure, *okta))
+        azure_apps = azure_health.read_apps(
+            stack.azure, environ, policy, now, stale_after, credential
+        )
+        okta_apps = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
+    return health.Report(now, (druva, *azure_apps, *okta_apps))
 
 
 if __name__ == "__main__":

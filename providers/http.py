@@ -4,9 +4,10 @@ client base with the ladder.
 Retries, backoff and `Retry-After` are urllib3's `Retry` behind a requests
 `HTTPAdapter` (bounded by the operation's deadline, `providers.deadline`); this
 module only chooses the numbers and turns what is left after the retries into
-messages a person can act on. `Client` is what each vendor's client builds on:
-the one ladder from an unwanted answer's status to its cause
-(`providers.core.errors.cause`), each vendor supplying its own words for each.
+messages a person can act on. `Client` is what each vendor's client builds on;
+`answer_error` is the one ladder from an unwanted answer's status to its cause
+(`providers.core.errors.cause`), and so to its error class, with the advice that
+the request which got the answer gives for each cause.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import ssl
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -26,10 +27,10 @@ from providers.core import redaction
 from providers.core.errors import Cause, DeadlineError, ProviderError, cause
 from providers.deadline import (
     OPERATION_SECONDS,
+    BoundedRetry,
     Deadline,
     DeadlineAdapter,
     NotAskedAgainError,
-    bounded,
     deadline,
     endpoint,
     failure_kind,
@@ -37,6 +38,7 @@ from providers.deadline import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+JSON: Mapping[str, str] = {"Accept": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -60,21 +62,12 @@ class HttpPolicy:
     deadline_seconds: float = OPERATION_SECONDS
     """One operation, every request, retry and pause in it, ends within this many seconds."""
 
-    def worst_case_seconds(self) -> float:
-        """An upper bound on the time one operation's calls take, every retry included.
-
-        The timeouts alone bound no call (they reset with every byte received): the
-        deadline does, whatever the server sends or withholds.
-        """
-        return self.deadline_seconds
-
-    def retry(self, retry_class: type[Retry] = Retry, *, resend: bool = True) -> Retry:
+    def retry(
+        self, retry_class: type[BoundedRetry] = BoundedRetry, *, resend: bool = True
+    ) -> BoundedRetry:
         """`resend=False`: a request the server may have received is never sent again
-        (only connection failures, which never reach it, are retried).
-
-        Whatever `retry_class` is given, the Retry made keeps to the operation's deadline.
-        """
-        return bounded(retry_class)(
+        (only connection failures, which never reach it, are retried)."""
+        return retry_class(
             total=self.attempts - 1,
             status_forcelist=RETRY_STATUSES,
             # By default every method is retried: GETs, and POSTs that only validate.
@@ -90,7 +83,7 @@ class HttpPolicy:
 
 def new_session(
     policy: HttpPolicy,
-    retry_class: type[Retry] = Retry,
+    retry_class: type[BoundedRetry] = BoundedRetry,
     *,
     resend: bool = True,
     retries: bool = True,
@@ -234,7 +227,7 @@ def _exchange(
         raise ProviderError(
             redaction.redact(
                 f"{what} at {origin(url)} could not be reached after {policy.attempts} "
-                f"attempts within {policy.worst_case_seconds():.0f} s ({failure_kind(error)}); "
+                f"attempts within {policy.deadline_seconds:.0f} s ({failure_kind(error)}); "
                 "check the URL and the network, then run again",
                 redact,
             )
@@ -303,17 +296,7 @@ def _first_arg(error: BaseException) -> BaseException | None:
 
 class Client:
     """One vendor's API as druva-scim calls it: a session under a policy, the credential it
-    sends, the secrets kept out of every message, and the one ladder (`failure`) from an
-    unwanted answer's status to its cause, said in the vendor's words (`words`)."""
-
-    what: ClassVar[str]
-    """The service as messages name it, e.g. "Microsoft Graph"."""
-    headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
-    """Sent with every request."""
-    words: ClassVar[Mapping[Cause, str]]
-    """What each cause means for this vendor, as a template of `{what}`, `{status}`,
-    `{detail}` (the vendor's own error text), `{attempts}`, `{doing}` (what was asked) and
-    the fields `fields()` adds. A redirect without words of its own is an unexpected answer."""
+    sends, and the secrets kept out of every message."""
 
     def __init__(
         self,
@@ -321,12 +304,19 @@ class Client:
         policy: HttpPolicy,
         authorization: str | None,
         secrets: Collection[str] = (),
+        *,
+        what: str,
+        headers: Mapping[str, str] = JSON,
     ) -> None:
         self.session = session
         self.policy = policy
         self._authorization = authorization
         self.secrets = tuple(secrets)
         """Removed from every message: the credential sent, the token the vendor may echo."""
+        self.what = what
+        """The service as messages name it, e.g. "Microsoft Graph"."""
+        self.headers = headers
+        """Sent with every request."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}([redacted])"
@@ -354,32 +344,37 @@ class Client:
             redact=self.secrets,
         )
 
-    def failure(self, answer: Answer, doing: str) -> ProviderError:
-        """The one ladder: the cause of `answer`'s status, in this vendor's words."""
-        found = cause(answer.status)
-        values = {
-            "what": self.what,
-            "status": answer.status,
-            "detail": self.detail(answer),
-            "attempts": answer.attempts,
-            "doing": doing,
-            **self.fields(answer, found),
-        }
-        return self.error(answer, found)(self.wording(answer, found, doing).format(**values))
 
-    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
-        """The template for this answer; a vendor whose words depend on more than the cause
-        (its body, what was asked) chooses here."""
-        return self.words.get(found) or self.words[Cause.UNEXPECTED]
+Advice = Mapping[Cause, str]
+"""What an unwanted answer means, by its cause, as the request that got it words it: templates
+of `{status}`, `{attempts}`, `{detail}` and the fields the caller gives. Cause.UNEXPECTED's
+stands for every cause without advice of its own (a redirect, usually)."""
+Kinds = Mapping[Cause, type[ProviderError]]
+"""The error class of each cause a caller tells apart (`providers.core.errors.BY_CAUSE`)."""
+EVERY_CAUSE_ALIKE: Kinds = {}
+"""A ProviderError whatever the cause, which its message names: a provider's failure, whose
+class shows in the engine's output."""
 
-    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
-        """What this vendor's words name besides the answer: the app, the URL, ..."""
-        return {}
 
-    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
-        """The error class, by cause (the message says the rest)."""
-        return ProviderError
+def answer_error(
+    answer: Answer,
+    advice: Advice,
+    *,
+    detail: str = "",
+    kinds: Kinds = EVERY_CAUSE_ALIKE,
+    **fields: object,
+) -> ProviderError:
+    """The error for an answer that is not the one asked for: its class by the answer's cause
+    (`kinds`: BY_CAUSE for a caller that tells the causes apart by class, as the health check
+    does; any cause without a class of its own is a ProviderError), its message the caller's
+    `advice`.
 
-    def detail(self, answer: Answer) -> str:
-        """`: <the vendor's own error text>`, scrubbed of `secrets`; "" when it sent none."""
-        return ""
+    `detail`: `: <the vendor's own error text>`, already scrubbed of secrets (each vendor
+    module has the function that reads it), or "" when the vendor sent none.
+    """
+    found = cause(answer.status)
+    template = advice.get(found) or advice[Cause.UNEXPECTED]
+    message = template.format(
+        status=answer.status, attempts=answer.attempts, detail=detail, **fields
+    )
+    return kinds.get(found, ProviderError)(message)

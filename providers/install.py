@@ -45,7 +45,7 @@ from semver import VersionInfo
 
 from providers import cli
 from providers.core.errors import ProviderError
-from providers.deadline import deadline
+from providers.deadline import deadline, failure_kind
 from providers.http import HttpPolicy, NoAuth, new_session
 
 INSTALLED, BAD_VERSION_FILE, NO_CLI = 0, 1, 127
@@ -337,13 +337,12 @@ def _move_into_place(new: Path, target: Path, staging: Path) -> None:
 
 
 def _kind(error: BaseException) -> str:
-    text = str(error).lower()
-    if isinstance(error, requests.exceptions.Timeout) or "timed out" in text:
-        return "timed out"
-    for words, kind in (("refused", "connection refused"), ("resolve", "host name not found")):
-        if words in text:
-            return kind
-    return (error.strerror if isinstance(error, OSError) else None) or type(error).__name__
+    """How the download failed: by the classes of the errors it is made of (`failure_kind`),
+    or, for a file that could not be written, in the system's words."""
+    kind = failure_kind(error)
+    if kind == type(error).__name__ and isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return kind
 
 
 def main(

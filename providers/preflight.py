@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from providers.azure.graph import Graph, Job
     from providers.http import HttpPolicy
-    from providers.okta.connections import Connection
+    from providers.okta.api import Connection
     from providers.okta.sign_in import OktaAuthorization
 
 READY = "Ready: now click New Token in the Druva console, then paste it here."
@@ -61,7 +61,7 @@ EXIT_CODES = {
 
 TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
 UNKNOWN = "UNKNOWN"
-"""Okta's status and authScheme of a connection its API does not manage (connections.py)."""
+"""Okta's status and authScheme of a connection its API does not manage (okta/api.py)."""
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 PREVIEW_SECONDS = 900.0
 """A preview that runs longer is stopped: its first run also installs the provider plugins."""
@@ -478,8 +478,8 @@ class _Preflight:
 
     def okta_items(self, found: Apps) -> tuple[list[Item], list[OktaApp]]:
         from providers.http import HttpPolicy, new_session  # noqa: PLC0415
-        from providers.okta import connections  # noqa: PLC0415
-        from providers.okta.client import OktaRetry  # noqa: PLC0415
+        from providers.okta import api  # noqa: PLC0415
+        from providers.okta.api import OktaRetry  # noqa: PLC0415
 
         chosen = [app for app in found.okta_apps if app.mode == "api"]
         if not chosen:
@@ -505,7 +505,7 @@ class _Preflight:
                 if UNKNOWN in (read.status, read.auth_scheme):
                     # Not a connection the API manages: `pulumi up` would set nothing there.
                     refused.append(app)
-                    problem = connections.connection_problem(read, app.name)
+                    problem = api.connection_problem(read, app.name)
                     items.append(Item(name, False, str(problem)))
                     continue
                 method = signed_in[self.reach.okta_url(org_url)].method
@@ -529,7 +529,7 @@ class _Preflight:
     ) -> Connection:
         from providers.core.clock import SYSTEM  # noqa: PLC0415
         from providers.deadline import deadline, overrun  # noqa: PLC0415
-        from providers.okta import connections, sign_in  # noqa: PLC0415
+        from providers.okta import api, sign_in  # noqa: PLC0415
 
         asked = self.reach.okta_url(org_url)
         with deadline(policy.deadline_seconds) as bound:
@@ -540,7 +540,7 @@ class _Preflight:
                 signed_in[asked] = sign_in.okta_authorization(
                     self.environment, asked, policy, SYSTEM.now()
                 )
-            return connections.get_connection(
+            return api.get_connection(
                 session, asked, app.app_id, signed_in[asked], policy, app_name=app.name
             )
 

@@ -3,8 +3,8 @@
 A message is built from string literals, f-strings and `+`; its pattern keeps
 the literal text and marks what is filled in at run time with WILD. Names of
 module constants (`WHAT`, `NAMESPACE`, ...) are resolved, also across imports,
-so that `f"{WHAT} at {url}"` reads `Druva's SCIM endpoint at <WILD>`. Docstrings
-are not messages. tests/test_docs.py matches the tables in docs/ against these.
+so that `f"{WHAT} at {url}"` reads `Druva's SCIM endpoint at <WILD>`; a template's
+fields (`{status}`) are WILD too. Docstrings are not messages. tests/test_docs.py matches the tables in docs/ against these.
 """
 
 from __future__ import annotations
@@ -52,12 +52,12 @@ TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
 """A field of a template filled in with `str.format` (`{status}`), also WILD."""
 
 
-def pattern(node: ast.AST, module: str, depth: int = 0, what: str = WILD) -> str:
-    """The message `node` builds, as a pattern; `what`: the vendor a client's words name."""
+def pattern(node: ast.AST, module: str, depth: int = 0) -> str:
+    """The message `node` builds, as a pattern."""
     if depth > 8:
         return WILD
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return TEMPLATE_FIELD.sub(WILD, node.value.replace("{what}", what))
+        return TEMPLATE_FIELD.sub(WILD, node.value)
     if isinstance(node, ast.JoinedStr):
         return "".join(
             str(part.value)
@@ -68,9 +68,7 @@ def pattern(node: ast.AST, module: str, depth: int = 0, what: str = WILD) -> str
             for part in node.values
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return pattern(node.left, module, depth + 1, what) + pattern(
-            node.right, module, depth + 1, what
-        )
+        return pattern(node.left, module, depth + 1) + pattern(node.right, module, depth + 1)
     if isinstance(node, ast.Name):
         return constant(module, node.id, depth + 1)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -108,48 +106,32 @@ def constant(module: str, name: str, depth: int) -> str:
     return WILD
 
 
-def client_words(module: str) -> list[str]:
-    """The words of each client class (one with `what = ...`): its `words` and the other
-    templates it keeps as class attributes (`no_verdict`, ...), as patterns."""
-    tree = trees()[module]
-    vendors = vendor_names(module, tree)
+def advice_words(module: str) -> list[str]:
+    """Every advice the module writes (a mapping keyed by `Cause.X`, what
+    `providers.http.answer_error` words an answer with): each of its templates, both of a
+    choice (`a if b else c`), as patterns; a choice made at run time says too little."""
     found: list[str] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef) or id(node) not in vendors:
+    for node in ast.walk(trees()[module]):
+        if not isinstance(node, ast.Dict):
             continue
-        for statement in node.body:
-            target = statement.targets[0] if isinstance(statement, ast.Assign) else None
-            if isinstance(statement, ast.AnnAssign):
-                target = statement.target
-            value = getattr(statement, "value", None)
-            if not isinstance(target, ast.Name) or value is None:
-                continue
-            if target.id == "words" and isinstance(value, ast.Dict):
-                values = list(value.values)
-            elif target.id not in ("what", "headers") and isinstance(
-                value, ast.Constant | ast.BinOp
-            ):
-                values = [value]
-            else:
-                continue
-            found.extend(pattern(item, module, what=vendors[id(node)]) for item in values)
-    return found
+        for key, value in zip(node.keys, node.values, strict=True):
+            if is_cause(key):
+                found.extend(pattern(choice, module) for choice in choices(value))
+    return [text for text in found if literal(text) >= MIN_LITERAL]
 
 
-def vendor_names(module: str, tree: ast.Module) -> dict[int, str]:
-    """For each node inside a client class (one with `what = ...`), the vendor's name: what
-    the `{what}` of its words stands for."""
-    names: dict[int, str] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for statement in node.body:
-            if isinstance(statement, ast.Assign) and any(
-                isinstance(target, ast.Name) and target.id == "what" for target in statement.targets
-            ):
-                what = pattern(statement.value, module)
-                names.update((id(inner), what) for inner in ast.walk(node))
-    return names
+def is_cause(node: ast.AST | None) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Cause"
+    )
+
+
+def choices(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.IfExp):
+        return [*choices(node.body), *choices(node.orelse)]
+    return [node]
 
 
 @functools.cache
@@ -162,12 +144,11 @@ def code_patterns() -> tuple[str, ...]:
             for node in ast.walk(tree)
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
         }
-        vendors = vendor_names(module, tree)
         for node in ast.walk(tree):
             if id(node) in docstrings:
                 continue
             if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp):
-                text = pattern(node, module, what=vendors.get(id(node), WILD))
+                text = pattern(node, module)
                 if len(text.replace(WILD, "")) >= MIN_LITERAL:
                     found.add(text.replace("`", ""))
     return tuple(sorted(found))

@@ -288,7 +288,7 @@ def test_each_documented_message_start_is_produced_by_the_code(start, cell):
 def raised_messages() -> list[tuple[str, int, str]]:
     """(module, line, pattern) of every message our errors are raised with, where the
     message is written at the raise (a message built elsewhere is checked where it is), and
-    every client's words (line 0)."""
+    every advice's words (line 0)."""
     found = []
     for module, tree in messages.trees().items():
         for node in ast.walk(tree):
@@ -301,8 +301,8 @@ def raised_messages() -> list[tuple[str, int, str]]:
                 text = messages.pattern(node.args[0], module)
                 if len(text.replace(messages.WILD, "")) >= messages.MIN_LITERAL:
                     found.append((module, node.lineno, text.replace("`", "")))
-        # The clients' words: what `Client.failure` raises.
-        found.extend((module, 0, text.replace("`", "")) for text in messages.client_words(module))
+        # The advice: what `http.answer_error` raises.
+        found.extend((module, 0, text.replace("`", "")) for text in messages.advice_words(module))
     return found
 
 

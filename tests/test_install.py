@@ -319,9 +319,11 @@ def test_a_refused_install_names_the_wrong_cli_it_found(tmp_path, server, capsys
     ("url", "says"),
     [
         (f"http://127.0.0.1:{closed_port()}/releases/sdk/", "connection refused"),
+        # The kind comes from what failed, not from the words of the host name.
+        ("http://connection-refused.invalid/releases/sdk/", "host name not found"),
         (None, "answered HTTP 404"),
     ],
-    ids=["no server", "no such release"],
+    ids=["no server", "no such host", "no such release"],
 )
 def test_a_failed_download_ends_with_one_sentence_and_the_manual_way(
     tmp_path, server, capsys, url, says

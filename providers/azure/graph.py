@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -26,7 +26,17 @@ from providers.core import redaction
 from providers.core.errors import Cause, ProviderError, cause
 from providers.core.redaction import excerpt
 from providers.core.texts import AZURE_SIGN_IN, GRAPH_PERMISSIONS, LATER
-from providers.http import Answer, Client, HttpPolicy, new_session, origin
+from providers.http import (
+    EVERY_CAUSE_ALIKE,
+    Advice,
+    Answer,
+    Client,
+    HttpPolicy,
+    Kinds,
+    answer_error,
+    new_session,
+    origin,
+)
 
 WHAT = "Microsoft Graph"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
@@ -133,30 +143,31 @@ def provisioning_job(jobs: Collection[Job], *, app_name: str, service_principal_
     )
 
 
-class Graph(Client):
-    """One app's provisioning jobs in Microsoft Graph: the three calls, and Graph's words for
-    each failure of them."""
+ADVICE: Advice = {
+    Cause.UNAUTHORIZED: WHAT + " did not accept the Azure access token when asked to {doing} for "
+    "{app} (HTTP 401{detail}): sign in to the tenant that holds the app (" + AZURE_SIGN_IN + "); "
+    "for a national cloud, graphUrl and the credentials must be of the same cloud",
+    Cause.FORBIDDEN: WHAT + " refused to {doing} for {app} (HTTP 403{detail}): the identity "
+    "running `pulumi up` lacks permission. It needs " + GRAPH_PERMISSIONS,
+    Cause.NOT_FOUND: WHAT + " no longer knows the provisioning job of {app} (HTTP 404{detail}); "
+    "someone changed Provisioning meanwhile: run `pulumi up` again",
+    Cause.UNAVAILABLE: WHAT + " still answered HTTP {status}{detail} after {attempts} attempts "
+    "to {doing} for {app}; it is throttling or down: " + LATER,
+    Cause.UNEXPECTED: WHAT + " answered HTTP {status}{detail} when asked to {doing} for {app}; "
+    "check graphUrl and servicePrincipalId in druva-scim:azureApps",
+}
+"""Graph's words for an unwanted answer to a call `pulumi up` makes about one app's job."""
+LIST_JOBS_ADVICE: Advice = {
+    **ADVICE,
+    # The first call: a 404 means the service principal itself is not there.
+    Cause.NOT_FOUND: WHAT + " found no service principal {service_principal_id} for {app} (HTTP "
+    "404{detail}): its servicePrincipalId in druva-scim:azureApps is wrong; use the Object ID "
+    "shown under Enterprise applications > the app > Overview (not the Application ID)",
+}
 
-    what = WHAT
-    words: ClassVar[Mapping[Cause, str]] = {
-        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when asked to {doing} "
-        "for {app} (HTTP 401{detail}): sign in to the tenant that holds the app ({sign_in}); for "
-        "a national cloud, graphUrl and the credentials must be of the same cloud",
-        Cause.FORBIDDEN: "{what} refused to {doing} for {app} (HTTP 403{detail}): the identity "
-        "running `pulumi up` lacks permission. It needs {permissions}",
-        Cause.NOT_FOUND: "{what} no longer knows the provisioning job of {app} (HTTP 404"
-        "{detail}); someone changed Provisioning meanwhile: run `pulumi up` again",
-        Cause.UNAVAILABLE: "{what} still answered HTTP {status}{detail} after {attempts} attempts "
-        "to {doing} for {app}; it is throttling or down: {later}",
-        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when asked to {doing} for {app}; "
-        "check graphUrl and servicePrincipalId in druva-scim:azureApps",
-    }
-    no_service_principal = (
-        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
-        "its servicePrincipalId in druva-scim:azureApps is wrong; use the Object ID shown under "
-        "Enterprise applications > the app > Overview (not the Application ID)"
-    )
-    """A 404 to the first call: the service principal itself is not there."""
+
+class Graph(Client):
+    """One app's provisioning jobs in Microsoft Graph: the three calls `pulumi up` makes."""
 
     def __init__(
         self,
@@ -167,7 +178,7 @@ class Graph(Client):
         app_name: str,
         service_principal_id: str,
     ) -> None:
-        super().__init__(session, policy, f"Bearer {bearer}", (bearer,))
+        super().__init__(session, policy, f"Bearer {bearer}", (bearer,), what=WHAT)
         self.graph_url = graph_url
         self.app_name = app_name
         self.service_principal_id = service_principal_id
@@ -176,8 +187,11 @@ class Graph(Client):
             f"{quote(service_principal_id, safe='')}/synchronization/jobs"
         )
 
-    def jobs(self) -> list[Job]:
-        """Every synchronization job of the service principal, each once.
+    def jobs(
+        self, advice: Advice = LIST_JOBS_ADVICE, kinds: Kinds = EVERY_CAUSE_ALIKE
+    ) -> list[Job]:
+        """Every synchronization job of the service principal, each once; `advice` and `kinds`:
+        the words and error classes of an unwanted answer (by default, `pulumi up`'s).
 
         `@odata.nextLink` is followed on the same Graph, up to MAX_JOB_PAGES pages, and never
         to a page already read: a link back to an earlier page ends the list rather than
@@ -192,7 +206,7 @@ class Graph(Client):
             read.add(url)
             answer = self.send("GET", url)
             if answer.status != 200:
-                raise self.failure(answer, LIST_JOBS)
+                raise self.failure(answer, LIST_JOBS, advice, kinds)
             body = answer.json_or_none()
             if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                 raise ProviderError(
@@ -218,12 +232,12 @@ class Graph(Client):
         # that answer's body, so it does not tell Druva's refusal from Azure not reaching it.
         raise ProviderError(
             f"Azure's Test Connection of the saved provisioning credentials of {self.app_name} "
-            f"failed (HTTP {answer.status}{self.detail(answer)}). Druva may not accept the "
-            "saved Tenant URL or Secret Token, or Azure could not reach Druva: check that "
-            "druva-scim:scimToken is the newest token from the console and that this run wrote "
-            "it (the azuread SynchronizationSecret), that druva-scim:tenantUrl is Druva's SCIM "
-            "URL, and that Druva allows Azure's provisioning service (an IP allow-list?); then "
-            "run `pulumi up` again"
+            f"failed (HTTP {answer.status}{graph_detail(answer, self.secrets)}). Druva may not "
+            "accept the saved Tenant URL or Secret Token, or Azure could not reach Druva: check "
+            "that druva-scim:scimToken is the newest token from the console and that this run "
+            "wrote it (the azuread SynchronizationSecret), that druva-scim:tenantUrl is Druva's "
+            "SCIM URL, and that Druva allows Azure's provisioning service (an IP allow-list?); "
+            "then run `pulumi up` again"
         )
 
     def restart(self, job: Job) -> None:
@@ -239,22 +253,24 @@ class Graph(Client):
             return
         raise self.failure(answer, "restart the quarantined job")
 
-    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
-        if found is Cause.NOT_FOUND and doing == LIST_JOBS:
-            return self.no_service_principal
-        return super().wording(answer, found, doing)
-
-    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
-        return {
-            "app": self.app_name,
-            "service_principal_id": self.service_principal_id,
-            "sign_in": AZURE_SIGN_IN,
-            "permissions": GRAPH_PERMISSIONS,
-            "later": LATER,
-        }
-
-    def detail(self, answer: Answer) -> str:
-        return graph_detail(answer, self.secrets)
+    def failure(
+        self,
+        answer: Answer,
+        doing: str,
+        advice: Advice = ADVICE,
+        kinds: Kinds = EVERY_CAUSE_ALIKE,
+    ) -> ProviderError:
+        """The error for an unwanted answer to a call about this app (`doing`: what was asked,
+        as `advice` words it), with Graph's own error text."""
+        return answer_error(
+            answer,
+            advice,
+            kinds=kinds,
+            detail=graph_detail(answer, self.secrets),
+            doing=doing,
+            app=self.app_name,
+            service_principal_id=self.service_principal_id,
+        )
 
 
 def graph_detail(answer: Answer, secrets: Collection[str] = ()) -> str:

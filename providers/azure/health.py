@@ -16,21 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar
 
 import requests
 from azure.core.credentials import TokenCredential
 
 from providers.azure import graph, sign_in
 from providers.core import health
-from providers.core.errors import (
-    BY_CAUSE,
-    Cause,
-    ProviderError,
-)
+from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.health import AzureTarget
+from providers.core.texts import AZURE_SIGN_IN
 from providers.deadline import deadline, overrun
-from providers.http import Answer, HttpPolicy, new_session
+from providers.http import Advice, HttpPolicy, new_session
 
 READ_PERMISSIONS = (
     "the application permission Synchronization.Read.All, or one that covers it: "
@@ -43,29 +39,19 @@ CredentialFactory = Callable[[str, str | None, str | None], TokenCredential]
 """(Graph URL, tenant id, client id) -> a credential; the environment's unless a test gives one."""
 
 
-class HealthGraph(graph.Graph):
-    """Graph's words for what the health check, reading only, may meet; each cause its own
-    error class, so that the command tells credentials, permission and a missing app apart."""
-
-    words: ClassVar[Mapping[Cause, str]] = {
-        **graph.Graph.words,
-        Cause.UNAUTHORIZED: "{what} did not accept the Azure access token when the health "
-        "check read the provisioning job of {app} (HTTP 401{detail}): set {sign_in} in its "
-        "environment, for the tenant that holds the app",
-        Cause.FORBIDDEN: "{what} refused the health check the provisioning job of {app} (HTTP "
-        "403{detail}): its identity lacks {read_permissions}",
-    }
-    no_service_principal = (
-        "{what} found no service principal {service_principal_id} for {app} (HTTP 404{detail}): "
-        "the app was deleted, or the health check signed in to another tenant; check "
-        "servicePrincipalId and the tenant"
-    )
-
-    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
-        return {**super().fields(answer, found), "read_permissions": READ_PERMISSIONS}
-
-    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
-        return BY_CAUSE.get(found, ProviderError)
+ADVICE: Advice = {
+    **graph.ADVICE,
+    Cause.UNAUTHORIZED: graph.WHAT + " did not accept the Azure access token when the health "
+    "check read the provisioning job of {app} (HTTP 401{detail}): set " + AZURE_SIGN_IN + " in "
+    "its environment, for the tenant that holds the app",
+    Cause.FORBIDDEN: graph.WHAT + " refused the health check the provisioning job of {app} (HTTP "
+    "403{detail}): its identity lacks " + READ_PERMISSIONS,
+    Cause.NOT_FOUND: graph.WHAT + " found no service principal {service_principal_id} for {app} "
+    "(HTTP 404{detail}): the app was deleted, or the health check signed in to another tenant; "
+    "check servicePrincipalId and the tenant",
+}
+"""Graph's words for what the health check, reading only, may meet; each cause is its own
+error class, so that the command tells credentials, permission and a missing app apart."""
 
 
 def read_apps(
@@ -104,9 +90,9 @@ def read_app(
     now: datetime,
     stale_after: timedelta,
 ) -> health.AppHealth:
-    client = HealthGraph(session, policy, app.graph_url, bearer, app.name, app.service_principal_id)
+    client = graph.Graph(session, policy, app.graph_url, bearer, app.name, app.service_principal_id)
     try:
-        jobs = client.jobs()
+        jobs = client.jobs(ADVICE, BY_CAUSE)
     except ProviderError as error:
         return unknown(app, error)
     if not jobs:

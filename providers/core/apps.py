@@ -253,11 +253,11 @@ def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
     raw = {key: value for key, value in raw.items() if key not in deep}
     tenants = _azure_tenants(Entries("azureTenants", raw.get("azureTenants"), problems))
     orgs = _okta_orgs(Entries("oktaOrgs", raw.get("oktaOrgs"), problems))
-    azure = _azure_apps(Entries("azureApps", raw.get("azureApps"), problems), tenants)
-    okta = _okta_apps(Entries("oktaApps", raw.get("oktaApps"), problems), orgs)
+    azure_apps = _azure_apps(Entries("azureApps", raw.get("azureApps"), problems), tenants)
+    okta_apps = _okta_apps(Entries("oktaApps", raw.get("oktaApps"), problems), orgs)
     if problems:
         return Apps(), problems
-    return Apps(tuple(azure), tuple(okta), tenants, orgs), []
+    return Apps(tuple(azure_apps), tuple(okta_apps), tenants, orgs), []
 
 
 TENANT_FIELDS = {

@@ -61,8 +61,8 @@ BY_CAUSE: dict[Cause, type[ProviderError]] = {
     Cause.FORBIDDEN: PermissionDeniedError,
     Cause.NOT_FOUND: NotFoundError,
 }
-"""The error class of each cause, for a client whose caller tells them apart (the health
-check); any other cause is the network's or the service's."""
+"""The error class of each cause (`providers.http.answer_error`), so that a caller tells them
+apart by class (the health check); any other cause is the network's or the service's."""
 
 
 def cause(status: int) -> Cause:

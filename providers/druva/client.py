@@ -7,8 +7,7 @@ with a filter that matches nobody. It touches no user.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 import requests
@@ -16,13 +15,14 @@ import requests
 from providers.core import lifecycle
 from providers.core.errors import Cause, CouldNotCheckError, ProviderError, TokenRejectedError
 from providers.core.redaction import excerpt
-from providers.http import Answer, Client, HttpPolicy
+from providers.http import Answer, Client, HttpPolicy, answer_error
 
 WHAT = "Druva's SCIM endpoint"
 # A userName no directory will hold, so the query reads nothing and changes nothing.
 PROBE_FILTER = 'userName eq "druva-scim-connection-check-00000000@invalid.example"'
 SCIM_LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+SCIM_JSON_ACCEPT = {"Accept": "application/scim+json, application/json"}
 COULD_NOT_CHECK = (
     "so whether Druva accepts the token could not be checked; nothing was changed. Druva does "
     "not document its refusal, and this answer is not recognisably Druva's: a proxy, firewall, "
@@ -32,7 +32,7 @@ COULD_NOT_CHECK = (
 )
 
 REJECTED = (
-    "{what} at {tenant_url} rejected the token (HTTP {status}{detail}), the one with "
+    WHAT + " at {tenant_url} rejected the token (HTTP {status}{detail}), the one with "
     "fingerprint {fingerprint} "
 )
 PASTED = REJECTED + (
@@ -51,6 +51,10 @@ HELD = REJECTED + (
     "would end that one too. Generate a new one only if none was generated since this one"
 )
 """A token read back by a refresh: it cannot know whether a rotation has begun since."""
+NO_VERDICT = (
+    WHAT + " at {tenant_url} answered HTTP {status} without a SCIM error body, " + COULD_NOT_CHECK
+)
+"""A 401 or 403 that is not Druva's SCIM error: a proxy's, a WAF's, an allow-list's."""
 
 
 def check_token(
@@ -64,10 +68,42 @@ def check_token(
 
     `rejected`: the words for Druva's own refusal, PASTED or HELD (the advice depends on
     whether the token is the one just set or the one the stack holds)."""
-    druva = DruvaScim(session, policy, tenant_url, token, rejected)
-    answer = druva.send("GET", druva.users_url, params={"filter": PROBE_FILTER, "count": "1"})
+    druva = Client(
+        session, policy, f"Bearer {token}", (token,), what=WHAT, headers=SCIM_JSON_ACCEPT
+    )
+    users_url = f"{tenant_url}/Users"
+    answer = druva.send("GET", users_url, params={"filter": PROBE_FILTER, "count": "1"})
     if answer.status != 200:
-        raise druva.failure(answer, "check the token")
+        # Druva does not document which of 401 and 403 a dead token gets: both read alike, and
+        # only its own SCIM error is a verdict on the token (`is_scim_error`).
+        verdict = is_scim_error(answer)
+        refusal = TokenRejectedError if verdict else CouldNotCheckError
+        raise answer_error(
+            answer,
+            {
+                Cause.UNAUTHORIZED: rejected if verdict else NO_VERDICT,
+                Cause.FORBIDDEN: rejected if verdict else NO_VERDICT,
+                Cause.NOT_FOUND: WHAT + " answered 404 for {users_url}: druva-scim:tenantUrl does "
+                "not point at a SCIM base URL; remove it to use the `cloud` default, or copy the "
+                "Tenant URL Druva documents (https://apis.druva.com/insync/scim)",
+                Cause.REDIRECTED: WHAT + " at {tenant_url} redirected to {target}; the token is "
+                "not sent on redirects. Set druva-scim:tenantUrl to the final SCIM base URL",
+                Cause.UNAVAILABLE: WHAT + " at {tenant_url} still answered HTTP {status}{detail} "
+                "after {attempts} attempts; Druva may be down or throttling: run again later",
+                Cause.UNEXPECTED: WHAT + " at {tenant_url} answered HTTP {status}{detail} to a "
+                "read-only user query; check druva-scim:tenantUrl",
+            },
+            kinds={
+                Cause.UNAUTHORIZED: refusal,
+                Cause.FORBIDDEN: refusal,
+                Cause.UNAVAILABLE: CouldNotCheckError,
+            },
+            detail=scim_detail(answer, druva.secrets),
+            tenant_url=tenant_url,
+            fingerprint=lifecycle.fingerprint(token),
+            users_url=users_url,
+            target=redirect_target(answer, druva.secrets),
+        )
     body = answer.json_or_none()
     schemas = body.get("schemas") if isinstance(body, dict) else None
     # A list of URNs (RFC 7644 section 3.4.2); `in` on a string would accept a substring.
@@ -83,76 +119,23 @@ def check_token(
     return answer
 
 
-class DruvaScim(Client):
-    """Druva's words for each failure: only its own SCIM error is a verdict on the token."""
+def scim_detail(answer: Answer, secrets: Collection[str]) -> str:
+    """`: <detail>` from a SCIM Error body (RFC 7644 section 3.12), scrubbed of `secrets`."""
+    body = answer.json_or_none()
+    if not isinstance(body, dict):
+        return ""
+    detail = body.get("detail")
+    if not isinstance(detail, str) or not detail.strip():
+        return ""
+    return f": {excerpt(detail, 300, secrets)}"
 
-    what = WHAT
-    headers: ClassVar[Mapping[str, str]] = {"Accept": "application/scim+json, application/json"}
-    words: ClassVar[Mapping[Cause, str]] = {
-        Cause.NOT_FOUND: "{what} answered 404 for {users_url}: druva-scim:tenantUrl does not "
-        "point at a SCIM base URL; remove it to use the `cloud` default, or copy the Tenant URL "
-        "Druva documents (https://apis.druva.com/insync/scim)",
-        Cause.REDIRECTED: "{what} at {tenant_url} redirected to {target}; the token is not sent "
-        "on redirects. Set druva-scim:tenantUrl to the final SCIM base URL",
-        Cause.UNAVAILABLE: "{what} at {tenant_url} still answered HTTP {status}{detail} after "
-        "{attempts} attempts; Druva may be down or throttling: run again later",
-        Cause.UNEXPECTED: "{what} at {tenant_url} answered HTTP {status}{detail} to a read-only "
-        "user query; check druva-scim:tenantUrl",
-    }
-    no_verdict = (
-        "{what} at {tenant_url} answered HTTP {status} without a SCIM error body, "
-        + COULD_NOT_CHECK
-    )
-    """A 401 or 403 that is not Druva's SCIM error: a proxy's, a WAF's, an allow-list's."""
 
-    def __init__(
-        self,
-        session: requests.Session,
-        policy: HttpPolicy,
-        tenant_url: str,
-        token: str,
-        rejected: str = PASTED,
-    ) -> None:
-        super().__init__(session, policy, f"Bearer {token}", (token,))
-        self.rejected = rejected
-        self.fingerprint = lifecycle.fingerprint(token)
-        self.tenant_url = tenant_url
-        self.users_url = f"{tenant_url}/Users"
-
-    def wording(self, answer: Answer, found: Cause, doing: str) -> str:
-        # Druva does not document which of 401 and 403 a dead token gets: both read alike.
-        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN):
-            return self.rejected if is_scim_error(answer) else self.no_verdict
-        return super().wording(answer, found, doing)
-
-    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
-        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN) and is_scim_error(answer):
-            return TokenRejectedError
-        if found in (Cause.UNAUTHORIZED, Cause.FORBIDDEN, Cause.UNAVAILABLE):
-            return CouldNotCheckError
-        return ProviderError
-
-    def fields(self, answer: Answer, found: Cause) -> Mapping[str, object]:
-        # Where a redirect points, not what it carries: a login page's query may echo the token.
-        location = urlsplit(answer.headers.get("Location", ""))
-        host = location.netloc.rpartition("@")[2]
-        target = f"{location.scheme}://{host}{location.path}" if host else "elsewhere"
-        return {
-            "tenant_url": self.tenant_url,
-            "fingerprint": self.fingerprint,
-            "users_url": self.users_url,
-            "target": excerpt(target, 300, self.secrets),
-        }
-
-    def detail(self, answer: Answer) -> str:
-        """`: <detail>` from a SCIM Error body (RFC 7644 section 3.12), scrubbed of the token."""
-        body = answer.json_or_none()
-        if not isinstance(body, dict):
-            return ""
-        detail = body.get("detail")
-        if not isinstance(detail, str) or not detail.strip():
-            return ""
-        return f": {excerpt(detail, 300, self.secrets)}"
+def redirect_target(answer: Answer, secrets: Collection[str]) -> str:
+    """Where a redirect points, not what it carries: a login page's query may echo the token."""
+    location = urlsplit(answer.headers.get("Location", ""))
+    host = location.netloc.rpartition("@")[2]
+    target = f"{location.scheme}://{host}{location.path}" if host else "elsewhere"
+    return excerpt(target, 300, secrets)
 
 
 def is_scim_error(answer: Answer) -> bool:

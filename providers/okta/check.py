@@ -5,7 +5,7 @@ token was set.
 is ENABLED with a TOKEN, in the order inputs, typed state, provider, resource. Okta never
 returns the token (ProvisioningConnectionResponse has no such field), so this confirms
 the connection, not the token itself; an app the API does not manage reads back UNKNOWN
-and fails here, whatever the okta provider's Connection reported (connections.py). What
+and fails here, whatever the okta provider's Connection reported (okta/api.py). What
 every check shares is `providers.checks`; signing in, `providers.okta.sign_in`.
 """
 
@@ -25,8 +25,8 @@ from providers.core import lifecycle, resource_types, settings
 from providers.core.clock import SYSTEM
 from providers.dynamic import UNKNOWN, ArgsResource, redacted_operation, say
 from providers.http import new_session
-from providers.okta import connections, sign_in
-from providers.okta.client import OktaRetry
+from providers.okta import api, sign_in
+from providers.okta.api import OktaRetry
 
 TYPE_TOKEN = resource_types.OKTA_CHECK
 OUTPUT_KEYS = ("lastVerifiedAt", "status")
@@ -178,10 +178,10 @@ class OktaConnectionCheckProvider(CheckProvider):
         policy = self.http_policy
         with new_session(policy, retry_class=OktaRetry) as session:
             authorization = self.authorization(org_url)
-            read = connections.get_connection(
+            read = api.get_connection(
                 session, org_url, str(inputs.app_id), authorization, policy, app_name=app
             )
-        connection = connections.usable(read, app)
+        connection = api.usable(read, app)
         # Okta's answer never names the token: this is the connection's state after token
         # tokenFingerprint was set, not proof that Okta holds that token.
         say(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
@@ -26,9 +26,10 @@ from providers.core import health, lifecycle
 from providers.core.clock import SYSTEM
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.health import OktaTarget
+from providers.core.texts import OKTA_SIGN_IN
 from providers.deadline import deadline, overrun
-from providers.http import Answer, HttpPolicy, new_session, origin
-from providers.okta import client, sign_in
+from providers.http import HttpPolicy, new_session, origin
+from providers.okta import api, sign_in
 
 LOGS_PATH = "/api/v1/logs"
 LOGS_SCOPE = "okta.logs.read"
@@ -37,31 +38,8 @@ MAX_PAGES = 5
 """At most this many pages per app: the newest PAGE_SIZE * MAX_PAGES pushes decide."""
 RETENTION = timedelta(days=90)
 """Okta keeps System Log events this long; `since` never reaches further back."""
-READ_LOG = "read the System Log"
 PageKey = tuple[str, str, tuple[tuple[str, str], ...]]
 """A page's origin, path and sorted query (`_page_key`)."""
-
-
-class HealthOkta(client.Okta):
-    """Okta's words for what the health check, reading the System Log, may meet."""
-
-    words: ClassVar[Mapping[Cause, str]] = {
-        **client.Okta.words,
-        Cause.UNAUTHORIZED: "{what} at {org_url} did not accept the credentials from "
-        "{signed_in_by} (HTTP 401{detail}): set {sign_in} in the environment of the health "
-        "check",
-        Cause.FORBIDDEN: "{what} refused the health check the System Log (HTTP 403{detail}): "
-        "{signed_in_by} lacks okta.logs.read. Grant a service app the scope okta.logs.read; an "
-        "API token's administrator needs a role that can read the System Log (Read-only "
-        "Administrator or above)",
-        Cause.NOT_FOUND: "{what} at {org_url} has no System Log API (HTTP 404{detail}): check "
-        "the org URL in the stack's targets output (oktaOrgs, okta:orgName)",
-        Cause.UNEXPECTED: "{what} answered HTTP {status}{detail} when the health check read the "
-        "System Log for {app}; check the org URL in the stack's targets output",
-    }
-
-    def error(self, answer: Answer, found: Cause) -> type[ProviderError]:
-        return BY_CAUSE.get(found, ProviderError)
 
 
 def read_apps(
@@ -75,7 +53,7 @@ def read_apps(
     since = max(issued_at, now - RETENTION)
     signed_in: dict[str, sign_in.OktaAuthorization | ProviderError] = {}
     found: list[health.AppHealth] = []
-    with new_session(policy, retry_class=client.OktaRetry) as session:
+    with new_session(policy, retry_class=api.OktaRetry) as session:
         for app in apps:
             if app.org_url is None:
                 found.append(
@@ -90,7 +68,7 @@ def read_apps(
                 continue
             with deadline(policy.deadline_seconds) as bound:
                 if bound.passed():
-                    found.append(_unknown(app, overrun(bound, f"{client.WHAT} at {app.org_url}")))
+                    found.append(_unknown(app, overrun(bound, f"{api.WHAT} at {app.org_url}")))
                     continue
                 if app.org_url not in signed_in:
                     # Okta checks a client assertion's times against its own clock: the
@@ -134,7 +112,7 @@ def system_log(
     """The app's push events between `since` and `until`, newest first, and whether every
     page was read (False: MAX_PAGES was reached with more to come)."""
     org_url = app.org_url or ""
-    okta = HealthOkta.about(session, policy, org_url, authorization, app.app_id, app.name)
+    okta_api = api.OktaApi.about(session, policy, org_url, authorization, app.app_id, app.name)
     # A bounded query (since and until): Okta gives a next link only while more events match.
     url: str | None = (
         f"{org_url}{LOGS_PATH}?since={quote(lifecycle.format_time(since))}"
@@ -149,13 +127,34 @@ def system_log(
             # No next link, or one back to a page already read (a loop): the log is read.
             return events, True
         fetched.add(_page_key(url))
-        answer = okta.send("GET", url)
+        answer = okta_api.send("GET", url)
         if answer.status != 200:
-            raise okta.failure(answer, READ_LOG)
+            # Each cause its own error class: the command tells credentials, permission and a
+            # missing API apart.
+            raise okta_api.failure(
+                answer,
+                {
+                    Cause.UNAUTHORIZED: api.WHAT + " at {org_url} did not accept the credentials "
+                    "from {signed_in_by} (HTTP 401{detail}): set " + OKTA_SIGN_IN + " in the "
+                    "environment of the health check",
+                    Cause.FORBIDDEN: api.WHAT + " refused the health check the System Log (HTTP "
+                    "403{detail}): {signed_in_by} lacks okta.logs.read. Grant a service app the "
+                    "scope okta.logs.read; an API token's administrator needs a role that can read "
+                    "the System Log (Read-only Administrator or above)",
+                    Cause.NOT_FOUND: api.WHAT + " at {org_url} has no System Log API (HTTP 404"
+                    "{detail}): check the org URL in the stack's targets output (oktaOrgs, "
+                    "okta:orgName)",
+                    Cause.UNAVAILABLE: api.UNAVAILABLE,
+                    Cause.UNEXPECTED: api.WHAT + " answered HTTP {status}{detail} when the health "
+                    "check read the System Log for {app}; check the org URL in the stack's targets "
+                    "output",
+                },
+                BY_CAUSE,
+            )
         page = answer.json_or_none()
         if not isinstance(page, list):
             raise ProviderError(
-                f"{client.WHAT} at {origin(org_url)} answered 200 without a list of events for "
+                f"{api.WHAT} at {origin(org_url)} answered 200 without a list of events for "
                 f"{app.name}; check the org URL in the stack's targets output"
             )
         events.extend(_unseen(page, seen_events))

@@ -23,7 +23,7 @@ from providers.core import redaction
 from providers.core.errors import CredentialsError, PermissionDeniedError
 from providers.core.texts import OKTA_SIGN_IN
 from providers.http import Answer, HttpPolicy, call, new_session
-from providers.okta.client import WHAT, OktaRetry
+from providers.okta.api import WHAT, OktaRetry
 
 TOKEN_PATH = "/oauth2/v1/token"  # noqa: S105  (a path)
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

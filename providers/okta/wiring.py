@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import pulumi
-import pulumi_okta as okta
+import pulumi_okta
 
 from providers.core.apps import OKTA_API, OKTA_MANUAL, OktaApp, OktaOrg
 from providers.core.settings import Problem
@@ -70,7 +70,7 @@ def okta_apps(
     # the API: an org with manual apps alone needs no Okta credential.
     used = {app.org for app in okta_apps if app.mode == "api"}
     providers = {
-        name: okta.Provider(f"okta-org-{name}", org_name=org.org_name, base_url=org.base_url)
+        name: pulumi_okta.Provider(f"okta-org-{name}", org_name=org.org_name, base_url=org.base_url)
         for name, org in orgs.items()
         if name in used
     }
@@ -93,15 +93,15 @@ def _api_app(
     app: OktaApp,
     token: ScimToken,
     fingerprint: str,
-    provider: okta.Provider | None,
+    provider: pulumi_okta.Provider | None,
     org_url: str,
 ) -> dict[str, Any]:
-    connection = okta.app.Connection(
+    connection = pulumi_okta.app.Connection(
         f"okta-{app.name}",
         id_property=app.app_id,
         base_url=token.tenantUrl,
         action="activate",
-        profile=okta.app.ConnectionProfileArgs(
+        profile=pulumi_okta.app.ConnectionProfileArgs(
             auth_scheme="TOKEN", token=pulumi.Output.secret(token.scimToken)
         ),
         opts=after(

@@ -78,7 +78,7 @@ OLD_FINGERPRINT = lifecycle.fingerprint(OTHER_TOKEN)
 NEW_FINGERPRINT = lifecycle.fingerprint(TOKEN)
 WRONG_HOST = "not-this-host.example"
 WORKERS = 24
-BOUND_SECONDS = FAST.worst_case_seconds()
+BOUND_SECONDS = FAST.deadline_seconds
 """No step may take longer than the policy says a call can."""
 
 

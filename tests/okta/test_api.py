@@ -1,6 +1,6 @@
 """Okta's API through the clients, against the Okta stand-in: signing in as the okta provider
-does (providers/okta/sign_in.py), the rate limits (client.py) and the provisioning connection
-(connections.py)."""
+does (providers/okta/sign_in.py), the rate limits and the provisioning connection
+(providers/okta/api.py)."""
 
 import time
 from collections.abc import Iterator
@@ -12,8 +12,7 @@ import pytest
 
 from providers.core.errors import ProviderError
 from providers.http import new_session
-from providers.okta import client as okta_client
-from providers.okta import connections
+from providers.okta import api as okta_api
 from providers.okta import sign_in as okta_sign_in
 from testbed import corpus
 from testbed.stand_ins.okta import Okta, key_pair, oauth_error, okta_error, rate_limited
@@ -44,11 +43,11 @@ def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_sign_in.OktaAuthori
 
 def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
     authorization = sign_in(stand_in, environ or {"OKTA_API_TOKEN": API_TOKEN})
-    with new_session(FAST, retry_class=okta_client.OktaRetry) as session:
-        read = connections.get_connection(
+    with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
+        read = okta_api.get_connection(
             session, stand_in.url, app_id, authorization, FAST, app_name=APP
         )
-    return connections.usable(read, APP)
+    return okta_api.usable(read, APP)
 
 
 # --- reading the connection ----------------------------------------------------------------
@@ -56,7 +55,7 @@ def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = 
 
 def test_an_enabled_token_connection_passes_with_an_api_token(okta):
     connection = verify(okta)
-    assert connection == connections.Connection(
+    assert connection == okta_api.Connection(
         "ENABLED", "TOKEN", "https://apis.druva.com/insync/scim"
     )
     [request] = okta.requests
@@ -95,9 +94,9 @@ def test_an_app_without_api_connection_points_at_manual_mode(okta):
     ],
 )
 def test_every_documented_connection_answer_is_read_as_okta_means_it(name, read):
-    connection = connections.parse_connection(corpus.body("okta", name))
+    connection = okta_api.parse_connection(corpus.body("okta", name))
     assert (connection.status, connection.auth_scheme) == read
-    problem = connections.connection_problem(connection, APP)
+    problem = okta_api.connection_problem(connection, APP)
     assert (problem is None) == (read == ("ENABLED", "TOKEN"))
 
 
@@ -105,12 +104,12 @@ def test_the_stand_in_serves_the_documented_connection_at_its_own_org(okta):
     documented = corpus.body("okta", "connection-token-enabled")
     with new_session(FAST) as session:
         body = session.get(
-            connections.connection_url(okta.url, APP_ID),
+            okta_api.connection_url(okta.url, APP_ID),
             headers={"Authorization": f"SSWS {API_TOKEN}"},
             timeout=5,
         ).json()
     assert set(body) == set(documented) and body["profile"] == documented["profile"]
-    assert body["_links"]["self"]["href"] == connections.connection_url(okta.url, APP_ID)
+    assert body["_links"]["self"]["href"] == okta_api.connection_url(okta.url, APP_ID)
 
 
 def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_and_the_check_fails(
@@ -119,7 +118,7 @@ def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_a
     okta.add_app(APP_ID, api_supported=False)
     with new_session(FAST) as session:
         answer = session.post(
-            connections.connection_url(okta.url, APP_ID) + "?activate=TRUE",
+            okta_api.connection_url(okta.url, APP_ID) + "?activate=TRUE",
             json={
                 "baseUrl": "https://apis.druva.com/insync/scim",
                 "profile": {"authScheme": "TOKEN", "token": "druva-scim-token"},
@@ -138,7 +137,7 @@ def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_a
 def test_a_token_set_without_activation_reads_back_disabled_and_the_check_says_so(okta):
     with new_session(FAST) as session:
         answer = session.post(
-            connections.connection_url(okta.url, APP_ID),
+            okta_api.connection_url(okta.url, APP_ID),
             json={"profile": {"authScheme": "TOKEN", "token": "druva-scim-token"}},
             headers={"Authorization": f"SSWS {API_TOKEN}"},
             timeout=5,
@@ -147,7 +146,7 @@ def test_a_token_set_without_activation_reads_back_disabled_and_the_check_says_s
         with pytest.raises(ProviderError, match="until it is activated"):
             verify(okta)
         activated = session.post(
-            connections.connection_url(okta.url, APP_ID) + "/lifecycle/activate",
+            okta_api.connection_url(okta.url, APP_ID) + "/lifecycle/activate",
             headers={"Authorization": f"SSWS {API_TOKEN}"},
             timeout=5,
         )
@@ -225,10 +224,10 @@ def test_the_wait_uses_oktas_clock_from_the_date_header():
         "X-Rate-Limit-Reset": str(int(okta_clock) + 3),
         "Date": formatdate(okta_clock, usegmt=True),
     }
-    assert okta_client.rate_limit_wait(headers, 30, now) == 3.0
-    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
-    assert okta_client.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
-    assert okta_client.rate_limit_wait({}, 30, now) is None
+    assert okta_api.rate_limit_wait(headers, 30, now) == 3.0
+    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 3)}, 30, now) == 3.0
+    assert okta_api.rate_limit_wait({"X-Rate-Limit-Reset": str(int(now) + 99)}, 30, now) == 30.0
+    assert okta_api.rate_limit_wait({}, 30, now) is None
 
 
 # --- OAuth service app ---------------------------------------------------------------------
@@ -307,7 +306,7 @@ def test_a_scope_lacking_read_is_forbidden_with_the_permission_named(okta, keys)
             now=datetime.now(UTC),
         )
         with pytest.raises(ProviderError) as raised:
-            connections.get_connection(
+            okta_api.get_connection(
                 session,
                 okta.url,
                 APP_ID,
@@ -364,8 +363,8 @@ def test_a_token_request_okta_may_have_received_is_never_sent_again(okta, keys):
 
 
 def test_a_token_request_that_never_reached_okta_is_retried():
-    retry = FAST.retry(okta_client.OktaRetry, resend=False)
-    assert isinstance(retry, okta_client.OktaRetry)
+    retry = FAST.retry(okta_api.OktaRetry, resend=False)
+    assert isinstance(retry, okta_api.OktaRetry)
     assert retry.new().allowed_methods == frozenset({"GET"})
     assert not retry._is_method_retryable("POST") and retry._is_method_retryable("GET")
 
