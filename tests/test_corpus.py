@@ -22,14 +22,3 @@ def test_each_payload_names_its_source_and_when_it_was_read(vendor, name):
     assert re.fullmatch(r"20[0-9]{2}-[01][0-9]-[0-3][0-9]", payload.read)
     assert payload.varies is None or len(payload.varies.split()) >= 4, "say what varies and why"
     assert 100 <= payload.status <= 599
-
-
-def test_every_vendor_has_payloads():
-    assert {vendor for vendor, _ in FILES} == set(corpus.VENDORS)
-
-
-@pytest.mark.parametrize(("vendor", "name"), FILES, ids=[f"{v}/{n}" for v, n in FILES])
-def test_each_payload_is_served_by_its_stand_in_or_read_by_a_test(vendor, name):
-    readers = [corpus.FOLDER.parent / "stand_ins" / f"{vendor}.py"]
-    readers += sorted((corpus.FOLDER.parents[1] / "tests").rglob("test_*.py"))
-    assert any(f'"{name}"' in path.read_text(encoding="utf-8") for path in readers)

@@ -331,7 +331,6 @@ def test_each_error_the_code_raises_is_in_the_table():
 
 # --- the README and the links between the pages ----------------------------------------------
 
-README_MAX_LINES = 150
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 DOC_MENTION = re.compile(r"\bdocs/[\w.-]+\.md(?:#[\w-]+)?")
 HEADING = re.compile(r"^#{1,6} (.+)$")
@@ -361,10 +360,6 @@ def broken(source: Path, target: str) -> str | None:
     if anchor and file.suffix == ".md" and anchor not in anchors(file.read_text()):
         return f"{source.relative_to(ROOT)}: {target}: no such heading"
     return None
-
-
-def test_the_readme_is_short():
-    assert len((ROOT / "README.md").read_text().splitlines()) <= README_MAX_LINES
 
 
 ROOT_PAGES = ("README.md", "SECURITY.md", "CONTRIBUTING.md")

@@ -50,10 +50,6 @@ def news(url: str, provider: str, **changes):
     return {key: value for key, value in inputs.items() if value is not None}
 
 
-def test_configure_declines_secrets_so_the_engine_strips_them(host):
-    assert host.configure().acceptSecrets is False
-
-
 def test_the_whole_lifecycle_through_the_real_host(host, stand_in):
     provider = serialized(ScimTokenProvider())
     before = len(stand_in.requests)

@@ -42,11 +42,3 @@ def test_the_project_is_unchanged_for_the_engine():
         "options": {"toolchain": "pip", "virtualenv": "venv"},
     }
     assert PROJECT["stackConfigDir"] == "stacks"
-    assert set(PROJECT) == {
-        "name",
-        "description",
-        "license",
-        "runtime",
-        "stackConfigDir",
-        "template",
-    }

@@ -181,17 +181,6 @@ def test_restart_lifts_only_the_quarantine(azure):
     assert not jobs_of(azure)[0].quarantined
 
 
-def test_a_reset_scope_graph_does_not_document_is_refused_by_the_stand_in(azure):
-    # The stand-in checks resetScope against Graph's documented values; prove it does.
-    with new_session(FAST) as session:
-        answer = session.post(
-            f"{client(azure.url, session).jobs_url}/scim.6a1f2b3c.1/restart",
-            json={"criteria": {"resetScope": "Quarantine"}},
-            headers={"Authorization": f"Bearer {BEARER}"},
-        )
-    assert answer.status_code == 400 and azure.restarts == []
-
-
 def test_throttling_honours_retry_after_then_succeeds(azure):
     azure.fail_next(throttled("1"))
     started = time.monotonic()

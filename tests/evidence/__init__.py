@@ -1,6 +1,6 @@
-"""Scenarios behind docs/EVIDENCE.md: each module's `rows()` runs them and reports.
+"""Scenarios behind docs/EVIDENCE.md: each scenario is a pytest case that records the row it
+asserts (the `evidence` fixture, conftest.py).
 
-The tests here assert on the same rows that `python -m tests.evidence` renders
-(`assert row.passed, row.reason`), so the evidence cannot drift from what is
-tested, and a row that is not as expected says why.
+`python -m tests.evidence` runs these tests and writes the document from the recorded rows, so
+the evidence cannot drift from what is tested, and a row that is not as expected says why.
 """

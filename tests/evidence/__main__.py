@@ -1,47 +1,32 @@
-"""Write docs/EVIDENCE.md: `scripts/evidence` (= `venv/bin/python -m tests.evidence`).
+"""Command line: write docs/EVIDENCE.md, `scripts/evidence` (= `venv/bin/python -m tests.evidence`).
 
-Runs every scenario module of this package and every benchmark (bench/), then
-writes the tables. The tests assert on the same rows, so the document shows what
-the suite checks, measured on the machine that ran it.
+Runs the tests of this package with pytest, each scenario's test recording the rows it
+asserts (the `evidence` fixture), then every benchmark (bench/), and writes the tables. The
+document shows what the suite checks, measured on the machine that ran it.
 
-It prints a progress line per section and the summary, nothing else: what the
-scenarios that fail on purpose write (tracebacks, the providers' and gRPC's
-stderr, log records, even from child processes) goes to a log file (`--log`).
+What the scenarios that fail on purpose write (tracebacks, the providers' and gRPC's stderr,
+log records, child processes' output) stays in pytest's capture, shown only for a test that
+fails; the terminal gets pytest's progress, a line per section and the summary.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
-import importlib
 import os
 import platform
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+
+import pytest
 
 from bench import apps, health, outage, token
 from bench.report import Figure
 from tests.evidence import ground_truth
-from tests.evidence.record import HEADER, Row
+from tests.evidence.record import HEADER, RECORDED, SECTIONS, Recorded, Row
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "EVIDENCE.md"
-LOG = Path(tempfile.gettempdir()) / "druva-scim-evidence.log"
-SECTIONS = (
-    ("faults", "1. Faults against the Druva, Graph and Okta stand-ins"),
-    ("bad_input", "2. Bad input"),
-    ("secrets", "3. Secrets"),
-    ("interruption", "4. Interruption"),
-    ("time_travel", "5. Time"),
-    ("sequences", "6. Sequences across runs"),
-    ("health", "7. Provisioning health"),
-)
 GROUND_TRUTH = f"{len(SECTIONS) + 1}. Ground truth: payloads, contracts, the engine's rules"
 PERFORMANCE = f"{len(SECTIONS) + 2}. Performance"
 
@@ -52,16 +37,12 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scenario_section(module: str, title: str) -> tuple[str, int, int]:
-    started = time.perf_counter()
-    rows: list[Row] = importlib.import_module(f"tests.evidence.{module}").rows()
-    seconds = time.perf_counter() - started
+def scenario_section(title: str, rows: list[Row], seconds: float) -> str:
     passed = sum(row.passed for row in rows)
-    text = (
+    return (
         f"## {title}\n\n{passed} of {len(rows)} scenarios as expected, in {seconds:.1f} s.\n\n"
         + markdown_table(HEADER, [row.cells() for row in rows])
     )
-    return text, passed, len(rows)
 
 
 def figures_section() -> str:
@@ -84,91 +65,81 @@ def _cells(figure: Figure) -> list[str]:
     return [figure.name, str(figure.value), figure.goal]
 
 
-@contextlib.contextmanager
-def quiet(log: Path, restore: bool = True) -> Iterator[TextIO]:
-    """Everything written to stdout or stderr inside, by this process (Python's streams and
-    the descriptors under them) or its children, goes to `log`; yields the terminal's stderr
-    for the progress lines. Without `restore` the descriptors stay so until the process
-    exits: futures the harness still holds complain only when the interpreter collects them."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    terminal = os.fdopen(os.dup(2), "w", buffering=1)
-    log.write_text("")
-    with (
-        log.open("a", buffering=1) as sink,
-        contextlib.redirect_stdout(sink),
-        contextlib.redirect_stderr(sink),
-    ):
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield terminal
-        finally:
-            # Futures whose exception nobody retrieved complain when collected: here, not later.
-            gc.collect()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            if restore:
-                os.dup2(saved[0], 1)
-                os.dup2(saved[1], 2)
-            for descriptor in saved:
-                os.close(descriptor)
-            terminal.close()
+class Writer:
+    """A pytest plugin: at the end of the session, docs/EVIDENCE.md from the recorded rows."""
+
+    def __init__(self, output: Path, skip_bench: bool) -> None:
+        self.output = output
+        self.skip_bench = skip_bench
+        self.seconds: dict[str, float] = {}
+        self.lines: list[str] = []
+        self.started = time.perf_counter()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # setup, call and teardown: a module's scenarios may all run in its first setup.
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        recorded = session.config.stash.get(RECORDED, Recorded())
+        sections: list[str] = []
+        passed = total = 0
+        for name, title in SECTIONS.items():
+            rows = recorded.rows.get(name, [])
+            tests = recorded.tests.get(name, set())
+            seconds = sum(self.seconds.get(test, 0.0) for test in tests)
+            sections.append(scenario_section(title, rows, seconds))
+            ok = sum(row.passed for row in rows)
+            passed, total = passed + ok, total + len(rows)
+            self.lines.append(f"{title}: {ok}/{len(rows)}")
+        sections.append(ground_truth.section(GROUND_TRUTH))
+        self.lines.append(f"{GROUND_TRUTH}: listed")
+        if not self.skip_bench:
+            sections.append(figures_section())
+            self.lines.append(f"{PERFORMANCE}: measured")
+        failed = session.testsfailed
+        result = f"{passed} of {total} scenarios as expected" + (
+            f" ({failed} tests failed)" if failed else ""
+        )
+        seconds = time.perf_counter() - self.started
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.output.write_text(header(result, seconds) + "\n" + "\n".join(sections))
+        self.lines.append(f"wrote {self.output}: {result}")
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for line in self.lines:
+            terminalreporter.write_line(line)
 
 
-def main(argv: list[str] | None = None, restore: bool = True) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--output", type=Path, default=DOCUMENT, help="where to write")
-    parser.add_argument("--skip-bench", action="store_true", help="scenarios only")
-    parser.add_argument(
-        "--log", type=Path, default=LOG, help="where the scenarios' own output goes"
-    )
-    args = parser.parse_args(argv)
-    with quiet(args.log, restore) as terminal:
-        return run(args.output, args.skip_bench, args.log, terminal)
-
-
-def run(output: Path, skip_bench: bool, log: Path, terminal: TextIO) -> int:
-    started = time.perf_counter()
-    sections: list[str] = []
-    passed = total = 0
-    for module, title in SECTIONS:
-        text, ok, count = scenario_section(module, title)
-        sections.append(text)
-        passed += ok
-        total += count
-        print(f"{title}: {ok}/{count}", file=terminal)
-    sections.append(ground_truth.section(GROUND_TRUTH))
-    print(f"{GROUND_TRUTH}: listed", file=terminal)
-    if not skip_bench:
-        sections.append(figures_section())
-        print(f"{PERFORMANCE}: measured", file=terminal)
-    seconds = time.perf_counter() - started
-
-    header = (
+def header(result: str, seconds: float) -> str:
+    return (
         "# Evidence: reliability, security and performance\n\n"
         "Generated by `scripts/evidence` (`venv/bin/python -m tests.evidence`); do not edit by "
         "hand. Every scenario runs against real HTTP servers on 127.0.0.1 that answer as Druva, "
         "Microsoft Graph and Okta document, through the real clients, the SDK's dynamic-provider "
-        "host or the program under Pulumi's mocks. The test suite asserts the same rows.\n\n"
+        "host or the program under Pulumi's mocks. Each row is recorded by the test in "
+        "tests/evidence/ that asserts it; the test suite runs the same tests.\n\n"
         f"- generated: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
         f"- machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}\n"
-        f"- result: {passed} of {total} scenarios as expected; {seconds:.0f} s in all\n\n"
+        f"- result: {result}; {seconds:.0f} s in all\n\n"
         "Columns: *attempts* = requests the stand-in received; *state changed* = whether the "
         "resource's recorded state changed (a failed step changes nothing); *converged* = a "
         "later run with the fault gone succeeded with the same token and the same outputs; "
         "*token safe* = the token is still in config and state, and in no observable output.\n"
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(header + "\n" + "\n".join(sections))
-    print(
-        f"wrote {output}: {passed}/{total} as expected (the scenarios' own output: {log})",
-        file=terminal,
-    )
-    return 0 if passed == total else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--output", type=Path, default=DOCUMENT, help="where to write")
+    parser.add_argument("--skip-bench", action="store_true", help="scenarios only")
+    args = parser.parse_args(argv)
+    writer = Writer(args.output.resolve(), args.skip_bench)
+    tests = ROOT / "tests" / "evidence"
+    arguments = ["-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), str(tests)]
+    return int(pytest.main(arguments, plugins=[writer]))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(restore=False))
+    raise SystemExit(main())

@@ -141,7 +141,7 @@ _STDERR: _StderrByThread | None = None
 
 def _call(step: Step, call: Callable[[], Any]) -> Any:
     """Run one provider method; record its error and what it wrote to stderr."""
-    assert _STDERR is not None, "scenarios run inside rows()"
+    assert _STDERR is not None, "scenarios run inside run_all()"
     with _STDERR.capture() as written:
         try:
             return call()
@@ -863,43 +863,31 @@ def _judge(
 
 # --- all of them ---------------------------------------------------------------------------
 
-_cache: list[Checked] | None = None
-_cache_lock = threading.Lock()
 
-
-def checked() -> list[Checked]:
-    """Every fault against every target, run once per process (concurrently: each
-    scenario has its own stand-ins)."""
-    global _cache, _STDERR  # noqa: PLW0603  (one run per process, shared by the tests)
-    with _cache_lock:
-        if _cache is not None:
-            return _cache
-        fallback = sys.stderr
-        _STDERR = _StderrByThread(fallback)
-        variable = "REQUESTS_CA_BUNDLE"
-        previous = os.environ.get(variable)
-        with tempfile.TemporaryDirectory(prefix="druva-scim-faults-") as directory:
-            certificates = make_certificates(Path(directory))
-            # The healthy server's certificate must be trusted, so that the TLS faults
-            # fail for the certificate they present and nothing else.
-            os.environ[variable] = str(certificates.ca)
-            sys.stderr = _STDERR
-            try:
-                with ThreadPoolExecutor(WORKERS, thread_name_prefix="fault") as pool:
-                    futures = [
-                        pool.submit(run_scenario, fault, target, certificates)
-                        for fault in FAULTS
-                        for target in TARGETS
-                    ]
-                    _cache = [future.result() for future in futures]
-            finally:
-                sys.stderr = fallback
-                if previous is None:
-                    os.environ.pop(variable, None)
-                else:
-                    os.environ[variable] = previous
-        return _cache
-
-
-def rows() -> list[Row]:
-    return [result.row for result in checked()]
+def run_all() -> list[Checked]:
+    """Every fault against every target, concurrently: each scenario has its own stand-ins."""
+    global _STDERR  # noqa: PLW0603  (the scenarios' threads write through it)
+    fallback = sys.stderr
+    _STDERR = _StderrByThread(fallback)
+    variable = "REQUESTS_CA_BUNDLE"
+    previous = os.environ.get(variable)
+    with tempfile.TemporaryDirectory(prefix="druva-scim-faults-") as directory:
+        certificates = make_certificates(Path(directory))
+        # The healthy server's certificate must be trusted, so that the TLS faults
+        # fail for the certificate they present and nothing else.
+        os.environ[variable] = str(certificates.ca)
+        sys.stderr = _STDERR
+        try:
+            with ThreadPoolExecutor(WORKERS, thread_name_prefix="fault") as pool:
+                futures = [
+                    pool.submit(run_scenario, fault, target, certificates)
+                    for fault in FAULTS
+                    for target in TARGETS
+                ]
+                return [future.result() for future in futures]
+        finally:
+            sys.stderr = fallback
+            if previous is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = previous

@@ -159,7 +159,3 @@ def run(scenario: Scenario) -> Row:
             ("no credential printed", safe),
         ),
     )
-
-
-def rows() -> list[Row]:
-    return [run(scenario) for scenario in SCENARIOS]

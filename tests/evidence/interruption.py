@@ -821,7 +821,3 @@ SCENARIOS: dict[str, Callable[[], Row]] = {
 def row(name: str) -> Row:
     """One scenario's row, run once per process."""
     return SCENARIOS[name]()
-
-
-def rows() -> list[Row]:
-    return [row(name) for name in SCENARIOS]

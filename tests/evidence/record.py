@@ -1,8 +1,11 @@
-"""The shape of one line of evidence, and why it is not as expected when it is not."""
+"""The shape of one line of evidence, why it is not as expected when it is not, and the
+sections of docs/EVIDENCE.md the tests record their lines under."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pytest
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,25 @@ HEADER = [
     "token safe",
     "as expected",
 ]
+
+SECTIONS = {
+    "faults": "1. Faults against the Druva, Graph and Okta stand-ins",
+    "bad_input": "2. Bad input",
+    "secrets": "3. Secrets",
+    "interruption": "4. Interruption",
+    "time_travel": "5. Time",
+    "sequences": "6. Sequences across runs",
+    "health": "7. Provisioning health",
+}
+"""Each section of the document, by the name the tests record under, in the document's order."""
+
+
+@dataclass
+class Recorded:
+    """The rows the tests of one session recorded, by section, and which tests recorded them."""
+
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    tests: dict[str, set[str]] = field(default_factory=dict)
+
+
+RECORDED = pytest.StashKey[Recorded]()

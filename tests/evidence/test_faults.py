@@ -1,8 +1,11 @@
 """Issue 6, item 1: every fault against Druva, Graph and Okta, in create, read and verification.
 
-The scenarios run once per session (tests/evidence/faults.py); each row is
-asserted here, and a few rows are looked at more closely.
+The scenarios run once per module, concurrently (tests/evidence/faults.py); each
+is a case here that records and asserts its row, and a few rows are looked at
+more closely.
 """
+
+from collections.abc import Callable
 
 import pytest
 
@@ -11,12 +14,19 @@ from tests.evidence import faults
 from tests.evidence.faults import FAULTS, TARGETS, Checked
 
 
-def by(scenario_start: str, step: str) -> Checked:
-    [found] = [
-        c
-        for c in faults.checked()
-        if c.row.scenario.startswith(scenario_start) and c.row.step == step
-    ]
+@pytest.fixture(scope="module")
+def results() -> list[Checked]:
+    return faults.run_all()
+
+
+@pytest.fixture
+def by(results: list[Checked]) -> Callable[[str, str], Checked]:
+    def found(scenario_start: str, step: str) -> Checked:
+        [match] = [
+            c for c in results if c.row.scenario.startswith(scenario_start) and c.row.step == step
+        ]
+        return match
+
     return found
 
 
@@ -25,14 +35,14 @@ def by(scenario_start: str, step: str) -> Checked:
     [(fault, target) for fault in FAULTS for target in TARGETS],
     ids=[f"{fault.title(target)} / {target.step}" for fault in FAULTS for target in TARGETS],
 )
-def test_each_fault_ends_as_expected(fault, target):
-    [result] = [c for c in faults.checked() if c.fault is fault and c.target is target]
-    assert result.row.passed, result.row.reason
+def test_each_fault_ends_as_expected(fault, target, results, evidence):
+    [result] = [c for c in results if c.fault is fault and c.target is target]
+    evidence.record("faults", result.row)
 
 
-def test_every_fault_meets_every_target():
-    assert len(faults.rows()) == len(FAULTS) * len(TARGETS) >= 19 * 4
-    assert {row.step for row in faults.rows()} == {
+def test_every_fault_meets_every_target(results):
+    assert len(results) == len(FAULTS) * len(TARGETS) >= 19 * 4
+    assert {c.row.step for c in results} == {
         "create",
         "read (refresh)",
         "verify (Azure)",
@@ -41,11 +51,9 @@ def test_every_fault_meets_every_target():
 
 
 @pytest.mark.parametrize("step", ["create", "read (refresh)", "verify (Azure)", "verify (Okta)"])
-def test_a_redirect_is_not_followed_and_the_other_server_hears_nothing(step):
+def test_a_redirect_is_not_followed_and_the_other_server_hears_nothing(step, results):
     [redirect] = [
-        c
-        for c in faults.checked()
-        if "redirects to another server" in c.row.scenario and c.row.step == step
+        c for c in results if "redirects to another server" in c.row.scenario and c.row.step == step
     ]
     assert redirect.requests_elsewhere == 0
     assert redirect.row.attempts == 1
@@ -53,16 +61,14 @@ def test_a_redirect_is_not_followed_and_the_other_server_hears_nothing(step):
 
 
 @pytest.mark.parametrize("step", ["create", "verify (Azure)", "verify (Okta)"])
-def test_401_is_not_retried(step):
-    [result] = [
-        c for c in faults.checked() if "answers 401" in c.row.scenario and c.row.step == step
-    ]
+def test_401_is_not_retried(step, results):
+    [result] = [c for c in results if "answers 401" in c.row.scenario and c.row.step == step]
     assert result.row.attempts == 1
     assert result.row.outcome.startswith("failed:")
     assert result.row.state_changed is False
 
 
-def test_a_refresh_of_a_rejected_token_fails_and_keeps_the_state():
+def test_a_refresh_of_a_rejected_token_fails_and_keeps_the_state(by):
     result = by("Druva answers 401", "read (refresh)")
     assert result.row.outcome.startswith("failed: ") and "rejected the token" in result.row.outcome
     assert result.row.attempts == 1
@@ -71,7 +77,7 @@ def test_a_refresh_of_a_rejected_token_fails_and_keeps_the_state():
 
 
 @pytest.mark.parametrize("step", ["create", "read (refresh)"])
-def test_a_firewalls_403_is_no_verdict_on_the_token(step):
+def test_a_firewalls_403_is_no_verdict_on_the_token(step, by):
     result = by("Druva answers 403 with a firewall's HTML page", step)
     assert "could not be checked" in result.row.outcome
     assert "Generate a new" not in result.row.outcome
@@ -79,7 +85,7 @@ def test_a_firewalls_403_is_no_verdict_on_the_token(step):
     assert result.row.passed, result.row.reason
 
 
-def test_exact_attempt_counts():
+def test_exact_attempt_counts(by):
     assert by("Druva answers 503 once", "create").row.attempts == 2
     assert by("Druva answers 503 to every attempt", "create").row.attempts == FAST.attempts
     # Graph: the listing retried once, then validateCredentials.
@@ -94,7 +100,7 @@ def test_exact_attempt_counts():
     assert by("Druva refuses the connection", "create").row.attempts == 0
 
 
-def test_retry_after_is_honoured_in_both_forms():
+def test_retry_after_is_honoured_in_both_forms(by):
     for start in (
         "Druva answers 429 once with Retry-After: 1",
         "Druva answers 429 once with Retry-After as an HTTP date",
@@ -105,7 +111,7 @@ def test_retry_after_is_honoured_in_both_forms():
         assert seconds >= 0.9, "FAST backs off 0.01 s; only the server's Retry-After waits a second"
 
 
-def test_tls_faults_fail_with_the_tls_message_whatever_the_name_or_trust():
+def test_tls_faults_fail_with_the_tls_message_whatever_the_name_or_trust(by):
     for start in ("Druva presents a self-signed", "Druva presents a certificate from a trusted CA"):
         row = by(start, "create").row
         assert "presented a TLS certificate" in row.outcome
@@ -113,6 +119,6 @@ def test_tls_faults_fail_with_the_tls_message_whatever_the_name_or_trust():
         assert row.converged is True
 
 
-def test_every_step_stays_within_the_policys_bound():
+def test_every_step_stays_within_the_policys_bound(results):
     bound = FAST.deadline_seconds
-    assert all(row.seconds is not None and row.seconds <= bound for row in faults.rows())
+    assert all(c.row.seconds is not None and c.row.seconds <= bound for c in results)

@@ -100,18 +100,6 @@ def test_every_documented_connection_answer_is_read_as_okta_means_it(name, read)
     assert (problem is None) == (read == ("ENABLED", "TOKEN"))
 
 
-def test_the_stand_in_serves_the_documented_connection_at_its_own_org(okta):
-    documented = corpus.body("okta", "connection-token-enabled")
-    with new_session(FAST) as session:
-        body = session.get(
-            okta_api.connection_url(okta.url, APP_ID),
-            headers={"Authorization": f"SSWS {API_TOKEN}"},
-            timeout=5,
-        ).json()
-    assert set(body) == set(documented) and body["profile"] == documented["profile"]
-    assert body["_links"]["self"]["href"] == okta_api.connection_url(okta.url, APP_ID)
-
-
 def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_and_the_check_fails(
     okta,
 ):

@@ -63,14 +63,6 @@ def test_generated_sequences_hold_every_invariant(capsys):
     assert found.sequences >= 20 and found.ups >= 100
 
 
-def test_every_action_and_invariant_is_a_passing_row():
-    rows = sequences.rows()
-    assert [(row.scenario, row.reason) for row in rows if not row.passed] == []
-    actions = {row.scenario for row in rows if row.scenario.startswith("action: ")}
-    assert len(actions) >= 15, actions
-    assert sum(row.scenario.startswith("invariant: ") for row in rows) == len(stage.INVARIANTS)
-
-
 # --- each case issue 9 lists ----------------------------------------------------------------
 
 
