@@ -1,5 +1,5 @@
-"""Provider host: Okta's API as druva-scim calls it: its rate limits, and its Application
-Connections API: is the app's provisioning connection on, with a token?
+"""Program, provider host and command line: Okta's API as druva-scim calls it: its rate limits,
+and its Application Connections API: is the app's provisioning connection on, with a token?
 
 Okta's 429 names the end of the rate-limit window in X-Rate-Limit-Reset (epoch
 seconds); `OktaRetry` waits for it, within the policy's bound and the
