@@ -22,10 +22,10 @@ from providers.dynamic import UNKNOWN, StatelessProvider
 
 
 class CheckProvider(StatelessProvider):
-    """What both checks' providers share: `verify`, which their create and an update that
+    """What both checks' providers share: `run_check`, which their create and an update that
     changes what is asked call (tests put a stand-in in front of it)."""
 
-    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def run_check(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Ask the identity provider; the state it returns, as the engine keeps it."""
         raise NotImplementedError
 

@@ -40,7 +40,12 @@ from providers import cli
 from providers.core import apps, redaction, settings, texts
 from providers.core.apps import Apps, AzureApp, OktaApp, SignIn
 from providers.core.errors import ProviderError
-from providers.core.texts import NEW_FINGERPRINT, PENDING_APPS_VARIABLE, PREFLIGHT_VARIABLE
+from providers.core.texts import (
+    NEW_FINGERPRINT,
+    PENDING_APPS_VARIABLE,
+    PREFLIGHT_VARIABLE,
+    TOKEN_KEY,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -59,9 +64,6 @@ EXIT_CODES = {
     NOT_READY_EXIT: "not ready: an item failed, or the command line was wrong; nothing was changed",
 }
 
-TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
-UNKNOWN = "UNKNOWN"
-"""Okta's status and authScheme of a connection its API does not manage (okta/api.py)."""
 PASSPHRASE_VARIABLES = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 PREVIEW_SECONDS = 900.0
 """A preview that runs longer is stopped: its first run also installs the provider plugins."""
@@ -502,7 +504,7 @@ class _Preflight:
                     refused.append(app)
                     items.append(Item(name, False, str(error)))
                     continue
-                if UNKNOWN in (read.status, read.auth_scheme):
+                if read.unmanaged:
                     # Not a connection the API manages: `pulumi up` would set nothing there.
                     refused.append(app)
                     problem = api.connection_problem(read, app.name)

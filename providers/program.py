@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from providers.azure import wiring as azure
+from providers.azure import wiring as azure_wiring
 from providers.core import apps, lifecycle, redaction, settings
 from providers.core.apps import SignIn
 from providers.core.clock import SYSTEM, Clock
@@ -39,7 +39,7 @@ from providers.core.texts import (
 )
 from providers.core.version import VERSION
 from providers.druva.token import ScimToken, ScimTokenArgs
-from providers.okta import wiring as okta
+from providers.okta import wiring as okta_wiring
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
 KNOWN_KEYS = settings.TOKEN_KEYS + apps.APP_KEYS
@@ -125,9 +125,11 @@ def load_config() -> Config:
     token_settings, token_problems = settings.token_settings(raw, clock.now())
     found, app_problems = apps.parse_apps(raw)
     problems.extend(token_problems + app_problems)
-    azure_sign_in, azure_problems = azure.default_sign_in(found.azure_apps)
-    okta_org_url = okta.default_org_url()
-    problems.extend(azure_problems + okta.default_org_problems(found.okta_apps, okta_org_url))
+    azure_sign_in, azure_problems = azure_wiring.default_sign_in(found.azure_apps)
+    okta_org_url = okta_wiring.default_org_url()
+    problems.extend(
+        azure_problems + okta_wiring.default_org_problems(found.okta_apps, okta_org_url)
+    )
     if problems or token_settings is None:
         # The placeholder is no secret, and its words must not blank the messages' own.
         given = None if placeholder else raw.get("scimToken")
@@ -261,10 +263,10 @@ class AppExports:
 def wire_apps(config: Config, token: ScimToken) -> AppExports:
     """Write the token into every Azure and Okta app; track the ones done by hand."""
     found = config.apps
-    targets = azure.azure_apps(
+    targets = azure_wiring.azure_apps(
         found.azure_apps, found.azure_tenants, config.azure_sign_in, token, config.fingerprint
     )
-    okta_targets, pending = okta.okta_apps(
+    okta_targets, pending = okta_wiring.okta_apps(
         found.okta_apps, found.okta_orgs, config.okta_org_url, token, config.fingerprint
     )
     return AppExports(targets + okta_targets, pending)

@@ -53,7 +53,7 @@ EXIT_CODES = {
 row so."""
 PREFIX = "druva-scim rotate: "
 """What the helper puts before each of its messages."""
-TOKEN_KEY = f"{texts.NAMESPACE}:scimToken"
+TOKEN_KEY = texts.TOKEN_KEY
 ISSUED_AT_KEY = f"{texts.NAMESPACE}:issuedAt"
 CONFIG_TIMEOUT_SECONDS = cli.PULUMI_TIMEOUT_SECONDS
 INSTALL_HINT = (

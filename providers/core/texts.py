@@ -9,6 +9,8 @@ from __future__ import annotations
 
 NAMESPACE = "druva-scim"
 """The stack config namespace: `pulumi config set druva-scim:KEY VALUE`."""
+TOKEN_KEY = f"{NAMESPACE}:scimToken"
+"""The config key of the token, as the rotation helper and the pre-flight write and read it."""
 
 ROTATION_ANCHOR = "docs/rotation.md"
 GITOPS_ANCHOR = "docs/gitops.md"

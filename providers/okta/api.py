@@ -175,6 +175,11 @@ class Connection:
     """TOKEN, OAUTH2 or UNKNOWN."""
     base_url: str | None
 
+    @property
+    def unmanaged(self) -> bool:
+        """Okta's answer for an app its API does not manage: 200, with status or scheme UNKNOWN."""
+        return "UNKNOWN" in (self.status, self.auth_scheme)
+
 
 def connection_url(org_url: str, app_id: str) -> str:
     return f"{org_url.rstrip('/')}/api/v1/apps/{quote(app_id, safe='')}/connections/default"
@@ -237,7 +242,7 @@ def parse_connection(body: Mapping[str, Any]) -> Connection:
 
 def connection_problem(connection: Connection, app_name: str) -> str | None:
     """Why this connection cannot carry the Druva token, or None when it can. Pure."""
-    if connection.status == "UNKNOWN" or connection.auth_scheme == "UNKNOWN":
+    if connection.unmanaged:
         return (
             f"{WHAT} reports no API-managed provisioning connection for {app_name} (status "
             f"{connection.status}, authScheme {connection.auth_scheme}): Okta's Application "

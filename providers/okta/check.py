@@ -149,7 +149,7 @@ class OktaConnectionCheckProvider(CheckProvider):
 
     @redacted_operation(bounded=True)
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.verify(props))
+        return dynamic.CreateResult(id_=str(props["appId"]), outs=self.run_check(props))
 
     @redacted_operation(bounded=True)
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
@@ -162,7 +162,7 @@ class OktaConnectionCheckProvider(CheckProvider):
         new = OktaCheckInputs.from_inputs(news)
         # appName only renames; any other change means Okta is asked again.
         if dataclasses.replace(old.inputs, app_name=new.app_name) != new:
-            return dynamic.UpdateResult(self.verify(news))
+            return dynamic.UpdateResult(self.run_check(news))
         return dynamic.UpdateResult(dataclasses.replace(old, inputs=new).outputs())
 
     @redacted_operation(bounded=True)
@@ -170,7 +170,7 @@ class OktaConnectionCheckProvider(CheckProvider):
         # A record of a check; nothing exists outside the stack to remove.
         return None
 
-    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def run_check(self, props: Mapping[str, Any]) -> dict[str, Any]:
         inputs = OktaCheckInputs.from_inputs(props)
         now = self.clock.now()
         app = str(inputs.app_name)

@@ -41,7 +41,7 @@ def sign_in(stand_in: Okta, environ: dict[str, str]) -> okta_sign_in.OktaAuthori
     return okta_sign_in.okta_authorization(environ, stand_in.url, FAST, datetime.now(UTC))
 
 
-def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
+def read_connection(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = APP_ID):
     authorization = sign_in(stand_in, environ or {"OKTA_API_TOKEN": API_TOKEN})
     with new_session(FAST, retry_class=okta_api.OktaRetry) as session:
         read = okta_api.get_connection(
@@ -54,7 +54,7 @@ def verify(stand_in: Okta, environ: dict[str, str] | None = None, app_id: str = 
 
 
 def test_an_enabled_token_connection_passes_with_an_api_token(okta):
-    connection = verify(okta)
+    connection = read_connection(okta)
     assert connection == okta_api.Connection(
         "ENABLED", "TOKEN", "https://apis.druva.com/insync/scim"
     )
@@ -67,19 +67,19 @@ def test_an_enabled_token_connection_passes_with_an_api_token(okta):
 def test_a_disabled_connection_fails_and_says_how_to_enable_it(okta):
     okta.add_app(APP_ID, status="DISABLED")
     with pytest.raises(ProviderError, match=r"is DISABLED.*Enable API integration"):
-        verify(okta)
+        read_connection(okta)
 
 
 def test_a_connection_with_another_scheme_fails(okta):
     okta.add_app(APP_ID, auth_scheme="OAUTH2")
     with pytest.raises(ProviderError, match="authenticates with OAUTH2, not with an API token"):
-        verify(okta)
+        read_connection(okta)
 
 
 def test_an_app_without_api_connection_points_at_manual_mode(okta):
     okta.add_app(APP_ID, api_supported=False)
     with pytest.raises(ProviderError) as raised:
-        verify(okta)
+        read_connection(okta)
     assert "status UNKNOWN" in str(raised.value) and "mode to manual" in str(raised.value)
 
 
@@ -116,7 +116,7 @@ def test_a_token_set_on_an_app_the_api_does_not_manage_is_answered_200_unknown_a
         )
     assert (answer.status_code, answer.json()) == (200, corpus.body("okta", "connection-unknown"))
     with pytest.raises(ProviderError) as raised:
-        verify(okta)
+        read_connection(okta)
     message = str(raised.value)
     assert "answers a token set for any other app with 200 and UNKNOWN" in message
     assert "does not mean Okta took the token" in message and "mode to manual" in message
@@ -132,20 +132,20 @@ def test_a_token_set_without_activation_reads_back_disabled_and_the_check_says_s
         )
         assert answer.json()["status"] == "DISABLED" and "activate" in answer.json()["_links"]
         with pytest.raises(ProviderError, match="until it is activated"):
-            verify(okta)
+            read_connection(okta)
         activated = session.post(
             okta_api.connection_url(okta.url, APP_ID) + "/lifecycle/activate",
             headers={"Authorization": f"SSWS {API_TOKEN}"},
             timeout=5,
         )
     assert activated.status_code == 204
-    assert verify(okta).status == "ENABLED"
+    assert read_connection(okta).status == "ENABLED"
 
 
 def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
     okta.api_tokens = {"another"}
     with pytest.raises(ProviderError) as raised:
-        verify(okta)
+        read_connection(okta)
     message = str(raised.value)
     assert "HTTP 401: E0000011: Invalid token provided" in message
     assert "from OKTA_API_TOKEN" in message
@@ -154,7 +154,7 @@ def test_an_api_token_okta_refuses_is_named_but_not_shown(okta):
 
 def test_a_wrong_app_id_says_which_setting(okta):
     with pytest.raises(ProviderError) as raised:
-        verify(okta, app_id="0oaNOSUCHAPP")
+        read_connection(okta, app_id="0oaNOSUCHAPP")
     message = str(raised.value)
     assert "HTTP 404: E0000007" in message and "appId in druva-scim:oktaApps is wrong" in message
 
@@ -162,7 +162,7 @@ def test_a_wrong_app_id_says_which_setting(okta):
 def test_okta_echoing_the_api_token_is_scrubbed(okta):
     okta.fail_next(okta_error(400, "E0000003", f"Bad header SSWS {API_TOKEN}"))
     with pytest.raises(ProviderError) as raised:
-        verify(okta)
+        read_connection(okta)
     assert API_TOKEN not in str(raised.value) and "[redacted]" in str(raised.value)
 
 
@@ -178,7 +178,7 @@ def test_no_credentials_at_all_names_the_variables(okta):
 def test_a_429_waits_for_x_rate_limit_reset_then_succeeds(okta):
     okta.fail_next(rate_limited(reset_in=1))
     started = time.monotonic()
-    verify(okta)
+    read_connection(okta)
     elapsed = time.monotonic() - started
     assert len(okta.requests) == 2
     assert 0.9 <= elapsed < 3, elapsed
@@ -187,7 +187,7 @@ def test_a_429_waits_for_x_rate_limit_reset_then_succeeds(okta):
 def test_a_reset_already_past_retries_at_once(okta):
     okta.fail_next(rate_limited(reset_in=-5))
     started = time.monotonic()
-    verify(okta)
+    read_connection(okta)
     assert len(okta.requests) == 2
     assert time.monotonic() - started < 0.5
 
@@ -195,14 +195,14 @@ def test_a_reset_already_past_retries_at_once(okta):
 def test_a_far_reset_is_bounded_by_the_policy(okta):
     okta.fail_next(rate_limited(reset_in=3600))
     started = time.monotonic()
-    verify(okta)
+    read_connection(okta)
     assert time.monotonic() - started < FAST.retry_after_max + 1.5
 
 
 def test_a_rate_limit_that_never_lifts_is_reported(okta):
     okta.fail_next(*[rate_limited(reset_in=0) for _ in range(FAST.attempts)])
     with pytest.raises(ProviderError, match=f"HTTP 429: E0000047.*after {FAST.attempts} attempts"):
-        verify(okta)
+        read_connection(okta)
 
 
 def test_the_wait_uses_oktas_clock_from_the_date_header():
@@ -234,7 +234,7 @@ def service_environ(private_key: str, **extra: str) -> dict[str, str]:
 def test_a_service_app_signs_in_with_a_private_key_jwt_and_reads_with_bearer(okta, keys):
     private, public = keys
     okta.add_service_app(CLIENT_ID, public, KEY_ID)
-    assert verify(okta, service_environ(private)).status == "ENABLED"
+    assert read_connection(okta, service_environ(private)).status == "ENABLED"
     token_request, read = okta.requests
     assert token_request.path == "/oauth2/v1/token"
     assert "authorization" not in token_request.headers
@@ -251,7 +251,7 @@ def test_the_private_key_may_be_a_path(okta, keys, tmp_path):
     okta.add_service_app(CLIENT_ID, public, KEY_ID)
     key_file = tmp_path / "okta.pem"
     key_file.write_text(private)
-    assert verify(okta, service_environ(str(key_file))).status == "ENABLED"
+    assert read_connection(okta, service_environ(str(key_file))).status == "ENABLED"
 
 
 def test_a_key_okta_does_not_know_fails_naming_the_settings(okta, keys):
