@@ -183,11 +183,11 @@ class Checked(CheckProvider):
     def environment(self) -> Mapping[str, str]:
         return self.environ if self.environ is not None else os.environ
 
-    def verify(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def run_check(self, props: Mapping[str, Any]) -> dict[str, Any]:
         stand_in = self.environment().get(self.asked)
         if not stand_in:
-            return super().verify(props)
-        outputs = super().verify({**props, self.registered: stand_in})
+            return super().run_check(props)
+        outputs = super().run_check({**props, self.registered: stand_in})
         return {**outputs, self.registered: props.get(self.registered)}
 
 

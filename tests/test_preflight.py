@@ -42,7 +42,7 @@ from tests.doubles import (
 from tests.test_docs import table
 from tests.test_layout import FORBIDDEN, loaded_by, reached
 
-TOKEN_KEY = preflight.TOKEN_KEY
+TOKEN_KEY = texts.TOKEN_KEY
 MANUAL_APP = "0oa1druvascim0002"
 PASSPHRASE = "correct-horse-battery-staple"
 ORDER = [
