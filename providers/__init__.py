@@ -32,12 +32,14 @@ Where things are:
     druva/            the SCIM client and the ScimToken resource (token.py: args, resource,
                       provider)
     azure/            sign-in, the Graph client, the AzureProvisioningCheck, the wiring
-    okta/             sign-in, the API client, the provisioning connection, the
+    okta/             sign-in, the API with the provisioning connection (api.py), the
                       OktaConnectionCheck, the OktaManualHandoff, the wiring
-    dynamic.py        provider host: the stateless provider base, its clock, redaction
+    dynamic.py        provider host: the stateless provider base, its clock, and
+                      `redacted_operation`, written on every provider method
     checks.py         what both checks share
-    http.py           provider host: the HTTP policy, one call, the client base with the
-                      one status ladder; deadline.py: one deadline per operation
+    http.py           the HTTP policy, one call, and `answer_error`, the one way from an
+                      answer to a typed error (advice where the request is made);
+                      deadline.py: one deadline per operation
     gate.py           command line: the pipeline gate (`python -m providers.status`,
     status.py         which status.py keeps: pipelines type it)
     rotate.py         command line: the rotation helper
