@@ -18,6 +18,6 @@ PolicyPack(
     enforcement_level=EnforcementLevel.ADVISORY,
     description=(
         "Druva SCIM token: rotation due (advisory), expired (mandatory), token not declared "
-        "secret (mandatory), manual Okta hand-off overdue (mandatory)."
+        "secret (mandatory), manual hand-off overdue (mandatory)."
     ),
 )

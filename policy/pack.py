@@ -133,25 +133,26 @@ def handoff_overdue_policy(clock: Clock) -> StackValidationPolicy:
             return
         now = clock.now()
         for resource in args.resources:
-            if resource.resource_type != rules.HANDOFF_TYPE:
+            if resource.resource_type not in rules.HANDOFF_TYPES:
                 continue
-            message = rules.handoff_overdue(props_of(resource.props), now, max_days)
+            props = props_of(resource.props)
+            message = rules.handoff_overdue(props, now, max_days, resource.resource_type)
             if message:
                 report_violation(message, resource.urn)
 
     return StackValidationPolicy(
         name=HANDOFF_OVERDUE,
-        description="A manual Okta token hand-off has been pending for too long.",
+        description="A manual token hand-off has been pending for too long.",
         validate=validate,
         enforcement_level=EnforcementLevel.MANDATORY,
         config_schema=days_schema(
             "maxPendingHandoffDays",
-            "Days a manual Okta hand-off may stay pending.",
+            "Days a manual hand-off may stay pending.",
             rules.DEFAULT_MAX_PENDING_HANDOFF_DAYS,
         ),
         remediation_steps=(
-            "Finish the steps of `pulumi stack output pendingManualSteps` in the Okta Admin "
-            f"Console, then confirm the hand-off ({ROTATION_ANCHOR})."
+            "Finish the steps of `pulumi stack output pendingManualSteps` in the identity "
+            f"provider's admin console, then confirm the hand-off ({ROTATION_ANCHOR})."
         ),
     )
 

@@ -8,8 +8,9 @@ token is neither needed nor used), then asks each identity provider, read-only,
 what it did with the token: each Azure app's provisioning job status from
 Microsoft Graph (providers/azure/health.py), each Okta app's pushes to Druva in
 Okta's System Log since the token was issued (providers/okta/health.py); Druva's
-line is what the stack recorded. The whole run keeps to one deadline (`--deadline`,
-RUN_SECONDS by default), each app to the HTTP policy's within it, and an origin
+line, and each `manualApps` entry's (pending or confirmed: OneLogin, JumpCloud and the others
+have no API to read), are what the stack recorded. The whole run keeps to one deadline
+(`--deadline`, RUN_SECONDS by default), each app to the HTTP policy's within it, and an origin
 that timed out or could not be reached is not asked again in the run
 (providers/deadline.py `run`): its other apps are "could not check" at once.
 Credentials come from the environment, as the checks of `pulumi up` read them.
@@ -169,7 +170,7 @@ def check(
     seconds: float = RUN_SECONDS,
 ) -> health.Report:
     """Every app's verdict: Druva's from the outputs, then each Azure and Okta app's, all
-    within one deadline of `seconds`."""
+    within one deadline of `seconds`, then each manual app's from the outputs alone."""
     druva = health.druva_entry(
         stack.fingerprint, stack.issued_at, stack.expires_at, now, stack.states()
     )
@@ -178,7 +179,9 @@ def check(
             stack.azure, environ, policy, now, stale_after, credential
         )
         okta_apps = okta_health.read_apps(stack.okta, stack.issued_at, environ, policy, now)
-    return health.Report(now, (druva, *azure_apps, *okta_apps))
+    # No network for manualApps entries: their identity providers have no API to read.
+    manual_apps = [health.manual_verdict(target) for target in stack.manual]
+    return health.Report(now, (druva, *azure_apps, *okta_apps, *manual_apps))
 
 
 if __name__ == "__main__":

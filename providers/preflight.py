@@ -573,6 +573,21 @@ class _Preflight:
                     "takes tokens through its API only for the integrations it lists): set "
                     f"{texts.NAMESPACE}:oktaApps[{app.index}].mode to manual, then: {steps}"
                 )
+        for other in found.manual_apps:
+            steps = "; ".join(
+                texts.handoff_steps(
+                    other.kind,
+                    other.name,
+                    other.app_id,
+                    other.console_url,
+                    NEW_FINGERPRINT,
+                    other.index,
+                )
+            )
+            label = texts.provider_label(other.kind)
+            entries.append(
+                f"{other.name} ({label} {other.app_id}), by hand after `pulumi up`: {steps}"
+            )
         return entries
 
     # --- what every item shares ------------------------------------------------------------

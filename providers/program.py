@@ -3,8 +3,8 @@
 Everything is validated before anything is registered (`load_config`): a wrong
 setting stops the run with every problem at once, named by its key. Then the
 token (`scim_token`), its warnings and outputs, and each vendor's wiring of its
-apps (`providers.azure.wiring`, `providers.okta.wiring`), whose entries make the
-`targets` and `pendingManualSteps` outputs.
+apps (`providers.azure.wiring`, `providers.okta.wiring`, `providers.manual.wiring`), whose
+entries make the `targets` and `pendingManualSteps` outputs.
 
 The pre-flight (providers/preflight.py) previews a stack that has no token yet with
 PREFLIGHT_VARIABLE set: only then, in a preview, PLACEHOLDER_TOKEN stands in for the token,
@@ -39,6 +39,7 @@ from providers.core.texts import (
 )
 from providers.core.version import VERSION
 from providers.druva.token import ScimToken, ScimTokenArgs
+from providers.manual import wiring as manual_wiring
 from providers.okta import wiring as okta_wiring
 
 TOKEN_RESOURCE_NAME = "druva-scim-token"  # noqa: S105  (a resource name)
@@ -266,10 +267,13 @@ def wire_apps(config: Config, token: ScimToken) -> AppExports:
     targets = azure_wiring.azure_apps(
         found.azure_apps, found.azure_tenants, config.azure_sign_in, token, config.fingerprint
     )
-    okta_targets, pending = okta_wiring.okta_apps(
+    okta_targets, okta_pending = okta_wiring.okta_apps(
         found.okta_apps, found.okta_orgs, config.okta_org_url, token, config.fingerprint
     )
-    return AppExports(targets + okta_targets, pending)
+    manual_targets, manual_pending = manual_wiring.manual_apps(
+        found.manual_apps, token, config.fingerprint
+    )
+    return AppExports(targets + okta_targets + manual_targets, okta_pending + manual_pending)
 
 
 def export_apps(found: AppExports) -> None:

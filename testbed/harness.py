@@ -28,6 +28,7 @@ from pulumi.runtime.sync_await import _sync_await
 from providers import program
 from providers.core.clock import FixedClock
 from providers.druva import token as scim_token
+from providers.manual import handoff as manual_handoff
 from providers.okta import handoff
 from testbed import NOW, ROOT, contracts
 
@@ -164,6 +165,9 @@ class EngineLikeMocks(mocks.Mocks):
         elif args.typ == handoff.TYPE_TOKEN:
             outs = handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)
             resource_id = f"{plain['appId']}-handoff"
+        elif args.typ == manual_handoff.TYPE_TOKEN:
+            outs = manual_handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)
+            resource_id = manual_handoff.handoff_id(plain)
         else:
             outs = dict(plain)
             resource_id = f"{args.name}-id"

@@ -115,7 +115,7 @@ def test_the_stack_outputs_the_docs_name_are_the_programs_exports():
 def test_the_kinds_of_apps_in_targets_are_the_docs():
     text = section("configuration.md", "## Identity providers")
     exports = text[text.index("The stack exports") :].split("\n\n", 1)[0]
-    documented = set(re.findall(r"`(azure|okta-[a-z]+)`", exports))
+    documented = set(re.findall(r"`(azure|okta-[a-z]+|[a-z]+-manual)`", exports))
     assert documented == set(apps.TARGET_KINDS)
 
 
@@ -141,6 +141,7 @@ ENTRY_FIELDS = {
     "azureTenants": {*apps.TENANT_FIELDS, "environment"},
     "oktaApps": {*apps.OKTA_APP_FIELDS, *apps.CONFIRMED_FIELD, "org", "mode"},
     "oktaOrgs": {*apps.ORG_FIELDS},
+    "manualApps": {*apps.MANUAL_APP_FIELDS, *apps.CONFIRMED_FIELD, "kind"},
 }
 """Every key of every entry the code reads (the Entries readers refuse any other)."""
 

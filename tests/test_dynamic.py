@@ -1,7 +1,7 @@
 """What every provider method does besides its own work (providers/dynamic.py,
 `redacted_operation`): its errors leave without the secrets it knows, and each of check,
 create, read, update and delete runs under the policy's deadline; diff, which sends
-nothing, does not. Held on every lifecycle method of the four real providers."""
+nothing, does not. Held on every lifecycle method of the five real providers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from providers.azure.check import AzureProvisioningCheckProvider
 from providers.core.errors import DeadlineError, ProviderError
 from providers.core.redaction import PLACEHOLDER
 from providers.druva.token import ScimTokenProvider
+from providers.manual.handoff import ManualHandoffProvider
 from providers.okta.check import OktaConnectionCheckProvider
 from providers.okta.handoff import OktaManualHandoffProvider
 from tests.doubles import TOKEN
@@ -22,6 +23,7 @@ from tests.doubles import TOKEN
 PROVIDERS = [
     ScimTokenProvider,
     OktaManualHandoffProvider,
+    ManualHandoffProvider,
     AzureProvisioningCheckProvider,
     OktaConnectionCheckProvider,
 ]
@@ -39,8 +41,10 @@ INPUT_KEYS = (
     "issuedAt",
     "lifetimeDays",
     "rotateBeforeDays",
+    "kind",
     "appName",
     "appId",
+    "consoleUrl",
     "orgUrl",
     "servicePrincipalId",
     "graphUrl",
@@ -50,7 +54,7 @@ INPUT_KEYS = (
     "expectedFingerprint",
     "confirmedFingerprint",
 )
-"""Every input of the four resources but the token."""
+"""Every input of the five resources but the token."""
 
 
 @pytest.fixture

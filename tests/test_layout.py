@@ -16,6 +16,7 @@ from pulumi import dynamic
 from providers.azure.check import AzureProvisioningCheck, AzureProvisioningCheckProvider
 from providers.core import resource_types
 from providers.druva.token import ScimToken, ScimTokenProvider
+from providers.manual.handoff import ManualHandoff, ManualHandoffProvider
 from providers.okta.check import OktaConnectionCheck, OktaConnectionCheckProvider
 from providers.okta.handoff import OktaManualHandoff, OktaManualHandoffProvider
 from testbed import ROOT
@@ -28,6 +29,7 @@ FORBIDDEN = ("pulumi", "pulumi_azuread", "pulumi_okta", "requests", "urllib3", "
 RESOURCES = {
     resource_types.SCIM_TOKEN: (ScimToken, ScimTokenProvider),
     resource_types.OKTA_HANDOFF: (OktaManualHandoff, OktaManualHandoffProvider),
+    resource_types.MANUAL_HANDOFF: (ManualHandoff, ManualHandoffProvider),
     resource_types.AZURE_CHECK: (AzureProvisioningCheck, AzureProvisioningCheckProvider),
     resource_types.OKTA_CHECK: (OktaConnectionCheck, OktaConnectionCheckProvider),
 }

@@ -1,8 +1,10 @@
-"""Any process: the apps (Azure and Okta) that receive the token, validated from stack config.
+"""Any process: the apps that receive the token, validated from stack config.
 
 Pure: no Pulumi, no HTTP. "Apps" are the entries of `azureApps` and `oktaApps`,
-with the `azureTenants` and `oktaOrgs` they name. Every problem names its key path
-(`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix it. What Microsoft
+with the `azureTenants` and `oktaOrgs` they name, and `manualApps`: the apps of any other
+identity provider (OneLogin, JumpCloud, other), whose token an admin pastes by hand. Every
+problem names its key path (`druva-scim:azureApps[2].servicePrincipalId`) and says how to fix
+it. What Microsoft
 documents that the validation, the pre-flight and the Graph client all need sits here too:
 Entra ID's clouds and their Graph, and the keys of Graph's synchronization secrets.
 """
@@ -163,14 +165,25 @@ HOST = re.compile(
 )
 
 OKTA_MODES = ("api", "manual")
-APP_KEYS = ("azureApps", "oktaApps", "azureTenants", "oktaOrgs")
+APP_KEYS = ("azureApps", "oktaApps", "manualApps", "azureTenants", "oktaOrgs")
+MANUAL_KINDS = ("onelogin", "jumpcloud", "other")
+"""The identity providers a `manualApps` entry may name: none of them has an API that sets the
+token (docs/handoffs.md)."""
+OKTA_SAML = "okta-saml"
+"""Not a kind of `manualApps`: an Okta custom SAML app with SCIM is an `oktaApps` entry in
+manual mode, whose steps are that app's (docs/handoffs.md); the kind is refused with that."""
+MANUAL_APP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+CONSOLE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
 AZURE = "azure"
 """The `kind` of an Azure app's entry in the `targets` output."""
 OKTA_API = "okta-api"
 """An Okta app whose token is set through Okta's API."""
 OKTA_MANUAL = "okta-manual"
 """An Okta app whose token an admin pastes by hand."""
-TARGET_KINDS = (AZURE, OKTA_API, OKTA_MANUAL)
+MANUAL_TARGETS = {kind: f"{kind}-manual" for kind in MANUAL_KINDS}
+"""A `manualApps` entry's kind in the `targets` output: onelogin-manual, jumpcloud-manual,
+other-manual (as an Okta app set by hand is okta-manual)."""
+TARGET_KINDS = (AZURE, OKTA_API, OKTA_MANUAL, *MANUAL_TARGETS.values())
 """The kinds of entry in the `targets` output: the program writes them, the health check reads
 them."""
 
@@ -238,15 +251,33 @@ class OktaApp:
 
 
 @dataclass(frozen=True)
+class ManualApp:
+    """An app of another identity provider, which has no API for the token: set by hand."""
+
+    name: str
+    """What messages call it; renaming it changes nothing in the stack but the words."""
+    kind: str
+    """One of MANUAL_KINDS."""
+    app_id: str
+    """With `kind`, what names its hand-off in the stack, whatever `name` says."""
+    console_url: str | None
+    """The app's page in the identity provider's admin console, for the steps."""
+    confirmed_fingerprint: str | None
+    index: int
+    """Position in `manualApps`, for messages that tell the exact key to set."""
+
+
+@dataclass(frozen=True)
 class Apps:
     azure_apps: tuple[AzureApp, ...] = ()
     okta_apps: tuple[OktaApp, ...] = ()
+    manual_apps: tuple[ManualApp, ...] = ()
     azure_tenants: Mapping[str, AzureTenant] = field(default_factory=dict)
     okta_orgs: Mapping[str, OktaOrg] = field(default_factory=dict)
 
 
 def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
-    """Validate `azureTenants`, `oktaOrgs`, `azureApps` and `oktaApps` together."""
+    """Validate `azureTenants`, `oktaOrgs`, `azureApps`, `oktaApps` and `manualApps` together."""
     problems: list[Problem] = []
     deep = {key for key in APP_KEYS if structure_problem(raw.get(key))}
     problems.extend(Problem(key, str(structure_problem(raw.get(key)))) for key in sorted(deep))
@@ -255,9 +286,10 @@ def parse_apps(raw: Mapping[str, object]) -> tuple[Apps, list[Problem]]:
     orgs = _okta_orgs(Entries("oktaOrgs", raw.get("oktaOrgs"), problems))
     azure_apps = _azure_apps(Entries("azureApps", raw.get("azureApps"), problems), tenants)
     okta_apps = _okta_apps(Entries("oktaApps", raw.get("oktaApps"), problems), orgs)
+    manual_apps = _manual_apps(Entries("manualApps", raw.get("manualApps"), problems))
     if problems:
         return Apps(), problems
-    return Apps(tuple(azure_apps), tuple(okta_apps), tenants, orgs), []
+    return Apps(tuple(azure_apps), tuple(okta_apps), tuple(manual_apps), tenants, orgs), []
 
 
 TENANT_FIELDS = {
@@ -397,6 +429,65 @@ def _okta_apps(reader: Entries, orgs: Mapping[str, OktaOrg]) -> list[OktaApp]:
         "(Okta app ids are unique across all orgs, so both entries name the same app)",
     )
     return [app for _, app in placed]
+
+
+MANUAL_APP_FIELDS = {
+    "name": Text(NAME, "a short name for the app, like `druva-onelogin`"),
+    "appId": Text(
+        MANUAL_APP_ID,
+        "an id of the app in its identity provider that stays when the app is renamed (the id "
+        "in the app's admin-console URL, for example); with `kind`, it names the hand-off in "
+        "the stack",
+    ),
+    "consoleUrl": Text(
+        CONSOLE_URL,
+        "the https address of the app's page in the identity provider's admin console, shown "
+        "in its steps",
+        False,
+    ),
+}
+
+
+def _manual_apps(reader: Entries) -> list[ManualApp]:
+    def read(
+        path: str, entry: Mapping[str, Any], index: int
+    ) -> tuple[str | None, ManualApp | None]:
+        found = reader.texts(path, entry, MANUAL_APP_FIELDS)
+        kind = _manual_kind(reader, path, entry)
+        confirmed = reader.texts(path, entry, CONFIRMED_FIELD)["confirmedFingerprint"]
+        name, app_id, console_url = found["name"], found["appId"], found["consoleUrl"]
+        valid_confirmed = confirmed is not None or "confirmedFingerprint" not in entry
+        valid_console = console_url is not None or "consoleUrl" not in entry
+        if name and app_id and kind and valid_confirmed and valid_console:
+            return name, ManualApp(name, kind, app_id, console_url, confirmed, index)
+        return name, None
+
+    placed = reader.each((*MANUAL_APP_FIELDS, "kind", *CONFIRMED_FIELD), read)
+    # kind + appId names the hand-off in the stack: two entries for one app would share it.
+    reader.unique_apps(
+        [(path, app.kind, app.app_id) for path, app in placed], "appId", "of the same kind"
+    )
+    return [app for _, app in placed]
+
+
+def _manual_kind(reader: Entries, path: str, entry: Mapping[str, Any]) -> str | None:
+    value = entry.get("kind")
+    if isinstance(value, str) and value in MANUAL_KINDS:
+        return value
+    if value == OKTA_SAML:
+        message = (
+            "names an Okta custom SAML app with SCIM (such as Druva GovCloud's), which is an "
+            "Okta app set by hand: move this entry to druva-scim:oktaApps (name, appId; mode "
+            "manual is the default), whose steps are that app's; see docs/handoffs.md"
+        )
+    else:
+        said = "is required" if value is None else f"{shown(value)} is not a known kind"
+        message = (
+            f"{said}: name the identity provider with one of {', '.join(MANUAL_KINDS)} (an "
+            "Okta app goes in druva-scim:oktaApps); see docs/handoffs.md"
+        )
+    reader.problems.append(Problem(f"{path}.kind", message))
+    return None
 
 
 _INVALID = "\x00invalid"

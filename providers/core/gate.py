@@ -19,7 +19,7 @@ from providers.core.texts import GITOPS_ANCHOR, ROTATION_ANCHOR
 OK, DUE, EXPIRED, UNUSABLE = 0, 1, 2, 3
 EXIT_CODES = {
     OK: "the token is valid and no manual hand-off is pending",
-    DUE: "rotation is due, or a manual Okta hand-off is pending",
+    DUE: "rotation is due, or a manual hand-off is pending",
     EXPIRED: "the token has expired",
     UNUSABLE: "the outputs are missing or malformed",
 }
@@ -198,7 +198,7 @@ def _contradictions(issued_at: datetime | None, expires_at: datetime | None) -> 
 def _pending(handoffs: Sequence[Handoff]) -> str:
     count = len(handoffs)
     names = ", ".join(handoff.name for handoff in handoffs)
-    return f"{count} manual Okta hand-off{'s are' if count != 1 else ' is'} pending ({names})"
+    return f"{count} manual hand-off{'s are' if count != 1 else ' is'} pending ({names})"
 
 
 def objects(

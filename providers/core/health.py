@@ -6,7 +6,8 @@ with `--show-secrets`): the token's dates and the `targets` output, whose entrie
 each app is (`targets()`: the service principal, the Graph URL, tenant and client ids of an
 Azure app, the app id and org URL of an Okta app; none of it secret). It then reads each
 Azure app's synchronization job status and each Okta app's System Log events
-(providers/azure/health.py, providers/okta/health.py); the verdicts here turn each into an
+(providers/azure/health.py, providers/okta/health.py); a `manualApps` entry has no API to read,
+so its verdict is what the stack recorded (`manual_verdict`). The verdicts here turn each into an
 app's verdict, with where to look in the vendor's portal (docs/health.md lists the same
 paths), and gather them, with Druva's line, into the summary line, the `--json` document and
 the exit code. No I/O, no clock: `now` is given.
@@ -21,18 +22,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from providers.core import gate, lifecycle
-from providers.core.apps import AZURE, OKTA_MANUAL, TARGET_KINDS
+from providers.core.apps import AZURE, MANUAL_TARGETS, OKTA_MANUAL, TARGET_KINDS
 from providers.core.errors import CredentialsError, NotFoundError, PermissionDeniedError
 from providers.core.redaction import excerpt
 from providers.core.settings import is_loopback_host, shown
-from providers.core.texts import ROTATION_ANCHOR
+from providers.core.texts import ROTATION_ANCHOR, provider_label
 
 HEALTHY, DEGRADED, FAILING, UNKNOWN = "healthy", "degraded", "failing", "unknown"
 EXIT_CODES = {
     0: "healthy: every app provisions with the current token",
     1: "degraded: an Azure job's last run had entry-level errors, its last success is older "
-    "than --stale-after, an Okta push failed for one user (not the token), or a manual Okta "
-    "hand-off is pending without any push since",
+    "than --stale-after, an Okta push failed for one user (not the token), a manual Okta "
+    "hand-off is pending without any push since, or another manual hand-off is pending",
     2: "failing: an Azure job is quarantined, paused or its last run failed, Druva refused an "
     "Okta app's credentials since the current token was issued, or the token has expired",
     3: "could not check: credentials, permission, network, unusable outputs or app not found "
@@ -60,7 +61,7 @@ class AppHealth:
 
     name: str
     kind: str
-    """azure, okta-api, okta-manual, or druva (the token itself)."""
+    """A kind of the `targets` output (core/apps.py TARGET_KINDS), or druva (the token)."""
     status: str
     problems: tuple[str, ...] = ()
     """What is wrong, each with what to do; empty when healthy."""
@@ -224,15 +225,32 @@ class OktaTarget:
 
 
 @dataclass(frozen=True)
+class ManualTarget:
+    """A `manualApps` entry: its identity provider has no API that health could read."""
+
+    name: str
+    kind: str
+    """onelogin-manual, jumpcloud-manual or other-manual."""
+    app_id: str
+    state: str | None
+    """What the stack recorded: pending or confirmed."""
+
+
+@dataclass(frozen=True)
 class Stack:
     fingerprint: str | None
     issued_at: datetime
     expires_at: datetime
     azure: tuple[AzureTarget, ...]
     okta: tuple[OktaTarget, ...]
+    manual: tuple[ManualTarget, ...] = ()
 
     def states(self) -> dict[str, str | None]:
-        apps: list[AzureTarget | OktaTarget] = [*self.azure, *self.okta]
+        apps: list[AzureTarget | OktaTarget | ManualTarget] = [
+            *self.azure,
+            *self.okta,
+            *self.manual,
+        ]
         return {app.name: app.state for app in apps}
 
 
@@ -249,12 +267,11 @@ def targets(document: object, now: datetime) -> tuple[Stack | None, list[str]]:
         return None, [*problems, f"output targets is {shown(listed)}, not a list of apps"]
     azure: list[AzureTarget] = []
     okta: list[OktaTarget] = []
+    manual: list[ManualTarget] = []
     for where, entry in gate.objects(listed, "targets", problems):
         name, kind = entry.get("name"), entry.get("kind")
         if not isinstance(name, str) or not name or kind not in TARGET_KINDS:
-            problems.append(
-                f"{where} has no name, or a kind other than azure, okta-api, okta-manual"
-            )
+            problems.append(f"{where} has no name, or a kind other than {', '.join(TARGET_KINDS)}")
             continue
         state = _optional(entry, "state", where, problems)
         if kind == AZURE:
@@ -264,6 +281,10 @@ def targets(document: object, now: datetime) -> tuple[Stack | None, list[str]]:
             client = _optional(entry, "clientId", where, problems, missing_is_old=True)
             if sp_id and graph_url:
                 azure.append(AzureTarget(name, sp_id, graph_url, tenant, client, state))
+        elif kind in MANUAL_TARGETS.values():
+            app_id = _required(entry, "appId", where, problems)
+            if app_id:
+                manual.append(ManualTarget(name, str(kind), app_id, state))
         else:
             app_id = _required(entry, "appId", where, problems)
             org_url = _url(entry, "orgUrl", where, problems, required=False)
@@ -272,7 +293,12 @@ def targets(document: object, now: datetime) -> tuple[Stack | None, list[str]]:
     if problems or verdict.issued_at is None or verdict.expires_at is None:
         return None, problems
     stack = Stack(
-        verdict.fingerprint, verdict.issued_at, verdict.expires_at, tuple(azure), tuple(okta)
+        verdict.fingerprint,
+        verdict.issued_at,
+        verdict.expires_at,
+        tuple(azure),
+        tuple(okta),
+        tuple(manual),
     )
     return stack, []
 
@@ -647,6 +673,31 @@ def okta_verdict(
     )
     evidence = "" if problems else f"{evidence}: nothing contradicts it"
     return AppHealth(name, kind, verdict, problems, evidence, None, details)
+
+
+# --- the other identity providers: what the stack recorded -----------------------------------
+
+
+def manual_verdict(target: ManualTarget) -> AppHealth:
+    """A `manualApps` entry's verdict, from the stack alone: OneLogin, JumpCloud and the others
+    have no API for the token that druva-scim reads, so nothing is asked of them. Pending is
+    degraded, as an Okta hand-off pending without any push; confirmed is what an admin
+    recorded, said as such, never as proof."""
+    kind = target.kind.removesuffix("-manual")
+    label = provider_label(kind)
+    details = {"appId": target.app_id, "stackState": target.state, "checked": False}
+    if target.state == "pending":
+        problem = (
+            f"its manual hand-off is pending: the {label} does not have the current token yet, "
+            "so it provisions nothing to Druva; follow `pulumi stack output pendingManualSteps`, "
+            "then confirm it"
+        )
+        return AppHealth(target.name, target.kind, DEGRADED, (problem,), details=details)
+    evidence = (
+        "an admin confirmed pasting the current token (the stack's record: nothing to read "
+        f"from the {label}, so not checked)"
+    )
+    return AppHealth(target.name, target.kind, HEALTHY, (), evidence, details=details)
 
 
 def _user_problems(failed: Sequence[Push]) -> tuple[str, ...]:

@@ -19,6 +19,11 @@ SCIM_TOKEN_TYPE = resource_types.SCIM_TOKEN
 SYNCHRONIZATION_SECRET_TYPE = resource_types.SYNCHRONIZATION_SECRET
 OKTA_CONNECTION_TYPE = resource_types.OKTA_CONNECTION
 HANDOFF_TYPE = resource_types.OKTA_HANDOFF
+MANUAL_HANDOFF_TYPE = resource_types.MANUAL_HANDOFF
+HANDOFF_TYPES = (HANDOFF_TYPE, MANUAL_HANDOFF_TYPE)
+"""The hand-offs the overdue rule reads: Okta's manual apps', and every other identity
+provider's (`manualApps`). Neither carries the token (only its fingerprint), so the
+token-secret rule has nothing to ask of them."""
 
 DEFAULT_MAX_PENDING_HANDOFF_DAYS = 7
 MAX_SETTING_DAYS = lifecycle.MAX_LIFETIME_DAYS
@@ -140,44 +145,62 @@ def secret_declaration(
     )
 
 
-def handoff_overdue(props: Props, now: datetime, max_days: int) -> str | None:
-    """Mandatory: an Okta hand-off has been pending for longer than `max_days` days."""
+def handoff_overdue(
+    props: Props, now: datetime, max_days: int, resource_type: str = HANDOFF_TYPE
+) -> str | None:
+    """Mandatory: a manual hand-off (of either type) has been pending longer than `max_days`."""
     if props.get("pending") is not True:
         return None
     app = _app_label(props)
+    kind = props.get("kind")
+    manual = resource_type == MANUAL_HANDOFF_TYPE
+    label = "Okta app"
+    if manual:
+        label = texts.provider_label(kind if isinstance(kind, str) else "other")
+    vendor = label.removesuffix(" app") if label != "app" else "the identity provider"
     since_text = props.get("pendingSince")
     if isinstance(since_text, Unknown):
         return None
     since = lifecycle.parse_time_or_none(since_text)
+    steps = _handoff_steps(props, manual)
     if since is None:
         return (
-            f"The manual token hand-off to Okta app {app} is pending, but its pendingSince "
+            f"The manual token hand-off to {label} {app} is pending, but its pendingSince "
             f"({since_text!r}) is not an RFC 3339 time, so how long it has waited is unknown. "
-            f"Finish the hand-off now ({_handoff_steps(props)}); see {ROTATION_ANCHOR}."
+            f"Finish the hand-off now ({steps}); see {ROTATION_ANCHOR}."
         )
     waited = now - since
     if waited <= timedelta(days=max_days):
         return None
     return (
-        f"The manual token hand-off to Okta app {app} has been pending since "
+        f"The manual token hand-off to {label} {app} has been pending since "
         f"{lifecycle.format_date(since)} ({lifecycle.days(waited // timedelta(days=1))}, more than "
-        f"maxPendingHandoffDays = {max_days}); until it is done Okta provisions nothing to "
-        f"Druva. {_handoff_steps(props)}. See {ROTATION_ANCHOR}."
+        f"maxPendingHandoffDays = {max_days}); until it is done {vendor} provisions nothing to "
+        f"Druva. {steps}. See {ROTATION_ANCHOR}."
     )
 
 
-def _handoff_steps(props: Props) -> str:
+def _handoff_steps(props: Props, manual: bool) -> str:
     """The manual hand-off's steps, as far as the state tells them (not the app's place in
-    oktaApps, which `pendingManualSteps` gives)."""
-    expected = props.get("expectedFingerprint")
-    org_url = props.get("orgUrl")
-    steps = texts.manual_steps(
-        _text_or(props.get("appName"), "the app"),
-        _text_or(props.get("appId"), "its app id"),
-        org_url if isinstance(org_url, str) else None,
-        _text_or(expected, "<fingerprint>"),
-        None,
-    )
+    oktaApps or manualApps, which `pendingManualSteps` gives)."""
+    expected = _text_or(props.get("expectedFingerprint"), "<fingerprint>")
+    name = _text_or(props.get("appName"), "the app")
+    app_id = _text_or(props.get("appId"), "its app id")
+    if manual:
+        console_url = props.get("consoleUrl")
+        steps = texts.handoff_steps(
+            _text_or(props.get("kind"), "other"),
+            name,
+            app_id,
+            console_url if isinstance(console_url, str) else None,
+            expected,
+            None,
+        )
+    else:
+        org_url = props.get("orgUrl")
+        steps = texts.manual_steps(
+            name, app_id, org_url if isinstance(org_url, str) else None, expected, None
+        )
     return (
         f"{'; '.join(steps)} (`pulumi stack output pendingManualSteps` lists them with the "
         "app's exact key)"

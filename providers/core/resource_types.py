@@ -1,5 +1,5 @@
 """Any process: the type tokens of the resources druva-scim registers, and where state finds
-the provider classes of its own four types.
+the provider classes of its own five types.
 
 Type tokens are part of every resource's URN: they never change (each dynamic
 resource's class statement spells its own, `module="druva", name="ScimToken"`; a test
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 SCIM_TOKEN = "pulumi-python:dynamic/druva:ScimToken"  # noqa: S105  (a type token)
 OKTA_HANDOFF = "pulumi-python:dynamic/druva:OktaManualHandoff"
+MANUAL_HANDOFF = "pulumi-python:dynamic/druva:ManualHandoff"
 AZURE_CHECK = "pulumi-python:dynamic/druva:AzureProvisioningCheck"
 OKTA_CHECK = "pulumi-python:dynamic/druva:OktaConnectionCheck"
 SYNCHRONIZATION_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"  # noqa: S105
@@ -22,6 +23,7 @@ OKTA_CONNECTION = "okta:app/connection:Connection"
 PROVIDER_PATHS = {
     SCIM_TOKEN: "providers.scim_token.ScimTokenProvider",
     OKTA_HANDOFF: "providers.handoff.OktaManualHandoffProvider",
+    MANUAL_HANDOFF: "providers.handoff.ManualHandoffProvider",
     AZURE_CHECK: "providers.verification.AzureProvisioningCheckProvider",
     OKTA_CHECK: "providers.verification.OktaConnectionCheckProvider",
 }

@@ -43,9 +43,12 @@ LATER = "run `pulumi up` again later"
 """The advice when a service is down or throttling after every retry: nothing changed."""
 
 
-def confirm_key(index: int | None) -> str:
+def confirm_key(index: int | None, setting: str = "oktaApps") -> str:
     """The setting that records a manual hand-off; `N` where the app's place is unknown."""
-    return f"{NAMESPACE}:oktaApps[{'N' if index is None else index}].confirmedFingerprint"
+    return f"{NAMESPACE}:{setting}[{'N' if index is None else index}].confirmedFingerprint"
+
+
+READ_TOKEN = "Read the current token: pulumi stack output scimToken --show-secrets"  # noqa: S105
 
 
 def manual_steps(
@@ -54,11 +57,75 @@ def manual_steps(
     """What an admin does by hand for one manual Okta app, in order."""
     console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
     return [
-        "Read the current token: pulumi stack output scimToken --show-secrets",
+        READ_TOKEN,
         f"Open {console} > Applications > Applications > {app_name} ({app_id})",
         "Provisioning > Integration > Edit",
         "Paste the token into API Token, click Test API Credentials, then Save",
         f"Confirm: pulumi config set --path '{confirm_key(index)}' {fingerprint} "
+        "(commit it for review)",
+    ]
+
+
+IDENTITY_PROVIDERS = {"onelogin": "OneLogin", "jumpcloud": "JumpCloud", "other": "other"}
+"""How messages name the identity provider of each kind of `manualApps` entry."""
+
+
+def provider_label(kind: str) -> str:
+    """`OneLogin app`, `JumpCloud app`; `app` for kind other (its provider has no name here)."""
+    label = IDENTITY_PROVIDERS.get(kind, "other")
+    return "app" if label == "other" else f"{label} app"
+
+
+def handoff_steps(
+    kind: str,
+    app_name: str,
+    app_id: str,
+    console_url: str | None,
+    fingerprint: str,
+    index: int | None,
+) -> list[str]:
+    """What an admin does by hand for one `manualApps` entry, in order (docs/handoffs.md)."""
+    app = f"{app_name} ({app_id})"
+    if kind == "onelogin":
+        # Druva's OneLogin guide, help.druva.com/en/articles/8807071 ("Manage Users from One
+        # login using SCIM"): the SCIM Provisioner with SAML (SCIM v2 Core) app, its
+        # Configuration tab's SCIM Bearer Token, then "enable the API Connection. If the
+        # verification is successful the API status shows as Enabled and Save the application".
+        # No OneLogin page on changing the token was found: whether API Connection must be
+        # disabled and enabled again to re-verify is not documented, so the step does not say.
+        steps = [
+            f"Open {console_url or 'the OneLogin admin console'} > Applications > {app}, the "
+            "SCIM Provisioner with SAML (SCIM v2 Core) app",
+            "Configuration: paste the token into SCIM Bearer Token; leave SCIM Base URL and "
+            "SCIM JSON Template as they are",
+            "Make sure API Connection is enabled (its status shows Enabled once OneLogin "
+            "verified the token), then Save",
+        ]
+    elif kind == "jumpcloud":
+        # JumpCloud's "Integrate with Druva", jumpcloud.com/support/integrate-with-druva: "If
+        # you need to update your token, you must deactivate the IdM integration, update the
+        # token, and then reactivate the IdM integration." The token field's label on the Druva
+        # connector is not in what could be read: JumpCloud's SCIM guides call it Token Key.
+        steps = [
+            f"Open {console_url or 'the JumpCloud Admin Portal'} > SSO Applications > {app}",
+            "Identity Management: deactivate the integration, replace the token in its token "
+            "field (JumpCloud's SCIM guides call it Token Key), then reactivate the integration "
+            "and save",
+        ]
+    else:
+        # No vendor steps exist; Druva says the new token must be used to "reconfigure the
+        # existing SCIM app" (help.druva.com/en/articles/8807119), and a SCIM client sends it
+        # as a bearer token (RFC 7644 section 2, RFC 6750).
+        steps = [
+            f"Open {console_url or 'the identity provider admin console'} at the SCIM "
+            f"provisioning settings of {app}",
+            "Replace its SCIM bearer token with the token, keeping its SCIM base URL",
+            "Run its connection test, if it has one, then save",
+        ]
+    return [
+        READ_TOKEN,
+        *steps,
+        f"Confirm: pulumi config set --path '{confirm_key(index, 'manualApps')}' {fingerprint} "
         "(commit it for review)",
     ]
 

@@ -446,3 +446,94 @@ def test_one_app_written_in_both_forms_is_listed_twice():
         ]
     )
     assert [problem.key for problem in problems] == ["azureApps[1].servicePrincipalId"]
+
+
+# --- manualApps: the apps of any other identity provider --------------------------------------
+
+
+def test_manual_apps_of_each_kind_are_read():
+    found, problems = parse(
+        manualApps=[
+            {"name": "ol", "kind": "onelogin", "appId": "1234567", "confirmedFingerprint": FP},
+            {"name": "jc", "kind": "jumpcloud", "appId": "5f0c", "consoleUrl": "https://x.io/a"},
+            {"name": "sc", "kind": "other", "appId": "client-1"},
+        ]
+    )
+    assert problems == []
+    assert [(a.name, a.kind, a.app_id, a.index) for a in found.manual_apps] == [
+        ("ol", "onelogin", "1234567", 0),
+        ("jc", "jumpcloud", "5f0c", 1),
+        ("sc", "other", "client-1", 2),
+    ]
+    assert found.manual_apps[0].confirmed_fingerprint == FP
+    assert found.manual_apps[1].console_url == "https://x.io/a"
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "says"),
+    [
+        ({"name": "a", "appId": "1"}, "manualApps[0].kind", "is required"),
+        (
+            {"name": "a", "kind": "azure", "appId": "1"},
+            "manualApps[0].kind",
+            "'azure' is not a known kind: name the identity provider with one of onelogin, "
+            "jumpcloud, other",
+        ),
+        (
+            {"name": "a", "kind": "okta-saml", "appId": "1"},
+            "manualApps[0].kind",
+            "move this entry to druva-scim:oktaApps",
+        ),
+        ({"name": "a", "kind": "other"}, "manualApps[0].appId", "is required"),
+        ({"name": "a", "kind": "other", "appId": "has space"}, "manualApps[0].appId", "not valid"),
+        ({"kind": "other", "appId": "1"}, "manualApps[0].name", "is required"),
+        (
+            {"name": "a", "kind": "other", "appId": "1", "consoleUrl": "http://x.io"},
+            "manualApps[0].consoleUrl",
+            "the https address",
+        ),
+        (
+            {"name": "a", "kind": "other", "appId": "1", "confirmedFingerprint": "xyz"},
+            "manualApps[0].confirmedFingerprint",
+            "12 hex digits",
+        ),
+        (
+            {"name": "a", "kind": "other", "appId": "1", "mode": "manual"},
+            "manualApps[0].mode",
+            "is not a known key",
+        ),
+    ],
+)
+def test_each_bad_manual_app_names_its_key_and_the_fix(entry, key, says):
+    found, problems = parse(manualApps=[entry])
+    assert found.manual_apps == ()
+    assert [p.key for p in problems] == [key]
+    assert says in problems[0].message
+
+
+def test_manual_apps_must_be_a_list_with_unique_names_and_apps():
+    _, problems = parse(manualApps={"name": "a"})
+    assert [p.key for p in problems] == ["manualApps"]
+    _, problems = parse(
+        manualApps=[
+            {"name": "a", "kind": "onelogin", "appId": "1"},
+            {"name": "A", "kind": "jumpcloud", "appId": "2"},
+            {"name": "b", "kind": "onelogin", "appId": "1"},
+            {"name": "c", "kind": "jumpcloud", "appId": "1"},
+        ]
+    )
+    assert [(p.key, p.message.split(" ")[-1]) for p in problems] == [
+        ("manualApps[1].name", "unique"),
+        ("manualApps[2].appId", "once"),
+    ]
+
+
+@pytest.mark.parametrize("kind", apps.MANUAL_KINDS)
+def test_each_kinds_steps_read_the_token_first_and_confirm_last(kind):
+    steps = texts.handoff_steps(kind, "druva", "42", None, FP, 3)
+    assert steps[0] == texts.READ_TOKEN
+    assert steps[-1] == (
+        f"Confirm: pulumi config set --path 'druva-scim:manualApps[3].confirmedFingerprint' {FP} "
+        "(commit it for review)"
+    )
+    assert "druva (42)" in steps[1]

@@ -52,7 +52,7 @@ def test_pending_handoffs_fail_the_gate_while_the_token_is_valid():
     assert verdict.exit_code == 1
     assert verdict.status == "handoffs-pending"
     assert "valid until 2027-11-22" in verdict.message
-    assert "1 manual Okta hand-off is pending (druva-okta)" in verdict.message
+    assert "1 manual hand-off is pending (druva-okta)" in verdict.message
     assert "pulumi stack output pendingManualSteps" in verdict.message
     assert verdict.handoffs[0].steps == tuple(PENDING_HANDOFF["steps"])
 
@@ -61,7 +61,7 @@ def test_due_and_pending_are_said_in_one_line():
     second = {**PENDING_HANDOFF, "name": "okta-eu"}
     verdict = gate.evaluate({**STACK_OUTPUTS, "pendingManualSteps": [PENDING_HANDOFF, second]}, DUE)
     assert verdict.exit_code == 1
-    assert "rotate now, and 2 manual Okta hand-offs are pending (druva-okta, okta-eu)" in (
+    assert "rotate now, and 2 manual hand-offs are pending (druva-okta, okta-eu)" in (
         verdict.message
     )
 

@@ -353,6 +353,11 @@ def every_kind_of_app(token: str, **overrides: Any) -> dict[str, str]:
                 "confirmedFingerprint": lifecycle.fingerprint(TOKEN),
             },
         ],
+        "manualApps": [
+            {"name": "onelogin", "kind": "onelogin", "appId": "1234567"},
+            {"name": "jumpcloud", "kind": "jumpcloud", "appId": "5f0c1b2a3d4e"},
+            {"name": "other", "kind": "other", "appId": "c1", "consoleUrl": "https://idp.example"},
+        ],
         **overrides,
     }
     return {
@@ -930,7 +935,8 @@ def scanned() -> list[Row]:
             error_runs(errors)
         what = (
             "program under mocks: preview, up, re-run, rotation, re-run; 3 Azure apps "
-            "(2 tenants, extra secrets), 2 Okta API apps (2 orgs), 2 manual Okta apps"
+            "(2 tenants, extra secrets), 2 Okta API apps (2 orgs), 2 manual Okta apps, a "
+            "OneLogin, a JumpCloud and an other manual app"
         )
         note = registrations_count(runs, observed)
         ok = not problems

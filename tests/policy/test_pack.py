@@ -203,6 +203,37 @@ def test_handoff_policy_reports_each_overdue_handoff_against_its_urn():
     assert "'druva-okta'" in message
 
 
+@pytest.mark.parametrize(
+    ("kind", "label", "vendor", "step"),
+    [
+        ("onelogin", "OneLogin app", "OneLogin", "SCIM Bearer Token"),
+        ("jumpcloud", "JumpCloud app", "JumpCloud", "deactivate the integration"),
+        ("other", "app", "the identity provider", "SCIM bearer token"),
+    ],
+)
+def test_handoff_policy_fires_for_a_manual_app_of_any_kind(kind, label, vendor, step):
+    state = {
+        "kind": kind,
+        "appName": "druva-idp",
+        "appId": "1234567",
+        "consoleUrl": None,
+        "expectedFingerprint": "3f2a9c1e5b2d",
+        "confirmedFingerprint": None,
+        "pending": True,
+        "pendingSince": "2027-11-01T12:00:00Z",
+    }
+    overdue = stack_resource(rules.MANUAL_HANDOFF_TYPE, state, f"handoff-{kind}-1234567")
+    confirmed = stack_resource(
+        rules.MANUAL_HANDOFF_TYPE, {**state, "pending": False, "pendingSince": None}, "done"
+    )
+    args = StackValidationArgs([overdue, confirmed], {"maxPendingHandoffDays": 7.0})
+    [(message, urn)] = validate(pack.HANDOFF_OVERDUE, args)
+    assert urn == overdue.urn
+    assert message.startswith(f"The manual token hand-off to {label} 'druva-idp' (1234567) ")
+    assert f"until it is done {vendor} provisions nothing" in message
+    assert step in message and "druva-scim:manualApps[N].confirmedFingerprint" in message
+
+
 def test_handoff_policy_defaults_to_seven_days_and_reports_a_bad_config():
     six_days = {**HANDOFF_STATE, "pendingSince": "2027-11-04T11:00:00Z"}
     args = StackValidationArgs([stack_resource(rules.HANDOFF_TYPE, six_days, "h")])
