@@ -120,7 +120,7 @@ class AzureProvisioningCheckProvider(CheckProvider):
     """Azure's Test Connection for one enterprise app, and a restart out of quarantine."""
 
     # Existing stacks' state names the class here: providers/verification.py re-exports it.
-    __module__ = resource_types.state_module(TYPE_TOKEN)
+    __module__ = "providers.verification"
 
     def credential(
         self, graph_url: str, tenant_id: str | None, client_id: str | None

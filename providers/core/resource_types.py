@@ -29,7 +29,3 @@ PROVIDER_PATHS = {
 }
 """The address of each dynamic type's provider class in the state of every existing stack."""
 
-
-def state_module(type_token: str) -> str:
-    """The module state names for this type's provider class (its `__module__`, forever)."""
-    return PROVIDER_PATHS[type_token].rpartition(".")[0]

@@ -120,7 +120,7 @@ class ScimTokenProvider(StatelessProvider):
     """Check, Diff, Create, Read, Update and Delete for one Druva SCIM token."""
 
     # Existing stacks' state names the class here: providers/scim_token.py re-exports it.
-    __module__ = resource_types.state_module(TYPE_TOKEN)
+    __module__ = "providers.scim_token"
 
     @redacted_operation(bounded=True)
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:

@@ -159,7 +159,7 @@ class ManualHandoffProvider(HandoffProvider):
     replace, and the clock keeps running (`tracked_state`)."""
 
     # State names the class here from its first release on: providers/handoff.py re-exports it.
-    __module__ = resource_types.state_module(TYPE_TOKEN)
+    __module__ = "providers.handoff"
     described = DESCRIBED
 
     def resource_id(self, props: Mapping[str, Any]) -> str:

@@ -104,7 +104,7 @@ class OktaConnectionCheckProvider(CheckProvider):
     """Okta's provisioning connection of one app, read back: ENABLED, with a TOKEN."""
 
     # Existing stacks' state names the class here: providers/verification.py re-exports it.
-    __module__ = resource_types.state_module(TYPE_TOKEN)
+    __module__ = "providers.verification"
 
     def authorization(self, org_url: str) -> sign_in.OktaAuthorization:
         """Sign in to Okta from the environment (tests supply their own environment)."""

@@ -37,7 +37,7 @@ class OktaManualHandoffProvider(HandoffProvider):
     """The hand-off of one manual `oktaApps` entry."""
 
     # Existing stacks' state names the class here: providers/handoff.py re-exports it.
-    __module__ = resource_types.state_module(TYPE_TOKEN)
+    __module__ = "providers.handoff"
     described = DESCRIBED
 
     def resource_id(self, props: Mapping[str, Any]) -> str:
