@@ -110,3 +110,60 @@ def test_diff_runs_outside_the_deadline_and_its_error_leaves_redacted(provider_c
         provider.diff("id", plain, news)
     assert deadlines == []
     assert str(raised.value) == f"ValueError: cannot compare with {PLACEHOLDER}"
+
+
+# Times a state recorded are carried through an update as recorded: a state written by an older
+# version or edited by hand keeps its text, and an unreadable one never restarts a hand-off's
+# clock.
+RECORDED = ("2026-01-05T10:00:00.250+01:00", "2026-01-05T09:00:00Z", "not a time")
+
+
+@pytest.mark.parametrize("recorded", RECORDED)
+def test_a_hand_off_still_waiting_for_the_same_token_keeps_its_recorded_pending_since(recorded):
+    olds = {
+        "appName": "Druva",
+        "appId": "0oa1",
+        "orgUrl": "https://acme.okta.com",
+        "expectedFingerprint": "aaaa",
+        "confirmedFingerprint": None,
+        "pending": True,
+        "pendingSince": recorded,
+    }
+    news = {key: olds[key] for key in ("appId", "orgUrl", "expectedFingerprint")}
+    news |= {"appName": "Druva (renamed)", "confirmedFingerprint": None}
+    outs = OktaManualHandoffProvider().update("0oa1-handoff", olds, news).outs or {}
+    assert (outs["pending"], outs["pendingSince"], outs["appName"]) == (
+        True,
+        recorded,
+        "Druva (renamed)",
+    )
+
+
+@pytest.mark.parametrize("recorded", RECORDED)
+def test_a_checks_rename_keeps_the_time_it_recorded(recorded):
+    azure = {
+        "appName": "Druva",
+        "servicePrincipalId": "11111111-2222-3333-4444-555555555555",
+        "tokenFingerprint": "aaaa",
+        "graphUrl": "https://graph.microsoft.com",
+        "tenantId": None,
+        "clientId": None,
+        "lastValidatedAt": recorded,
+        "jobId": "scim.1",
+        "restartedFromQuarantine": False,
+        "actions": [],
+    }
+    okta = {
+        "appName": "Druva",
+        "appId": "0oa1",
+        "orgUrl": "https://acme.okta.com",
+        "tokenFingerprint": "aaaa",
+        "lastVerifiedAt": recorded,
+        "status": "ENABLED",
+    }
+    for provider, olds, key in (
+        (AzureProvisioningCheckProvider(), azure, "lastValidatedAt"),
+        (OktaConnectionCheckProvider(), okta, "lastVerifiedAt"),
+    ):
+        outs = provider.update("id", olds, {**olds, "appName": "Druva (renamed)"}).outs or {}
+        assert (outs[key], outs["appName"]) == (recorded, "Druva (renamed)")

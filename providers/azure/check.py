@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -22,7 +21,7 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers.azure import graph, sign_in
-from providers.checks import CheckProvider, app_label, common_failures
+from providers.checks import CheckProvider, app_label, common_failures, recorded_time
 from providers.core import apps, health, lifecycle, resource_types, settings
 from providers.dynamic import UNKNOWN, ArgsResource, redacted, redacted_operation, say
 from providers.http import new_session
@@ -89,7 +88,8 @@ class AzureCheckState:
     recorded nothing)."""
 
     inputs: AzureCheckInputs
-    last_validated_at: datetime | None
+    last_validated_at: str | None
+    """RFC 3339, carried as state recorded it."""
     job_id: str | None
     restarted_from_quarantine: bool | None
     actions: tuple[str, ...] | None
@@ -99,17 +99,16 @@ class AzureCheckState:
         actions = props.get("actions")
         return cls(
             inputs=AzureCheckInputs.from_inputs(props),
-            last_validated_at=lifecycle.parse_time_or_none(props.get("lastValidatedAt")),
+            last_validated_at=recorded_time(props.get("lastValidatedAt")),
             job_id=props.get("jobId"),
             restarted_from_quarantine=props.get("restartedFromQuarantine"),
             actions=tuple(actions) if isinstance(actions, list | tuple) else None,
         )
 
     def outputs(self) -> dict[str, Any]:
-        validated = self.last_validated_at
         return {
             **self.inputs.inputs(),
-            "lastValidatedAt": lifecycle.format_time(validated) if validated else None,
+            "lastValidatedAt": self.last_validated_at,
             "jobId": self.job_id,
             "restartedFromQuarantine": self.restarted_from_quarantine,
             "actions": list(self.actions) if self.actions is not None else None,
@@ -239,7 +238,8 @@ class AzureProvisioningCheckProvider(CheckProvider):
         # Azure relays Druva's and its own texts, which may carry the token or the bearer.
         actions = [redacted(action, bearer) for action in actions]
         say(f"{app}: Azure confirmed token {inputs.token_fingerprint}; " + "; ".join(actions))
-        return AzureCheckState(inputs, now, job.id, job.quarantined, tuple(actions)).outputs()
+        validated = lifecycle.format_time(now)
+        return AzureCheckState(inputs, validated, job.id, job.quarantined, tuple(actions)).outputs()
 
 
 def paused_action(job: graph.Job, app: str) -> str:

@@ -12,8 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import TypeVar
 
 from providers.core.texts import ROTATION_STEPS
+
+Moment = TypeVar("Moment")
+"""A moment as a decision carries it: a datetime, or a time as state recorded it."""
 
 DEFAULT_LIFETIME_DAYS = 365
 DEFAULT_ROTATE_BEFORE_DAYS = 30
@@ -237,12 +241,13 @@ def waiting_since(
     expected: str | None,
     confirmed: str | None,
     waited_for: str | None,
-    since: datetime | None,
-    now: datetime,
-) -> datetime | None:
+    since: Moment | None,
+    now: Moment,
+) -> Moment | None:
     """Since when the token whose fingerprint is `expected` has waited to be pasted by hand:
     None once `confirmed` is that fingerprint; `since` when the stack already waited for that
-    very token (`waited_for`); else from `now`, as the token changed."""
+    very token (`waited_for`); else from `now`, as the token changed. The moments are opaque
+    here: a recorded one is carried as it was recorded."""
     if confirmed == expected:
         return None
     if since is not None and waited_for == expected:

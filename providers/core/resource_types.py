@@ -28,4 +28,3 @@ PROVIDER_PATHS = {
     OKTA_CHECK: "providers.verification.OktaConnectionCheckProvider",
 }
 """The address of each dynamic type's provider class in the state of every existing stack."""
-

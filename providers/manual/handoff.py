@@ -56,21 +56,21 @@ class HandoffState:
     """A hand-off's record, typed: its inputs, and since when its token has waited."""
 
     inputs: HandoffInputs
-    pending_since: datetime | None
-    """None once the admin confirmed pasting the expected token."""
+    pending_since: str | None
+    """As state recorded it (RFC 3339, carried unparsed: a hand-edited state keeps its text);
+    None once the admin confirmed pasting the expected token."""
 
     @classmethod
     def from_outputs(cls, props: Mapping[str, Any], described: tuple[str, ...]) -> HandoffState:
-        since = lifecycle.parse_time_or_none(props.get("pendingSince"))
-        pending = props.get("pending") is True
+        since = props.get("pendingSince")
+        pending = props.get("pending") is True and isinstance(since, str)
         return cls(HandoffInputs.from_inputs(props, described), since if pending else None)
 
     def outputs(self) -> dict[str, Any]:
-        since = self.pending_since
         return {
             **self.inputs.inputs(),
-            "pending": since is not None,
-            "pendingSince": lifecycle.format_time(since) if since else None,
+            "pending": self.pending_since is not None,
+            "pendingSince": self.pending_since,
         }
 
 
@@ -86,7 +86,7 @@ def tracked_state(
         inputs.confirmed_fingerprint,
         previous.inputs.expected_fingerprint,
         previous.pending_since,
-        now,
+        lifecycle.format_time(now),
     )
     return HandoffState(inputs, since).outputs()
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pulumi
 from pulumi import dynamic
 
-from providers.checks import CheckProvider, app_label, common_failures
+from providers.checks import CheckProvider, app_label, common_failures, recorded_time
 from providers.core import lifecycle, resource_types, settings
 from providers.core.clock import SYSTEM
 from providers.dynamic import UNKNOWN, ArgsResource, redacted_operation, say
@@ -80,22 +79,22 @@ class OktaCheckState:
     recorded nothing)."""
 
     inputs: OktaCheckInputs
-    last_verified_at: datetime | None
+    last_verified_at: str | None
+    """RFC 3339, carried as state recorded it."""
     status: str | None
 
     @classmethod
     def from_outputs(cls, props: Mapping[str, Any]) -> OktaCheckState:
         return cls(
             inputs=OktaCheckInputs.from_inputs(props),
-            last_verified_at=lifecycle.parse_time_or_none(props.get("lastVerifiedAt")),
+            last_verified_at=recorded_time(props.get("lastVerifiedAt")),
             status=props.get("status"),
         )
 
     def outputs(self) -> dict[str, Any]:
-        verified = self.last_verified_at
         return {
             **self.inputs.inputs(),
-            "lastVerifiedAt": lifecycle.format_time(verified) if verified else None,
+            "lastVerifiedAt": self.last_verified_at,
             "status": self.status,
         }
 
@@ -188,7 +187,7 @@ class OktaConnectionCheckProvider(CheckProvider):
             f"{app}: Okta's provisioning connection is {connection.status} with a "
             f"{connection.auth_scheme} after token {inputs.token_fingerprint} was set"
         )
-        return OktaCheckState(inputs, now, connection.status).outputs()
+        return OktaCheckState(inputs, lifecycle.format_time(now), connection.status).outputs()
 
 
 class OktaConnectionCheck(
