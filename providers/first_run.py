@@ -133,7 +133,9 @@ class Kept:
 
 
 def token_missing(pulumi: cli.Pulumi) -> bool:
-    # Its stdout (the token, when there is one) is never shown.
+    # Its stdout (the token, when there is one) is never shown. The CLI tells a missing key
+    # only in words, "configuration key '%s' not found for stack '%s'" (pulumi/pulumi
+    # pkg/cmd/pulumi/config/config.go @ 1b5949891b3cefcb9974752b24a5ecef0acc86c8).
     got = pulumi.capture("config", "get", rotate.TOKEN_KEY)
     return got.returncode != 0 and "not found" in got.stderr
 

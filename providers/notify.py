@@ -32,7 +32,7 @@ from typing import Any
 from providers import deadline, http
 from providers.core import gate, health, redaction
 from providers.core import notify as rules
-from providers.core.errors import ProviderError
+from providers.core.errors import Cause, ProviderError
 
 POLICY = http.HttpPolicy(
     connect_timeout=5.0,
@@ -112,16 +112,16 @@ def send(source: rules.Source, notice: Notice, policy: http.HttpPolicy | None = 
     """Post `notice` to every webhook of `source`; say each failure on stderr. The number of
     webhooks that took it. Never raises: a notification never changes the command's outcome."""
     secrets = [part for url in source.urls for part in redaction.url_secrets(url)]
+    chosen = policy or POLICY
     posted = 0
     try:
-        with deadline.run(RUN_SECONDS, RUN_BOUND):
-            session = http.new_session(policy or POLICY)
+        with deadline.run(RUN_SECONDS, RUN_BOUND), http.new_session(chosen) as session:
             for index, text in enumerate(source.urls, 1):
                 found = rules.webhook(text, index, source.name)
                 if isinstance(found, str):
                     print(rules.not_read(found, secrets), file=sys.stderr)
                     continue
-                reason = _post(session, found, notice, policy or POLICY)
+                reason = _post(session, found, notice, chosen)
                 if reason is None:
                     posted += 1
                 else:
@@ -150,10 +150,12 @@ def _post(session: Any, hook: rules.Webhook, notice: Notice, policy: http.HttpPo
     if 200 <= answer.status < 300:
         return None
     said = redaction.excerpt(answer.body.decode("utf-8", "replace"), ANSWER_LIMIT, hook.secrets())
-    return (
-        f"it answered HTTP {answer.status}{': ' + said if said else ''} after "
-        f"{answer.attempts} attempt{'s' if answer.attempts != 1 else ''}"
-    )
+    # Every cause is worded alike: whatever a webhook refuses, the notice is not sent, and
+    # the command's outcome stays (the one way from an answer to its words, http.answer_error).
+    advice = {Cause.UNEXPECTED: "it answered HTTP {status}{detail} after {attempts} {tries}"}
+    tries = "attempt" if answer.attempts == 1 else "attempts"
+    detail = f": {said}" if said else ""
+    return str(http.answer_error(answer, advice, detail=detail, tries=tries))
 
 
 def notify(

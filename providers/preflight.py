@@ -135,7 +135,7 @@ def _same(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Reach:
+class Surroundings:
     """Where the pre-flight finds the stack files, Microsoft Graph and Okta, and how it signs in:
     as `pulumi up` does, from the environment, unless a test says otherwise."""
 
@@ -156,12 +156,14 @@ class Reach:
 def preflight(
     stack: str,
     environment: Mapping[str, str],
-    reach: Reach | None = None,
+    surroundings: Surroundings | None = None,
     pending: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Report:
     """Check everything the rotation of `stack` needs, changing nothing. `pending`: apps not
     stored yet, by setting (the guided first run's), checked as if the stack listed them."""
-    return _Preflight(stack, dict(environment), reach or Reach(), pending or {}).report()
+    return _Preflight(
+        stack, dict(environment), surroundings or Surroundings(), pending or {}
+    ).report()
 
 
 class _Preflight:
@@ -171,13 +173,13 @@ class _Preflight:
         self,
         stack: str,
         environment: dict[str, str],
-        reach: Reach,
+        surroundings: Surroundings,
         pending: Mapping[str, Sequence[Mapping[str, Any]]],
     ) -> None:
         self.stack = stack
         self.pending = {key: [dict(entry) for entry in entries] for key, entries in pending.items()}
         self.environment = environment
-        self.reach = reach
+        self.surroundings = surroundings
         self.executable = cli.pulumi_executable()
         self.listed: dict[str, Any] = {}
         """`pulumi config --json` of the stack."""
@@ -187,7 +189,7 @@ class _Preflight:
     def pulumi(self, stack: str | None) -> cli.Pulumi:
         environment = dict(self.environment)
         return cli.Pulumi(
-            self.executable or "pulumi", stack, environment, self.reach.command_seconds
+            self.executable or "pulumi", stack, environment, self.surroundings.command_seconds
         )
 
     def report(self) -> Report:
@@ -299,7 +301,7 @@ class _Preflight:
         )
         # The one decision scripts/up makes too (a passphrase, given or readable, or none needed).
         problem = cli.secrets_without_terminal(
-            self.stack, self.environment, stacks=self.reach.stacks
+            self.stack, self.environment, stacks=self.surroundings.stacks
         )
         if problem:
             return Item(SECRETS, False, problem)
@@ -341,7 +343,7 @@ class _Preflight:
         with_placeholder = (
             " (with a placeholder for the token not yet stored)" if placeholder else ""
         )
-        timeout = self.reach.preview_seconds
+        timeout = self.surroundings.preview_seconds
         preview = cli.Pulumi(self.executable or "pulumi", self.stack, environment, timeout)
         # Never `--config`: the CLI saves what it is given there before it previews.
         done = preview.capture("preview", "--non-interactive")
@@ -402,7 +404,7 @@ class _Preflight:
 
         if not found.azure_apps:
             return [Item("Azure", True, f"no apps in {texts.NAMESPACE}:azureApps")], {}
-        policy = self.reach.policy or HttpPolicy()
+        policy = self.surroundings.policy or HttpPolicy()
         items: list[Item] = []
         extra: dict[str, tuple[str, ...]] = {}
         bearers: dict[tuple[str, str | None, str | None], str] = {}
@@ -444,8 +446,8 @@ class _Preflight:
 
         graph_url, tenant_id, client_id = sign_in
         credential = (
-            self.reach.credential(graph_url, tenant_id, client_id)
-            if self.reach.credential
+            self.surroundings.credential(graph_url, tenant_id, client_id)
+            if self.surroundings.credential
             else azure.azure_credential(self.environment, graph_url, tenant_id, client_id, policy)
         )
         return azure.access_token(credential, graph_url)
@@ -464,7 +466,7 @@ class _Preflight:
         from providers.deadline import deadline, overrun  # noqa: PLC0415
 
         sign_in = self.azure_sign_in(app, found)
-        graph_url = self.reach.graph_url(sign_in.graph_url)
+        graph_url = self.surroundings.graph_url(sign_in.graph_url)
         with deadline(policy.deadline_seconds) as bound:
             if bound.passed():
                 raise overrun(bound, f"{graph.WHAT} at {graph_url}")
@@ -486,7 +488,7 @@ class _Preflight:
         chosen = [app for app in found.okta_apps if app.mode == "api"]
         if not chosen:
             return [Item("Okta", True, "no api-mode apps in druva-scim:oktaApps")], []
-        policy = self.reach.policy or HttpPolicy()
+        policy = self.surroundings.policy or HttpPolicy()
         items: list[Item] = []
         refused: list[OktaApp] = []
         signed_in: dict[str, OktaAuthorization] = {}
@@ -510,7 +512,7 @@ class _Preflight:
                     problem = api.connection_problem(read, app.name)
                     items.append(Item(name, False, str(problem)))
                     continue
-                method = signed_in[self.reach.okta_url(org_url)].method
+                method = signed_in[self.surroundings.okta_url(org_url)].method
                 items.append(
                     Item(
                         name,
@@ -533,7 +535,7 @@ class _Preflight:
         from providers.deadline import deadline, overrun  # noqa: PLC0415
         from providers.okta import api, sign_in  # noqa: PLC0415
 
-        asked = self.reach.okta_url(org_url)
+        asked = self.surroundings.okta_url(org_url)
         with deadline(policy.deadline_seconds) as bound:
             if bound.passed():
                 raise overrun(bound, f"Okta at {org_url}")
@@ -593,7 +595,7 @@ class _Preflight:
     # --- what every item shares ------------------------------------------------------------
 
     def stack_file(self) -> Path:
-        return cli.stack_file(self.stack, self.reach.stacks)
+        return cli.stack_file(self.stack, self.surroundings.stacks)
 
     def value(self, key: str) -> str | None:
         """A plain value of the stack's config (`azuread:tenantId`), or None."""
@@ -769,8 +771,8 @@ def printed(report: Report) -> list[str]:
     ]
 
 
-def main(argv: Sequence[str] | None = None, reach: Reach | None = None) -> int:
-    """The exit code; `reach`: where Graph and Okta are, and how to sign in (tests)."""
+def main(argv: Sequence[str] | None = None, surroundings: Surroundings | None = None) -> int:
+    """The exit code; `surroundings`: where Graph and Okta are, and how to sign in (tests)."""
     parser = cli.Parser(
         usage_exit=NOT_READY_EXIT,
         after_error=f"; {NOT_READY}",
@@ -782,7 +784,7 @@ def main(argv: Sequence[str] | None = None, reach: Reach | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     arguments = parser.parse_args(argv)
     try:
-        report = preflight(arguments.stack, os.environ, reach)
+        report = preflight(arguments.stack, os.environ, surroundings)
     except KeyboardInterrupt:
         report = Report((Item("pre-flight", False, "interrupted; run it again"),))
     except Exception as error:  # its type only: a message could quote a secret

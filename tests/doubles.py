@@ -427,7 +427,7 @@ class PreflightStub:
         self,
         stack: str,
         environment: Mapping[str, str],
-        reach: preflight.Reach | None = None,
+        surroundings: preflight.Surroundings | None = None,
         pending: Mapping[str, Any] | None = None,
     ) -> preflight.Report:
         self.stacks.append(stack)

@@ -83,8 +83,8 @@ class World:
     environment: dict[str, str]
 
     @property
-    def reach(self) -> preflight.Reach:
-        return preflight.Reach(
+    def surroundings(self) -> preflight.Surroundings:
+        return preflight.Surroundings(
             stacks=self.stacks,
             policy=FAST,
             credential=lambda *_: FixedCredential(GRAPH_BEARER),
@@ -93,7 +93,7 @@ class World:
         )
 
     def run(self, stack: str = "dev") -> preflight.Report:
-        return preflight.preflight(stack, self.environment, self.reach)
+        return preflight.preflight(stack, self.environment, self.surroundings)
 
     def state(self, **changes: Any) -> None:
         self.cli.set_state({**self.cli.state(), **changes})
@@ -507,7 +507,7 @@ def test_no_secret_shows_in_any_line_even_when_the_cli_echoes_them(world):
 def run_main(world: World, *arguments: str) -> tuple[int, str]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = preflight.main(["--stack", "dev", *arguments], world.reach)
+        code = preflight.main(["--stack", "dev", *arguments], world.surroundings)
     return code, out.getvalue()
 
 
@@ -565,7 +565,7 @@ def test_the_exit_code_table_is_the_commands_codes_in_its_words():
 def test_a_stalled_pulumi_command_fails_its_item_and_stops(world):
     world.state(stall={"stack ls": 5})
     report = preflight.preflight(
-        "dev", world.environment, replace(world.reach, command_seconds=0.5)
+        "dev", world.environment, replace(world.surroundings, command_seconds=0.5)
     )
     assert names(report) == [preflight.CLI, preflight.BACKEND]
     detail = item(report, preflight.BACKEND).detail
@@ -584,7 +584,7 @@ def test_apps_not_stored_yet_are_previewed_and_read_as_if_stored(world):
     }
     world.state(config=config, secret_keys=[])
     report = preflight.preflight(
-        "dev", world.environment, world.reach, pending={"azureApps": AZURE_APPS}
+        "dev", world.environment, world.surroundings, pending={"azureApps": AZURE_APPS}
     )
     azure = item(report, "Azure app druva-azure")
     assert azure.ok, azure.detail

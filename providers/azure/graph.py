@@ -63,7 +63,7 @@ PAUSED = "Paused"
 
 @dataclass(frozen=True)
 class Job:
-    """One synchronization job of a service principal, as far as verification needs it."""
+    """One synchronization job of a service principal, as far as the check needs it."""
 
     id: str
     template_id: str

@@ -22,6 +22,7 @@ from azure.core.credentials import TokenCredential
 
 from providers.azure import graph, sign_in
 from providers.core import health
+from providers.core.apps import AZURE
 from providers.core.errors import BY_CAUSE, Cause, ProviderError
 from providers.core.health import AzureTarget
 from providers.core.texts import AZURE_SIGN_IN
@@ -103,14 +104,14 @@ def read_app(
         )
     except ProviderError as error:
         # Several jobs that look like Druva's: which one provisions cannot be told.
-        return health.could_not_check(app.name, "azure", health.NOT_FOUND, str(error))
+        return health.could_not_check(app.name, AZURE, health.NOT_FOUND, str(error))
     return health.azure_verdict(
         app.name, job.id, job.template_id, job.status, now, stale_after, stack_state=app.state
     )
 
 
 def unknown(app: AzureTarget, error: ProviderError) -> health.AppHealth:
-    return health.could_not_check(app.name, "azure", health.cause_of(error), str(error))
+    return health.could_not_check(app.name, AZURE, health.cause_of(error), str(error))
 
 
 def _sign_in(

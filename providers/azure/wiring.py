@@ -34,6 +34,9 @@ row at least 5 s apart (MinTimeout 5 s, ContinuousTargetOccurence 5), 10 s apart
 still shows the old set (terraform-plugin-sdk helper/retry/state.go): 20 s when Graph is
 consistent at once, and every PUT and list is retried on 403 and 409. One minute left a slow
 Graph 40 s."""
+# Text is all an error hook is given: `ErrorHookArgs.errors: list[str]` (pulumi/pulumi
+# sdk/python/lib/pulumi/resource_hooks.py @ 1b5949891b3cefcb9974752b24a5ecef0acc86c8), so
+# the bridged provider's words are the only signal; each pattern cites where they come from.
 WRITE_FAILURE = re.compile(r"synchronization secret", re.IGNORECASE)
 """azuread's own words when a write of provisioning credentials fails: `Creating (or
 Updating, Removing) synchronization secret for <id>: ...`, or `Waiting for synchronization

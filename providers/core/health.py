@@ -380,6 +380,8 @@ PUSH_EVENT_TYPES = (USER_PUSH, PROFILE_PUSH, DEACTIVATE, REACTIVATE, AUTHENTICAT
 # Only SUCCESS proves Druva took a push (so the token); only FAILURE fails. SKIPPED, DEFERRED,
 # SCHEDULED, UNKNOWN, RATE_LIMIT and the rest: Okta did not (yet) push, no failure, no proof.
 SUCCESS, FAILURE = "SUCCESS", "FAILURE"
+# A FAILURE's cause is only in `outcome.reason`, free text (LogOutcome, okta-management-openapi-
+# spec): its words are the only signal that Druva refused the token.
 CREDENTIAL_WORDS = {
     "401",
     "403",

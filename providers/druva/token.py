@@ -176,7 +176,7 @@ class ScimTokenProvider(StatelessProvider):
             for key in ("lifetimeDays", "rotateBeforeDays"):
                 inputs.setdefault(key, normalised[key])
         # A value quoted in a failure may be the token pasted into the wrong input:
-        # StatelessProvider redacts it on the way out.
+        # @redacted_operation redacts it on the way out.
         return dynamic.CheckResult(inputs, failures)
 
     @redacted_operation(bounded=False)

@@ -28,6 +28,9 @@ from providers.wiring import after, confirmed, error_hooks
 CONNECTION_ENABLED = "connection-enabled"
 """An api-mode app's state in `targets` once Okta showed its connection enabled with a token:
 Okta's read-back never shows the token itself (docs/checks.md)."""
+# Text is all an error hook is given: `ErrorHookArgs.errors: list[str]` (pulumi/pulumi
+# sdk/python/lib/pulumi/resource_hooks.py @ 1b5949891b3cefcb9974752b24a5ecef0acc86c8), so
+# the bridged provider's words are the only signal; each pattern cites where they come from.
 UNSUPPORTED_ERROR_CODES = frozenset({"E0000001"})
 """Okta's API validation exception: the only 400 its reference lists for a connection update."""
 PROVIDER_REFUSAL = re.compile(r"app connection for application ID \S+: 400\b")

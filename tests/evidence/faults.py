@@ -11,7 +11,7 @@ test-sized HTTP policy and a fixed clock) against a fresh stand-in:
    the same token.
 
 The steps are the token's create and read (`pulumi refresh`) against Druva,
-and the two verifications as they run at a rotation (an update from the old
+and the two checks as they run at a rotation (an update from the old
 token's fingerprint to the new one) against Graph and Okta. When a step raises,
 the engine keeps what it had: nothing for a create, the old state otherwise.
 """
@@ -282,7 +282,7 @@ class _Verify(Target):
 
 class AzureVerify(_Verify):
     vendor = "Graph"
-    step = "verify (Azure)"
+    step = "check (Azure)"
     wrong = "a wrong servicePrincipalId"
     secrets = (TOKEN, GRAPH_BEARER)
 
@@ -326,7 +326,7 @@ class AzureVerify(_Verify):
 
 class OktaVerify(_Verify):
     vendor = "Okta"
-    step = "verify (Okta)"
+    step = "check (Okta)"
     wrong = "a wrong appId"
     secrets = (TOKEN, OKTA_API_TOKEN)
 

@@ -194,7 +194,7 @@ class HoldingGraph(Graph):
         return reply
 
 
-def killed_during_azure_verification(held: str) -> Row:
+def killed_during_the_azure_check(held: str) -> Row:
     """The host dies while Azure answers `held` (validateCredentials or restart) for a
     quarantined job; the next run creates the check again."""
     problems: list[str] = []
@@ -230,7 +230,7 @@ def killed_during_azure_verification(held: str) -> Row:
     seconds = time.monotonic() - started
 
     if happened != ["killed"] or error is None or error.code() != grpc.StatusCode.UNAVAILABLE:
-        problems.append(f"the first host was not killed mid-verification: {happened}, {error}")
+        problems.append(f"the first host was not killed mid-check: {happened}, {error}")
     # The first run got as far as the held call: validate (and restart, when that was held).
     expected_first_restarts = 1 if held == "restart" else 0
     if (first_validations, first_restarts) != (1, expected_first_restarts):
@@ -272,7 +272,7 @@ def killed_during_azure_verification(held: str) -> Row:
         )
     return Row(
         scenario=scenario,
-        step="verify (Azure)",
+        step="check (Azure)",
         outcome=outcome,
         attempts=requests,
         seconds=round(seconds, 2),
@@ -802,10 +802,10 @@ def _alive(pid: int) -> bool:
 SCENARIOS: dict[str, Callable[[], Row]] = {
     "host killed during create": killed_during_create,
     "host killed during validateCredentials": functools.partial(
-        killed_during_azure_verification, "validateCredentials"
+        killed_during_the_azure_check, "validateCredentials"
     ),
     "host killed after the restart was sent": functools.partial(
-        killed_during_azure_verification, "restart"
+        killed_during_the_azure_check, "restart"
     ),
     "Okta refuses one app": okta_refusal,
     "refusal advice": refusal_advice,

@@ -15,7 +15,7 @@ class Row:
     scenario: str
     """What was done to the system, e.g. `Druva answers 503 three times`."""
     step: str
-    """Where: `create`, `read`, `verify (Azure)`, `verify (Okta)`, `program`, `check`..."""
+    """Where: `create`, `read`, `check (Azure)`, `check (Okta)`, `program`, `check`..."""
     outcome: str
     """What the user sees, shortened: `failed: ... still answered HTTP 503 ...` or `ok`."""
     attempts: int | None = None

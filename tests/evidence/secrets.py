@@ -602,7 +602,7 @@ def graph_echo_rows() -> list[Row]:
         stand_in.jobs[SP[0]] = [job(JOB, "scim")]
         for scenario, reply, secret, after in cases:
             text = _graph_failure(stand_in, AzureCheck(bearer=BEARER), reply, after)
-            rows.append(check_failure_row(scenario, "verify (Azure)", text, secret))
+            rows.append(check_failure_row(scenario, "check (Azure)", text, secret))
         record = quarantine()
         record["error"]["message"] = f"SCIM endpoint answered 401: invalid token {TOKEN}"
         stand_in.jobs[SP[0]] = [job(JOB, "scim", record)]
@@ -611,7 +611,7 @@ def graph_echo_rows() -> list[Row]:
         rows.append(
             row(
                 "Graph's quarantine record relays the token; the job is restarted",
-                "verify (Azure)",
+                "check (Azure)",
                 {"outputs": dumped(outputs), **output},
                 extra_ok=outputs["restartedFromQuarantine"] is True and bool(stand_in.restarts),
             )
@@ -669,7 +669,7 @@ def okta_echo_rows() -> list[Row]:
                     {**props, "orgUrl": stand_in.url}
                 )
             )
-            rows.append(check_failure_row(scenario, "verify (Okta)", text, secret))
+            rows.append(check_failure_row(scenario, "check (Okta)", text, secret))
     return rows
 
 
@@ -693,7 +693,7 @@ def redaction_rows() -> list[Row]:
             row(
                 "Graph's quarantine reason carries part of the token (cut with …, followed by "
                 "_ and a URL-encoded &): actions, a plain output exported in targets",
-                "verify (Azure)",
+                "check (Azure)",
                 {"outputs": dumped(outputs), **output},
                 extra_ok="[redacted]" in dumped(outputs),
             )
@@ -791,17 +791,17 @@ def damaged_credential_rows() -> list[Row]:
         cases: list[tuple[str, str, Callable[[], Any]]] = [
             (
                 "OKTA_ACCESS_TOKEN",
-                "verify (Okta)",
+                "check (Okta)",
                 partial(OktaCheck({"OKTA_ACCESS_TOKEN": DAMAGED}).create, props),
             ),
             (
                 "ARM_OIDC_TOKEN",
-                "verify (Azure)",
+                "check (Azure)",
                 partial(AzureCheck({**ids, "ARM_OIDC_TOKEN": DAMAGED}).create, azure),
             ),
             (
                 "AZURE_FEDERATED_TOKEN_FILE",
-                "verify (Azure)",
+                "check (Azure)",
                 partial(AzureCheck(federated_environ).create, azure),
             ),
         ]
@@ -830,7 +830,7 @@ def damaged_credential_rows() -> list[Row]:
             row(
                 "OKTA_API_TOKEN with a line break inside, through the provider host: gRPC "
                 "error and stderr",
-                "verify (Okta)",
+                "check (Okta)",
                 {"gRPC error": details, "stderr": stderr},
                 tokens=lines,
                 extra_ok="OKTA_API_TOKEN contains white space" in details

@@ -51,10 +51,3 @@ def test_each_malformed_input_is_refused_by_the_check_in_the_host(case, stand_in
     row = bad_input.host_row(case, stand_in, host)
     evidence.record("bad_input", row)
     refused_before_anything(row)
-
-
-def test_at_least_forty_malformed_configurations_run_through_the_whole_program():
-    assert len(PROGRAM_CASES) >= 45
-    assert len(CHECK_CASES) >= 20
-    assert len(HOST_CASES) >= 5
-    assert len(PROGRAM_CASES) + len(CHECK_CASES) + len(HOST_CASES) >= 40

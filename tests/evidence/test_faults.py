@@ -1,4 +1,4 @@
-"""Issue 6, item 1: every fault against Druva, Graph and Okta, in create, read and verification.
+"""Issue 6, item 1: every fault against Druva, Graph and Okta, in create, read and the checks.
 
 The scenarios run once per module, concurrently (tests/evidence/faults.py); each
 is a case here that records and asserts its row, and a few rows are looked at
@@ -45,12 +45,12 @@ def test_every_fault_meets_every_target(results):
     assert {c.row.step for c in results} == {
         "create",
         "read (refresh)",
-        "verify (Azure)",
-        "verify (Okta)",
+        "check (Azure)",
+        "check (Okta)",
     }
 
 
-@pytest.mark.parametrize("step", ["create", "read (refresh)", "verify (Azure)", "verify (Okta)"])
+@pytest.mark.parametrize("step", ["create", "read (refresh)", "check (Azure)", "check (Okta)"])
 def test_a_redirect_is_not_followed_and_the_other_server_hears_nothing(step, results):
     [redirect] = [
         c for c in results if "redirects to another server" in c.row.scenario and c.row.step == step
@@ -60,7 +60,7 @@ def test_a_redirect_is_not_followed_and_the_other_server_hears_nothing(step, res
     assert redirect.row.outcome.startswith("failed:")
 
 
-@pytest.mark.parametrize("step", ["create", "verify (Azure)", "verify (Okta)"])
+@pytest.mark.parametrize("step", ["create", "check (Azure)", "check (Okta)"])
 def test_401_is_not_retried(step, results):
     [result] = [c for c in results if "answers 401" in c.row.scenario and c.row.step == step]
     assert result.row.attempts == 1
@@ -89,11 +89,11 @@ def test_exact_attempt_counts(by):
     assert by("Druva answers 503 once", "create").row.attempts == 2
     assert by("Druva answers 503 to every attempt", "create").row.attempts == FAST.attempts
     # Graph: the listing retried once, then validateCredentials.
-    assert by("Graph answers 429 once with Retry-After: 1", "verify (Azure)").row.attempts == 3
-    assert by("Okta answers 504 once", "verify (Okta)").row.attempts == 2
+    assert by("Graph answers 429 once with Retry-After: 1", "check (Azure)").row.attempts == 3
+    assert by("Okta answers 504 once", "check (Okta)").row.attempts == 2
     assert (
         by(
-            "Okta does not answer within the read timeout, every attempt", "verify (Okta)"
+            "Okta does not answer within the read timeout, every attempt", "check (Okta)"
         ).row.attempts
         == FAST.attempts
     )

@@ -26,7 +26,7 @@ def test_a_killed_create_is_retried_once_with_the_same_token():
     assert (result.converged, result.token_safe) == (True, True)
 
 
-def test_a_killed_verification_restarts_the_job_once_in_all():
+def test_a_killed_check_restarts_the_job_once_in_all():
     before_restart = row("host killed during validateCredentials")
     after_restart = row("host killed after the restart was sent")
     # list + validate, then list + validate + restart

@@ -35,7 +35,7 @@ def test_the_scan_covers_each_surface_the_issue_names(rows):
     ):
         assert surface in scenarios, surface
     steps = {row.step for row in rows}
-    assert {"create (Druva client)", "verify (Azure)", "verify (Okta)"} <= steps
+    assert {"create (Druva client)", "check (Azure)", "check (Okta)"} <= steps
     assert len(rows) >= 20
 
 

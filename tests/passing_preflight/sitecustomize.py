@@ -26,7 +26,7 @@ ITEM = preflight.Item("pre-flight", True, "a test double that passes (tests/pass
 def passing(
     stack: str,
     environment: Mapping[str, str],
-    reach: preflight.Reach | None = None,
+    surroundings: preflight.Surroundings | None = None,
     pending: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> preflight.Report:
     return preflight.Report((ITEM,))
