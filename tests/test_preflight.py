@@ -488,6 +488,29 @@ def test_each_manual_app_is_listed_with_the_hand_offs_steps(world):
     )
 
 
+def test_every_other_identity_providers_app_is_listed_with_its_own_steps(world):
+    onelogin = {"name": "druva-onelogin", "kind": "onelogin", "appId": "1234567"}
+    jumpcloud = {"name": "druva-jumpcloud", "kind": "jumpcloud", "appId": "5f1e2d3c4b5a"}
+    world.state(config={**CONFIG, "druva-scim:manualApps": [onelogin, jumpcloud]})
+    report = world.run()
+    expected = tuple(
+        f"{app['name']} ({label} {app['appId']}), by hand after `pulumi up`: "
+        + "; ".join(
+            texts.handoff_steps(
+                str(app["kind"]), app["name"], app["appId"], None, texts.NEW_FINGERPRINT, index
+            )
+        )
+        for index, (app, label) in enumerate(
+            ((onelogin, "OneLogin app"), (jumpcloud, "JumpCloud app"))
+        )
+    )
+    assert report.manual[1:] == expected
+    assert item(report, preflight.HANDOFFS).detail.startswith(
+        "3 app(s) will need a hand after `pulumi up` "
+        "(druva-okta-hand, druva-onelogin, druva-jumpcloud)"
+    )
+
+
 # --- no secret, the command line ---------------------------------------------------------------
 
 

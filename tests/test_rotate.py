@@ -12,12 +12,13 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from providers import cli, preflight, rotate
-from providers.core import gate, lifecycle
+from providers.core import gate, lifecycle, texts
 from providers.core.clock import Clock
 from testbed import ROOT
 from testbed.stand_ins import pulumi_cli
@@ -676,3 +677,21 @@ def test_with_the_real_pre_flight_a_failing_preview_stops_before_the_token(
     assert err.rstrip().endswith(f"{preflight.NOT_READY}.")
     assert written(stand_in.commands()) == []
     assert stand_in.state() == before
+
+
+def test_every_app_that_needs_a_hand_is_listed_before_the_click_and_after_up(
+    tmp_path, monkeypatch, capsys
+):
+    entry = "druva-onelogin (OneLogin app 1234567), by hand after `pulumi up`: Open ..."
+    monkeypatch.setattr(preflight, "preflight", PreflightStub(replace(PASSED, manual=(entry,))))
+    steps = texts.handoff_steps("onelogin", "druva-onelogin", "1234567", None, "f" * 12, 0)
+    pending = {"name": "druva-onelogin", "kind": "onelogin-manual", "appId": "1234567"}
+    state = {**json.loads(json.dumps(OLD)), "pendingManualSteps": [{**pending, "steps": steps}]}
+    installed = pulumi_cli.install(tmp_path / "bin", state)
+    monkeypatch.setenv("PATH", installed.path_first())
+
+    assert run_helper(monkeypatch, TOKEN + "\n", "--issued-at", ISSUED, "--yes") == rotate.DONE
+    out = capsys.readouterr().out
+    assert f"After `pulumi up`, by hand: {entry}" in out
+    listed = out[out.index("Manual hand-off pending for druva-onelogin:") :]
+    assert listed.splitlines()[1 : 1 + len(steps)] == [f"  - {step}" for step in steps]

@@ -54,13 +54,26 @@ READ_TOKEN = "Read the current token: pulumi stack output scimToken --show-secre
 def manual_steps(
     app_name: str, app_id: str, org_url: str | None, fingerprint: str, index: int | None
 ) -> list[str]:
-    """What an admin does by hand for one manual Okta app, in order."""
+    """What an admin does by hand for one manual Okta app, in order: the Druva 2.0 app, or a
+    custom SAML app with SCIM (Druva GovCloud, which the Druva 2.0 app does not serve).
+
+    Druva's rotation steps for Okta (help.druva.com/en/articles/8807119): Provisioning >
+    Integration > Edit, paste into "API Token", "Test API credentials", Save. A custom SCIM
+    app authenticates with Authentication Mode HTTP Header, "a bearer token", and Okta's
+    published steps test it with Test API Credentials (okta/okta-developer-docs
+    packages/@okta/vuepress-site/docs/guides/scim-provisioning-integration-connect/main/
+    index.md @ 468de9c511b5e4009bb5f06c25cbf4b85fecb8d0, lines 52-61; the App Integration
+    Wizard's "Test Connector Configuration", lines 84-91, is in a comment there, unpublished).
+    Whether that field wants the token alone or after `Bearer ` neither Okta nor Druva says,
+    so the step does not either.
+    """
     console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
     return [
         READ_TOKEN,
         f"Open {console} > Applications > Applications > {app_name} ({app_id})",
         "Provisioning > Integration > Edit",
-        "Paste the token into API Token, click Test API Credentials, then Save",
+        "Paste the token into API Token (in a custom SAML app with SCIM, the token of its HTTP "
+        "Header authentication), click Test API Credentials, then Save",
         f"Confirm: pulumi config set --path '{confirm_key(index)}' {fingerprint} "
         "(commit it for review)",
     ]
@@ -106,11 +119,13 @@ def handoff_steps(
         # you need to update your token, you must deactivate the IdM integration, update the
         # token, and then reactivate the IdM integration." The token field's label on the Druva
         # connector is not in what could be read: JumpCloud's SCIM guides call it Token Key.
+        # The Identity Management tab is JumpCloud's for every SCIM connector ("Get Started:
+        # SCIM Identity Management", support.jumpcloud.com); its buttons on the Druva app are not
+        # in what could be read, so the step names the actions, not the buttons.
         steps = [
             f"Open {console_url or 'the JumpCloud Admin Portal'} > SSO Applications > {app}",
             "Identity Management: deactivate the integration, replace the token in its token "
-            "field (JumpCloud's SCIM guides call it Token Key), then reactivate the integration "
-            "and save",
+            "field (JumpCloud's SCIM guides call it Token Key), then reactivate the integration",
         ]
     else:
         # No vendor steps exist; Druva says the new token must be used to "reconfigure the
