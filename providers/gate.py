@@ -100,5 +100,5 @@ def _judge(argv: Sequence[str] | None, clock: Clock) -> int:
     if source.urls and notify.gate_posts(verdict, now):
         from providers import notify as webhooks  # noqa: PLC0415  (HTTP only to post)
 
-        webhooks.send(source, webhooks.gate_notice(verdict, now))
+        webhooks.send(source, lambda: webhooks.gate_notice(verdict, now))
     return verdict.exit_code

@@ -156,7 +156,7 @@ def _run(
     else:
         print("\n".join(report.lines()))
     if notifications.health_posts(report):
-        notify.notify(arguments.notify, environ, notify.health_notice(report))
+        notify.notify(arguments.notify, environ, lambda: notify.health_notice(report))
     return report.exit_code
 
 

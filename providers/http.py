@@ -38,6 +38,9 @@ from providers.deadline import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+THROTTLED = frozenset({429})
+"""The one status that says the request was refused unread: retried even when resending
+a processed request would do it twice."""
 JSON: Mapping[str, str] = {"Accept": "application/json"}
 
 
@@ -61,6 +64,9 @@ class HttpPolicy:
     """Answers larger than this are refused rather than read."""
     deadline_seconds: float = OPERATION_SECONDS
     """One operation, every request, retry and pause in it, ends within this many seconds."""
+    resend_processed: bool = True
+    """False: a request the server may have processed is never sent again, only one it cannot
+    have (a failure to connect, a 429): a webhook's post, which a second send posts twice."""
 
     def retry(
         self, retry_class: type[BoundedRetry] = BoundedRetry, *, resend: bool = True
@@ -69,7 +75,9 @@ class HttpPolicy:
         (only connection failures, which never reach it, are retried)."""
         return retry_class(
             total=self.attempts - 1,
-            status_forcelist=RETRY_STATUSES,
+            status_forcelist=RETRY_STATUSES if self.resend_processed else THROTTLED,
+            # A read that failed or timed out may follow a request the server processed.
+            read=None if self.resend_processed else 0,
             # By default every method is retried: GETs, and POSTs that only validate.
             allowed_methods=None if resend else frozenset({"GET"}),
             backoff_factor=self.backoff_factor,
@@ -156,16 +164,18 @@ def call(
     form_body: Mapping[str, str] | None = None,
     params: dict[str, str] | None = None,
     redact: Collection[str] = (),
+    where: str | None = None,
 ) -> Answer:
     """Send one request under the policy; raise ProviderError for what retries cannot fix.
 
-    `what` names the service for messages ("Druva's SCIM endpoint"). Every
-    string in `redact` is removed from any message this raises. `authorization`
-    None sends no Authorization header (an OAuth token request authenticates in
-    its form body instead). The call keeps to the operation's deadline, or to one
+    `what` names the service for messages ("Druva's SCIM endpoint"), `where` the service and
+    where it is (by default `what` at the URL's origin; a webhook's, whose host may be its
+    secret, is its name alone). Every string in `redact` is removed from any message this
+    raises. `authorization` None sends no Authorization header (an OAuth token request
+    authenticates in its form body instead). The call keeps to the operation's deadline, or to one
     of its own (`policy.deadline_seconds`) outside an operation.
     """
-    where = f"{what} at {origin(url)}"
+    where = redaction.redact(where or f"{what} at {origin(url)}", redact)
     arguments = {
         "headers": headers,
         "auth": NoAuth() if authorization is None else HeaderAuth(authorization),
@@ -178,16 +188,16 @@ def call(
     }
     with deadline(policy.deadline_seconds) as bound:
         try:
-            answer = _exchange(session, method, url, arguments, policy, what, redact)
+            answer = _exchange(session, method, url, arguments, policy, (what, where), redact)
         except NotAskedAgainError as error:
-            raise error.naming(redaction.redact(where, redact)) from None
+            raise error.naming(where) from None
         except ProviderError as error:
             if isinstance(error, DeadlineError) or bound.passed():
-                raise _cut(bound, url, redaction.redact(where, redact)) from None
+                raise _cut(bound, url, where) from None
             raise
         if bound.expired:
             # The watchdog shut the socket: a body without Content-Length may look whole.
-            raise _cut(bound, url, redaction.redact(where, redact))
+            raise _cut(bound, url, where)
         return answer
 
 
@@ -204,16 +214,18 @@ def _exchange(
     url: str,
     arguments: Mapping[str, Any],
     policy: HttpPolicy,
-    what: str,
+    names: tuple[str, str],
     redact: Collection[str],
 ) -> Answer:
-    """`call`'s request and its answer, every failure said in words; `arguments`: requests'."""
+    """`call`'s request and its answer, every failure said in words; `arguments`: requests';
+    `names`: the service, and the service and where it is, as messages name them."""
+    what, where = names
     try:
         response = session.request(method, url, **arguments)
     except requests.exceptions.SSLError as error:
         raise ProviderError(
             redaction.redact(
-                f"{what} at {origin(url)} presented a TLS certificate this machine does "
+                f"{where} presented a TLS certificate this machine does "
                 f"not trust or that does not match the host ({_reason(error)}); check the URL",
                 redact,
             )
@@ -226,7 +238,7 @@ def _exchange(
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
         raise ProviderError(
             redaction.redact(
-                f"{what} at {origin(url)} could not be reached after {policy.attempts} "
+                f"{where} could not be reached after {policy.attempts} "
                 f"attempts within {policy.deadline_seconds:.0f} s ({failure_kind(error)}); "
                 "check the URL and the network, then run again",
                 redact,
@@ -246,8 +258,7 @@ def _exchange(
         except (requests.exceptions.RequestException, ConnectionError) as error:
             raise ProviderError(
                 redaction.redact(
-                    f"{what} at {origin(url)} broke off its answer ({failure_kind(error)}); "
-                    "run again",
+                    f"{where} broke off its answer ({failure_kind(error)}); run again",
                     redact,
                 )
             ) from None

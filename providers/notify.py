@@ -2,9 +2,12 @@
 
 `providers.core.notify` says when a run notifies and which webhook each URL is; this module
 writes the one message in each webhook's format and posts it under providers/http.py's
-policy: retries, `Retry-After` and one deadline for all the posts of a run (RUN_SECONDS), so
-a webhook that hangs or throttles never holds the command past it. A post that fails says so
-on stderr, redacted, and never changes the exit code. docs/notifications.md.
+policy: each webhook on its own, under a deadline of its own (POLICY), so a webhook that hangs
+or throttles never holds the command past it nor keeps the message from the others, and the
+whole run's posts end within POLICY.deadline_seconds per webhook. Only what a webhook cannot
+have processed is sent again (a failure to connect, a 429): a slow answer or a 5xx may follow
+a posted message. A post that fails says so on stderr, redacted, and never changes the exit
+code; nor does a failure to build the message. docs/notifications.md.
 
 The formats, as their vendors document them:
 - Slack incoming webhooks: `{"text": …}` posted as JSON, `&`, `<` and `>` escaped
@@ -24,7 +27,7 @@ The formats, as their vendors document them:
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,15 +39,17 @@ from providers.core.errors import Cause, ProviderError
 
 POLICY = http.HttpPolicy(
     connect_timeout=5.0,
-    read_timeout=10.0,
+    # Longer than the deadline: a read that timed out is not retried, so the deadline ends a
+    # post whose answer does not come, with the words for a hang, not a network's failure.
+    read_timeout=30.0,
     attempts=3,
     retry_after_max=10,
     deadline_seconds=20.0,
+    resend_processed=False,
 )
-"""One post: three tries, a throttled webhook's Retry-After honoured up to 10 s, 20 s in all."""
-RUN_SECONDS = 30.0
-"""Every post of one run, whatever the number of webhooks, ends within this many seconds."""
-RUN_BOUND = "the bound on one run's notifications"
+"""One post: three tries of what the webhook cannot have processed, a throttled webhook's
+Retry-After honoured up to 10 s, 20 s in all; each webhook has its own."""
+POST_BOUND = "the bound on one webhook's post"
 CARD_VERSION = "1.2"
 """The Adaptive Card schema version of Microsoft's webhook example (connectors-using.md)."""
 ANSWER_LIMIT = 200
@@ -108,20 +113,27 @@ def payload(kind: str, notice: Notice) -> Any:
     return dict(notice.document)
 
 
-def send(source: rules.Source, notice: Notice, policy: http.HttpPolicy | None = None) -> int:
-    """Post `notice` to every webhook of `source`; say each failure on stderr. The number of
-    webhooks that took it. Never raises: a notification never changes the command's outcome."""
+def send(
+    source: rules.Source, build: Callable[[], Notice], policy: http.HttpPolicy | None = None
+) -> int:
+    """Post the notice `build` makes to every webhook of `source`, each on its own; say each
+    failure on stderr. The number of webhooks that took it. Never raises: a notification,
+    its making included, never changes the command's outcome."""
     secrets = [part for url in source.urls for part in redaction.url_secrets(url)]
     chosen = policy or POLICY
     posted = 0
     try:
-        with deadline.run(RUN_SECONDS, RUN_BOUND), http.new_session(chosen) as session:
+        notice = build()
+        with http.new_session(chosen) as session:
             for index, text in enumerate(source.urls, 1):
                 found = rules.webhook(text, index, source.name)
                 if isinstance(found, str):
                     print(rules.not_read(found, secrets), file=sys.stderr)
                     continue
-                reason = _post(session, found, notice, chosen)
+                # A run of its own: what another webhook on the same host did is not held
+                # against this one (all of Slack's share hooks.slack.com).
+                with deadline.run(chosen.deadline_seconds, POST_BOUND):
+                    reason = _post(session, found, notice, chosen)
                 if reason is None:
                     posted += 1
                 else:
@@ -134,6 +146,10 @@ def send(source: rules.Source, notice: Notice, policy: http.HttpPolicy | None = 
 def _post(session: Any, hook: rules.Webhook, notice: Notice, policy: http.HttpPolicy) -> str | None:
     """Why `hook` did not take `notice`, or None when it did."""
     try:
+        document = payload(hook.kind, notice)
+    except Exception as error:  # one format's failure keeps the message from the others
+        return type(error).__name__
+    try:
         answer = http.call(
             session,
             "POST",
@@ -142,8 +158,9 @@ def _post(session: Any, hook: rules.Webhook, notice: Notice, policy: http.HttpPo
             what=hook.name,
             authorization=None,
             headers={"Content-Type": "application/json"},
-            json_body=payload(hook.kind, notice),
+            json_body=document,
             redact=hook.secrets(),
+            where=hook.name,
         )
     except ProviderError as error:
         return str(error)
@@ -161,9 +178,9 @@ def _post(session: Any, hook: rules.Webhook, notice: Notice, policy: http.HttpPo
 def notify(
     given: Sequence[str] | None,
     environ: Mapping[str, str],
-    notice: Notice,
+    build: Callable[[], Notice],
     policy: http.HttpPolicy | None = None,
 ) -> int:
     """`send` to the URLs of `--notify` or the environment, if any."""
     source = rules.urls(given, environ)
-    return send(source, notice, policy) if source.urls else 0
+    return send(source, build, policy) if source.urls else 0

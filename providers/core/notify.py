@@ -2,13 +2,15 @@
 
 A run notifies when its verdict needs a person (docs/notifications.md): the gate when the
 token has expired, outputs are unusable or a hand-off is pending, and, while rotation is
-merely due, only on the day the days left reach one of THRESHOLDS; the health check when
-it is not healthy. No state is kept: `gate_posts` is a function of the verdict and the
-time, so a daily run posts once per threshold and the day after posts nothing.
+merely due, only on the UTC date the days left reach one of THRESHOLDS; the health check when
+it is not healthy. No state is kept: `gate_posts` is a function of the verdict and the UTC
+date, so a daily run posts once per threshold, at whatever time of day it starts, and the day
+after posts nothing.
 
-Each URL is a secret (its path or query lets anyone post): it is never shown, only the
-webhook's kind, its place in the list and its host (`Webhook.name`), and its secret parts
-(`redaction.url_secrets`) are redacted from every message. Its format comes from its host
+Each URL is a secret (its path, its query or its host lets anyone post): it is never shown,
+only the webhook's kind, its place in the list and, for Slack's and Teams' public hosts, its
+host (`Webhook.name`), and its secret parts (`redaction.url_secrets`) are redacted from every
+message. Its format comes from its host
 (`hooks.slack.com` Slack, `*.logic.azure.com` a Teams workflow) or a prefix (`slack+`,
 `teams+`, `json+`), which wins. The sending is providers/notify.py.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from providers.core import gate, health, redaction
@@ -28,12 +30,11 @@ VARIABLE = redaction.SECRET_URL_VARIABLES[0]
 OPTION = "--notify"
 DOCS = "docs/notifications.md"
 THRESHOLDS = (30, 14, 7, 3, 1)
-"""While rotation is due, the days left on which the gate notifies: on the run where
-`lifecycle.Lifecycle.days_left` (whole days to expiry, rounded down, as the gate prints them)
-equals one of them, that is the 24 hours after expiry minus N+1 days up to expiry minus N
-days. Also on the run in the first 24 hours of rotation being due (BECAME_DUE): with the
-default rotateBeforeDays of 30, days left is 30 only at the instant rotation becomes due."""
-BECAME_DUE = timedelta(days=1)
+"""While rotation is due, the days left on which the gate notifies, counted in UTC calendar
+dates (`calendar_days_left`): every run on that UTC date answers alike, whatever its time of
+day or its scheduler's delay, so a daily run posts once per threshold. Also on the first UTC
+date that rotation is due all day (`first_due_date`), which stands for every threshold of
+that date or before it."""
 
 SLACK, TEAMS, JSON = "slack", "teams", "json"
 KINDS = {SLACK: "Slack", TEAMS: "Teams workflow", JSON: "JSON"}
@@ -84,9 +85,29 @@ def gate_posts(verdict: gate.Verdict, now: datetime) -> bool:
     if verdict.exit_code == gate.OK:
         return False
     if verdict.status == "rotation-due" and not verdict.handoffs:
-        became_due = verdict.rotate_after is not None and now - verdict.rotate_after < BECAME_DUE
-        return became_due or verdict.days_left in THRESHOLDS
+        if verdict.expires_at is None or verdict.rotate_after is None:
+            return True
+        today, first = utc_date(now), first_due_date(verdict.rotate_after)
+        left = calendar_days_left(verdict.expires_at, now)
+        return today == first or (today > first and left in THRESHOLDS)
     return True
+
+
+def utc_date(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def calendar_days_left(expires_at: datetime, now: datetime) -> int:
+    """UTC dates from `now`'s to the expiry's: 1 on the day before the day it expires."""
+    return (utc_date(expires_at) - utc_date(now)).days
+
+
+def first_due_date(rotate_after: datetime) -> date:
+    """The first UTC date on which rotation is due all day: `rotateAfter`'s own only when it
+    falls at midnight UTC, else the next (a run early on `rotateAfter`'s date is not yet due)."""
+    day = utc_date(rotate_after)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return day if rotate_after.astimezone(UTC) == midnight else day + timedelta(days=1)
 
 
 def health_posts(report: health.Report) -> bool:
@@ -102,35 +123,41 @@ class Webhook:
     url: str
     """Without the prefix: what is posted to."""
     name: str
-    """How messages name it: `the Slack webhook 1 of --notify (hooks.slack.com)`."""
+    """How messages name it: `the Slack webhook 1 of --notify (hooks.slack.com)`; a JSON
+    webhook without its host (`the JSON webhook 2 of --notify`)."""
 
     def secrets(self) -> list[str]:
-        return redaction.url_secrets(self.url)
+        """Kept out of every message about it: the URL's secret parts, and a JSON receiver's
+        host, which may be all its secret (its answer may echo it)."""
+        host = urlsplit(self.url).hostname if self.kind == JSON else None
+        return redaction.url_secrets(self.url) + ([host] if host else [])
 
 
 def webhook(text: str, index: int, source: str) -> Webhook | str:
     """The webhook `text` names, or why it names none (a sentence that never quotes it)."""
-    scheme, _, rest = text.partition("://")
-    kind, plus, scheme = scheme.rpartition("+") if "+" in scheme else ("", "", scheme)
-    url = f"{scheme}://{rest}"
+    prefixed = redaction.URL_PREFIX.fullmatch(text)
+    kind, url = (prefixed["prefix"].lower(), prefixed["url"]) if prefixed else ("", text)
     where = f"URL {index} of {source}"
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     except ValueError:
-        host = ""
-    if scheme.lower() not in ("https", "http") or not host:
+        scheme, host = "", ""
+    if scheme not in ("https", "http") or not host:
         return f"{where} is not an https:// URL"
-    if scheme.lower() == "http" and host not in LOOPBACK:
+    if scheme == "http" and host not in LOOPBACK:
         return f"{where} uses plain http, which would send its secret in the clear; use https"
-    if plus and kind.lower() not in KINDS:
-        return f"{where} starts with an unknown format {kind.lower()}+; use slack+, teams+ or json+"
-    chosen = kind.lower() or _kind_of(host)
+    if kind and kind not in KINDS:
+        return f"{where} starts with an unknown format {kind}+; use slack+, teams+ or json+"
+    chosen = kind or _kind_of(host)
     if chosen is None:
         return (
             f"{where} is neither Slack's ({SLACK_HOST}) nor a Teams workflow's "
             f"(*{TEAMS_HOST_SUFFIX}) host; put slack+, teams+ or json+ before it"
         )
-    return Webhook(chosen, url, f"the {KINDS[chosen]} webhook {index} of {source} ({host})")
+    name = f"the {KINDS[chosen]} webhook {index} of {source}"
+    # Slack's and Microsoft's hosts are public and fixed; a receiver's own may be its secret.
+    return Webhook(chosen, url, name if chosen == JSON else f"{name} ({host})")
 
 
 def _kind_of(host: str) -> str | None:

@@ -237,16 +237,25 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{host}{quote(parts.path, safe='/%~')}"
 
 
+URL_PREFIX = re.compile(r"(?P<prefix>[A-Za-z]{1,10})\+(?P<url>https?://.*)", re.I | re.S)
+"""A webhook URL's format prefix (`slack+https://…`): a short word of letters before `+http`.
+Anything else before a `+` is part of the URL, so it is never quoted as a prefix."""
+
+
 def url_secrets(url: str) -> list[str]:
-    """What a URL carries that lets its holder in: its user and password, and each part of its
-    path and query values (split at `/`) at least MIN_SECRET_LENGTH long (the secret of a Slack
-    webhook's path, a Teams workflow's id and `sig`). Shorter parts are the URL's fixed words
-    (`services`, `triggers`, `api-version=1`): blanking them would blank those words everywhere."""
+    """What a URL carries that lets its holder in: its user and password, each label of its
+    host and each part of its path and query values (split at `/`) at least MIN_SECRET_LENGTH
+    long (the secret of a Slack webhook's path, a Teams workflow's id and `sig`, an AWS Lambda
+    function URL's id in its host). Shorter parts are the URL's fixed words (`services`,
+    `triggers`, `api-version=1`): blanking them would blank those words everywhere."""
+    prefixed = URL_PREFIX.fullmatch(url)
     try:
-        parts = urlsplit(url.split("+", 1)[1] if "+" in url.split("://", 1)[0] else url)
+        parts = urlsplit(prefixed["url"] if prefixed else url)
         found = [value for value in (parts.username, parts.password) if value]
+        labels = (parts.hostname or "").split(".")
     except ValueError:
         return [url]  # not a URL at all (an unclosed `[`): all of it, then
+    found.extend(label for label in labels if len(label) >= MIN_SECRET_LENGTH)
     pieces = [parts.path, *(value for _, value in parse_qsl(parts.query))]
     for piece in pieces:
         for part in (*piece.split("/"), *unquote(piece).split("/")):
