@@ -33,6 +33,7 @@ from providers.core import lifecycle
 from providers.core.clock import Clock, FixedClock
 from providers.druva.token import ScimTokenProvider
 from providers.http import HttpPolicy
+from providers.manual.handoff import ManualHandoffProvider
 from providers.okta.check import OktaConnectionCheckProvider
 from providers.okta.handoff import OktaManualHandoffProvider
 from testbed import NOW
@@ -158,6 +159,12 @@ class TokenProvider(ScimTokenProvider):
 
 class HandoffProvider(OktaManualHandoffProvider):
     """OktaManualHandoffProvider on the doubles' clock."""
+
+    clock: Clock = HOST_CLOCK
+
+
+class ManualProvider(ManualHandoffProvider):
+    """ManualHandoffProvider on the doubles' clock."""
 
     clock: Clock = HOST_CLOCK
 

@@ -7,12 +7,12 @@ from importlib import metadata
 
 import pytest
 
-from providers.core import lifecycle
+from providers.core import gate, lifecycle
+from providers.core.resource_types import MANUAL_HANDOFF, SCIM_TOKEN
 from providers.core.resource_types import OKTA_HANDOFF as HANDOFF
-from providers.core.resource_types import SCIM_TOKEN
 from tests.evidence import sequences
 from tests.sequences import world as stage
-from tests.sequences.engine_model import Outcome, Step
+from tests.sequences.engine_model import Outcome, Resource, Step
 from tests.sequences.vendors import CONNECTION, SYNC_SECRET
 
 SP = stage.SERVICE_PRINCIPALS
@@ -268,3 +268,119 @@ def test_a_check_failure_ends_the_up_even_under_continue_on_error(shared):
     assert w.services.graph.secret_writes == written
     assert not [step for step in outcome.steps if step.op in ("delete", "retain")]
     assert len(w.engine.of_type(SYNC_SECRET)) == 2
+
+
+# --- issue 19: manualApps across runs -------------------------------------------------------
+
+ONELOGIN = stage.ManualEntry("druva-onelogin", "onelogin", stage.MANUAL_APP_IDS[0])
+JUMPCLOUD = stage.ManualEntry("druva-jumpcloud", "jumpcloud", stage.MANUAL_APP_IDS[1])
+
+
+def manual_handoff(world: stage.World, app: stage.ManualEntry) -> Resource:
+    [record] = [r for r in world.engine.of_type(MANUAL_HANDOFF) if r.name == app.handoff]
+    return record
+
+
+def pending_names(outcome: Outcome) -> list[str]:
+    assert outcome.run is not None
+    return sorted(entry["name"] for entry in outcome.run.exports["pendingManualSteps"])
+
+
+def test_renaming_a_manual_app_updates_its_hand_off_and_keeps_its_pending_since(shared):
+    w = world(shared, manual=[ONELOGIN])
+    up(w)
+    since = manual_handoff(w, ONELOGIN).outputs["pendingSince"]
+    w.advance(5)
+    w.stack.manual[0] = replace(ONELOGIN, name="druva-onelogin-prod")
+    outcome = up(w)
+    assert ("update", ONELOGIN.handoff) in names(outcome.steps)
+    record = manual_handoff(w, ONELOGIN)
+    assert record.outputs["appName"] == "druva-onelogin-prod"
+    assert record.outputs["pendingSince"] == since
+    assert pending_names(outcome) == ["druva-onelogin-prod"]
+    settled(w, outcome)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"kind": "other"},
+        {"app_id": stage.MANUAL_APP_IDS[3]},
+        {},  # removed in one up, added again as it was in the next
+    ],
+    ids=["kind", "appId", "removed and added again"],
+)
+def test_another_kind_or_app_id_or_a_re_added_entry_is_a_new_hand_off_pending_from_then(
+    shared, change
+):
+    w = world(shared, manual=[ONELOGIN])
+    up(w)
+    w.advance(10)
+    if not change:
+        w.stack.manual = []
+        removed = up(w)
+        assert ("delete", ONELOGIN.handoff) in names(removed.steps)
+        assert w.engine.of_type(MANUAL_HANDOFF) == []
+        assert w.host.handoff_requests == [], "the delete is the stack's record only"
+        w.advance(1)
+    app = replace(ONELOGIN, **change)
+    w.stack.manual = [app]
+    outcome = up(w)
+    steps = names(outcome.steps)
+    assert ("create", app.handoff) in steps
+    if change:
+        assert ("delete", ONELOGIN.handoff) in steps
+    assert manual_handoff(w, app).outputs["pendingSince"] == lifecycle.format_time(w.now)
+    settled(w, outcome)
+
+
+def test_after_a_rotation_every_unconfirmed_manual_app_is_pending_until_confirmed(shared):
+    confirmed = replace(JUMPCLOUD, confirmed=lifecycle.fingerprint(stage.token_number(0)))
+    w = world(shared, manual=[ONELOGIN, confirmed])
+    assert pending_names(up(w)) == ["druva-onelogin"]
+    w.advance(300)
+    w.rotate()
+    outcome = up(w)
+    new = lifecycle.fingerprint(w.stack.token)
+    assert outcome.run is not None
+    listed = outcome.run.exports["pendingManualSteps"]
+    assert sorted(entry["name"] for entry in listed) == ["druva-jumpcloud", "druva-onelogin"]
+    assert all(new in entry["steps"][-1] for entry in listed)
+    assert len(gate.evaluate(outcome.run.exports, w.now).handoffs) == 2
+    settled(w, outcome)
+    w.confirm_manual(1)
+    outcome = up(w)
+    assert pending_names(outcome) == ["druva-onelogin"]
+    assert manual_handoff(w, JUMPCLOUD).outputs["pending"] is False
+    settled(w, outcome)
+
+
+@pytest.mark.parametrize("answer", ["200", "401 with a SCIM error", "timeout"])
+def test_a_refresh_leaves_every_manual_hand_off_as_it_was(shared, answer):
+    w = world(shared, manual=[ONELOGIN, JUMPCLOUD])
+    up(w)
+    before = w.handoff_records()
+    w.advance(3)
+    refreshed = w.refresh(answer)
+    assert ("drop", ONELOGIN.handoff) not in names(refreshed.steps)
+    assert w.handoff_records() == before
+    assert w.host.handoff_requests == []
+
+
+def test_a_rotation_interrupted_after_one_hand_off_keeps_its_clock_and_converges(shared):
+    w = world(shared, manual=[ONELOGIN, JUMPCLOUD])
+    up(w)
+    w.rotate()
+    interrupted_at = lifecycle.format_time(w.now)
+    outcome = w.up(interrupt=lambda step: stage.type_of(step.urn) == MANUAL_HANDOFF)
+    assert outcome.interrupted
+    since = {r.name: r.outputs["pendingSince"] for r in w.engine.of_type(MANUAL_HANDOFF)}
+    [first] = [name for name, at in since.items() if at == interrupted_at]
+    assert w.refresh().ok
+    w.advance(1)
+    settled(w, up(w))
+    since = {r.name: r.outputs["pendingSince"] for r in w.engine.of_type(MANUAL_HANDOFF)}
+    # The hand-off updated before Ctrl-C has waited for this token since then; the other
+    # starts waiting when its update runs.
+    assert since.pop(first) == interrupted_at
+    assert list(since.values()) == [lifecycle.format_time(w.now)]
