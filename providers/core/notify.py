@@ -49,7 +49,9 @@ TEAMS_HOST_SUFFIX = ".logic.azure.com"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 """Hosts a plain-http URL may name: its secret never leaves the machine."""
 UNEXPANDED = f"$({VARIABLE})"
-"""What Azure Pipelines passes for a secret variable that is not defined: its macro as written."""
+"""What Azure Pipelines passes for a secret variable that is not defined: its macro as written
+("If there's no variable by that name, the macro expression doesn't change",
+https://learn.microsoft.com/azure/devops/pipelines/process/variables, macro syntax)."""
 
 
 def add_argument(command: argparse.ArgumentParser) -> None:
