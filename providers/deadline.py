@@ -419,3 +419,11 @@ class BoundedRetry(Retry):
         within_deadline(pause)
         if pause > 0:
             time.sleep(pause)
+
+
+class ThrottledRetry(BoundedRetry):
+    """BoundedRetry for a request the server may have processed (a webhook's post): of the
+    answers urllib3 retries for their Retry-After alone (`Retry.RETRY_AFTER_STATUS_CODES`, 413,
+    429 and 503, whatever `status_forcelist` says), only 429, which says it was not taken."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset({429})

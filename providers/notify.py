@@ -124,7 +124,7 @@ def send(
     posted = 0
     try:
         notice = build()
-        with http.new_session(chosen) as session:
+        with http.new_session(chosen, deadline.ThrottledRetry) as session:
             for index, text in enumerate(source.urls, 1):
                 found = rules.webhook(text, index, source.name)
                 if isinstance(found, str):
@@ -155,12 +155,13 @@ def _post(session: Any, hook: rules.Webhook, notice: Notice, policy: http.HttpPo
             "POST",
             hook.url,
             policy=policy,
-            what=hook.name,
+            # "Notification not sent to <its name>: it ...": named once, by not_sent.
+            what="it",
             authorization=None,
             headers={"Content-Type": "application/json"},
             json_body=document,
             redact=hook.secrets(),
-            where=hook.name,
+            where="it",
         )
     except ProviderError as error:
         return str(error)

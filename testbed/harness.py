@@ -163,10 +163,12 @@ class EngineLikeMocks(mocks.Mocks):
             outs = scim_token.token_outputs(result.inputs, last_checked_at=self.now)
             resource_id = outs["fingerprint"]
         elif args.typ == handoff.TYPE_TOKEN:
-            outs = handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)
+            prior = self.prior.get(args.name, {})
+            outs = manual_handoff.tracked_state(prior, plain, self.now, handoff.DESCRIBED)
             resource_id = f"{plain['appId']}-handoff"
         elif args.typ == manual_handoff.TYPE_TOKEN:
-            outs = manual_handoff.handoff_state(self.prior.get(args.name, {}), plain, self.now)
+            prior = self.prior.get(args.name, {})
+            outs = manual_handoff.tracked_state(prior, plain, self.now, manual_handoff.DESCRIBED)
             resource_id = manual_handoff.handoff_id(plain)
         else:
             outs = dict(plain)

@@ -351,6 +351,19 @@ def test_a_post_the_webhook_may_have_processed_is_not_sent_again(hooks, monkeypa
     assert "answered HTTP 500" in err and "after 1 attempt;" in err
 
 
+@pytest.mark.parametrize("status", [503, 413])
+def test_a_refusal_with_a_retry_after_that_may_follow_processing_is_not_sent_again(
+    hooks, monkeypatch, capsys, status
+):
+    # urllib3 retries 413 and 503 for their Retry-After alone (Retry.RETRY_AFTER_STATUS_CODES).
+    hooks.fail_next(Reply(status, {"error": "busy"}, headers={"Retry-After": "1"}))
+    now = EXPIRES + timedelta(days=2)
+    code, _, err = run_gate(now, hooks.url("json"), monkeypatch=monkeypatch, capsys=capsys)
+    assert code == gate.EXPIRED
+    assert len(hooks.posts("json")) == 1
+    assert f"answered HTTP {status}" in err and "after 1 attempt;" in err
+
+
 def test_a_throttled_post_is_sent_again_after_its_retry_after_and_lands(hooks, monkeypatch, capsys):
     # Retry-After 1 s needs more than the tests' bound of one post.
     monkeypatch.setattr(webhooks, "POLICY", dataclasses.replace(POLICY, deadline_seconds=3.0))
@@ -478,11 +491,25 @@ def test_a_format_that_fails_to_build_keeps_the_message_from_no_other(hooks, mon
     )
     assert code == gate.EXPIRED
     assert err == (
-        f"Notification not sent to the Slack webhook 1 of {rules.OPTION} (127.0.0.1): "
+        f"Notification not sent to the Slack webhook 1 of {rules.OPTION}: "
         f"RuntimeError; the exit code is unchanged ({rules.DOCS})\n"
     )
     assert hooks.posts("slack") == []
     assert len(hooks.posts("json")) == 1
+
+
+@pytest.mark.parametrize("prefix", ["slack+", "teams+", "json+"])
+def test_a_webhook_on_a_host_of_its_own_is_named_without_it_and_the_host_kept_out(prefix):
+    url = prefix + "https://eo1a2b3c.m.pipedream.net/"
+    hook = rules.webhook(url, 1, rules.OPTION)
+    assert isinstance(hook, rules.Webhook)
+    assert "pipedream" not in hook.name
+    said = rules.not_sent(
+        hook.name, "eo1a2b3c.m.pipedream.net could not be reached", hook.secrets()
+    )
+    assert "eo1a2b3c" not in said
+    slack = rules.webhook("https://hooks.slack.com/services/T0/B0/" + SECRET, 2, rules.OPTION)
+    assert isinstance(slack, rules.Webhook) and slack.name.endswith("(hooks.slack.com)")
 
 
 def test_a_message_that_fails_to_be_made_changes_no_exit_code(hooks, monkeypatch, capsys):

@@ -172,7 +172,8 @@ token (docs/handoffs.md)."""
 OKTA_SAML = "okta-saml"
 """Not a kind of `manualApps`: an Okta custom SAML app with SCIM is an `oktaApps` entry in
 manual mode, whose steps are that app's (docs/handoffs.md); the kind is refused with that."""
-MANUAL_APP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+MANUAL_APP_ID = re.compile(r"^[A-Za-z0-9](?!.*::)[A-Za-z0-9_.:-]{0,127}$")
+"""No `::`: the id names the hand-off, and `::` separates the parts of its URN."""
 CONSOLE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")
 AZURE = "azure"
 """The `kind` of an Azure app's entry in the `targets` output."""

@@ -695,6 +695,13 @@ def manual_verdict(target: ManualTarget) -> AppHealth:
             "then confirm it"
         )
         return AppHealth(target.name, target.kind, DEGRADED, (problem,), details=details)
+    if target.state != "confirmed":
+        # Only the wiring's two words are a record; anything else claims nothing.
+        problem = (
+            f"the stack records its hand-off as {shown(target.state)}, neither pending nor "
+            "confirmed: run `pulumi up` so that the stack records it again"
+        )
+        return AppHealth(target.name, target.kind, UNKNOWN, (problem,), details=details)
     evidence = (
         "an admin confirmed pasting the current token (the stack's record: nothing to read "
         f"from the {label}, so not checked)"

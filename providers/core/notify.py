@@ -86,11 +86,11 @@ def gate_posts(verdict: gate.Verdict, now: datetime) -> bool:
     """Whether a gate run with this verdict at `now` notifies (see THRESHOLDS)."""
     if verdict.exit_code == gate.OK:
         return False
-    if verdict.status == "rotation-due" and not verdict.handoffs:
-        if verdict.expires_at is None or verdict.rotate_after is None:
-            return True
-        today, first = utc_date(now), first_due_date(verdict.rotate_after)
-        left = calendar_days_left(verdict.expires_at, now)
+    # A due verdict always has both dates (gate.evaluate): the test of them is for the types.
+    expires, due = verdict.expires_at, verdict.rotate_after
+    if verdict.status == "rotation-due" and not verdict.handoffs and expires and due:
+        today, first = utc_date(now), first_due_date(due)
+        left = calendar_days_left(expires, now)
         return today == first or (today > first and left in THRESHOLDS)
     return True
 
@@ -125,13 +125,16 @@ class Webhook:
     url: str
     """Without the prefix: what is posted to."""
     name: str
-    """How messages name it: `the Slack webhook 1 of --notify (hooks.slack.com)`; a JSON
-    webhook without its host (`the JSON webhook 2 of --notify`)."""
+    """How messages name it: `the Slack webhook 1 of --notify (hooks.slack.com)`; one on a
+    host of its own (any JSON webhook, a `slack+`/`teams+` one) without its host
+    (`the JSON webhook 2 of --notify`)."""
+    public_host: bool
+    """Its host is Slack's or Microsoft's, known from the host itself: public and fixed."""
 
     def secrets(self) -> list[str]:
-        """Kept out of every message about it: the URL's secret parts, and a JSON receiver's
+        """Kept out of every message about it: the URL's secret parts, and a receiver's own
         host, which may be all its secret (its answer may echo it)."""
-        host = urlsplit(self.url).hostname if self.kind == JSON else None
+        host = None if self.public_host else urlsplit(self.url).hostname
         return redaction.url_secrets(self.url) + ([host] if host else [])
 
 
@@ -151,7 +154,8 @@ def webhook(text: str, index: int, source: str) -> Webhook | str:
         return f"{where} uses plain http, which would send its secret in the clear; use https"
     if kind and kind not in KINDS:
         return f"{where} starts with an unknown format {kind}+; use slack+, teams+ or json+"
-    chosen = kind or _kind_of(host)
+    known = _kind_of(host)
+    chosen = kind or known
     if chosen is None:
         return (
             f"{where} is neither Slack's ({SLACK_HOST}) nor a Teams workflow's "
@@ -159,7 +163,8 @@ def webhook(text: str, index: int, source: str) -> Webhook | str:
         )
     name = f"the {KINDS[chosen]} webhook {index} of {source}"
     # Slack's and Microsoft's hosts are public and fixed; a receiver's own may be its secret.
-    return Webhook(chosen, url, name if chosen == JSON else f"{name} ({host})")
+    public = known is not None and known == chosen
+    return Webhook(chosen, url, f"{name} ({host})" if public else name, public)
 
 
 def _kind_of(host: str) -> str | None:

@@ -58,14 +58,14 @@ def manual_steps(
     custom SAML app with SCIM (Druva GovCloud, which the Druva 2.0 app does not serve).
 
     Druva's rotation steps for Okta (help.druva.com/en/articles/8807119): Provisioning >
-    Integration > Edit, paste into "API Token", "Test API credentials", Save. A custom SCIM
-    app authenticates with Authentication Mode HTTP Header, "a bearer token", and Okta's
-    published steps test it with Test API Credentials (okta/okta-developer-docs
-    packages/@okta/vuepress-site/docs/guides/scim-provisioning-integration-connect/main/
-    index.md @ 468de9c511b5e4009bb5f06c25cbf4b85fecb8d0, lines 52-61; the App Integration
-    Wizard's "Test Connector Configuration", lines 84-91, is in a comment there, unpublished).
-    Whether that field wants the token alone or after `Bearer ` neither Okta nor Druva says,
-    so the step does not either.
+    Integration > Edit, paste into "API Token", "Test API credentials", Save. A custom SAML app
+    with SCIM, made with the App Integration Wizard, authenticates with Authentication Mode
+    HTTP Header ("enter a bearer token") and is tested with "Test Connector Configuration"
+    (okta/okta-developer-docs packages/@okta/vuepress-site/docs/guides/
+    scim-provisioning-integration-connect/main/index.md @ 468de9c511b5e4009bb5f06c25cbf4b85fecb8d0,
+    lines 84-91, in a part of the page not rendered; lines 52-61 are the App Catalog's
+    template apps, tested with Test API Credentials). Whether that field wants the token alone
+    or after `Bearer ` neither Okta nor Druva says, so the step does not either.
     """
     console = f"{org_url}/admin" if org_url else "your Okta org's Admin Console"
     return [
@@ -73,7 +73,8 @@ def manual_steps(
         f"Open {console} > Applications > Applications > {app_name} ({app_id})",
         "Provisioning > Integration > Edit",
         "Paste the token into API Token (in a custom SAML app with SCIM, the token of its HTTP "
-        "Header authentication), click Test API Credentials, then Save",
+        "Header authentication), click Test API Credentials (Test Connector Configuration in a "
+        "custom SAML app), then Save",
         f"Confirm: pulumi config set --path '{confirm_key(index)}' {fingerprint} "
         "(commit it for review)",
     ]

@@ -143,13 +143,6 @@ class HandoffProvider(StatelessProvider):
 DESCRIBED = ("kind", "appName", "appId", "consoleUrl")
 
 
-def handoff_state(
-    olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """A ManualHandoff's state after `news` (also the testbed's engine-like mocks')."""
-    return tracked_state(olds, news, now, DESCRIBED)
-
-
 def handoff_id(props: Mapping[str, Any]) -> str:
     return f"{props['kind']}-{props['appId']}-handoff"
 

@@ -13,24 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pulumi
 
 from providers.core import resource_types
 from providers.dynamic import ArgsResource
-from providers.manual.handoff import HandoffProvider, tracked_state
+from providers.manual.handoff import HandoffProvider
 
 TYPE_TOKEN = resource_types.OKTA_HANDOFF
 DESCRIBED = ("appName", "appId", "orgUrl")
-
-
-def handoff_state(
-    olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """An OktaManualHandoff's state after `news` (also the testbed's engine-like mocks')."""
-    return tracked_state(olds, news, now, DESCRIBED)
 
 
 class OktaManualHandoffProvider(HandoffProvider):

@@ -486,6 +486,7 @@ def test_manual_apps_of_each_kind_are_read():
         ),
         ({"name": "a", "kind": "other"}, "manualApps[0].appId", "is required"),
         ({"name": "a", "kind": "other", "appId": "has space"}, "manualApps[0].appId", "not valid"),
+        ({"name": "a", "kind": "other", "appId": "app::1"}, "manualApps[0].appId", "not valid"),
         ({"kind": "other", "appId": "1"}, "manualApps[0].name", "is required"),
         (
             {"name": "a", "kind": "other", "appId": "1", "consoleUrl": "http://x.io"},

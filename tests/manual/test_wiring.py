@@ -159,3 +159,11 @@ def test_no_export_and_no_input_carries_the_token():
         assert TOKEN not in json.dumps(registration.inputs, default=str)
         assert TOKEN not in json.dumps(registration.outputs, default=str)
     assert all(TOKEN not in text for _, text in run.logs)
+
+
+@pytest.mark.parametrize("state", [None, "unverified", "Confirmed"])
+def test_a_manual_app_whose_record_is_neither_pending_nor_confirmed_is_unknown_not_healthy(state):
+    target = health.ManualTarget("druva-onelogin", "onelogin-manual", "1234567", state)
+    verdict = health.manual_verdict(target)
+    assert verdict.status == health.UNKNOWN
+    assert "neither pending nor confirmed" in verdict.problems[0]
