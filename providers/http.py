@@ -31,6 +31,7 @@ from providers.deadline import (
     Deadline,
     DeadlineAdapter,
     NotAskedAgainError,
+    ThrottledRetry,
     deadline,
     endpoint,
     failure_kind,
@@ -66,14 +67,16 @@ class HttpPolicy:
     """One operation, every request, retry and pause in it, ends within this many seconds."""
     resend_processed: bool = True
     """False: a request the server may have processed is never sent again, only one it cannot
-    have (a failure to connect, a 429): a webhook's post, which a second send posts twice."""
+    have (a failure to connect, a 429): a webhook's post, which a second send posts twice.
+    Its retries are then a ThrottledRetry, whatever `retry_class` is asked for."""
 
     def retry(
         self, retry_class: type[BoundedRetry] = BoundedRetry, *, resend: bool = True
     ) -> BoundedRetry:
         """`resend=False`: a request the server may have received is never sent again
         (only connection failures, which never reach it, are retried)."""
-        return retry_class(
+        chosen = retry_class if self.resend_processed else ThrottledRetry
+        return chosen(
             total=self.attempts - 1,
             status_forcelist=RETRY_STATUSES if self.resend_processed else THROTTLED,
             # A read that failed or timed out may follow a request the server processed.

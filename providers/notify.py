@@ -124,7 +124,7 @@ def send(
     posted = 0
     try:
         notice = build()
-        with http.new_session(chosen, deadline.ThrottledRetry) as session:
+        with http.new_session(chosen) as session:
             for index, text in enumerate(source.urls, 1):
                 found = rules.webhook(text, index, source.name)
                 if isinstance(found, str):
