@@ -30,12 +30,6 @@ class CheckProvider(StatelessProvider):
         raise NotImplementedError
 
 
-def recorded_time(value: object) -> str | None:
-    """A time the check's state recorded, as recorded: carried through an update unparsed, so
-    that a state written by hand or by an older version keeps its text."""
-    return value if isinstance(value, str) else None
-
-
 def common_failures(news: Mapping[str, Any], app: str) -> list[dynamic.CheckFailure]:
     failures: list[dynamic.CheckFailure] = []
     name = news.get("appName")

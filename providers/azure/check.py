@@ -21,7 +21,7 @@ from azure.core.credentials import TokenCredential
 from pulumi import dynamic
 
 from providers.azure import graph, sign_in
-from providers.checks import CheckProvider, app_label, common_failures, recorded_time
+from providers.checks import CheckProvider, app_label, common_failures
 from providers.core import apps, health, lifecycle, resource_types, settings
 from providers.dynamic import UNKNOWN, ArgsResource, redacted, redacted_operation, say
 from providers.http import new_session
@@ -99,7 +99,7 @@ class AzureCheckState:
         actions = props.get("actions")
         return cls(
             inputs=AzureCheckInputs.from_inputs(props),
-            last_validated_at=recorded_time(props.get("lastValidatedAt")),
+            last_validated_at=lifecycle.recorded_time(props.get("lastValidatedAt")),
             job_id=props.get("jobId"),
             restarted_from_quarantine=props.get("restartedFromQuarantine"),
             actions=tuple(actions) if isinstance(actions, list | tuple) else None,

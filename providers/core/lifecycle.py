@@ -173,6 +173,12 @@ def vendor_time(value: object) -> datetime | None:
     return None if moment.year == NEVER_YEAR else moment
 
 
+def recorded_time(value: object) -> str | None:
+    """A time a resource's state recorded, as recorded: carried through an update unparsed, so
+    that a state written by hand or by an older version keeps its text."""
+    return value if isinstance(value, str) else None
+
+
 def parse_time_or_none(value: object) -> datetime | None:
     """`parse_time` for a value that may be anything; None where it is not such a time."""
     if not isinstance(value, str):

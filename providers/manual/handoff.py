@@ -62,8 +62,8 @@ class HandoffState:
 
     @classmethod
     def from_outputs(cls, props: Mapping[str, Any], described: tuple[str, ...]) -> HandoffState:
-        since = props.get("pendingSince")
-        pending = props.get("pending") is True and isinstance(since, str)
+        since = lifecycle.recorded_time(props.get("pendingSince"))
+        pending = props.get("pending") is True and since is not None
         return cls(HandoffInputs.from_inputs(props, described), since if pending else None)
 
     def outputs(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi import dynamic
 
-from providers.checks import CheckProvider, app_label, common_failures, recorded_time
+from providers.checks import CheckProvider, app_label, common_failures
 from providers.core import lifecycle, resource_types, settings
 from providers.core.clock import SYSTEM
 from providers.dynamic import UNKNOWN, ArgsResource, redacted_operation, say
@@ -87,7 +87,7 @@ class OktaCheckState:
     def from_outputs(cls, props: Mapping[str, Any]) -> OktaCheckState:
         return cls(
             inputs=OktaCheckInputs.from_inputs(props),
-            last_verified_at=recorded_time(props.get("lastVerifiedAt")),
+            last_verified_at=lifecycle.recorded_time(props.get("lastVerifiedAt")),
             status=props.get("status"),
         )
 
